@@ -1,0 +1,84 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fetchpool/export.h"
+#include "fetchpool/options.h"
+#include "fetchpool/request.h"
+#include "fetchpool/result.h"
+
+namespace fetchpool {
+
+namespace detail {
+struct TransferState;
+}
+
+/// A submitted transfer. Cheap to copy; every copy refers to the same transfer.
+/// All members are safe to call from any thread, also after the Engine is gone.
+class FETCHPOOL_API TransferHandle {
+ public:
+  TransferHandle() = default;
+
+  TransferId id() const;
+  /// True once the transfer has ended (in any Status).
+  bool done() const;
+  /// Blocks until the transfer ends and returns its Result.
+  Result wait() const;
+  /// Blocks at most `timeout`; std::nullopt when the transfer is still running.
+  std::optional<Result> wait_for(std::chrono::milliseconds timeout) const;
+  /// Asks the engine to stop the transfer; returns at once. It ends as Status::cancelled
+  /// (unless it ended first); its final name is never written. No effect once done.
+  void cancel() const;
+
+ private:
+  friend class Engine;
+  explicit TransferHandle(std::shared_ptr<detail::TransferState> state);
+  std::shared_ptr<detail::TransferState> state_;
+};
+
+/// Runs transfers on one event-loop thread of its own, started by the constructor.
+/// Several Engines may live in one process. Every member is thread-safe.
+class FETCHPOOL_API Engine {
+ public:
+  /// Throws std::invalid_argument for bad options, std::runtime_error when libcurl cannot
+  /// be set up.
+  explicit Engine(EngineOptions options = {});
+  /// Cancels every unfinished transfer and joins the engine's thread before returning.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Queues a request and returns at once. Problems with the request itself (bad URL,
+  /// unsafe name) are reported through the handle's Result, never thrown.
+  TransferHandle submit(Request request);
+
+  /// Cancels every transfer submitted so far; returns at once.
+  void cancel_all();
+
+  /// Blocks until every transfer submitted so far has ended, or `timeout` passes.
+  /// Returns true when all have ended.
+  bool wait_idle(std::chrono::milliseconds timeout);
+
+  /// Transfers submitted and not yet ended.
+  std::int64_t unfinished() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// "fetchpool 0.1.0 (libcurl/x OpenSSL/y ...)": this library and what it runs on.
+FETCHPOOL_API std::string version_string();
+
+/// `url` with any user:password removed: safe to print or log.
+FETCHPOOL_API std::string redact_url(std::string_view url);
+
+/// Whether `name` is safe as Request::file_name (or as a subdirectory): relative, no ".."
+/// component, no control characters, not empty. When not, `why` says why, for a person.
+FETCHPOOL_API bool is_safe_relative_name(std::string_view name, std::string* why);
+
+}  // namespace fetchpool

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fetchpool/export.h"
+
+namespace fetchpool {
+
+/// Identifies one submitted transfer within its Engine; never reused by that Engine.
+using TransferId = std::uint64_t;
+
+/// How a transfer ended.
+enum class Status {
+  ok,         ///< The file is complete (and verified, when a digest was given) under its final name.
+  skipped,    ///< The final name already existed and the engine was told to keep it (IfExists::skip).
+  failed,     ///< See Result::category and Result::message.
+  cancelled,  ///< Cancelled through TransferHandle::cancel, Engine::cancel_all or the Engine's destructor.
+};
+
+/// Why a transfer failed. Stable: the CLI's report prints these names.
+enum class ErrorCategory {
+  none,           ///< Not failed.
+  network,        ///< DNS, connect, reset, truncated body, protocol error.
+  tls,            ///< Certificate verification or handshake failure.
+  timeout,        ///< A deadline passed (connect timeout, overall deadline).
+  stalled,        ///< No byte arrived for the stall timeout.
+  http,           ///< The server answered with status >= 400 (see Result::http_status).
+  checksum,       ///< The bytes did not match the expected digest.
+  filesystem,     ///< The output could not be created, written or renamed.
+  cancelled,      ///< The transfer was cancelled.
+  invalid_input,  ///< Bad URL, unsafe output name, duplicate output path, bad digest spec.
+};
+
+/// The outcome of one transfer. A plain value: copy it, keep it, pass it between threads.
+struct Result {
+  TransferId id = 0;
+  std::string url;           ///< As submitted, with any user:password removed.
+  std::string path;          ///< The final output path (UTF-8), even when failed.
+  Status status = Status::failed;
+  ErrorCategory category = ErrorCategory::none;
+  std::string message;       ///< For a person: what happened and, where possible, what to do.
+  int http_status = 0;       ///< The last HTTP status received, 0 when none.
+  std::int64_t bytes = 0;    ///< Bytes of the final body written by the last attempt.
+  int attempts = 0;          ///< Attempts started (0 when it never started).
+  double elapsed_s = 0.0;    ///< From the first attempt's start to the end.
+
+  /// True for Status::ok and Status::skipped: the final name holds the file.
+  bool ok() const { return status == Status::ok || status == Status::skipped; }
+};
+
+/// Lower-case names used in reports ("ok", "failed", ...; "network", "http", ...).
+FETCHPOOL_API std::string_view to_string(Status status);
+FETCHPOOL_API std::string_view to_string(ErrorCategory category);
+
+}  // namespace fetchpool

@@ -1,0 +1,122 @@
+#include "cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "cli/get_command.h"
+#include "fetchpool/engine.h"
+
+namespace fetchpool::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "fetchpool downloads many files, or a few huge ones, over networks that drop, stall and\n"
+    "throttle: every file arrives byte-exact under its final name or is reported failed with\n"
+    "a reason.";
+
+constexpr const char* kGetFooter = R"(
+Input list (-i FILE, '-' for stdin), one URL per line, options indented under it:
+  https://example.com/a.iso
+    out=renamed.iso            file name inside the output directory
+    dir=isos                   subdirectory of -d
+    header=Authorization: Bearer TOKEN
+    checksum=sha256:HEX        verified before the file gets its name
+Lines starting with '#' are comments.
+
+Files are written as NAME.part and renamed to NAME only when complete and verified.
+An existing NAME is kept (reported as skipped) unless --if-exists says otherwise.
+
+Exit status: 0 all files there, 1 some failed, 2 usage error.
+
+Examples:
+  fetchpool get https://example.com/file.iso
+  fetchpool get -j 32 -d out -i urls.txt --report report.json --save-failed failed.txt
+  fetchpool get -i failed.txt -d out        retry exactly the ones that failed)";
+
+void add_get_command(CLI::App& app, GetOptions& o) {
+  CLI::App* get = app.add_subcommand("get", "Download URLs into a directory");
+  get->footer(kGetFooter);
+  get->add_option("url", o.urls, "URLs to download (http:// or https://)");
+
+  get->add_option("-i,--input-file", o.input_file, "Read URLs (and per-URL options) from FILE; '-' is stdin")
+      ->group("Input and output");
+  get->add_option("-d,--dir", o.directory, "Save files into DIR (created if missing; default: .)")
+      ->group("Input and output");
+  get->add_option("-o,--output", o.output, "Save the one URL as NAME inside DIR")->group("Input and output");
+  get->add_option("--if-exists", o.if_exists,
+                  "When NAME already exists: skip (default), fail, or overwrite once the new file is complete")
+      ->group("Input and output");
+  get->add_option("--checksum", o.checksum, "Verify the one URL against ALGO:HEX (sha256, sha512, sha1, md5)")
+      ->group("Input and output");
+
+  get->add_option("-j,--jobs", o.jobs, "Download N files at once (default: 16)")
+      ->check(CLI::Range(1, 100000))
+      ->group("Connections");
+  get->add_option("--per-host", o.per_host, "At most N transfers at once to one host (default: no cap)")
+      ->check(CLI::Range(0, 100000))
+      ->group("Connections");
+  get->add_option("--connect-timeout", o.connect_timeout_s, "Give up connecting after S seconds (default: 10)")
+      ->check(CLI::PositiveNumber)
+      ->group("Connections");
+  get->add_option("--stall-timeout", o.stall_timeout_s,
+                  "Fail a transfer that receives nothing for S seconds; 0 never (default: 30)")
+      ->check(CLI::NonNegativeNumber)
+      ->group("Connections");
+
+  get->add_option("-H,--header", o.headers, "Add 'Name: value' to every request (repeatable)")->group("HTTP");
+  get->add_option("-u,--user", o.user, "Send user:password to the hosts of the URLs given")->group("HTTP");
+  get->add_flag("--netrc", o.netrc, "Take credentials from ~/.netrc")->group("HTTP");
+  get->add_option("--netrc-file", o.netrc_file, "Take credentials from FILE (implies --netrc)")->group("HTTP");
+  get->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)")->group("HTTP");
+  get->add_option("--ca-cert", o.ca_cert, "Trust the CA certificates in FILE (PEM)")->group("HTTP");
+
+  get->add_flag("-q,--quiet", o.quiet, "Print only errors")->group("Reporting");
+  get->add_option("--report", o.report_file, "Write a JSON report, one entry per file, to FILE")
+      ->group("Reporting");
+  get->add_option("--save-failed", o.save_failed_file,
+                  "Write the failed URLs, with their options, to FILE in input-list form")
+      ->group("Reporting");
+}
+
+bool looks_like_url(const std::string& arg) { return arg.find("://") != std::string::npos; }
+
+}  // namespace
+
+int run_app(int argc, char** argv) {
+  // "fetchpool URL..." is short for "fetchpool get URL...", as with curl and aria2c.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && looks_like_url(args[0])) args.insert(args.begin(), "get");
+  std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
+
+  CLI::App app(kDescription, "fetchpool");
+  app.set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
+  app.require_subcommand(1);
+  app.footer("Run 'fetchpool get --help' for the options of get.");
+  GetOptions get_options;
+  add_get_command(app, get_options);
+
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (args.empty()) {
+      fmt::print(stderr, "{}\n", app.help());
+      return kExitUsage;
+    }
+    fmt::print(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
+    return kExitUsage;
+  }
+  if (app.got_subcommand("get")) return run_get(get_options);
+  return kExitUsage;
+}
+
+}  // namespace fetchpool::cli

@@ -1,0 +1,266 @@
+#include "cli/get_command.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "cli/input_list.h"
+#include "cli/report.h"
+#include "fetchpool/engine.h"
+#include "progress/format.h"
+
+namespace fetchpool::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+void print_error(const std::string& message) { fmt::print(stderr, "fetchpool: error: {}\n", message); }
+
+/// Where entries come from: the command line's URLs first, then the list, read lazily.
+class EntrySource {
+ public:
+  explicit EntrySource(const GetOptions& options) : options_(options) {}
+
+  bool open(std::string* error) {
+    if (options_.input_file.empty()) return true;
+    if (options_.input_file == "-") {
+      reader_.emplace(std::cin);
+      return true;
+    }
+    file_.open(fs::path(options_.input_file), std::ios::binary);
+    if (!file_) {
+      *error = "cannot read input list '" + options_.input_file + "'";
+      return false;
+    }
+    reader_.emplace(file_);
+    return true;
+  }
+
+  bool next(InputEntry* entry) {
+    if (next_url_ < options_.urls.size()) {
+      *entry = InputEntry{};
+      entry->url = options_.urls[next_url_++];
+      entry->out = options_.output;
+      entry->checksum = options_.checksum;
+      return true;
+    }
+    return reader_ && reader_->next(entry);
+  }
+
+ private:
+  const GetOptions& options_;
+  std::size_t next_url_ = 0;
+  std::ifstream file_;
+  std::optional<InputListReader> reader_;
+};
+
+/// Results handed from the engine's thread to this one.
+class ResultQueue {
+ public:
+  void push(const Result& result) {
+    {
+      std::lock_guard lock(mutex_);
+      results_.push_back(result);
+    }
+    ready_.notify_one();
+  }
+  std::deque<Result> take_all() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return !results_.empty(); });
+    return std::exchange(results_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Result> results_;
+};
+
+std::optional<IfExists> parse_if_exists(const std::string& text) {
+  if (text == "skip") return IfExists::skip;
+  if (text == "fail") return IfExists::fail;
+  if (text == "overwrite") return IfExists::overwrite;
+  return std::nullopt;
+}
+
+bool validate(const GetOptions& options, std::string* error) {
+  if (options.urls.empty() && options.input_file.empty()) {
+    *error = "no URLs given: pass URLs or -i FILE";
+    return false;
+  }
+  bool single_url = options.urls.size() == 1 && options.input_file.empty();
+  if (!options.output.empty() && !single_url) {
+    *error = "-o NAME needs exactly one URL (use out= lines in an input list for many)";
+    return false;
+  }
+  if (!options.checksum.empty() && !single_url) {
+    *error = "--checksum needs exactly one URL (use checksum= lines in an input list for many)";
+    return false;
+  }
+  if (!options.user.empty() && options.user.find(':') == std::string::npos) {
+    *error = "-u needs user:password (or use --netrc)";
+    return false;
+  }
+  if (!parse_if_exists(options.if_exists)) {
+    *error = "--if-exists must be skip, fail or overwrite";
+    return false;
+  }
+  return true;
+}
+
+/// Turns an entry into a request, or explains why it cannot run.
+bool make_request(const InputEntry& entry, const GetOptions& options, Request* request, std::string* error) {
+  if (!entry.error.empty()) {
+    *error = entry.error;
+    return false;
+  }
+  request->url = entry.url;
+  request->directory = fs::path(options.directory);
+  if (!entry.dir.empty()) {
+    // dir= is a subdirectory of -d: a list can never send files outside it.
+    std::string why;
+    if (!is_safe_relative_name(entry.dir, &why)) {
+      *error = "dir=" + entry.dir + ": " + why;
+      return false;
+    }
+    request->directory /= fs::path(entry.dir);
+  }
+  request->file_name = entry.out;
+  request->headers = options.headers;
+  request->headers.insert(request->headers.end(), entry.headers.begin(), entry.headers.end());
+  request->expected_digest = entry.checksum;
+  return true;
+}
+
+Result invalid_entry_result(const InputEntry& entry, std::string message) {
+  Result result;
+  result.url = redact_url(entry.url);
+  result.status = Status::failed;
+  result.category = ErrorCategory::invalid_input;
+  result.message = std::move(message);
+  return result;
+}
+
+}  // namespace
+
+int run_get(const GetOptions& options) {
+  std::string error;
+  if (!validate(options, &error)) {
+    print_error(error);
+    fmt::print(stderr, "Run 'fetchpool get --help' for usage.\n");
+    return kExitUsage;
+  }
+  EntrySource source(options);
+  if (!source.open(&error)) {
+    print_error(error);
+    return kExitUsage;
+  }
+  ReportWriter report;
+  if (!options.report_file.empty() && !report.open(options.report_file, &error)) {
+    print_error(error);
+    return kExitUsage;
+  }
+
+  ResultQueue finished;
+  EngineOptions engine_options;
+  engine_options.max_concurrent = options.jobs;
+  engine_options.max_per_host = options.per_host;
+  engine_options.output_dir = fs::path(options.directory);
+  engine_options.if_exists = *parse_if_exists(options.if_exists);
+  engine_options.verify_tls = !options.insecure;
+  engine_options.ca_cert_file = options.ca_cert;
+  engine_options.credentials = options.user;
+  engine_options.use_netrc = options.netrc || !options.netrc_file.empty();
+  engine_options.netrc_file = options.netrc_file;
+  engine_options.connect_timeout_s = options.connect_timeout_s;
+  engine_options.stall_timeout_s = options.stall_timeout_s;
+  engine_options.on_finished = [&finished](const Result& result) { finished.push(result); };
+
+  RunTotals totals;
+  std::vector<std::pair<Result, InputEntry>> failures;
+  const Clock::time_point start = Clock::now();
+
+  auto settle = [&](const Result& result, InputEntry entry) {
+    totals.add(result);
+    if (report.is_open()) report.add(result);
+    if (result.ok()) {
+      if (!options.quiet) {
+        if (result.status == Status::skipped) {
+          fmt::print(stderr, "skipped {} (already exists)\n", result.path);
+        } else {
+          fmt::print(stderr, "done    {} ({} in {})\n", result.path, progress::format_bytes(result.bytes),
+                     progress::format_duration(result.elapsed_s));
+        }
+      }
+      return;
+    }
+    if (!options.quiet) fmt::print(stderr, "FAILED  {}: {}\n", result.url, result.message);
+    failures.emplace_back(result, std::move(entry));
+  };
+
+  {
+    Engine engine(engine_options);
+    // Only a bounded window of the list is in flight, so memory stays flat for any length.
+    const std::size_t window = static_cast<std::size_t>(std::max(64, options.jobs * 4));
+    std::unordered_map<TransferId, InputEntry> in_flight;
+    bool input_done = false;
+    for (;;) {
+      InputEntry entry;
+      while (!input_done && in_flight.size() < window) {
+        if (!source.next(&entry)) {
+          input_done = true;
+          break;
+        }
+        Request request;
+        if (!make_request(entry, options, &request, &error)) {
+          settle(invalid_entry_result(entry, error), std::move(entry));
+          continue;
+        }
+        TransferHandle handle = engine.submit(std::move(request));
+        in_flight.emplace(handle.id(), std::move(entry));
+      }
+      if (in_flight.empty()) break;
+      for (Result& result : finished.take_all()) {
+        auto it = in_flight.find(result.id);
+        InputEntry done_entry = std::move(it->second);
+        in_flight.erase(it);
+        settle(result, std::move(done_entry));
+      }
+    }
+  }
+  totals.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+
+  int status = failures.empty() ? kExitOk : kExitFailed;
+  if (report.is_open() && !report.finish(totals, &error)) {
+    print_error(error);
+    status = kExitFailed;
+  }
+  if (!options.save_failed_file.empty()) {
+    std::ofstream out(fs::path(options.save_failed_file), std::ios::binary | std::ios::trunc);
+    for (const auto& [result, entry] : failures) write_input_entry(out, entry);
+    if (!out) {
+      print_error("cannot write '" + options.save_failed_file + "'");
+      status = kExitFailed;
+    }
+  }
+  if (!options.quiet) fmt::print(stderr, "{}\n", summary_line(totals));
+  if (!failures.empty()) {
+    fmt::print(stderr, "{} failed:\n", failures.size());
+    for (const auto& [result, entry] : failures) {
+      fmt::print(stderr, "  {}: {} [{}]\n", result.url, result.message, to_string(result.category));
+    }
+  }
+  return status;
+}
+
+}  // namespace fetchpool::cli

@@ -1,0 +1,117 @@
+#include "cli/input_list.h"
+
+#include <ostream>
+
+namespace fetchpool::cli {
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+std::string trim(const std::string& text) {
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && is_blank(text[begin])) ++begin;
+  while (end > begin && is_blank(text[end - 1])) --end;
+  return text.substr(begin, end - begin);
+}
+
+// aria2 writes "checksum=sha-256=HEX"; fetchpool's own form is "sha256:HEX". Accept both.
+std::string normalise_checksum(const std::string& value) {
+  if (value.find(':') != std::string::npos) return value;
+  std::size_t equals = value.find('=');
+  if (equals == std::string::npos) return value;
+  return value.substr(0, equals) + ":" + value.substr(equals + 1);
+}
+
+}  // namespace
+
+bool InputListReader::read_line(std::string* line) {
+  if (have_lookahead_) {
+    have_lookahead_ = false;
+    *line = std::move(lookahead_);
+    return true;
+  }
+  if (!std::getline(in_, *line)) return false;
+  ++line_number_;
+  if (line_number_ == 1 && line->rfind("\xEF\xBB\xBF", 0) == 0) line->erase(0, 3);  // UTF-8 BOM
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+  return true;
+}
+
+void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
+  std::string option = trim(line);
+  std::size_t equals = option.find('=');
+  if (equals == std::string::npos) {
+    if (entry->error.empty()) {
+      entry->error = "line " + std::to_string(line_number_) + ": option '" + option + "' is not NAME=VALUE";
+    }
+    return;
+  }
+  std::string name = option.substr(0, equals);
+  std::string value = option.substr(equals + 1);
+  if (name == "out") {
+    entry->out = value;
+  } else if (name == "dir") {
+    entry->dir = value;
+  } else if (name == "header") {
+    entry->headers.push_back(value);
+  } else if (name == "checksum") {
+    entry->checksum = normalise_checksum(value);
+  } else if (entry->error.empty()) {
+    entry->error = "line " + std::to_string(line_number_) + ": unknown option '" + name +
+                   "' (known: out, dir, header, checksum)";
+  }
+}
+
+bool InputListReader::next(InputEntry* entry) {
+  *entry = InputEntry{};
+  std::string line;
+  // Find the URL line, skipping blanks and comments.
+  for (;;) {
+    if (!read_line(&line)) return false;
+    std::string content = trim(line);
+    if (content.empty() || content[0] == '#') continue;
+    if (is_blank(line[0])) {
+      // Options with no URL above them: report once per orphan block.
+      entry->line = line_number_;
+      entry->error = "line " + std::to_string(line_number_) + ": option line without a URL above it";
+      while (read_line(&line)) {
+        if (!line.empty() && !is_blank(line[0]) && trim(line)[0] != '#') {
+          have_lookahead_ = true;
+          lookahead_ = std::move(line);
+          break;
+        }
+      }
+      return true;
+    }
+    entry->url = content;
+    entry->line = line_number_;
+    break;
+  }
+  if (entry->url.find_first_of(" \t") != std::string::npos) {
+    entry->error = "line " + std::to_string(entry->line) +
+                   ": several URLs on one line are not supported; put one URL per line";
+  }
+  // Gather the indented option lines below it.
+  while (read_line(&line)) {
+    std::string content = trim(line);
+    if (content.empty() || content[0] == '#') continue;
+    if (!is_blank(line[0])) {
+      have_lookahead_ = true;
+      lookahead_ = std::move(line);
+      break;
+    }
+    apply_option(line, entry);
+  }
+  return true;
+}
+
+void write_input_entry(std::ostream& out, const InputEntry& entry) {
+  out << entry.url << '\n';
+  if (!entry.out.empty()) out << "  out=" << entry.out << '\n';
+  if (!entry.dir.empty()) out << "  dir=" << entry.dir << '\n';
+  for (const std::string& header : entry.headers) out << "  header=" << header << '\n';
+  if (!entry.checksum.empty()) out << "  checksum=" << entry.checksum << '\n';
+}
+
+}  // namespace fetchpool::cli

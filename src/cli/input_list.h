@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+namespace fetchpool::cli {
+
+/// One download as the input list (or the command line) describes it.
+struct InputEntry {
+  std::string url;
+  std::string out;                   ///< "out=": file name inside the directory; may be empty.
+  std::string dir;                   ///< "dir=": output directory; may be empty.
+  std::vector<std::string> headers;  ///< "header=": "Name: value", in order.
+  std::string checksum;              ///< "checksum=": "sha256:HEX"; may be empty.
+  std::int64_t line = 0;             ///< Line of the URL in the list, 0 from the command line.
+  std::string error;                 ///< Non-empty: this entry is malformed and must not run.
+};
+
+/// Reads aria2's input-file form as a stream, one entry at a time, so a list of a million
+/// URLs is never held whole:
+///
+///     # a comment
+///     https://example.com/a.iso
+///       out=renamed.iso
+///       dir=isos
+///       header=Authorization: Bearer x
+///       checksum=sha256:0123...
+///
+/// A URL starts at column 0; option lines under it are indented (space or tab).
+class InputListReader {
+ public:
+  explicit InputListReader(std::istream& in) : in_(in) {}
+
+  /// Fills `entry` with the next entry and returns true; false at the end of the list.
+  /// A malformed entry is still returned, with `entry->error` set; option lines before any
+  /// URL produce such an entry too.
+  bool next(InputEntry* entry);
+
+ private:
+  bool read_line(std::string* line);
+  void apply_option(const std::string& line, InputEntry* entry);
+
+  std::istream& in_;
+  std::int64_t line_number_ = 0;
+  bool have_lookahead_ = false;
+  std::string lookahead_;
+};
+
+/// Writes `entry` back in the same form (the URL exactly as given, then its options), so
+/// a file of such entries reads back to the same entries.
+void write_input_entry(std::ostream& out, const InputEntry& entry);
+
+}  // namespace fetchpool::cli

@@ -1,0 +1,89 @@
+#include "cli/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "progress/format.h"
+
+namespace fetchpool::cli {
+
+void RunTotals::add(const Result& result) {
+  switch (result.status) {
+    case Status::ok: ++ok; break;
+    case Status::skipped: ++skipped; break;
+    case Status::failed: ++failed; break;
+    case Status::cancelled: ++cancelled; break;
+  }
+  if (result.status == Status::ok) bytes += result.bytes;
+}
+
+std::string report_entry_json(const Result& result) {
+  nlohmann::ordered_json entry;
+  entry["url"] = result.url;
+  entry["path"] = result.path;
+  entry["status"] = to_string(result.status);
+  entry["category"] = to_string(result.category);
+  entry["http_status"] = result.http_status;
+  entry["bytes"] = result.bytes;
+  entry["attempts"] = result.attempts;
+  entry["elapsed_s"] = std::round(result.elapsed_s * 1000) / 1000;
+  if (result.status == Status::failed || result.status == Status::cancelled) {
+    entry["error"] = result.message;
+  } else {
+    entry["error"] = nullptr;
+  }
+  // Names are bytes from URLs and lists: never let one invalid UTF-8 byte fail the report.
+  return entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string summary_line(const RunTotals& totals) {
+  std::string line = fmt::format("{} ok, {} failed", totals.ok, totals.failed);
+  if (totals.skipped > 0) line += fmt::format(", {} skipped (already there)", totals.skipped);
+  if (totals.cancelled > 0) line += fmt::format(", {} cancelled", totals.cancelled);
+  double rate = totals.elapsed_s > 0 ? static_cast<double>(totals.bytes) / totals.elapsed_s : 0;
+  line += fmt::format("; {} in {} ({})", progress::format_bytes(totals.bytes),
+                      progress::format_duration(totals.elapsed_s), progress::format_rate(rate));
+  return line;
+}
+
+bool ReportWriter::open(const std::string& path, std::string* error) {
+  path_ = path;
+  out_.open(path + ".part", std::ios::binary | std::ios::trunc);
+  if (!out_) {
+    *error = "cannot write report '" + path + ".part'";
+    return false;
+  }
+  out_ << "{\"transfers\": [";
+  return true;
+}
+
+void ReportWriter::add(const Result& result) {
+  out_ << (first_ ? "\n  " : ",\n  ") << report_entry_json(result);
+  first_ = false;
+}
+
+bool ReportWriter::finish(const RunTotals& totals, std::string* error) {
+  nlohmann::ordered_json summary;
+  summary["ok"] = totals.ok;
+  summary["failed"] = totals.failed;
+  summary["skipped"] = totals.skipped;
+  summary["cancelled"] = totals.cancelled;
+  summary["bytes"] = totals.bytes;
+  summary["elapsed_s"] = std::round(totals.elapsed_s * 1000) / 1000;
+  out_ << "\n],\n\"summary\": " << summary.dump() << "}\n";
+  out_.close();
+  if (!out_) {
+    *error = "cannot write report '" + path_ + ".part'";
+    return false;
+  }
+  if (std::rename((path_ + ".part").c_str(), path_.c_str()) != 0) {
+    *error = "cannot rename report to '" + path_ + "'";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace fetchpool::cli

@@ -1,0 +1,154 @@
+#include "fetchpool/engine.h"
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/event_loop.h"
+#include "engine/mailbox.h"
+#include "engine/output_name.h"
+#include "engine/transfer_state.h"
+#include "http/curl_handles.h"
+#include "http/url.h"
+
+namespace fetchpool {
+
+// ---- TransferHandle ---------------------------------------------------------------------
+
+TransferHandle::TransferHandle(std::shared_ptr<detail::TransferState> state) : state_(std::move(state)) {}
+
+TransferId TransferHandle::id() const { return state_ ? state_->id : 0; }
+
+bool TransferHandle::done() const {
+  if (!state_) return true;
+  std::lock_guard lock(state_->mutex);
+  return state_->result.has_value();
+}
+
+Result TransferHandle::wait() const {
+  if (!state_) throw std::logic_error("TransferHandle::wait on an empty handle");
+  std::unique_lock lock(state_->mutex);
+  state_->done_cv.wait(lock, [&] { return state_->result.has_value(); });
+  return *state_->result;
+}
+
+std::optional<Result> TransferHandle::wait_for(std::chrono::milliseconds timeout) const {
+  if (!state_) throw std::logic_error("TransferHandle::wait_for on an empty handle");
+  std::unique_lock lock(state_->mutex);
+  if (!state_->done_cv.wait_for(lock, timeout, [&] { return state_->result.has_value(); })) return std::nullopt;
+  return *state_->result;
+}
+
+void TransferHandle::cancel() const {
+  if (!state_) return;
+  if (std::shared_ptr<engine::Mailbox> mailbox = state_->mailbox.lock()) mailbox->cancel(state_->id);
+}
+
+// ---- Engine -----------------------------------------------------------------------------
+
+class Engine::Impl {
+ public:
+  explicit Impl(EngineOptions options) {
+    validate(options);
+    http::ensure_curl_global_init();
+    outstanding_ = std::make_shared<engine::Outstanding>();
+    loop_ = std::make_unique<engine::EventLoop>(options, outstanding_);
+    mailbox_ = loop_->mailbox();
+    thread_ = std::thread([this] { loop_->run(); });
+  }
+
+  ~Impl() {
+    mailbox_->shutdown();
+    thread_.join();
+  }
+
+  TransferHandle submit(Request request) {
+    auto state = std::make_shared<detail::TransferState>();
+    state->id = next_id_.fetch_add(1, std::memory_order_relaxed);
+    state->mailbox = mailbox_;
+    auto transfer = std::make_unique<engine::Transfer>();
+    transfer->id = state->id;
+    transfer->request = std::move(request);
+    transfer->state = state;
+    {
+      std::lock_guard lock(outstanding_->mutex);
+      ++outstanding_->count;
+    }
+    mailbox_->submit(std::move(transfer));
+    return TransferHandle(std::move(state));
+  }
+
+  void cancel_all() { mailbox_->cancel_all(); }
+
+  bool wait_idle(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(outstanding_->mutex);
+    return outstanding_->idle_cv.wait_for(lock, timeout, [&] { return outstanding_->count == 0; });
+  }
+
+  std::int64_t unfinished() const {
+    std::lock_guard lock(outstanding_->mutex);
+    return outstanding_->count;
+  }
+
+ private:
+  static void validate(const EngineOptions& options) {
+    if (options.max_concurrent < 1) throw std::invalid_argument("max_concurrent must be at least 1");
+    if (options.max_per_host < 0) throw std::invalid_argument("max_per_host must be 0 (no cap) or more");
+    if (options.connect_timeout_s <= 0) throw std::invalid_argument("connect_timeout_s must be positive");
+    if (options.stall_timeout_s < 0) throw std::invalid_argument("stall_timeout_s must be 0 (off) or more");
+    if (options.max_redirects < 0) throw std::invalid_argument("max_redirects must be 0 or more");
+  }
+
+  std::shared_ptr<engine::Outstanding> outstanding_;
+  std::unique_ptr<engine::EventLoop> loop_;
+  std::shared_ptr<engine::Mailbox> mailbox_;
+  std::atomic<TransferId> next_id_{1};
+  std::thread thread_;
+};
+
+Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Engine::~Engine() = default;
+
+TransferHandle Engine::submit(Request request) { return impl_->submit(std::move(request)); }
+void Engine::cancel_all() { impl_->cancel_all(); }
+bool Engine::wait_idle(std::chrono::milliseconds timeout) { return impl_->wait_idle(timeout); }
+std::int64_t Engine::unfinished() const { return impl_->unfinished(); }
+
+std::string version_string() {
+  return std::string("fetchpool ") + FETCHPOOL_VERSION + " (" + curl_version() + ")";
+}
+
+std::string redact_url(std::string_view url) { return http::redact_url(url); }
+
+bool is_safe_relative_name(std::string_view name, std::string* why) {
+  std::string ignored;
+  return engine::check_relative_name(name, why != nullptr ? why : &ignored);
+}
+
+std::string_view to_string(Status status) {
+  switch (status) {
+    case Status::ok: return "ok";
+    case Status::skipped: return "skipped";
+    case Status::failed: return "failed";
+    case Status::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::none: return "none";
+    case ErrorCategory::network: return "network";
+    case ErrorCategory::tls: return "tls";
+    case ErrorCategory::timeout: return "timeout";
+    case ErrorCategory::stalled: return "stalled";
+    case ErrorCategory::http: return "http";
+    case ErrorCategory::checksum: return "checksum";
+    case ErrorCategory::filesystem: return "filesystem";
+    case ErrorCategory::cancelled: return "cancelled";
+    case ErrorCategory::invalid_input: return "invalid_input";
+  }
+  return "unknown";
+}
+
+}  // namespace fetchpool

@@ -1,0 +1,80 @@
+#include "engine/output_name.h"
+
+namespace fetchpool::engine {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+}  // namespace
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      int high = hex_value(text[i + 1]);
+      int low = hex_value(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+std::string file_name_from_url_path(std::string_view raw_path) {
+  // Split before decoding: an encoded "%2F" is part of the name, not a separator.
+  std::size_t slash = raw_path.rfind('/');
+  std::string_view segment = slash == std::string_view::npos ? raw_path : raw_path.substr(slash + 1);
+  std::string name = percent_decode(segment);
+  for (char& c : name) {
+    if (c == '/' || c == '\\' || is_control(static_cast<unsigned char>(c))) c = '_';
+  }
+  if (name.empty() || name == "." || name == "..") return "index.html";
+  return name;
+}
+
+bool check_relative_name(std::string_view name, std::string* error) {
+  if (name.empty()) {
+    *error = "empty output name";
+    return false;
+  }
+  for (char c : name) {
+    if (is_control(static_cast<unsigned char>(c))) {
+      *error = "output name contains a control character";
+      return false;
+    }
+  }
+  if (name.front() == '/' || name.front() == '\\' || (name.size() > 1 && name[1] == ':')) {
+    *error = "output name '" + std::string(name) +
+             "' is absolute: give a name relative to the output directory (-d DIR)";
+    return false;
+  }
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t end = name.find_first_of("/\\", start);
+    if (end == std::string_view::npos) end = name.size();
+    if (name.substr(start, end - start) == "..") {
+      *error = "output name '" + std::string(name) + "' contains '..': it must stay inside the output directory";
+      return false;
+    }
+    start = end + 1;
+  }
+  if (name.back() == '/' || name.back() == '\\') {
+    *error = "output name '" + std::string(name) + "' names a directory, not a file";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace fetchpool::engine

@@ -1,0 +1,44 @@
+#pragma once
+
+// The platform seam for output files: everything the engine does to a file that
+// std::filesystem cannot express (raw descriptors, no-clobber rename).
+
+#include <cstddef>
+#include <string>
+
+namespace fetchpool::platform {
+
+/// A file opened for writing. Move-only; closes on destruction.
+class OutputFile {
+ public:
+  OutputFile() = default;
+  ~OutputFile();
+  OutputFile(OutputFile&& other) noexcept;
+  OutputFile& operator=(OutputFile&& other) noexcept;
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  /// Creates or truncates `path` (UTF-8). On failure returns false with `error` set and
+  /// `error_code` holding errno (so the caller can create a missing directory and retry).
+  bool open_truncate(const std::string& path, std::string* error, int* error_code);
+  bool is_open() const { return fd_ >= 0; }
+  /// Writes all of `data` at the current end; false with `error` set on failure.
+  bool write_all(const char* data, std::size_t size, std::string* error);
+  /// Closes, reporting any deferred write error.
+  bool close(std::string* error);
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+/// Renames `from` to `to`. With `replace` false it fails, leaving `to` as it was, when `to`
+/// exists (`*existed` set true). Atomic where the platform allows.
+bool rename_file(const std::string& from, const std::string& to, bool replace, std::string* error,
+                 bool* existed);
+
+/// A sentence for an errno value in the context of `what` on `path`, with advice for the
+/// cases a person can act on (disk full, permission denied).
+std::string describe_file_error(int error_code, const char* what, const std::string& path);
+
+}  // namespace fetchpool::platform

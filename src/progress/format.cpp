@@ -1,0 +1,36 @@
+#include "progress/format.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace fetchpool::progress {
+
+std::string format_bytes(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  double value = static_cast<double>(bytes) / 1024.0;
+  int unit = 0;
+  // Round first, so 1023.96 KiB prints as "1.0 MiB", not "1024.0 KiB".
+  while (std::round(value * 10) / 10 >= 1024.0 && unit < 5) {
+    value /= 1024.0;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::string format_rate(double bytes_per_second) {
+  if (!std::isfinite(bytes_per_second) || bytes_per_second < 0) bytes_per_second = 0;
+  return format_bytes(static_cast<std::int64_t>(bytes_per_second)) + "/s";
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
+  if (seconds < 10) return fmt::format("{:.2f} s", seconds);
+  if (seconds < 60) return fmt::format("{:.1f} s", seconds);
+  auto whole = static_cast<std::int64_t>(seconds);
+  if (whole < 3600) return fmt::format("{}m{:02}s", whole / 60, whole % 60);
+  return fmt::format("{}h{:02}m", whole / 3600, (whole % 3600) / 60);
+}
+
+}  // namespace fetchpool::progress

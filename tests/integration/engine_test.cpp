@@ -1,0 +1,258 @@
+// The library API against a real nginx: bytes, results, cancellation, deadlines.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "fetchpool/engine.h"
+#include "support/nginx_server.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+namespace fs = std::filesystem;
+using test::NginxServer;
+using test::TempDir;
+using test::TestData;
+using namespace std::chrono_literals;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new NginxServer(TestData::get().root()); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  EngineOptions options() const {
+    EngineOptions o;
+    o.output_dir = out_.path();
+    return o;
+  }
+  std::string out(const std::string& name) const { return out_ / name; }
+
+  static NginxServer* server_;
+  TempDir out_;
+};
+NginxServer* EngineTest::server_ = nullptr;
+
+TEST_F(EngineTest, EveryFileArrivesByteExact) {
+  Engine engine(options());
+  std::vector<std::pair<TransferHandle, const test::ServedFile*>> handles;
+  for (const test::ServedFile& file : TestData::get().all()) {
+    handles.emplace_back(engine.submit({.url = server_->url(file.url_path)}), &file);
+  }
+  for (auto& [handle, file] : handles) {
+    Result result = handle.wait();
+    ASSERT_EQ(result.status, Status::ok) << file->name << ": " << result.message;
+    EXPECT_EQ(result.http_status, 200);
+    EXPECT_EQ(result.bytes, file->size);
+    EXPECT_EQ(result.attempts, 1);
+    EXPECT_EQ(result.path, out(file->name));
+    EXPECT_EQ(test::sha256_of(out(file->name)), test::sha256_of(file->disk_path)) << file->name;
+    EXPECT_FALSE(fs::exists(out(file->name) + ".part"));
+  }
+}
+
+TEST_F(EngineTest, NotFoundFailsWithStatusAndLeavesNothing) {
+  Engine engine(options());
+  Result result = engine.submit({.url = server_->url("/no/such/file.bin")}).wait();
+  EXPECT_EQ(result.status, Status::failed);
+  EXPECT_EQ(result.category, ErrorCategory::http);
+  EXPECT_EQ(result.http_status, 404);
+  EXPECT_EQ(result.message, "HTTP 404 Not Found");
+  EXPECT_FALSE(fs::exists(out("file.bin")));
+  EXPECT_FALSE(fs::exists(out("file.bin.part")));
+}
+
+TEST_F(EngineTest, FollowsRedirectsAndStopsLoops) {
+  Engine engine(options());
+  Result redirected = engine.submit({.url = server_->url("/redirect/16k.bin"), .file_name = "r.bin"}).wait();
+  ASSERT_EQ(redirected.status, Status::ok) << redirected.message;
+  EXPECT_EQ(test::sha256_of(out("r.bin")), test::sha256_of(TestData::get().k16().disk_path));
+
+  Result loop = engine.submit({.url = server_->url("/redirect-loop")}).wait();
+  EXPECT_EQ(loop.status, Status::failed);
+  EXPECT_EQ(loop.category, ErrorCategory::http);
+  EXPECT_NE(loop.message.find("redirects"), std::string::npos) << loop.message;
+  EXPECT_FALSE(fs::exists(out("redirect-loop")));
+}
+
+TEST_F(EngineTest, ChecksumIsVerifiedBeforeTheFileGetsItsName) {
+  Engine engine(options());
+  const auto& file = TestData::get().m1();
+  std::string good = "sha256:" + test::sha256_of(file.disk_path);
+  Result ok = engine.submit({.url = server_->url(file.url_path), .file_name = "good.bin", .expected_digest = good})
+                  .wait();
+  EXPECT_EQ(ok.status, Status::ok) << ok.message;
+
+  std::string bad = "sha256:" + std::string(64, '0');
+  Result mismatch =
+      engine.submit({.url = server_->url(file.url_path), .file_name = "bad.bin", .expected_digest = bad}).wait();
+  EXPECT_EQ(mismatch.category, ErrorCategory::checksum);
+  EXPECT_FALSE(fs::exists(out("bad.bin")));
+  EXPECT_FALSE(fs::exists(out("bad.bin.part")));
+}
+
+TEST_F(EngineTest, SecondRequestForTheSamePathFails) {
+  Engine engine(options());
+  TransferHandle first = engine.submit({.url = server_->url("/1m.bin"), .file_name = "same.bin"});
+  TransferHandle second = engine.submit({.url = server_->url("/16k.bin"), .file_name = "same.bin"});
+  Result second_result = second.wait();
+  EXPECT_EQ(second_result.category, ErrorCategory::invalid_input);
+  EXPECT_NE(second_result.message.find("already used"), std::string::npos) << second_result.message;
+  ASSERT_EQ(first.wait().status, Status::ok);
+  EXPECT_EQ(test::sha256_of(out("same.bin")), test::sha256_of(TestData::get().m1().disk_path));
+}
+
+TEST_F(EngineTest, UnsafeNamesAndBadUrlsAreInvalidInput) {
+  Engine engine(options());
+  for (const char* name : {"../escape.bin", "/tmp/abs.bin", "a/../../x"}) {
+    Result result = engine.submit({.url = server_->url("/16k.bin"), .file_name = name}).wait();
+    EXPECT_EQ(result.category, ErrorCategory::invalid_input) << name;
+  }
+  Result bad_url = engine.submit({.url = "not a url"}).wait();
+  EXPECT_EQ(bad_url.category, ErrorCategory::invalid_input);
+  Result ftp = engine.submit({.url = "ftp://127.0.0.1/x"}).wait();
+  EXPECT_EQ(ftp.category, ErrorCategory::invalid_input);
+  EXPECT_NE(ftp.message.find("only http and https"), std::string::npos) << ftp.message;
+  EXPECT_FALSE(fs::exists(fs::path(out_.path()).parent_path() / "escape.bin"));
+}
+
+TEST_F(EngineTest, ExistingFileIsSkippedFailedOrReplacedAsConfigured) {
+  test::write_file(out("16k.bin"), "old");
+  {
+    Engine engine(options());
+    Result result = engine.submit({.url = server_->url("/16k.bin")}).wait();
+    EXPECT_EQ(result.status, Status::skipped);
+    EXPECT_TRUE(result.ok());
+    EXPECT_EQ(test::read_file(out("16k.bin")), "old");
+  }
+  {
+    EngineOptions o = options();
+    o.if_exists = IfExists::fail;
+    Engine engine(o);
+    Result result = engine.submit({.url = server_->url("/16k.bin")}).wait();
+    EXPECT_EQ(result.category, ErrorCategory::filesystem);
+    EXPECT_EQ(test::read_file(out("16k.bin")), "old");
+  }
+  {
+    EngineOptions o = options();
+    o.if_exists = IfExists::overwrite;
+    Engine engine(o);
+    Result result = engine.submit({.url = server_->url("/16k.bin")}).wait();
+    EXPECT_EQ(result.status, Status::ok);
+    EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+  }
+}
+
+TEST_F(EngineTest, CancelReturnsPromptlyAndLeavesNoFinalFile) {
+  Engine engine(options());
+  TransferHandle handle = engine.submit({.url = server_->url("/slow/200m.bin")});
+  std::this_thread::sleep_for(300ms);  // let it start receiving
+  EXPECT_FALSE(handle.done());
+  auto before = std::chrono::steady_clock::now();
+  handle.cancel();
+  std::optional<Result> result = handle.wait_for(2s);
+  auto took = std::chrono::steady_clock::now() - before;
+  ASSERT_TRUE(result.has_value()) << "cancel did not end the transfer";
+  EXPECT_LT(took, 1s);
+  EXPECT_EQ(result->status, Status::cancelled);
+  EXPECT_GT(result->bytes, 0);
+  EXPECT_FALSE(fs::exists(out("200m.bin")));
+}
+
+TEST_F(EngineTest, DestructorCancelsEverythingWithoutWaitingForTheNetwork) {
+  TransferHandle running, queued;
+  auto before = std::chrono::steady_clock::now();
+  {
+    EngineOptions o = options();
+    o.max_concurrent = 1;
+    Engine engine(o);
+    running = engine.submit({.url = server_->url("/slow/200m.bin")});
+    queued = engine.submit({.url = server_->url("/slow/1m.bin")});
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
+  ASSERT_TRUE(running.done());
+  EXPECT_EQ(running.wait().status, Status::cancelled);
+  EXPECT_EQ(queued.wait().status, Status::cancelled);
+  EXPECT_EQ(queued.wait().attempts, 0);
+  EXPECT_FALSE(fs::exists(out("200m.bin")));
+  EXPECT_FALSE(fs::exists(out("1m.bin")));
+}
+
+TEST_F(EngineTest, WaitForTimesOutWhileTheTransferRuns) {
+  Engine engine(options());
+  TransferHandle handle = engine.submit({.url = server_->url("/slow/200m.bin")});
+  EXPECT_FALSE(handle.wait_for(100ms).has_value());
+  EXPECT_FALSE(engine.wait_idle(50ms));
+  EXPECT_EQ(engine.unfinished(), 1);
+  engine.cancel_all();
+  EXPECT_TRUE(engine.wait_idle(2s));
+  EXPECT_EQ(engine.unfinished(), 0);
+}
+
+// A listening socket that never accepts: the connection is made (by the kernel's backlog)
+// and then nothing, ever, comes back. Not a server: the plainest way for a peer to hang.
+TEST_F(EngineTest, SilentPeerEndsAsStalled) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 16), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/x.bin";
+
+  EngineOptions o = options();
+  o.stall_timeout_s = 0.5;
+  Engine engine(o);
+  auto before = std::chrono::steady_clock::now();
+  std::optional<Result> result = engine.submit({.url = url}).wait_for(5s);
+  close(listener);
+  ASSERT_TRUE(result.has_value()) << "a silent peer must not hang the transfer";
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 3s);
+  EXPECT_EQ(result->category, ErrorCategory::stalled) << result->message;
+  EXPECT_FALSE(fs::exists(out("x.bin")));
+}
+
+TEST_F(EngineTest, ConnectionRefusedIsANetworkError) {
+  Engine engine(options());
+  Result result = engine.submit({.url = "http://127.0.0.1:" + std::to_string(test::free_port()) + "/x"}).wait();
+  EXPECT_EQ(result.category, ErrorCategory::network);
+  EXPECT_NE(result.message.find("cannot connect"), std::string::npos) << result.message;
+}
+
+TEST_F(EngineTest, CredentialsNeverAppearInResults) {
+  Engine engine(options());
+  std::string url = "http://alice:s3cret@127.0.0.1:" + std::to_string(server_->port()) + "/missing";
+  Result result = engine.submit({.url = url}).wait();
+  EXPECT_EQ(result.http_status, 404);
+  EXPECT_EQ(result.url.find("s3cret"), std::string::npos) << result.url;
+  EXPECT_EQ(result.message.find("s3cret"), std::string::npos);
+}
+
+TEST_F(EngineTest, ManyEnginesInOneProcess) {
+  Engine a(options());
+  EngineOptions second = options();
+  second.output_dir = out("second");
+  Engine b(second);
+  TransferHandle ha = a.submit({.url = server_->url("/16k.bin")});
+  TransferHandle hb = b.submit({.url = server_->url("/16k.bin")});
+  EXPECT_EQ(ha.wait().status, Status::ok);
+  EXPECT_EQ(hb.wait().status, Status::ok);
+  EXPECT_TRUE(fs::exists(out("second/16k.bin")));
+}
+
+}  // namespace
+}  // namespace fetchpool

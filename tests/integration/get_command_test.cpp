@@ -1,0 +1,218 @@
+// The fetchpool binary end to end against a real nginx: what a user runs and checks.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/nginx_server.h"
+#include "support/process.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+namespace fs = std::filesystem;
+using test::NginxServer;
+using test::run_fetchpool;
+using test::TempDir;
+using test::TestData;
+
+class GetCommandTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new NginxServer(TestData::get().root()); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  std::string url(const std::string& path) const { return server_->url(path); }
+  std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
+  std::string out_dir() const { return dir_ / "out"; }
+
+  static NginxServer* server_;
+  TempDir dir_;
+};
+NginxServer* GetCommandTest::server_ = nullptr;
+
+TEST_F(GetCommandTest, DownloadsEveryArgumentByteExact) {
+  std::vector<std::string> args{"get", "-d", out_dir()};
+  for (const auto& file : TestData::get().all()) args.push_back(url(file.url_path));
+  auto run = run_fetchpool(args);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const auto& file : TestData::get().all()) {
+    EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path)) << file.name;
+  }
+  EXPECT_NE(run.err.find("6 ok, 0 failed"), std::string::npos) << run.err;
+  for (const auto& entry : fs::directory_iterator(out_dir())) {
+    EXPECT_NE(entry.path().extension(), ".part") << entry.path();
+  }
+}
+
+TEST_F(GetCommandTest, UrlAloneMeansGetIntoTheCurrentDirectory) {
+  fs::create_directories(out_dir());
+  fs::path previous = fs::current_path();
+  fs::current_path(out_dir());
+  auto run = run_fetchpool({url("/tiny.txt"), "-q"});
+  fs::current_path(previous);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.err.empty()) << "-q prints only errors: " << run.err;
+  EXPECT_EQ(test::sha256_of(out("tiny.txt")), test::sha256_of(TestData::get().tiny().disk_path));
+}
+
+TEST_F(GetCommandTest, ThousandFilesFromAListAllArrive) {
+  std::string list;
+  for (const auto& file : TestData::get().many()) list += url(file.url_path) + "\n";
+  test::write_file(dir_ / "list.txt", list);
+  auto run = run_fetchpool({"get", "-q", "-j", "16", "-d", out_dir(), "-i", dir_ / "list.txt"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  int count = 0;
+  for (const auto& file : TestData::get().many()) {
+    ASSERT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path)) << file.name;
+    ++count;
+  }
+  EXPECT_EQ(count, 1000);
+  EXPECT_EQ(std::distance(fs::directory_iterator(out_dir()), fs::directory_iterator()), 1000);
+}
+
+TEST_F(GetCommandTest, NotFoundAmongOthersExitsOneAndIsReported) {
+  std::string list = url("/16k.bin") + "\n" + url("/missing.bin") + "\n  out=renamed-missing.bin\n" +
+                     url("/1m.bin") + "\n";
+  test::write_file(dir_ / "list.txt", list);
+  auto run = run_fetchpool({"get", "-d", out_dir(), "-i", dir_ / "list.txt", "--report", dir_ / "report.json",
+                            "--save-failed", dir_ / "failed.txt"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+  EXPECT_EQ(test::sha256_of(out("1m.bin")), test::sha256_of(TestData::get().m1().disk_path));
+  EXPECT_FALSE(fs::exists(out("renamed-missing.bin")));
+  EXPECT_NE(run.err.find("2 ok, 1 failed"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(url("/missing.bin") + ": HTTP 404 Not Found"), std::string::npos) << run.err;
+
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  ASSERT_EQ(report["transfers"].size(), 3u);
+  int failed = 0;
+  for (const auto& entry : report["transfers"]) {
+    if (entry["status"] == "failed") {
+      ++failed;
+      EXPECT_EQ(entry["url"], url("/missing.bin"));
+      EXPECT_EQ(entry["http_status"], 404);
+      EXPECT_EQ(entry["error"], "HTTP 404 Not Found");
+      EXPECT_EQ(entry["attempts"], 1);
+    } else {
+      EXPECT_EQ(entry["status"], "ok");
+      EXPECT_TRUE(entry["error"].is_null());
+    }
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(report["summary"]["failed"], 1);
+  EXPECT_EQ(report["summary"]["ok"], 2);
+
+  // The saved list names exactly the failure, with its options, ready for -i.
+  EXPECT_EQ(test::read_file(dir_ / "failed.txt"), url("/missing.bin") + "\n  out=renamed-missing.bin\n");
+}
+
+TEST_F(GetCommandTest, NamesCanNeverEscapeTheOutputDirectory) {
+  std::string list = url("/16k.bin") + "\n  out=../escaped.bin\n" +
+                     url("/16k.bin") + "\n  dir=../up\n" +
+                     url("/16k.bin") + "\n  out=/tmp/fetchpool-absolute-escape.bin\n" +
+                     url("/%2e%2e%2f%2e%2e%2fescaped2.bin") + "\n";
+  test::write_file(dir_ / "list.txt", list);
+  auto run = run_fetchpool({"get", "-d", out_dir(), "-i", dir_ / "list.txt"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "escaped.bin"));
+  EXPECT_FALSE(fs::exists(dir_ / "up"));
+  EXPECT_FALSE(fs::exists("/tmp/fetchpool-absolute-escape.bin"));
+  EXPECT_FALSE(fs::exists(dir_ / "escaped2.bin"));
+  EXPECT_NE(run.err.find("'..'"), std::string::npos) << run.err;
+  // Everything that was written is inside out/.
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path())) {
+    std::string path = entry.path().string();
+    EXPECT_TRUE(path.rfind(out_dir(), 0) == 0 || path == dir_ / "list.txt") << path;
+  }
+}
+
+TEST_F(GetCommandTest, TwoEntriesForOnePathSecondFailsFirstIntact) {
+  std::string list = url("/1m.bin") + "\n  out=same.bin\n" + url("/16k.bin") + "\n  out=same.bin\n";
+  test::write_file(dir_ / "list.txt", list);
+  auto run = run_fetchpool({"get", "-d", out_dir(), "-i", dir_ / "list.txt"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(test::sha256_of(out("same.bin")), test::sha256_of(TestData::get().m1().disk_path));
+  EXPECT_NE(run.err.find("already used by another download"), std::string::npos) << run.err;
+}
+
+TEST_F(GetCommandTest, NonAsciiNamesAndDirectoriesWork) {
+  const auto& file = TestData::get().unicode();
+  std::string dir = dir_ / "下载 📦";
+  auto run = run_fetchpool({"get", "-d", dir, url(file.url_path)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(dir + "/" + file.name), test::sha256_of(file.disk_path));
+  EXPECT_NE(run.err.find(file.name), std::string::npos) << run.err;
+
+  auto named = run_fetchpool({"get", "-d", dir, "-o", "重命名 ✓.bin", url(file.url_path)});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(test::sha256_of(dir + "/重命名 ✓.bin"), test::sha256_of(file.disk_path));
+}
+
+TEST_F(GetCommandTest, ListFromStdinWithHeadersAndChecksum) {
+  const auto& file = TestData::get().k16();
+  std::string list = url(file.url_path) + "\n  header=X-Test: 1\n  checksum=sha256:" + test::sha256_of(file.disk_path) +
+                     "\n" + url("/tiny.txt") + "\n  checksum=sha256:" + std::string(64, 'a') + "\n";
+  auto run = run_fetchpool({"get", "-d", out_dir(), "-i", "-"}, list);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));
+  EXPECT_FALSE(fs::exists(out("tiny.txt")));
+  EXPECT_NE(run.err.find("checksum mismatch"), std::string::npos) << run.err;
+}
+
+TEST_F(GetCommandTest, ExistingFileIsKeptAndCountsAsDone) {
+  fs::create_directories(out_dir());
+  test::write_file(out("16k.bin"), "mine");
+  auto run = run_fetchpool({"get", "-d", out_dir(), url("/16k.bin")});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::read_file(out("16k.bin")), "mine");
+  EXPECT_NE(run.err.find("1 skipped"), std::string::npos) << run.err;
+
+  auto replace = run_fetchpool({"get", "-q", "--if-exists", "overwrite", "-d", out_dir(), url("/16k.bin")});
+  EXPECT_EQ(replace.exit_code, 0) << replace.err;
+  EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+}
+
+TEST_F(GetCommandTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(run_fetchpool({"get"}).exit_code, 2);
+  EXPECT_EQ(run_fetchpool({}).exit_code, 2);
+  auto bad_flag = run_fetchpool({"get", "--no-such-flag", url("/tiny.txt")});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_NE(bad_flag.err.find("--no-such-flag"), std::string::npos) << bad_flag.err;
+  auto two_outputs = run_fetchpool({"get", "-o", "x", url("/tiny.txt"), url("/16k.bin")});
+  EXPECT_EQ(two_outputs.exit_code, 2);
+  EXPECT_NE(two_outputs.err.find("exactly one URL"), std::string::npos) << two_outputs.err;
+  EXPECT_EQ(run_fetchpool({"get", "-j", "0", url("/tiny.txt")}).exit_code, 2);
+  EXPECT_EQ(run_fetchpool({"get", "-i", dir_ / "does-not-exist.txt"}).exit_code, 2);
+}
+
+TEST_F(GetCommandTest, VersionNamesLibcurlAndOpenSsl) {
+  auto run = run_fetchpool({"--version"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.out.find("fetchpool 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("libcurl/"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("OpenSSL/"), std::string::npos) << run.out;
+}
+
+TEST_F(GetCommandTest, HelpListsTheOptions) {
+  auto run = run_fetchpool({"get", "--help"});
+  EXPECT_EQ(run.exit_code, 0);
+  for (const char* option : {"--jobs", "--input-file", "--dir", "--report", "--save-failed", "--insecure"}) {
+    EXPECT_NE(run.out.find(option), std::string::npos) << option;
+  }
+}
+
+TEST_F(GetCommandTest, CredentialsInUrlsAreNeverPrinted) {
+  std::string secret_url = "http://bob:hunter2@127.0.0.1:" + std::to_string(server_->port()) + "/missing.bin";
+  auto run = run_fetchpool({"get", "-d", out_dir(), "--report", dir_ / "r.json", secret_url});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.err.find("hunter2"), std::string::npos) << run.err;
+  EXPECT_EQ(test::read_file(dir_ / "r.json").find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fetchpool

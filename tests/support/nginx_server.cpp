@@ -1,0 +1,146 @@
+#include "support/nginx_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace fetchpool::test {
+namespace {
+
+constexpr int kStartAttempts = 5;
+
+std::string nginx_binary() {
+  for (const char* candidate : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"}) {
+    if (access(candidate, X_OK) == 0) return candidate;
+  }
+  throw std::runtime_error("nginx not found: run ./dev setup (installs Debian's nginx)");
+}
+
+std::string config(const std::string& dir, const std::string& root, int port) {
+  std::string user = geteuid() == 0 ? "user root;\n" : "";
+  return user +
+         "daemon off;\n"
+         "worker_processes 1;\n"
+         "error_log " + dir + "/error.log warn;\n"
+         "pid " + dir + "/nginx.pid;\n"
+         "events { worker_connections 1024; }\n"
+         "http {\n"
+         "  access_log off;\n"
+         "  default_type application/octet-stream;\n"
+         "  sendfile on;\n"
+         "  keepalive_requests 100000;\n"
+         "  client_body_temp_path " + dir + "/body;\n"
+         "  proxy_temp_path " + dir + "/proxy;\n"
+         "  fastcgi_temp_path " + dir + "/fastcgi;\n"
+         "  uwsgi_temp_path " + dir + "/uwsgi;\n"
+         "  scgi_temp_path " + dir + "/scgi;\n"
+         "  server {\n"
+         "    listen 127.0.0.1:" + std::to_string(port) + ";\n"
+         "    root " + root + ";\n"
+         "    location /slow/ { alias " + root + "/; limit_rate 64k; }\n"
+         "    location /redirect/ { rewrite ^/redirect/(.*)$ /$1 redirect; }\n"
+         "    location = /redirect-loop { return 302 /redirect-loop; }\n"
+         "  }\n"
+         "}\n";
+}
+
+}  // namespace
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool wait_for_port(int port, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    close(fd);
+    if (connected) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+NginxServer::NginxServer(const std::string& root) {
+  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+    if (try_start(root)) return;
+  }
+  throw std::runtime_error("nginx did not start; see its log in " + dir_.path() + "\n" +
+                           read_file(dir_ / "error.log"));
+}
+
+NginxServer::~NginxServer() { stop(); }
+
+std::string NginxServer::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+bool NginxServer::try_start(const std::string& root) {
+  port_ = free_port();
+  std::string conf = dir_ / "nginx.conf";
+  write_file(conf, config(dir_.path(), root, port_));
+  std::string binary = nginx_binary();
+  std::string error_log = dir_ / "error.log";
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    execl(binary.c_str(), binary.c_str(), "-c", conf.c_str(), "-p", dir_.path().c_str(), "-e", error_log.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: port taken, or a bad config
+      pid_ = -1;
+      return false;
+    }
+    if (wait_for_port(port_, 20)) return true;
+  }
+  stop();
+  return false;
+}
+
+void NginxServer::stop() {
+  if (pid_ <= 0) return;
+  // SIGTERM lets the master stop its workers; SIGKILL would orphan them.
+  kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pid_ = -1;
+}
+
+}  // namespace fetchpool::test

@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include "engine/output_name.h"
+
+namespace fetchpool::engine {
+namespace {
+
+TEST(OutputName, LastSegmentPercentDecoded) {
+  EXPECT_EQ(file_name_from_url_path("/a/b/file.tar.gz"), "file.tar.gz");
+  EXPECT_EQ(file_name_from_url_path("/a/my%20file%E4%B8%AD.bin"), "my file\xE4\xB8\xAD.bin");
+  EXPECT_EQ(file_name_from_url_path("/a/%F0%9F%98%80.txt"), "\xF0\x9F\x98\x80.txt");
+}
+
+TEST(OutputName, IndexHtmlWhenNoName) {
+  EXPECT_EQ(file_name_from_url_path("/"), "index.html");
+  EXPECT_EQ(file_name_from_url_path(""), "index.html");
+  EXPECT_EQ(file_name_from_url_path("/dir/"), "index.html");
+  EXPECT_EQ(file_name_from_url_path("/dir/%2e%2e"), "index.html");
+  EXPECT_EQ(file_name_from_url_path("/dir/."), "index.html");
+}
+
+TEST(OutputName, EncodedSeparatorsAndControlsCannotEscape) {
+  EXPECT_EQ(file_name_from_url_path("/x/%2e%2e%2f%2e%2e%2fetc%2fpasswd"), ".._.._etc_passwd");
+  EXPECT_EQ(file_name_from_url_path("/x/a%5cb"), "a_b");
+  EXPECT_EQ(file_name_from_url_path("/x/a%00b%0a"), "a_b_");
+}
+
+TEST(OutputName, MalformedEscapesKept) {
+  EXPECT_EQ(percent_decode("100%"), "100%");
+  EXPECT_EQ(percent_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(percent_decode("%41%62"), "Ab");
+}
+
+TEST(OutputName, RelativeNamesChecked) {
+  std::string error;
+  EXPECT_TRUE(check_relative_name("a.bin", &error));
+  EXPECT_TRUE(check_relative_name("sub/a.bin", &error));
+  EXPECT_TRUE(check_relative_name("..a", &error));
+  EXPECT_TRUE(check_relative_name("中文 😀.bin", &error));
+  EXPECT_FALSE(check_relative_name("../x", &error));
+  EXPECT_NE(error.find(".."), std::string::npos);
+  EXPECT_FALSE(check_relative_name("a/../../x", &error));
+  EXPECT_FALSE(check_relative_name("..", &error));
+  EXPECT_FALSE(check_relative_name("/etc/passwd", &error));
+  EXPECT_NE(error.find("absolute"), std::string::npos);
+  EXPECT_FALSE(check_relative_name("a\\..\\..\\x", &error));
+  EXPECT_FALSE(check_relative_name("C:x", &error));
+  EXPECT_FALSE(check_relative_name(std::string("a\0b", 3), &error));
+  EXPECT_FALSE(check_relative_name("a\nb", &error));
+  EXPECT_FALSE(check_relative_name("", &error));
+  EXPECT_FALSE(check_relative_name("dir/", &error));
+}
+
+}  // namespace
+}  // namespace fetchpool::engine
