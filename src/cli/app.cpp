@@ -40,45 +40,58 @@ Examples:
 void add_get_command(CLI::App& app, GetOptions& o) {
   CLI::App* get = app.add_subcommand("get", "Download URLs into a directory");
   get->footer(kGetFooter);
-  get->add_option("url", o.urls, "URLs to download (http:// or https://)");
+  get->add_option("url", o.urls, "URLs to download (http:// or https://)")->type_name("URL");
 
   get->add_option("-i,--input-file", o.input_file, "Read URLs (and per-URL options) from FILE; '-' is stdin")
+      ->type_name("FILE")
       ->group("Input and output");
   get->add_option("-d,--dir", o.directory, "Save files into DIR (created if missing; default: .)")
+      ->type_name("DIR")
       ->group("Input and output");
-  get->add_option("-o,--output", o.output, "Save the one URL as NAME inside DIR")->group("Input and output");
+  get->add_option("-o,--output", o.output, "Save the one URL as NAME inside DIR")
+      ->type_name("NAME")->group("Input and output");
   get->add_option("--if-exists", o.if_exists,
                   "When NAME already exists: skip (default), fail, or overwrite once the new file is complete")
+      ->type_name("MODE")
       ->group("Input and output");
   get->add_option("--checksum", o.checksum, "Verify the one URL against ALGO:HEX (sha256, sha512, sha1, md5)")
+      ->type_name("ALGO:HEX")
       ->group("Input and output");
 
   get->add_option("-j,--jobs", o.jobs, "Download N files at once (default: 16)")
-      ->check(CLI::Range(1, 100000))
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000).description(""))
       ->group("Connections");
   get->add_option("--per-host", o.per_host, "At most N transfers at once to one host (default: no cap)")
-      ->check(CLI::Range(0, 100000))
+      ->type_name("N")
+      ->check(CLI::Range(0, 100000).description(""))
       ->group("Connections");
   get->add_option("--connect-timeout", o.connect_timeout_s, "Give up connecting after S seconds (default: 10)")
-      ->check(CLI::PositiveNumber)
+      ->type_name("S")
       ->group("Connections");
   get->add_option("--stall-timeout", o.stall_timeout_s,
                   "Fail a transfer that receives nothing for S seconds; 0 never (default: 30)")
-      ->check(CLI::NonNegativeNumber)
+      ->type_name("S")
       ->group("Connections");
 
-  get->add_option("-H,--header", o.headers, "Add 'Name: value' to every request (repeatable)")->group("HTTP");
-  get->add_option("-u,--user", o.user, "Send user:password to the hosts of the URLs given")->group("HTTP");
+  get->add_option("-H,--header", o.headers, "Add 'Name: value' to every request (repeatable)")
+      ->type_name("'NAME: VALUE'")->group("HTTP");
+  get->add_option("-u,--user", o.user, "Send user:password to the hosts of the URLs given")
+      ->type_name("USER:PASS")->group("HTTP");
   get->add_flag("--netrc", o.netrc, "Take credentials from ~/.netrc")->group("HTTP");
-  get->add_option("--netrc-file", o.netrc_file, "Take credentials from FILE (implies --netrc)")->group("HTTP");
+  get->add_option("--netrc-file", o.netrc_file, "Take credentials from FILE (implies --netrc)")
+      ->type_name("FILE")->group("HTTP");
   get->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)")->group("HTTP");
-  get->add_option("--ca-cert", o.ca_cert, "Trust the CA certificates in FILE (PEM)")->group("HTTP");
+  get->add_option("--ca-cert", o.ca_cert, "Trust the CA certificates in FILE (PEM)")
+      ->type_name("FILE")->group("HTTP");
 
   get->add_flag("-q,--quiet", o.quiet, "Print only errors")->group("Reporting");
   get->add_option("--report", o.report_file, "Write a JSON report, one entry per file, to FILE")
+      ->type_name("FILE")
       ->group("Reporting");
   get->add_option("--save-failed", o.save_failed_file,
                   "Write the failed URLs, with their options, to FILE in input-list form")
+      ->type_name("FILE")
       ->group("Reporting");
 }
 
@@ -90,7 +103,7 @@ int run_app(int argc, char** argv) {
   // "fetchpool URL..." is short for "fetchpool get URL...", as with curl and aria2c.
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && looks_like_url(args[0])) args.insert(args.begin(), "get");
-  std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
+  std::reverse(args.begin(), args.end());  // CLI11 parses (and consumes) a reversed vector
 
   CLI::App app(kDescription, "fetchpool");
   app.set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
@@ -108,7 +121,7 @@ int run_app(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    if (args.empty()) {
+    if (argc <= 1) {
       fmt::print(stderr, "{}\n", app.help());
       return kExitUsage;
     }
