@@ -36,15 +36,15 @@ enum class ErrorCategory {
 /// The outcome of one transfer. A plain value: copy it, keep it, pass it between threads.
 struct Result {
   TransferId id = 0;
-  std::string url;           ///< As submitted, with any user:password removed.
-  std::string path;          ///< The final output path (UTF-8), even when failed.
+  std::string url;   ///< As submitted, with any user:password removed.
+  std::string path;  ///< The final output path (UTF-8), even when failed.
   Status status = Status::failed;
   ErrorCategory category = ErrorCategory::none;
-  std::string message;       ///< For a person: what happened and, where possible, what to do.
-  int http_status = 0;       ///< The last HTTP status received, 0 when none.
-  std::int64_t bytes = 0;    ///< Bytes of the final body written by the last attempt.
-  int attempts = 0;          ///< Attempts started (0 when it never started).
-  double elapsed_s = 0.0;    ///< From the first attempt's start to the end.
+  std::string message;     ///< For a person: what happened and, where possible, what to do.
+  int http_status = 0;     ///< The last HTTP status received, 0 when none.
+  std::int64_t bytes = 0;  ///< Bytes of the final body written by the last attempt.
+  int attempts = 0;        ///< Attempts started (0 when it never started).
+  double elapsed_s = 0.0;  ///< From the first attempt's start to the end.
 
   /// True for Status::ok and Status::skipped: the final name holds the file.
   bool ok() const { return status == Status::ok || status == Status::skipped; }

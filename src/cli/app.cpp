@@ -1,8 +1,8 @@
 #include "cli/app.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -49,9 +49,11 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("DIR")
       ->group("Input and output");
   get->add_option("-o,--output", o.output, "Save the one URL as NAME inside DIR")
-      ->type_name("NAME")->group("Input and output");
-  get->add_option("--if-exists", o.if_exists,
-                  "When NAME already exists: skip (default), fail, or overwrite once the new file is complete")
+      ->type_name("NAME")
+      ->group("Input and output");
+  get->add_option(
+         "--if-exists", o.if_exists,
+         "When NAME already exists: skip (default), fail, or overwrite once the new file is complete")
       ->type_name("MODE")
       ->group("Input and output");
   get->add_option("--checksum", o.checksum, "Verify the one URL against ALGO:HEX (sha256, sha512, sha1, md5)")
@@ -66,7 +68,8 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("N")
       ->check(CLI::Range(0, 100000).description(""))
       ->group("Connections");
-  get->add_option("--connect-timeout", o.connect_timeout_s, "Give up connecting after S seconds (default: 10)")
+  get->add_option("--connect-timeout", o.connect_timeout_s,
+                  "Give up connecting after S seconds (default: 10)")
       ->type_name("S")
       ->group("Connections");
   get->add_option("--stall-timeout", o.stall_timeout_s,
@@ -75,15 +78,19 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("Connections");
 
   get->add_option("-H,--header", o.headers, "Add 'Name: value' to every request (repeatable)")
-      ->type_name("'NAME: VALUE'")->group("HTTP");
+      ->type_name("'NAME: VALUE'")
+      ->group("HTTP");
   get->add_option("-u,--user", o.user, "Send user:password to the hosts of the URLs given")
-      ->type_name("USER:PASS")->group("HTTP");
+      ->type_name("USER:PASS")
+      ->group("HTTP");
   get->add_flag("--netrc", o.netrc, "Take credentials from ~/.netrc")->group("HTTP");
   get->add_option("--netrc-file", o.netrc_file, "Take credentials from FILE (implies --netrc)")
-      ->type_name("FILE")->group("HTTP");
+      ->type_name("FILE")
+      ->group("HTTP");
   get->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)")->group("HTTP");
   get->add_option("--ca-cert", o.ca_cert, "Trust the CA certificates in FILE (PEM)")
-      ->type_name("FILE")->group("HTTP");
+      ->type_name("FILE")
+      ->group("HTTP");
 
   get->add_flag("-q,--quiet", o.quiet, "Print only errors")->group("Reporting");
   get->add_option("--report", o.report_file, "Write a JSON report, one entry per file, to FILE")
@@ -95,7 +102,9 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("Reporting");
 }
 
-bool looks_like_url(const std::string& arg) { return arg.find("://") != std::string::npos; }
+bool looks_like_url(const std::string& arg) {
+  return arg.find("://") != std::string::npos;
+}
 
 }  // namespace
 

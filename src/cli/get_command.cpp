@@ -25,7 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-void print_error(const std::string& message) { fmt::print(stderr, "fetchpool: error: {}\n", message); }
+void print_error(const std::string& message) {
+  fmt::print(stderr, "fetchpool: error: {}\n", message);
+}
 
 /// Where entries come from: the command line's URLs first, then the list, read lazily.
 class EntrySource {

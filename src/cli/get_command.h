@@ -7,9 +7,9 @@ namespace fetchpool::cli {
 
 /// Exit statuses of the fetchpool command. Stable once released.
 enum ExitStatus : int {
-  kExitOk = 0,        ///< Every file is there (downloaded or already present).
-  kExitFailed = 1,    ///< At least one file failed or was cancelled; the others are there.
-  kExitUsage = 2,     ///< Bad command line or unreadable input list; nothing was downloaded.
+  kExitOk = 0,      ///< Every file is there (downloaded or already present).
+  kExitFailed = 1,  ///< At least one file failed or was cancelled; the others are there.
+  kExitUsage = 2,   ///< Bad command line or unreadable input list; nothing was downloaded.
 };
 
 /// Everything `fetchpool get` was told, validated by run_get.
@@ -17,8 +17,8 @@ struct GetOptions {
   std::vector<std::string> urls;
   std::string input_file;  ///< "-": standard input.
   std::string directory = ".";
-  std::string output;      ///< -o: one URL only.
-  std::string checksum;    ///< --checksum: one URL only.
+  std::string output;    ///< -o: one URL only.
+  std::string checksum;  ///< --checksum: one URL only.
   int jobs = 16;
   int per_host = 0;
   std::vector<std::string> headers;

@@ -5,7 +5,9 @@
 namespace fetchpool::cli {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string trim(const std::string& text) {
   std::size_t begin = 0;

@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <clocale>
 #include <exception>
-
-#include <fmt/format.h>
 
 #include "cli/app.h"
 

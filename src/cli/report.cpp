@@ -1,10 +1,10 @@
 #include "cli/report.h"
 
-#include <nlohmann/json.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <cstdio>
-#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "progress/format.h"
 

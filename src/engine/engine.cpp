@@ -17,7 +17,9 @@ namespace fetchpool {
 
 TransferHandle::TransferHandle(std::shared_ptr<detail::TransferState> state) : state_(std::move(state)) {}
 
-TransferId TransferHandle::id() const { return state_ ? state_->id : 0; }
+TransferId TransferHandle::id() const {
+  return state_ ? state_->id : 0;
+}
 
 bool TransferHandle::done() const {
   if (!state_) return true;
@@ -35,7 +37,8 @@ Result TransferHandle::wait() const {
 std::optional<Result> TransferHandle::wait_for(std::chrono::milliseconds timeout) const {
   if (!state_) throw std::logic_error("TransferHandle::wait_for on an empty handle");
   std::unique_lock lock(state_->mutex);
-  if (!state_->done_cv.wait_for(lock, timeout, [&] { return state_->result.has_value(); })) return std::nullopt;
+  if (!state_->done_cv.wait_for(lock, timeout, [&] { return state_->result.has_value(); }))
+    return std::nullopt;
   return *state_->result;
 }
 
@@ -109,16 +112,26 @@ class Engine::Impl {
 Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Engine::~Engine() = default;
 
-TransferHandle Engine::submit(Request request) { return impl_->submit(std::move(request)); }
-void Engine::cancel_all() { impl_->cancel_all(); }
-bool Engine::wait_idle(std::chrono::milliseconds timeout) { return impl_->wait_idle(timeout); }
-std::int64_t Engine::unfinished() const { return impl_->unfinished(); }
+TransferHandle Engine::submit(Request request) {
+  return impl_->submit(std::move(request));
+}
+void Engine::cancel_all() {
+  impl_->cancel_all();
+}
+bool Engine::wait_idle(std::chrono::milliseconds timeout) {
+  return impl_->wait_idle(timeout);
+}
+std::int64_t Engine::unfinished() const {
+  return impl_->unfinished();
+}
 
 std::string version_string() {
   return std::string("fetchpool ") + FETCHPOOL_VERSION + " (" + curl_version() + ")";
 }
 
-std::string redact_url(std::string_view url) { return http::redact_url(url); }
+std::string redact_url(std::string_view url) {
+  return http::redact_url(url);
+}
 
 bool is_safe_relative_name(std::string_view name, std::string* why) {
   std::string ignored;

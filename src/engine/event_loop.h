@@ -28,7 +28,8 @@ struct Outstanding {
 
 /// The one thread that owns the multi handle, every easy handle and every Transfer.
 /// Each turn: take mail -> start what the scheduler allows -> curl_multi_perform ->
-/// finish what curl reports done -> look for stalls -> poll until woken or a timer is due.
+/// finish what curl reports done (complete, verified bodies get their final names) ->
+/// look for stalls -> poll until woken or a timer is due.
 class EventLoop {
  public:
   EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding);
@@ -54,7 +55,12 @@ class EventLoop {
                      std::string message);
   /// Ends a running transfer: detaches its easy handle, settles its file, reports.
   void end_running(Transfer* transfer, CURLcode code, bool cancelled, bool stalled);
+  static void fill_counts(const Transfer& transfer, Result* result);
   void report(Transfer& transfer, Result result);
+  /// Whether the final name may already exist; false when its directory was missing or
+  /// empty when first seen (then only this engine writes there, and commit still refuses
+  /// to clobber anything that appears meanwhile). Saves a stat per file in a fresh directory.
+  bool may_exist(const std::string& path);
 
   const EngineOptions options_;
   std::shared_ptr<Outstanding> outstanding_;
@@ -69,6 +75,7 @@ class EventLoop {
   /// Output paths used by this engine (hashes of normalised absolute paths), so that two
   /// requests for one file fail clearly instead of overwriting each other.
   std::unordered_set<std::uint64_t> claimed_paths_;
+  std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
   bool shutting_down_ = false;
   Clock::time_point next_stall_check_{};
 };

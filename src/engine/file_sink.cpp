@@ -6,40 +6,62 @@
 
 namespace fetchpool::engine {
 
-FileSink::FileSink(std::string final_path)
-    : final_path_(std::move(final_path)), part_path_(final_path_ + ".part") {}
+FileSink::FileSink(std::string final_path, std::int64_t memory_limit)
+    : final_path_(std::move(final_path)), part_path_(final_path_ + ".part"), memory_limit_(memory_limit) {}
 
-bool FileSink::open(std::string* error) {
+bool FileSink::spill(std::string* error) {
   int error_code = 0;
-  if (file_.open_truncate(part_path_, error, &error_code)) return created_ = true;
-  if (error_code != ENOENT) return false;
-  // The directory is missing: create it once, here, rather than checking on every transfer.
-  std::error_code ec;
-  std::filesystem::path parent = std::filesystem::path(part_path_).parent_path();
-  std::filesystem::create_directories(parent, ec);
-  if (ec) {
-    *error = "cannot create directory '" + parent.string() + "': " + ec.message();
-    return false;
+  if (!file_.open_truncate(part_path_, error, &error_code)) {
+    if (error_code != ENOENT) return false;
+    // The directory is missing: create it here, once, rather than checking on every transfer.
+    std::error_code ec;
+    std::filesystem::path parent = std::filesystem::path(part_path_).parent_path();
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      *error = "cannot create directory '" + parent.string() + "': " + ec.message();
+      return false;
+    }
+    if (!file_.open_truncate(part_path_, error, &error_code)) return false;
   }
-  return created_ = file_.open_truncate(part_path_, error, &error_code);
+  created_ = true;
+  bool ok = file_.write_all(memory_.data(), memory_.size(), error);
+  std::string().swap(memory_);
+  return ok;
 }
 
 bool FileSink::write(const char* data, std::size_t size, std::string* error) {
-  if (!file_.is_open() && !open(error)) return false;
+  if (!file_.is_open()) {
+    if (static_cast<std::int64_t>(memory_.size() + size) <= memory_limit_) {
+      memory_.append(data, size);
+      return true;
+    }
+    if (!spill(error)) return false;
+  }
   return file_.write_all(data, size, error);
 }
 
-bool FileSink::commit(IfExists if_exists, std::string* error) {
-  if (!file_.is_open() && !open(error)) return false;
+bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
+  bool replace = if_exists == IfExists::overwrite;
+  if (!file_.is_open()) {
+    bool ok = platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error,
+                                               existed);
+    std::string().swap(memory_);
+    return ok;
+  }
   if (!file_.close(error)) {
     abandon();
     return false;
   }
-  bool existed = false;
-  return platform::rename_file(part_path_, final_path_, if_exists == IfExists::overwrite, error, &existed);
+  if (!platform::rename_file(part_path_, final_path_, replace, error, existed)) {
+    abandon();
+    return false;
+  }
+  created_ = false;
+  return true;
 }
 
 void FileSink::abandon() {
+  std::string().swap(memory_);
   std::string ignored;
   file_.close(&ignored);
   if (created_) {

@@ -8,31 +8,37 @@
 
 namespace fetchpool::engine {
 
-/// Where a transfer's body goes: `NAME.part`, opened on the first byte (so an error page
-/// never creates a file), renamed to NAME only by commit(). The final name therefore
-/// never holds partial data.
+/// Where a transfer's body goes. The final name only ever appears with the complete body
+/// behind it, by commit():
+/// - A body that fits in `memory_limit` bytes is held in memory and written at commit in one
+///   atomic step (platform::create_file_atomically): no `.part` file, no rename.
+/// - A larger body spills to `NAME.part` (created on the first byte beyond the limit, with
+///   any missing directories) and is renamed to NAME at commit.
+/// So an error page never creates a file, and a small file costs one directory entry.
 class FileSink {
  public:
-  explicit FileSink(std::string final_path);
+  FileSink(std::string final_path, std::int64_t memory_limit);
 
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
 
-  /// Appends to the .part file, creating it (and missing directories) first.
+  /// Appends the next bytes of the body.
   bool write(const char* data, std::size_t size, std::string* error);
-  /// Closes the .part file (creating an empty one if nothing was written) and renames it to
-  /// the final name: replacing an existing file only with IfExists::overwrite.
-  bool commit(IfExists if_exists, std::string* error);
-  /// Closes and deletes the .part file.
+  /// Puts the complete body under the final name, replacing an existing file only with
+  /// IfExists::overwrite. When the name turned out to exist, sets `*existed`.
+  bool commit(IfExists if_exists, std::string* error, bool* existed);
+  /// Drops the body: frees the memory, closes and deletes the .part file.
   void abandon();
 
  private:
-  bool open(std::string* error);
+  bool spill(std::string* error);
 
   std::string final_path_;
   std::string part_path_;
-  platform::OutputFile file_;
-  bool created_ = false;  // the .part file exists because this sink made it
+  std::int64_t memory_limit_;
+  std::string memory_;         ///< The body while it is small.
+  platform::OutputFile file_;  ///< The .part file once it is not.
+  bool created_ = false;       ///< The .part file exists because this sink made it.
 };
 
 }  // namespace fetchpool::engine

@@ -10,7 +10,9 @@ int hex_value(char c) {
   return -1;
 }
 
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
 
 }  // namespace
 
@@ -65,7 +67,8 @@ bool check_relative_name(std::string_view name, std::string* error) {
     std::size_t end = name.find_first_of("/\\", start);
     if (end == std::string_view::npos) end = name.size();
     if (name.substr(start, end - start) == "..") {
-      *error = "output name '" + std::string(name) + "' contains '..': it must stay inside the output directory";
+      *error =
+          "output name '" + std::string(name) + "' contains '..': it must stay inside the output directory";
       return false;
     }
     start = end + 1;

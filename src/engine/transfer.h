@@ -38,11 +38,12 @@ struct Transfer {
 
   int attempts = 0;
   Clock::time_point first_start{};
-  std::int64_t bytes = 0;      ///< Body bytes written by this attempt.
-  std::string status_line;     ///< The last "HTTP/x nnn Reason" seen.
-  bool body_started = false;   ///< The write callback has decided what to do with the body.
-  bool discard_body = false;   ///< An error page: read it (to keep the connection) but drop it.
-  std::string write_error;     ///< Set when the sink failed; the attempt is aborted.
+  std::int64_t bytes = 0;     ///< Body bytes written by this attempt.
+  std::string status_line;    ///< The last "HTTP/x nnn Reason" seen.
+  int http_status = 0;        ///< Of the last response, once the attempt is over.
+  bool body_started = false;  ///< The write callback has decided what to do with the body.
+  bool discard_body = false;  ///< An error page: read it (to keep the connection) but drop it.
+  std::string write_error;    ///< Set when the sink failed; the attempt is aborted.
 
   /// Stall detection: the callbacks bump `activity`; the loop compares it between scans.
   std::uint64_t activity = 0;

@@ -14,8 +14,7 @@ struct Algorithm {
   std::string_view name;
   std::size_t hex_length;
 };
-constexpr Algorithm kAlgorithms[] = {
-    {"sha256", 64}, {"sha512", 128}, {"sha1", 40}, {"md5", 32}};
+constexpr Algorithm kAlgorithms[] = {{"sha256", 64}, {"sha512", 128}, {"sha1", 40}, {"md5", 32}};
 
 const EVP_MD* lookup(std::string_view name) {
   if (name == "sha256") return EVP_sha256();
@@ -85,7 +84,9 @@ Digest::~Digest() = default;
 Digest::Digest(Digest&&) noexcept = default;
 Digest& Digest::operator=(Digest&&) noexcept = default;
 
-void Digest::update(const void* data, std::size_t size) { EVP_DigestUpdate(ctx_->md, data, size); }
+void Digest::update(const void* data, std::size_t size) {
+  EVP_DigestUpdate(ctx_->md, data, size);
+}
 
 std::string Digest::finish() {
   unsigned char bytes[EVP_MAX_MD_SIZE];

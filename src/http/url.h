@@ -7,10 +7,10 @@ namespace fetchpool::http {
 
 /// The parts of an absolute http(s) URL that the engine needs.
 struct ParsedUrl {
-  std::string scheme;      ///< "http" or "https", lower case.
-  std::string host_key;    ///< "scheme://host:port": what per-host limits count by.
-  std::string path;        ///< Raw (still percent-encoded) path, "/" at least.
-  std::string redacted;    ///< The URL without user:password, for messages and reports.
+  std::string scheme;    ///< "http" or "https", lower case.
+  std::string host_key;  ///< "scheme://host:port": what per-host limits count by.
+  std::string path;      ///< Raw (still percent-encoded) path, "/" at least.
+  std::string redacted;  ///< The URL without user:password, for messages and reports.
 };
 
 /// Parses `url`; on failure returns false and sets `error` to a sentence for a person.

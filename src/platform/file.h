@@ -21,6 +21,8 @@ class OutputFile {
   /// Creates or truncates `path` (UTF-8). On failure returns false with `error` set and
   /// `error_code` holding errno (so the caller can create a missing directory and retry).
   bool open_truncate(const std::string& path, std::string* error, int* error_code);
+  /// Takes ownership of an open descriptor; `path` is used in messages.
+  static OutputFile adopt(int fd, std::string path);
   bool is_open() const { return fd_ >= 0; }
   /// Writes all of `data` at the current end; false with `error` set on failure.
   bool write_all(const char* data, std::size_t size, std::string* error);
@@ -36,6 +38,13 @@ class OutputFile {
 /// exists (`*existed` set true). Atomic where the platform allows.
 bool rename_file(const std::string& from, const std::string& to, bool replace, std::string* error,
                  bool* existed);
+
+/// Creates `path` holding exactly `data`, atomically: the name appears only with all the
+/// bytes behind it. With `replace` false an existing `path` is kept and the call fails with
+/// `*existed` set. Missing directories are created. Linux: an unnamed O_TMPFILE inode linked
+/// into place (one directory entry, no rename); elsewhere PATH.part + rename.
+bool create_file_atomically(const std::string& path, const char* data, std::size_t size, bool replace,
+                            std::string* error, bool* existed);
 
 /// A sentence for an errno value in the context of `what` on `path`, with advice for the
 /// cases a person can act on (disk full, permission denied).

@@ -3,8 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "platform/file.h"
@@ -25,6 +29,13 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     path_ = std::move(other.path_);
   }
   return *this;
+}
+
+OutputFile OutputFile::adopt(int fd, std::string path) {
+  OutputFile file;
+  file.fd_ = fd;
+  file.path_ = std::move(path);
+  return file;
 }
 
 bool OutputFile::open_truncate(const std::string& path, std::string* error, int* error_code) {
@@ -76,7 +87,7 @@ bool rename_file(const std::string& from, const std::string& to, bool replace, s
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
   if (errno == EEXIST) {
     *existed = true;
-    *error = "'" + to + "' appeared while downloading; kept it (the download stays in '" + from + "')";
+    *error = "'" + to + "' appeared while downloading; kept it";
     return false;
   }
   if (errno != EINVAL && errno != ENOSYS) {
@@ -91,7 +102,7 @@ bool rename_file(const std::string& from, const std::string& to, bool replace, s
   }
   if (errno == EEXIST) {
     *existed = true;
-    *error = "'" + to + "' appeared while downloading; kept it (the download stays in '" + from + "')";
+    *error = "'" + to + "' appeared while downloading; kept it";
     return false;
   }
   // Filesystems without hard links: check, then rename (a small race, the best available).
@@ -106,20 +117,94 @@ bool rename_file(const std::string& from, const std::string& to, bool replace, s
   return false;
 }
 
+namespace {
+
+std::string parent_of(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+bool create_via_part_file(const std::string& path, const char* data, std::size_t size, bool replace,
+                          std::string* error, bool* existed) {
+  std::string part = path + ".part";
+  OutputFile file;
+  int error_code = 0;
+  if (!file.open_truncate(part, error, &error_code)) {
+    if (error_code != ENOENT) return false;
+    std::error_code ec;
+    std::filesystem::create_directories(parent_of(path), ec);
+    if (!file.open_truncate(part, error, &error_code)) return false;
+  }
+  if (!file.write_all(data, size, error) || !file.close(error) ||
+      !rename_file(part, path, replace, error, existed)) {
+    ::unlink(part.c_str());
+    return false;
+  }
+  return true;
+}
+
+#if defined(__linux__) && defined(O_TMPFILE)
+// -1 with errno set, or an fd of an unnamed file in `directory`.
+int open_unnamed(const std::string& directory) {
+  int fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+  if (fd >= 0 || errno != ENOENT) return fd;
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  return ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+}
+#endif
+
+}  // namespace
+
+bool create_file_atomically(const std::string& path, const char* data, std::size_t size, bool replace,
+                            std::string* error, bool* existed) {
+  *existed = false;
+#if defined(__linux__) && defined(O_TMPFILE)
+  if (!replace) {
+    int fd = open_unnamed(parent_of(path));
+    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+      *error = describe_file_error(errno, "cannot create", path);
+      return false;
+    }
+    if (fd >= 0) {
+      OutputFile file = OutputFile::adopt(fd, path);
+      if (!file.write_all(data, size, error)) return false;
+      // linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; through /proc it needs nothing
+      // but costs a path walk. Try the cheap one first, once, and remember.
+      static std::atomic<bool> empty_path_allowed{true};
+      if (empty_path_allowed.load(std::memory_order_relaxed)) {
+        if (::linkat(fd, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH) == 0) return file.close(error);
+        if (errno == ENOENT || errno == EPERM) empty_path_allowed.store(false, std::memory_order_relaxed);
+      }
+      char proc_path[64];
+      std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+      if (errno != EEXIST && ::linkat(AT_FDCWD, proc_path, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        return file.close(error);
+      }
+      if (errno == EEXIST) {
+        *existed = true;
+        *error = "'" + path + "' appeared while downloading; kept it";
+        return false;
+      }
+      if (errno != ENOENT) {  // ENOENT: no /proc; fall back below
+        *error = describe_file_error(errno, "cannot create", path);
+        return false;
+      }
+    }
+  }
+#endif
+  return create_via_part_file(path, data, size, replace, error, existed);
+}
+
 std::string describe_file_error(int error_code, const char* what, const std::string& path) {
   std::string message = std::string(what) + " '" + path + "': " + std::strerror(error_code);
   switch (error_code) {
     case ENOSPC:
-    case EDQUOT:
-      message += " (free some space or choose another output directory)";
-      break;
+    case EDQUOT: message += " (free some space or choose another output directory)"; break;
     case EACCES:
     case EPERM:
-    case EROFS:
-      message += " (choose a writable output directory)";
-      break;
-    default:
-      break;
+    case EROFS: message += " (choose a writable output directory)"; break;
+    default: break;
   }
   return message;
 }

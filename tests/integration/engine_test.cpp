@@ -1,17 +1,17 @@
 // The library API against a real nginx: bytes, results, cancellation, deadlines.
 
+#include "fetchpool/engine.h"
+
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
-#include "fetchpool/engine.h"
 #include "support/nginx_server.h"
 #include "support/test_data.h"
 
@@ -90,13 +90,15 @@ TEST_F(EngineTest, ChecksumIsVerifiedBeforeTheFileGetsItsName) {
   Engine engine(options());
   const auto& file = TestData::get().m1();
   std::string good = "sha256:" + test::sha256_of(file.disk_path);
-  Result ok = engine.submit({.url = server_->url(file.url_path), .file_name = "good.bin", .expected_digest = good})
-                  .wait();
+  Result ok =
+      engine.submit({.url = server_->url(file.url_path), .file_name = "good.bin", .expected_digest = good})
+          .wait();
   EXPECT_EQ(ok.status, Status::ok) << ok.message;
 
   std::string bad = "sha256:" + std::string(64, '0');
   Result mismatch =
-      engine.submit({.url = server_->url(file.url_path), .file_name = "bad.bin", .expected_digest = bad}).wait();
+      engine.submit({.url = server_->url(file.url_path), .file_name = "bad.bin", .expected_digest = bad})
+          .wait();
   EXPECT_EQ(mismatch.category, ErrorCategory::checksum);
   EXPECT_FALSE(fs::exists(out("bad.bin")));
   EXPECT_FALSE(fs::exists(out("bad.bin.part")));
@@ -152,6 +154,22 @@ TEST_F(EngineTest, ExistingFileIsSkippedFailedOrReplacedAsConfigured) {
     EXPECT_EQ(result.status, Status::ok);
     EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
   }
+}
+
+TEST_F(EngineTest, FileAppearingDuringTheRunIsNeverClobbered) {
+  Engine engine(options());
+  // The first download shows the engine an empty directory...
+  ASSERT_EQ(engine.submit({.url = server_->url("/16k.bin")}).wait().status, Status::ok);
+  // ...then someone else writes a file there, small and large, under names the engine will use.
+  test::write_file(out("tiny.txt"), "someone else's");
+  test::write_file(out("1m.bin"), "someone else's too");
+  Result small = engine.submit({.url = server_->url("/tiny.txt")}).wait();
+  Result large = engine.submit({.url = server_->url("/1m.bin")}).wait();
+  EXPECT_EQ(small.status, Status::skipped) << small.message;
+  EXPECT_EQ(large.status, Status::skipped) << large.message;
+  EXPECT_EQ(test::read_file(out("tiny.txt")), "someone else's");
+  EXPECT_EQ(test::read_file(out("1m.bin")), "someone else's too");
+  EXPECT_FALSE(fs::exists(out("1m.bin.part")));
 }
 
 TEST_F(EngineTest, CancelReturnsPromptlyAndLeavesNoFinalFile) {
@@ -228,7 +246,8 @@ TEST_F(EngineTest, SilentPeerEndsAsStalled) {
 
 TEST_F(EngineTest, ConnectionRefusedIsANetworkError) {
   Engine engine(options());
-  Result result = engine.submit({.url = "http://127.0.0.1:" + std::to_string(test::free_port()) + "/x"}).wait();
+  Result result =
+      engine.submit({.url = "http://127.0.0.1:" + std::to_string(test::free_port()) + "/x"}).wait();
   EXPECT_EQ(result.category, ErrorCategory::network);
   EXPECT_NE(result.message.find("cannot connect"), std::string::npos) << result.message;
 }

@@ -1,10 +1,10 @@
 // The fetchpool binary end to end against a real nginx: what a user runs and checks.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "support/nginx_server.h"
 #include "support/process.h"
@@ -76,8 +76,8 @@ TEST_F(GetCommandTest, ThousandFilesFromAListAllArrive) {
 }
 
 TEST_F(GetCommandTest, NotFoundAmongOthersExitsOneAndIsReported) {
-  std::string list = url("/16k.bin") + "\n" + url("/missing.bin") + "\n  out=renamed-missing.bin\n" +
-                     url("/1m.bin") + "\n";
+  std::string list =
+      url("/16k.bin") + "\n" + url("/missing.bin") + "\n  out=renamed-missing.bin\n" + url("/1m.bin") + "\n";
   test::write_file(dir_ / "list.txt", list);
   auto run = run_fetchpool({"get", "-d", out_dir(), "-i", dir_ / "list.txt", "--report", dir_ / "report.json",
                             "--save-failed", dir_ / "failed.txt"});
@@ -112,8 +112,7 @@ TEST_F(GetCommandTest, NotFoundAmongOthersExitsOneAndIsReported) {
 }
 
 TEST_F(GetCommandTest, NamesCanNeverEscapeTheOutputDirectory) {
-  std::string list = url("/16k.bin") + "\n  out=../escaped.bin\n" +
-                     url("/16k.bin") + "\n  dir=../up\n" +
+  std::string list = url("/16k.bin") + "\n  out=../escaped.bin\n" + url("/16k.bin") + "\n  dir=../up\n" +
                      url("/16k.bin") + "\n  out=/tmp/fetchpool-absolute-escape.bin\n" +
                      url("/%2e%2e%2f%2e%2e%2fescaped2.bin") + "\n";
   test::write_file(dir_ / "list.txt", list);
@@ -155,8 +154,9 @@ TEST_F(GetCommandTest, NonAsciiNamesAndDirectoriesWork) {
 
 TEST_F(GetCommandTest, ListFromStdinWithHeadersAndChecksum) {
   const auto& file = TestData::get().k16();
-  std::string list = url(file.url_path) + "\n  header=X-Test: 1\n  checksum=sha256:" + test::sha256_of(file.disk_path) +
-                     "\n" + url("/tiny.txt") + "\n  checksum=sha256:" + std::string(64, 'a') + "\n";
+  std::string list = url(file.url_path) +
+                     "\n  header=X-Test: 1\n  checksum=sha256:" + test::sha256_of(file.disk_path) + "\n" +
+                     url("/tiny.txt") + "\n  checksum=sha256:" + std::string(64, 'a') + "\n";
   auto run = run_fetchpool({"get", "-d", out_dir(), "-i", "-"}, list);
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));

@@ -29,23 +29,43 @@ std::string config(const std::string& dir, const std::string& root, int port) {
   return user +
          "daemon off;\n"
          "worker_processes 1;\n"
-         "error_log " + dir + "/error.log warn;\n"
-         "pid " + dir + "/nginx.pid;\n"
+         "error_log " +
+         dir +
+         "/error.log warn;\n"
+         "pid " +
+         dir +
+         "/nginx.pid;\n"
          "events { worker_connections 1024; }\n"
          "http {\n"
          "  access_log off;\n"
          "  default_type application/octet-stream;\n"
          "  sendfile on;\n"
          "  keepalive_requests 100000;\n"
-         "  client_body_temp_path " + dir + "/body;\n"
-         "  proxy_temp_path " + dir + "/proxy;\n"
-         "  fastcgi_temp_path " + dir + "/fastcgi;\n"
-         "  uwsgi_temp_path " + dir + "/uwsgi;\n"
-         "  scgi_temp_path " + dir + "/scgi;\n"
+         "  client_body_temp_path " +
+         dir +
+         "/body;\n"
+         "  proxy_temp_path " +
+         dir +
+         "/proxy;\n"
+         "  fastcgi_temp_path " +
+         dir +
+         "/fastcgi;\n"
+         "  uwsgi_temp_path " +
+         dir +
+         "/uwsgi;\n"
+         "  scgi_temp_path " +
+         dir +
+         "/scgi;\n"
          "  server {\n"
-         "    listen 127.0.0.1:" + std::to_string(port) + ";\n"
-         "    root " + root + ";\n"
-         "    location /slow/ { alias " + root + "/; limit_rate 64k; }\n"
+         "    listen 127.0.0.1:" +
+         std::to_string(port) +
+         ";\n"
+         "    root " +
+         root +
+         ";\n"
+         "    location /slow/ { alias " +
+         root +
+         "/; limit_rate 64k; }\n"
          "    location /redirect/ { rewrite ^/redirect/(.*)$ /$1 redirect; }\n"
          "    location = /redirect-loop { return 302 /redirect-loop; }\n"
          "  }\n"
@@ -94,7 +114,9 @@ NginxServer::NginxServer(const std::string& root) {
                            read_file(dir_ / "error.log"));
 }
 
-NginxServer::~NginxServer() { stop(); }
+NginxServer::~NginxServer() {
+  stop();
+}
 
 std::string NginxServer::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
@@ -109,8 +131,8 @@ bool NginxServer::try_start(const std::string& root) {
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    execl(binary.c_str(), binary.c_str(), "-c", conf.c_str(), "-p", dir_.path().c_str(), "-e", error_log.c_str(),
-          static_cast<char*>(nullptr));
+    execl(binary.c_str(), binary.c_str(), "-c", conf.c_str(), "-p", dir_.path().c_str(), "-e",
+          error_log.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

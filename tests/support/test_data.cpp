@@ -81,6 +81,8 @@ TestData::TestData() : root_(std::string(FETCHPOOL_TEST_DATA_DIR) + "/www") {
   if (ec) fs::remove_all(staging);  // another process won the race: its copy is identical
 }
 
-std::string sha256_of(const std::string& path) { return hash::sha256_file(path); }
+std::string sha256_of(const std::string& path) {
+  return hash::sha256_file(path);
+}
 
 }  // namespace fetchpool::test

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "hash/digest.h"
+
+#include <gtest/gtest.h>
 
 namespace fetchpool::hash {
 namespace {

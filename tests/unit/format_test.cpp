@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "progress/format.h"
+
+#include <gtest/gtest.h>
 
 namespace fetchpool::progress {
 namespace {
@@ -22,7 +22,9 @@ TEST(FormatDuration, ScalesWithMagnitude) {
   EXPECT_EQ(format_duration(3720), "1h02m");
 }
 
-TEST(FormatRate, AppendsPerSecond) { EXPECT_EQ(format_rate(2.5 * 1024 * 1024), "2.5 MiB/s"); }
+TEST(FormatRate, AppendsPerSecond) {
+  EXPECT_EQ(format_rate(2.5 * 1024 * 1024), "2.5 MiB/s");
+}
 
 }  // namespace
 }  // namespace fetchpool::progress

@@ -1,8 +1,8 @@
+#include "cli/input_list.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
-
-#include "cli/input_list.h"
 
 namespace fetchpool::cli {
 namespace {

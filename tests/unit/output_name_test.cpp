@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "engine/output_name.h"
+
+#include <gtest/gtest.h>
 
 namespace fetchpool::engine {
 namespace {

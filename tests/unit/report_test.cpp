@@ -1,8 +1,8 @@
+#include "cli/report.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "cli/report.h"
 
 namespace fetchpool::cli {
 namespace {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "engine/scheduler.h"
+
+#include <gtest/gtest.h>
 
 namespace fetchpool::engine {
 namespace {
