@@ -20,6 +20,7 @@ constexpr int kIdlePollMs = 1000;
 // Bodies up to this size stay in memory and reach the disk in one atomic create.
 constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
 constexpr std::size_t kMaxRememberedDirs = 4096;
+constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
 
 std::string http_failure_message(const Transfer& transfer, long status) {
   // "HTTP/1.1 404 Not Found" -> "HTTP 404 Not Found"; HTTP/2 has no reason phrase.
@@ -85,13 +86,24 @@ void EventLoop::run() {
 
 void EventLoop::take_mail() {
   Mailbox::Batch batch = mailbox_->take();
-  for (auto& transfer : batch.submitted) accept(std::move(transfer));
+  for (auto& transfer : batch.submitted) {
+    try {
+      accept(transfer);
+    } catch (const std::exception& e) {
+      // A library failure while validating (e.g. OpenSSL cannot set up the digest): that
+      // one request fails; accept() only gives the transfer away once nothing can throw.
+      if (transfer) {
+        end_unstarted(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
+                      std::string("cannot start: ") + e.what());
+      }
+    }
+  }
   for (TransferId id : batch.cancelled) cancel(id);
   if (batch.cancel_all) cancel_everything();
   if (batch.shutdown) shutting_down_ = true;
 }
 
-void EventLoop::accept(std::unique_ptr<Transfer> transfer) {
+void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   std::string error;
   if (!http::parse_url(transfer->request.url, &transfer->url, &error)) {
     transfer->url.redacted = http::redact_url(transfer->request.url);
@@ -149,7 +161,12 @@ bool EventLoop::start(std::unique_ptr<Transfer> transfer) {
       return false;
     }
   }
-  transfer->sink.emplace(transfer->display_path, kMemoryBodyLimit);
+  std::string buffer;
+  if (!spare_buffers_.empty()) {
+    buffer = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  transfer->sink.emplace(transfer->display_path, kMemoryBodyLimit, std::move(buffer));
 
   http::CurlEasy easy;
   if (!idle_easies_.empty()) {
@@ -157,6 +174,7 @@ bool EventLoop::start(std::unique_ptr<Transfer> transfer) {
     idle_easies_.pop_back();
   } else {
     easy.reset(curl_easy_init());
+    if (easy) configure_new_easy(easy.get(), options_, share_.get());
   }
   if (!easy) {
     scheduler_.finished(transfer->url.host_key);
@@ -164,7 +182,7 @@ bool EventLoop::start(std::unique_ptr<Transfer> transfer) {
                   "cannot create a libcurl handle");
     return false;
   }
-  configure_easy(easy.release(), *transfer, options_, share_.get());
+  configure_attempt(easy.release(), *transfer);
   Clock::time_point now = Clock::now();
   if (transfer->attempts++ == 0) transfer->first_start = now;
   transfer->last_activity = now;
@@ -276,8 +294,8 @@ void EventLoop::end_running(Transfer* transfer, CURLcode code, bool cancelled, b
     result.status = Status::ok;
   }
 
-  curl_easy_reset(easy);
   transfer->easy = nullptr;
+  transfer->headers.reset();  // after the handle is detached: it pointed at the list
   if (idle_easies_.size() < static_cast<std::size_t>(options_.max_concurrent)) {
     idle_easies_.emplace_back(easy);
   } else {
@@ -298,6 +316,7 @@ void EventLoop::end_running(Transfer* transfer, CURLcode code, bool cancelled, b
     }
   }
   if (result.status != Status::ok) sink.abandon();
+  if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(sink.take_buffer());
   scheduler_.finished(owned->url.host_key);
   fill_counts(*owned, &result);
   report(*owned, std::move(result));

@@ -42,7 +42,9 @@ class EventLoop {
 
  private:
   void take_mail();
-  void accept(std::unique_ptr<Transfer> transfer);
+  /// Validates and queues a new request, or ends it as invalid input. Takes ownership
+  /// (leaves `transfer` empty) unless it throws.
+  void accept(std::unique_ptr<Transfer>& transfer);
   void start_allowed();
   bool start(std::unique_ptr<Transfer> transfer);
   void reap_finished();
@@ -71,7 +73,10 @@ class EventLoop {
   std::shared_ptr<Mailbox> mailbox_;
   Scheduler scheduler_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
-  std::vector<http::CurlEasy> idle_easies_;  ///< Reset handles kept for reuse.
+  std::vector<http::CurlEasy> idle_easies_;  ///< Handles kept for reuse (and their connections).
+  /// Body buffers kept for reuse: allocating and freeing one per small file made the heap
+  /// grow and trim constantly (two page faults per file).
+  std::vector<std::string> spare_buffers_;
   /// Output paths used by this engine (hashes of normalised absolute paths), so that two
   /// requests for one file fail clearly instead of overwriting each other.
   std::unordered_set<std::uint64_t> claimed_paths_;

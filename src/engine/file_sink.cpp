@@ -6,8 +6,22 @@
 
 namespace fetchpool::engine {
 
-FileSink::FileSink(std::string final_path, std::int64_t memory_limit)
-    : final_path_(std::move(final_path)), part_path_(final_path_ + ".part"), memory_limit_(memory_limit) {}
+FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer)
+    : final_path_(std::move(final_path)),
+      part_path_(final_path_ + ".part"),
+      memory_limit_(memory_limit),
+      memory_(std::move(buffer)) {
+  memory_.clear();
+}
+
+void FileSink::expect_size(std::int64_t size) {
+  if (size > 0 && size <= memory_limit_ && !file_.is_open()) memory_.reserve(static_cast<std::size_t>(size));
+}
+
+std::string FileSink::take_buffer() {
+  memory_.clear();
+  return std::move(memory_);
+}
 
 bool FileSink::spill(std::string* error) {
   int error_code = 0;
@@ -25,7 +39,7 @@ bool FileSink::spill(std::string* error) {
   }
   created_ = true;
   bool ok = file_.write_all(memory_.data(), memory_.size(), error);
-  std::string().swap(memory_);
+  memory_.clear();
   return ok;
 }
 
@@ -61,7 +75,7 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
 }
 
 void FileSink::abandon() {
-  std::string().swap(memory_);
+  memory_.clear();
   std::string ignored;
   file_.close(&ignored);
   if (created_) {

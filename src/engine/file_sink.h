@@ -17,10 +17,16 @@ namespace fetchpool::engine {
 /// So an error page never creates a file, and a small file costs one directory entry.
 class FileSink {
  public:
-  FileSink(std::string final_path, std::int64_t memory_limit);
+  /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
+  FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {});
 
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
+
+  /// The body's size, when the response says: lets a small body be stored without regrowth.
+  void expect_size(std::int64_t size);
+  /// Gives back the in-memory buffer's storage for another sink (empty, capacity kept).
+  std::string take_buffer();
 
   /// Appends the next bytes of the body.
   bool write(const char* data, std::size_t size, std::string* error);

@@ -8,9 +8,10 @@
 namespace fetchpool::engine {
 namespace {
 
-// Large enough that a fast local transfer costs few callbacks and syscalls, small enough
-// that a thousand running transfers stay cheap.
-constexpr long kReceiveBufferBytes = 128 * 1024;
+// Large enough that a fast transfer costs few callbacks and syscalls. Below glibc's mmap
+// threshold (128 KiB) on purpose: libcurl allocates this buffer per transfer, and at 128 KiB
+// every allocation was a fresh mmap, costing 1-2 page faults per small file (measured).
+constexpr long kReceiveBufferBytes = 100 * 1024;
 
 std::string trim_line(const char* data, std::size_t size) {
   while (size > 0 && (data[size - 1] == '\r' || data[size - 1] == '\n')) --size;
@@ -40,6 +41,9 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     transfer.discard_body = status >= 400;
+    curl_off_t expected = -1;
+    curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+    if (!transfer.discard_body) transfer.sink->expect_size(expected);
   }
   if (transfer.discard_body) return length;
   if (!transfer.sink->write(data, length, &transfer.write_error)) return 0;  // aborts: CURLE_WRITE_ERROR
@@ -58,19 +62,11 @@ std::string host_of(const Transfer& transfer) {
 
 }  // namespace
 
-void configure_easy(CURL* easy, Transfer& transfer, const EngineOptions& options, CURLSH* share) {
-  transfer.easy = easy;
-  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share) {
   curl_easy_setopt(easy, CURLOPT_SHARE, share);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
-  transfer.error_buffer[0] = '\0';
-
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
 
   // Only http(s), also after redirects: a redirect to file:// or ftp:// is refused.
@@ -82,22 +78,9 @@ void configure_easy(CURL* easy, Transfer& transfer, const EngineOptions& options
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  if (transfer.url.scheme == "https") {
-    // Prefer waiting for a multiplexed HTTP/2 stream over opening yet another connection.
-    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
-  }
 
   std::string agent = options.user_agent.empty() ? "fetchpool/" FETCHPOOL_VERSION : options.user_agent;
   curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings it is given
-
-  curl_slist* list = nullptr;
-  for (const std::string& header : transfer.request.headers) {
-    curl_slist* next = curl_slist_append(list, header.c_str());
-    if (next == nullptr) break;
-    list = next;
-  }
-  transfer.headers.reset(list);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
 
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
@@ -108,6 +91,29 @@ void configure_easy(CURL* easy, Transfer& transfer, const EngineOptions& options
     curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
     if (!options.netrc_file.empty()) curl_easy_setopt(easy, CURLOPT_NETRC_FILE, options.netrc_file.c_str());
   }
+}
+
+void configure_attempt(CURL* easy, Transfer& transfer) {
+  // Every option that differs between transfers is set here, every time: handles are
+  // reused without curl_easy_reset (which would also drop the receive buffer each time).
+  transfer.easy = easy;
+  transfer.error_buffer[0] = '\0';
+  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+  // On https, wait for a multiplexed HTTP/2 stream rather than open yet another connection.
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, transfer.url.scheme == "https" ? 1L : 0L);
+
+  curl_slist* list = nullptr;
+  for (const std::string& header : transfer.request.headers) {
+    curl_slist* next = curl_slist_append(list, header.c_str());
+    if (next == nullptr) break;
+    list = next;
+  }
+  transfer.headers.reset(list);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
 }
 
 void describe_failure(CURLcode code, const Transfer& transfer, const EngineOptions& options, Result* result) {

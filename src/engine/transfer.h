@@ -51,8 +51,10 @@ struct Transfer {
   Clock::time_point last_activity{};
 };
 
-/// Applies every per-attempt option to a freshly reset easy handle.
-void configure_easy(CURL* easy, Transfer& transfer, const EngineOptions& options, CURLSH* share);
+/// Sets the options every transfer of this engine shares, once per new easy handle.
+void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share);
+/// Sets every option that differs between transfers (all of them, every time).
+void configure_attempt(CURL* easy, Transfer& transfer);
 
 /// Turns a finished attempt (curl's code plus what the callbacks saw) into the category and
 /// message a person reads. `result` arrives with url/path/bytes filled in.

@@ -60,19 +60,31 @@ TEST_F(GetCommandTest, UrlAloneMeansGetIntoTheCurrentDirectory) {
   EXPECT_EQ(test::sha256_of(out("tiny.txt")), test::sha256_of(TestData::get().tiny().disk_path));
 }
 
-TEST_F(GetCommandTest, ThousandFilesFromAListAllArrive) {
+TEST_F(GetCommandTest, ThousandFilesAndA404AllSettledCorrectly) {
   std::string list;
-  for (const auto& file : TestData::get().many()) list += url(file.url_path) + "\n";
-  test::write_file(dir_ / "list.txt", list);
-  auto run = run_fetchpool({"get", "-q", "-j", "16", "-d", out_dir(), "-i", dir_ / "list.txt"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  int count = 0;
-  for (const auto& file : TestData::get().many()) {
-    ASSERT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path)) << file.name;
-    ++count;
+  const auto& many = TestData::get().many();
+  for (std::size_t i = 0; i < many.size(); ++i) {
+    list += url(many[i].url_path) + "\n";
+    if (i == 500) list += url("/many/not-there.bin") + "\n";
   }
-  EXPECT_EQ(count, 1000);
+  test::write_file(dir_ / "list.txt", list);
+  auto run = run_fetchpool(
+      {"get", "-q", "-j", "16", "-d", out_dir(), "-i", dir_ / "list.txt", "--report", dir_ / "report.json"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  for (const auto& file : many) {
+    ASSERT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path)) << file.name;
+  }
   EXPECT_EQ(std::distance(fs::directory_iterator(out_dir()), fs::directory_iterator()), 1000);
+  EXPECT_NE(run.err.find(url("/many/not-there.bin") + ": HTTP 404 Not Found"), std::string::npos) << run.err;
+
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  ASSERT_EQ(report["transfers"].size(), 1001u);
+  std::vector<std::string> failed;
+  for (const auto& entry : report["transfers"]) {
+    if (entry["status"] != "ok") failed.push_back(entry["url"]);
+  }
+  EXPECT_EQ(failed, std::vector<std::string>{url("/many/not-there.bin")});
+  EXPECT_EQ(report["summary"]["ok"], 1000);
 }
 
 TEST_F(GetCommandTest, NotFoundAmongOthersExitsOneAndIsReported) {

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -24,52 +26,45 @@ std::string nginx_binary() {
   throw std::runtime_error("nginx not found: run ./dev setup (installs Debian's nginx)");
 }
 
-std::string config(const std::string& dir, const std::string& root, int port) {
-  std::string user = geteuid() == 0 ? "user root;\n" : "";
-  return user +
-         "daemon off;\n"
-         "worker_processes 1;\n"
-         "error_log " +
-         dir +
-         "/error.log warn;\n"
-         "pid " +
-         dir +
-         "/nginx.pid;\n"
-         "events { worker_connections 1024; }\n"
-         "http {\n"
-         "  access_log off;\n"
-         "  default_type application/octet-stream;\n"
-         "  sendfile on;\n"
-         "  keepalive_requests 100000;\n"
-         "  client_body_temp_path " +
-         dir +
-         "/body;\n"
-         "  proxy_temp_path " +
-         dir +
-         "/proxy;\n"
-         "  fastcgi_temp_path " +
-         dir +
-         "/fastcgi;\n"
-         "  uwsgi_temp_path " +
-         dir +
-         "/uwsgi;\n"
-         "  scgi_temp_path " +
-         dir +
-         "/scgi;\n"
-         "  server {\n"
-         "    listen 127.0.0.1:" +
-         std::to_string(port) +
-         ";\n"
-         "    root " +
-         root +
-         ";\n"
-         "    location /slow/ { alias " +
-         root +
-         "/; limit_rate 64k; }\n"
-         "    location /redirect/ { rewrite ^/redirect/(.*)$ /$1 redirect; }\n"
-         "    location = /redirect-loop { return 302 /redirect-loop; }\n"
-         "  }\n"
-         "}\n";
+std::string config(const std::string& dir, const std::string& root, int port, bool tls) {
+  // clang-format off
+  return fmt::format(R"({user}daemon off;
+worker_processes 1;
+error_log {dir}/error.log warn;
+pid {dir}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  log_format protocol '$server_protocol $connection';
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_requests 100000;
+  client_body_temp_path {dir}/body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  server {{
+    listen 127.0.0.1:{port}{tls_listen};
+    {tls_config}
+    root {root};
+    location /slow/ {{ alias {root}/; limit_rate 64k; }}
+    location /redirect/ {{ rewrite ^/redirect/(.*)$ /$1 redirect; }}
+    location = /redirect-loop {{ return 302 /redirect-loop; }}
+  }}
+}}
+)",
+      fmt::arg("user", geteuid() == 0 ? "user root;\n" : ""), fmt::arg("dir", dir), fmt::arg("root", root),
+      fmt::arg("port", port), fmt::arg("tls_listen", tls ? " ssl http2" : ""),
+      fmt::arg("tls_config", tls ? fmt::format("ssl_certificate {0}/server.pem; ssl_certificate_key {0}/server.key; "
+                                               "access_log {0}/access.log protocol;", dir)
+                                 : ""));
+  // clang-format on
+}
+
+void run_checked(const std::vector<std::string>& argv) {
+  ProcessResult result = run_process(argv);
+  if (result.exit_code != 0) throw std::runtime_error(argv[0] + " failed: " + result.err);
 }
 
 }  // namespace
@@ -106,7 +101,32 @@ bool wait_for_port(int port, int timeout_ms) {
   return false;
 }
 
-NginxServer::NginxServer(const std::string& root) {
+void NginxServer::make_certificates() {
+  const std::string dir = dir_.path();
+  const std::vector<std::string> ec_key{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                        "-nodes"};
+  auto with = [](std::vector<std::string> head, const std::vector<std::string>& tail) {
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  };
+  run_checked(with({"/usr/bin/openssl", "req", "-x509", "-days", "2", "-subj", "/CN=fetchpool test CA",
+                    "-keyout", dir + "/ca.key", "-out", dir + "/ca.pem"},
+                   ec_key));
+  run_checked(with({"/usr/bin/openssl", "req", "-subj", "/CN=127.0.0.1", "-keyout", dir + "/server.key",
+                    "-out", dir + "/server.csr"},
+                   ec_key));
+  write_file(dir + "/san.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  run_checked({"/usr/bin/openssl", "x509", "-req", "-days", "2", "-in", dir + "/server.csr", "-CA",
+               dir + "/ca.pem", "-CAkey", dir + "/ca.key", "-CAcreateserial", "-extfile", dir + "/san.cnf",
+               "-out", dir + "/server.pem"});
+}
+
+std::string NginxServer::access_log() const {
+  return read_file(dir_ / "access.log");
+}
+
+NginxServer::NginxServer(const std::string& root, Scheme scheme) : scheme_(scheme) {
+  if (scheme_ == Scheme::https) make_certificates();
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
     if (try_start(root)) return;
   }
@@ -119,13 +139,14 @@ NginxServer::~NginxServer() {
 }
 
 std::string NginxServer::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return (scheme_ == Scheme::https ? "https" : "http") + std::string("://127.0.0.1:") +
+         std::to_string(port_) + path;
 }
 
 bool NginxServer::try_start(const std::string& root) {
   port_ = free_port();
   std::string conf = dir_ / "nginx.conf";
-  write_file(conf, config(dir_.path(), root, port_));
+  write_file(conf, config(dir_.path(), root, port_, scheme_ == Scheme::https));
   std::string binary = nginx_binary();
   std::string error_log = dir_ / "error.log";
   pid_ = fork();

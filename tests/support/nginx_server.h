@@ -17,19 +17,29 @@ namespace fetchpool::test {
 ///   /redirect-loop     a redirect to itself
 class NginxServer {
  public:
-  explicit NginxServer(const std::string& root);
+  enum class Scheme { http, https };
+
+  /// With Scheme::https: TLS with HTTP/2 on, a certificate for 127.0.0.1 signed by a CA
+  /// made for this server (ca_file()), and an access log of protocol and connection.
+  explicit NginxServer(const std::string& root, Scheme scheme = Scheme::http);
   ~NginxServer();
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
 
   int port() const { return port_; }
-  /// "http://127.0.0.1:PORT" + path.
+  /// "http(s)://127.0.0.1:PORT" + path.
   std::string url(const std::string& path) const;
+  /// PEM of the CA that signed the https server's certificate.
+  std::string ca_file() const { return dir_ / "ca.pem"; }
+  /// Lines "PROTOCOL CONNECTION-NUMBER" for every request served so far (https only).
+  std::string access_log() const;
 
  private:
   bool try_start(const std::string& root);
+  void make_certificates();
   void stop();
 
+  Scheme scheme_;
   TempDir dir_;
   int port_ = 0;
   pid_t pid_ = -1;

@@ -1,0 +1,88 @@
+// HTTPS against a real nginx with its own CA: verification on by default, the advice a
+// person gets when it fails, and HTTP/2 multiplexing.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "support/nginx_server.h"
+#include "support/process.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+using test::NginxServer;
+using test::run_fetchpool;
+using test::TempDir;
+using test::TestData;
+
+class TlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new NginxServer(TestData::get().root(), NginxServer::Scheme::https);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
+
+  static NginxServer* server_;
+  TempDir dir_;
+};
+NginxServer* TlsTest::server_ = nullptr;
+
+TEST_F(TlsTest, UntrustedCertificateFailsWithAdvice) {
+  auto run = run_fetchpool({"get", "-d", dir_ / "out", server_->url("/16k.bin")});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("TLS certificate verification failed"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--insecure"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--ca-cert"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[tls]"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(out("16k.bin"))) << "nothing is written when verification fails";
+}
+
+TEST_F(TlsTest, TrustedCaGivesByteExactFiles) {
+  const auto& file = TestData::get().m1();
+  auto run = run_fetchpool(
+      {"get", "--ca-cert", server_->ca_file(), "-d", dir_ / "out", server_->url(file.url_path)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));
+}
+
+TEST_F(TlsTest, InsecureSkipsVerification) {
+  auto run = run_fetchpool({"get", "-k", "-d", dir_ / "out", server_->url("/16k.bin")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+}
+
+TEST_F(TlsTest, Http2CarriesManyTransfersOnFewConnections) {
+  std::string list;
+  const auto& many = TestData::get().many();
+  for (int i = 0; i < 200; ++i) list += server_->url(many[i].url_path) + "\n";
+  std::size_t before = server_->access_log().size();
+  auto run = run_fetchpool(
+      {"get", "-q", "-j", "16", "--ca-cert", server_->ca_file(), "-d", dir_ / "out", "-i", "-"}, list);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (int i = 0; i < 200; ++i)
+    ASSERT_EQ(test::sha256_of(out(many[i].name)), test::sha256_of(many[i].disk_path));
+
+  std::istringstream log(server_->access_log().substr(before));
+  std::string protocol, connection;
+  std::set<std::string> connections;
+  int requests = 0;
+  while (log >> protocol >> connection) {
+    EXPECT_EQ(protocol, "HTTP/2.0");
+    connections.insert(connection);
+    ++requests;
+  }
+  EXPECT_EQ(requests, 200);
+  // 16 at a time multiplexed: a connection or two, not sixteen.
+  EXPECT_LE(connections.size(), 2u) << "connections used: " << connections.size();
+}
+
+}  // namespace
+}  // namespace fetchpool
