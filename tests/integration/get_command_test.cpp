@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "support/nginx_server.h"
 #include "support/process.h"
@@ -187,6 +189,55 @@ TEST_F(GetCommandTest, ExistingFileIsKeptAndCountsAsDone) {
   auto replace = run_fetchpool({"get", "-q", "--if-exists", "overwrite", "-d", out_dir(), url("/16k.bin")});
   EXPECT_EQ(replace.exit_code, 0) << replace.err;
   EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+}
+
+TEST_F(GetCommandTest, BasicAuthFromUserFlagOrNetrc) {
+  const std::string user_pass = std::string(NginxServer::kUser) + ":" + NginxServer::kPassword;
+  auto denied = run_fetchpool({"get", "-d", out_dir(), url("/private/16k.bin")});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("HTTP 401"), std::string::npos) << denied.err;
+
+  auto with_user = run_fetchpool({"get", "-q", "-u", user_pass, "-d", out_dir(), url("/private/16k.bin")});
+  ASSERT_EQ(with_user.exit_code, 0) << with_user.err;
+  EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+
+  test::write_file(dir_ / "netrc", std::string("machine 127.0.0.1 login ") + NginxServer::kUser +
+                                       " password " + NginxServer::kPassword + "\n");
+  auto with_netrc =
+      run_fetchpool({"get", "-q", "--netrc-file", dir_ / "netrc", "-d", out_dir(), url("/private/1m.bin")});
+  ASSERT_EQ(with_netrc.exit_code, 0) << with_netrc.err;
+  EXPECT_EQ(test::sha256_of(out("1m.bin")), test::sha256_of(TestData::get().m1().disk_path));
+  EXPECT_EQ(with_user.err.find(NginxServer::kPassword), std::string::npos);
+}
+
+TEST_F(GetCommandTest, HeadersFromFlagsAndListAreSent) {
+  auto without = run_fetchpool({"get", "-d", out_dir(), url("/needs-header/tiny.txt")});
+  EXPECT_EQ(without.exit_code, 1);
+  EXPECT_NE(without.err.find("HTTP 403"), std::string::npos) << without.err;
+
+  auto with_flag = run_fetchpool(
+      {"get", "-q", "-H", "X-Token: let-me-in", "-d", out_dir(), url("/needs-header/tiny.txt")});
+  EXPECT_EQ(with_flag.exit_code, 0) << with_flag.err;
+
+  auto with_list = run_fetchpool({"get", "-q", "-d", out_dir(), "-i", "-"},
+                                 url("/needs-header/16k.bin") + "\n  header=X-Token: let-me-in\n");
+  EXPECT_EQ(with_list.exit_code, 0) << with_list.err;
+  EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+}
+
+TEST_F(GetCommandTest, PerHostCapLimitsConnections) {
+  std::string list;
+  for (int i = 0; i < 100; ++i) list += url(TestData::get().many()[i].url_path) + "\n";
+  std::size_t before = server_->access_log().size();
+  auto run = run_fetchpool({"get", "-q", "-j", "16", "--per-host", "2", "-d", out_dir(), "-i", "-"}, list);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::istringstream log(server_->access_log().substr(before));
+  std::string protocol, connection;
+  std::set<std::string> connections;
+  while (log >> protocol >> connection) connections.insert(connection);
+  // Keep-alive reuses the connections; the cap keeps them to two at a time.
+  EXPECT_GE(connections.size(), 1u);
+  EXPECT_LE(connections.size(), 2u);
 }
 
 TEST_F(GetCommandTest, UsageErrorsExitTwo) {

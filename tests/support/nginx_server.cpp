@@ -1,13 +1,12 @@
 #include "support/nginx_server.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <chrono>
 #include <filesystem>
@@ -34,8 +33,8 @@ error_log {dir}/error.log warn;
 pid {dir}/nginx.pid;
 events {{ worker_connections 1024; }}
 http {{
-  access_log off;
   log_format protocol '$server_protocol $connection';
+  access_log {dir}/access.log protocol;
   default_type application/octet-stream;
   sendfile on;
   keepalive_requests 100000;
@@ -47,6 +46,8 @@ http {{
   server {{
     listen 127.0.0.1:{port}{tls_listen};
     {tls_config}
+    location /private/ {{ alias {root}/; auth_basic "test"; auth_basic_user_file {dir}/htpasswd; }}
+    location /needs-header/ {{ alias {root}/; if ($http_x_token != "let-me-in") {{ return 403; }} }}
     root {root};
     location /slow/ {{ alias {root}/; limit_rate 64k; }}
     location /redirect/ {{ rewrite ^/redirect/(.*)$ /$1 redirect; }}
@@ -56,9 +57,8 @@ http {{
 )",
       fmt::arg("user", geteuid() == 0 ? "user root;\n" : ""), fmt::arg("dir", dir), fmt::arg("root", root),
       fmt::arg("port", port), fmt::arg("tls_listen", tls ? " ssl http2" : ""),
-      fmt::arg("tls_config", tls ? fmt::format("ssl_certificate {0}/server.pem; ssl_certificate_key {0}/server.key; "
-                                               "access_log {0}/access.log protocol;", dir)
-                                 : ""));
+      fmt::arg("tls_config",
+               tls ? fmt::format("ssl_certificate {0}/server.pem; ssl_certificate_key {0}/server.key;", dir) : ""));
   // clang-format on
 }
 
@@ -127,6 +127,9 @@ std::string NginxServer::access_log() const {
 
 NginxServer::NginxServer(const std::string& root, Scheme scheme) : scheme_(scheme) {
   if (scheme_ == Scheme::https) make_certificates();
+  ProcessResult hash = run_process({"/usr/bin/openssl", "passwd", "-apr1", std::string(kPassword)});
+  if (hash.exit_code != 0) throw std::runtime_error("openssl passwd failed: " + hash.err);
+  write_file(dir_ / "htpasswd", std::string(kUser) + ":" + hash.out);
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
     if (try_start(root)) return;
   }

@@ -15,8 +15,13 @@ namespace fetchpool::test {
 ///   /slow/NAME         NAME at 64 KiB/s (for cancellation and deadlines)
 ///   /redirect/NAME     302 to /NAME
 ///   /redirect-loop     a redirect to itself
+///   /private/NAME      NAME behind Basic auth (kUser / kPassword)
+///   /needs-header/NAME NAME only with "X-Token: let-me-in", else 403
 class NginxServer {
  public:
+  static constexpr const char* kUser = "alice";
+  static constexpr const char* kPassword = "s3cret-pass";
+
   enum class Scheme { http, https };
 
   /// With Scheme::https: TLS with HTTP/2 on, a certificate for 127.0.0.1 signed by a CA
@@ -31,7 +36,7 @@ class NginxServer {
   std::string url(const std::string& path) const;
   /// PEM of the CA that signed the https server's certificate.
   std::string ca_file() const { return dir_ / "ca.pem"; }
-  /// Lines "PROTOCOL CONNECTION-NUMBER" for every request served so far (https only).
+  /// Lines "PROTOCOL CONNECTION-NUMBER" for every request served so far.
   std::string access_log() const;
 
  private:
