@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""The fault-injecting HTTP/1.1 server for fetchpool's tests (standard library only).
+
+Serves deterministic data and misbehaves on demand; the query string picks how:
+
+  /data/NAME?size=N               N bytes derived from NAME (see body_of), an ETag,
+                                  Accept-Ranges, Range/If-Range honoured
+    &reset_after=B                reset the connection after B body bytes
+    &stall_after=B                send B body bytes, then nothing, keeping the socket open
+    &short_by=B                   close the connection B bytes short of Content-Length
+    &fail_first=K&status=S        answer S (default 503) to the first K requests for NAME
+    &retry_after=T                with such a failure, a Retry-After: T header
+    &ignore_range=1               always 200 with the whole body, no Accept-Ranges
+    &changing_etag=1              a new ETag on every request (the content changes too)
+    &digest=right|wrong           advertise Repr-Digest, X-Checksum-Sha256 and Digest
+    &trickle=BPS                  send at BPS bytes per second
+    &fault_once=1                 reset/stall/short only on the first request for NAME
+  /redirect-loop                  a 302 to itself
+  /redirect?to=URL                a 302 to URL
+  /status?code=S                  an empty response with status S
+
+Prints "PORT <n>" on stdout once listening. Every request's method, path and headers go
+to the log file given as the second argument, one JSON object per line.
+"""
+
+import base64
+import hashlib
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+counts = {}
+counts_lock = threading.Lock()
+log_lock = threading.Lock()
+LOG_PATH = None
+CHUNK = 16 * 1024
+
+
+body_cache = {}
+body_lock = threading.Lock()
+
+
+def body_of(name, size, version=0):
+    """The bytes of NAME: SHAKE-128 of "NAME:VERSION", so a test can compute the same."""
+    key = (name, size, version)
+    with body_lock:
+        if key not in body_cache:
+            if len(body_cache) > 8:
+                body_cache.clear()
+            body_cache[key] = hashlib.shake_128(f"{name}:{version}".encode()).digest(size)
+        return body_cache[key]
+
+
+def count(key):
+    with counts_lock:
+        counts[key] = counts.get(key, 0) + 1
+        return counts[key]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self):
+        entry = {"method": self.command, "path": self.path, "headers": dict(self.headers.items())}
+        with log_lock, open(LOG_PATH, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        self.record()
+        url = urllib.parse.urlsplit(self.path)
+        query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
+        try:
+            if url.path == "/redirect-loop":
+                return self.redirect("/redirect-loop")
+            if url.path == "/redirect":
+                return self.redirect(query["to"])
+            if url.path == "/status":
+                return self.empty(int(query.get("code", "200")))
+            if url.path.startswith("/data/"):
+                return self.data(url.path[len("/data/"):], query)
+            self.empty(404)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def redirect(self, location):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def empty(self, code, headers=()):
+        self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def data(self, name, q):
+        size = int(q.get("size", "1024"))
+        n = count(name)
+        fail_first = int(q.get("fail_first", "0"))
+        if n <= fail_first:
+            headers = [("Retry-After", q["retry_after"])] if "retry_after" in q else []
+            return self.empty(int(q.get("status", "503")), headers)
+
+        version = n if q.get("changing_etag") else 0
+        body = body_of(name, size, version)
+        etag = f'"{name}-{size}-{version}"'
+        start = 0
+        status = 200
+        ranged = q.get("ignore_range") != "1"
+        range_header = self.headers.get("Range")
+        if_range = self.headers.get("If-Range")
+        if ranged and range_header and range_header.startswith("bytes=") and (if_range is None or if_range == etag):
+            first, _, last = range_header[len("bytes="):].partition("-")
+            start = int(first)
+            end = int(last) + 1 if last else size
+            if start >= size:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{size}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            status = 206
+            body_slice = body[start:end]
+        else:
+            body_slice = body
+
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body_slice)))
+        self.send_header("ETag", etag)
+        if ranged:
+            self.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{start + len(body_slice) - 1}/{size}")
+        if "digest" in q:
+            digest_of = body if q["digest"] == "right" else body + b"x"
+            sha256 = hashlib.sha256(digest_of)
+            self.send_header("Repr-Digest", "sha-256=:" + base64.b64encode(sha256.digest()).decode() + ":")
+            self.send_header("X-Checksum-Sha256", sha256.hexdigest())
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+
+        faulty = q.get("fault_once") != "1" or n == fail_first + 1
+        limit = len(body_slice)
+        mode = None
+        for key in ("reset_after", "stall_after", "short_by"):
+            if key in q and faulty:
+                mode = key
+                limit = int(q[key]) if key != "short_by" else max(0, len(body_slice) - int(q[key]))
+        trickle = int(q.get("trickle", "0"))
+        sent = 0
+        while sent < min(limit, len(body_slice)):
+            step = min(CHUNK, limit - sent)
+            if trickle:
+                step = max(1, min(step, trickle // 10))
+            self.wfile.write(body_slice[sent:sent + step])
+            self.wfile.flush()
+            sent += step
+            if trickle:
+                time.sleep(step / trickle)
+        if mode == "reset_after":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif mode == "stall_after":
+            self.wfile.flush()
+            while not self.server.stopping.wait(0.1):
+                pass
+            self.close_connection = True
+        elif mode == "short_by":
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    global LOG_PATH
+    LOG_PATH = sys.argv[2] if len(sys.argv) > 2 else "/dev/null"
+    server = Server(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+    server.stopping = threading.Event()
+    print(f"PORT {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stopping.set()
+
+
+if __name__ == "__main__":
+    main()
