@@ -41,6 +41,26 @@ struct EngineOptions {
   double connect_timeout_s = 10.0;
   /// An attempt that receives no byte for this many seconds fails as stalled. 0: never.
   double stall_timeout_s = 30.0;
+  /// A transfer gives up this many seconds after its first attempt started, whatever it
+  /// is doing then (ErrorCategory::timeout). 0: no limit.
+  double max_time_s = 0;
+
+  /// Attempts after the first, for transient failures (connect failures, resets, truncated
+  /// bodies, timeouts, stalls, HTTP 408/429/500/502/503/504). A waiting transfer holds no
+  /// connection and no slot.
+  int retries = 5;
+  /// The backoff's first step: the wait before attempt n+1 is a random point in
+  /// [0, min(retry_wait_max_s, retry_wait_s * 2^(n-1))), and never shorter than the
+  /// server's Retry-After (honoured up to 300 s).
+  double retry_wait_s = 1.0;
+  double retry_wait_max_s = 60.0;
+
+  /// Continue NAME.part left by an earlier attempt or run (Range + If-Range), when its
+  /// state file says it is the same URL and version. false: always start from zero.
+  bool resume = true;
+  /// Check digests the server advertises (Repr-Digest, Content-Digest, Digest,
+  /// X-Checksum-Sha256/Sha1, Docker-Content-Digest) when the request gives none.
+  bool verify_server_digest = true;
 
   int max_redirects = 10;
   std::string user_agent;  ///< Empty: "fetchpool/VERSION".

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fetchpool/export.h"
 
@@ -42,9 +43,11 @@ struct Result {
   ErrorCategory category = ErrorCategory::none;
   std::string message;     ///< For a person: what happened and, where possible, what to do.
   int http_status = 0;     ///< The last HTTP status received, 0 when none.
-  std::int64_t bytes = 0;  ///< Bytes of the final body written by the last attempt.
+  std::int64_t bytes = 0;  ///< Bytes of the body stored (including any resumed part).
   int attempts = 0;        ///< Attempts started (0 when it never started).
   double elapsed_s = 0.0;  ///< From the first attempt's start to the end.
+  /// Why each failed attempt failed, in order ("attempt 1: HTTP 503 Service Unavailable").
+  std::vector<std::string> attempt_errors;
 
   /// True for Status::ok and Status::skipped: the final name holds the file.
   bool ok() const { return status == Status::ok || status == Status::skipped; }

@@ -100,6 +100,11 @@ class Engine::Impl {
     if (options.connect_timeout_s <= 0) throw std::invalid_argument("connect_timeout_s must be positive");
     if (options.stall_timeout_s < 0) throw std::invalid_argument("stall_timeout_s must be 0 (off) or more");
     if (options.max_redirects < 0) throw std::invalid_argument("max_redirects must be 0 or more");
+    if (options.max_time_s < 0) throw std::invalid_argument("max_time_s must be 0 (no limit) or more");
+    if (options.retries < 0) throw std::invalid_argument("retries must be 0 or more");
+    if (options.retry_wait_s < 0 || options.retry_wait_max_s < 0) {
+      throw std::invalid_argument("retry waits must be 0 or more");
+    }
   }
 
   std::shared_ptr<engine::Outstanding> outstanding_;

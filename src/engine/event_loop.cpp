@@ -1,6 +1,7 @@
 #include "engine/event_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 #include <system_error>
@@ -13,19 +14,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The loop wakes at least this often while transfers run, to look for stalls.
-constexpr auto kMaxStallCheckInterval = std::chrono::milliseconds(1000);
-constexpr auto kMinStallCheckInterval = std::chrono::milliseconds(50);
+// While transfers run the loop looks for stalls and deadlines at least this often.
+constexpr auto kMaxTimerInterval = std::chrono::milliseconds(1000);
+constexpr auto kMinTimerInterval = std::chrono::milliseconds(50);
 constexpr int kIdlePollMs = 1000;
 // Bodies up to this size stay in memory and reach the disk in one atomic create.
 constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
 constexpr std::size_t kMaxRememberedDirs = 4096;
 constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
+constexpr double kMaxRetryAfterS = 300;
 
 std::string http_failure_message(const Transfer& transfer, long status) {
   // "HTTP/1.1 404 Not Found" -> "HTTP 404 Not Found"; HTTP/2 has no reason phrase.
   std::string message = "HTTP " + std::to_string(status);
-  const std::string& line = transfer.status_line;
+  const std::string& line = transfer.response.status_line;
   std::size_t code_at = line.find(' ');
   if (code_at != std::string::npos) {
     std::size_t reason_at = line.find(' ', code_at + 1);
@@ -34,14 +36,26 @@ std::string http_failure_message(const Transfer& transfer, long status) {
   return message;
 }
 
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", std::round(seconds * 10) / 10);
+  return text;
+}
+
+Clock::duration to_duration(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
 }  // namespace
 
 EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding)
     : options_(options),
+      retry_policy_{options.retries, options.retry_wait_s, options.retry_wait_max_s, kMaxRetryAfterS},
       outstanding_(std::move(outstanding)),
       multi_(curl_multi_init()),
       share_(curl_share_init()),
-      scheduler_(options.max_concurrent, options.max_per_host) {
+      scheduler_(options.max_concurrent, options.max_per_host),
+      random_(std::random_device{}()) {
   if (!multi_ || !share_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
   std::error_code ec;
   base_dir_ = fs::current_path(ec);
@@ -66,22 +80,26 @@ void EventLoop::run() {
       cancel_everything();
       break;
     }
+    Clock::time_point now = Clock::now();
+    release_due_retries(now);
     start_allowed();
     int still_running = 0;
     curl_multi_perform(multi_.get(), &still_running);
     reap_finished();
-    Clock::time_point now = Clock::now();
-    check_stalls(now);
+    now = Clock::now();
+    check_timers(now);
     start_allowed();
-
-    int timeout_ms = kIdlePollMs;
-    if (!running_.empty() && options_.stall_timeout_s > 0) {
-      auto until_check = std::chrono::duration_cast<std::chrono::milliseconds>(next_stall_check_ - now);
-      timeout_ms = static_cast<int>(std::clamp<std::int64_t>(until_check.count(), 0, kIdlePollMs));
-    }
-    curl_multi_poll(multi_.get(), nullptr, 0, timeout_ms, nullptr);
+    curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(now), nullptr);
   }
   mailbox_->close();
+}
+
+int EventLoop::poll_timeout_ms(Clock::time_point now) const {
+  Clock::time_point wake = now + std::chrono::milliseconds(kIdlePollMs);
+  if (!running_.empty()) wake = std::min(wake, next_timer_check_);
+  if (!retry_times_.empty()) wake = std::min(wake, retry_times_.begin()->first);
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+  return static_cast<int>(std::clamp<std::int64_t>(wait, 0, kIdlePollMs));
 }
 
 void EventLoop::take_mail() {
@@ -90,11 +108,11 @@ void EventLoop::take_mail() {
     try {
       accept(transfer);
     } catch (const std::exception& e) {
-      // A library failure while validating (e.g. OpenSSL cannot set up the digest): that
-      // one request fails; accept() only gives the transfer away once nothing can throw.
+      // A library failure while validating: that one request fails. accept() only gives
+      // the transfer away once nothing can throw.
       if (transfer) {
-        end_unstarted(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
-                      std::string("cannot start: ") + e.what());
+        end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
+                 std::string("cannot start: ") + e.what());
       }
     }
   }
@@ -104,10 +122,11 @@ void EventLoop::take_mail() {
 }
 
 void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
+  transfer->options = &options_;
   std::string error;
   if (!http::parse_url(transfer->request.url, &transfer->url, &error)) {
     transfer->url.redacted = http::redact_url(transfer->request.url);
-    end_unstarted(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
     return;
   }
   const Request& request = transfer->request;
@@ -115,7 +134,7 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   if (name.empty()) {
     name = file_name_from_url_path(transfer->url.path);
   } else if (!check_relative_name(name, &error)) {
-    end_unstarted(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
     return;
   }
   const fs::path& directory = request.directory.empty() ? options_.output_dir : request.directory;
@@ -125,48 +144,67 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   if (!request.expected_digest.empty()) {
     hash::DigestSpec spec;
     if (!hash::parse_digest_spec(request.expected_digest, &spec, &error)) {
-      end_unstarted(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
+      end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
       return;
     }
-    transfer->digest.emplace(spec.algorithm);
-    transfer->expected_hex = spec.hex;
+    transfer->expected_digest = spec.algorithm + ":" + spec.hex;
   }
 
   std::uint64_t claim = std::hash<std::string>{}((base_dir_ / output).lexically_normal().string());
   if (!claimed_paths_.insert(claim).second) {
-    end_unstarted(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
-                  "output path '" + transfer->display_path +
-                      "' is already used by another download in this run: give one of them another name");
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
+             "output path '" + transfer->display_path +
+                 "' is already used by another download in this run: give one of them another name");
     return;
   }
   scheduler_.enqueue(std::move(transfer));
+}
+
+void EventLoop::release_due_retries(Clock::time_point now) {
+  while (!retry_times_.empty() && retry_times_.begin()->first <= now) {
+    TransferId id = retry_times_.begin()->second;
+    retry_times_.erase(retry_times_.begin());
+    auto node = waiting_.extract(id);
+    if (!node.empty()) scheduler_.enqueue_front(std::move(node.mapped()));
+  }
 }
 
 void EventLoop::start_allowed() {
   while (std::unique_ptr<Transfer> transfer = scheduler_.next()) start(std::move(transfer));
 }
 
-bool EventLoop::start(std::unique_ptr<Transfer> transfer) {
-  if (options_.if_exists != IfExists::overwrite && may_exist(transfer->display_path)) {
+void EventLoop::start(std::unique_ptr<Transfer> transfer) {
+  if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite && may_exist(transfer->display_path)) {
     std::error_code ec;
     if (fs::exists(fs::path(transfer->display_path), ec)) {
       scheduler_.finished(transfer->url.host_key);
       if (options_.if_exists == IfExists::skip) {
-        end_unstarted(std::move(transfer), Status::skipped, ErrorCategory::none, "already exists; kept it");
+        end_idle(std::move(transfer), Status::skipped, ErrorCategory::none, "already exists; kept it");
       } else {
         std::string message = "'" + transfer->display_path +
                               "' already exists: remove it, or choose to skip or overwrite existing files";
-        end_unstarted(std::move(transfer), Status::failed, ErrorCategory::filesystem, message);
+        end_idle(std::move(transfer), Status::failed, ErrorCategory::filesystem, message);
       }
-      return false;
+      return;
     }
   }
-  std::string buffer;
-  if (!spare_buffers_.empty()) {
-    buffer = std::move(spare_buffers_.back());
-    spare_buffers_.pop_back();
+  if (!transfer->sink) {
+    std::string buffer;
+    if (!spare_buffers_.empty()) {
+      buffer = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
+    transfer->sink.emplace(transfer->display_path, kMemoryBodyLimit, std::move(buffer));
   }
-  transfer->sink.emplace(transfer->display_path, kMemoryBodyLimit, std::move(buffer));
+  transfer->resume_from = 0;
+  transfer->if_range.clear();
+  if (options_.resume) {
+    ResumeState saved;
+    transfer->resume_from = transfer->sink->find_resumable(transfer->request.url, &saved);
+    if (transfer->resume_from > 0) transfer->if_range = saved.validator();
+  } else if (transfer->attempts == 0) {
+    transfer->sink->abandon();  // --no-continue: whatever an earlier run left is dropped
+  }
 
   http::CurlEasy easy;
   if (!idle_easies_.empty()) {
@@ -178,19 +216,21 @@ bool EventLoop::start(std::unique_ptr<Transfer> transfer) {
   }
   if (!easy) {
     scheduler_.finished(transfer->url.host_key);
-    end_unstarted(std::move(transfer), Status::failed, ErrorCategory::network,
-                  "cannot create a libcurl handle");
-    return false;
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::network, "cannot create a libcurl handle");
+    return;
   }
   configure_attempt(easy.release(), *transfer);
   Clock::time_point now = Clock::now();
-  if (transfer->attempts++ == 0) transfer->first_start = now;
+  if (transfer->attempts++ == 0) {
+    transfer->first_start = now;
+    if (options_.max_time_s > 0) transfer->deadline = now + to_duration(options_.max_time_s);
+  }
   transfer->last_activity = now;
-  if (running_.empty()) next_stall_check_ = now + kMinStallCheckInterval;
+  transfer->activity_seen = transfer->activity;
+  if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
   curl_multi_add_handle(multi_.get(), transfer->easy);
   TransferId id = transfer->id;
   running_.emplace(id, std::move(transfer));
-  return true;
 }
 
 bool EventLoop::may_exist(const std::string& path) {
@@ -211,121 +251,210 @@ void EventLoop::reap_finished() {
     if (message->msg != CURLMSG_DONE) continue;
     Transfer* transfer = nullptr;
     curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
-    end_running(transfer, message->data.result, false, false);
+    end_attempt(transfer, message->data.result, Interrupt::none);
   }
 }
 
-void EventLoop::check_stalls(Clock::time_point now) {
-  if (options_.stall_timeout_s <= 0 || now < next_stall_check_) return;
-  auto stall_after =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.stall_timeout_s));
-  auto interval =
-      std::clamp<Clock::duration>(stall_after / 10, kMinStallCheckInterval, kMaxStallCheckInterval);
-  next_stall_check_ = now + interval;
-  std::vector<Transfer*> stalled;
+void EventLoop::check_timers(Clock::time_point now) {
+  if (now < next_timer_check_) return;
+  Clock::duration interval = kMaxTimerInterval;
+  if (options_.stall_timeout_s > 0) interval = std::min(interval, to_duration(options_.stall_timeout_s) / 10);
+  next_timer_check_ = now + std::max<Clock::duration>(interval, kMinTimerInterval);
+
+  const auto stall_after = to_duration(options_.stall_timeout_s);
+  std::vector<std::pair<Transfer*, Interrupt>> interrupted;
   for (auto& [id, transfer] : running_) {
-    if (transfer->activity != transfer->activity_seen) {
+    if (transfer->deadline && now >= *transfer->deadline) {
+      interrupted.emplace_back(transfer.get(), Interrupt::deadline);
+    } else if (transfer->activity != transfer->activity_seen) {
       transfer->activity_seen = transfer->activity;
       transfer->last_activity = now;
-    } else if (now - transfer->last_activity >= stall_after) {
-      stalled.push_back(transfer.get());
+    } else if (options_.stall_timeout_s > 0 && now - transfer->last_activity >= stall_after) {
+      interrupted.emplace_back(transfer.get(), Interrupt::stalled);
     }
   }
-  for (Transfer* transfer : stalled) end_running(transfer, CURLE_OK, false, true);
+  for (auto [transfer, why] : interrupted) end_attempt(transfer, CURLE_OK, why);
 }
 
 void EventLoop::cancel(TransferId id) {
-  auto it = running_.find(id);
-  if (it != running_.end()) {
-    end_running(it->second.get(), CURLE_OK, true, false);
-    return;
-  }
-  if (std::unique_ptr<Transfer> queued = scheduler_.take(id)) {
-    end_unstarted(std::move(queued), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+  if (auto it = running_.find(id); it != running_.end()) {
+    end_attempt(it->second.get(), CURLE_OK, Interrupt::cancelled);
+  } else if (auto node = waiting_.extract(id); !node.empty()) {
+    end_idle(std::move(node.mapped()), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+  } else if (std::unique_ptr<Transfer> queued = scheduler_.take(id)) {
+    end_idle(std::move(queued), Status::cancelled, ErrorCategory::cancelled, "cancelled");
   }
 }
 
 void EventLoop::cancel_everything() {
   for (auto& queued : scheduler_.take_all()) {
-    end_unstarted(std::move(queued), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+    end_idle(std::move(queued), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+  }
+  retry_times_.clear();
+  for (auto& [id, transfer] : std::exchange(waiting_, {})) {
+    end_idle(std::move(transfer), Status::cancelled, ErrorCategory::cancelled, "cancelled");
   }
   std::vector<Transfer*> running;
   for (auto& [id, transfer] : running_) running.push_back(transfer.get());
-  for (Transfer* transfer : running) end_running(transfer, CURLE_OK, true, false);
+  for (Transfer* transfer : running) end_attempt(transfer, CURLE_OK, Interrupt::cancelled);
 }
 
-void EventLoop::end_unstarted(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category,
-                              std::string message) {
+void EventLoop::end_idle(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category,
+                         std::string message) {
   Result result;
   result.status = status;
   result.category = category;
   result.message = std::move(message);
-  result.attempts = transfer->attempts;
-  report(*transfer, std::move(result));
+  // Cancelled between attempts: what is on disk stays for a later run.
+  finish(std::move(transfer), std::move(result), status == Status::cancelled);
 }
 
-void EventLoop::end_running(Transfer* transfer, CURLcode code, bool cancelled, bool stalled) {
-  CURL* easy = transfer->easy;
+void EventLoop::release_easy(Transfer& transfer) {
+  CURL* easy = transfer.easy;
   curl_multi_remove_handle(multi_.get(), easy);
-  long http_status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &http_status);
-  transfer->http_status = static_cast<int>(http_status);
-
-  Result result;
-  result.status = Status::failed;
-  if (cancelled) {
-    result.status = Status::cancelled;
-    result.category = ErrorCategory::cancelled;
-    result.message = "cancelled";
-  } else if (stalled) {
-    result.category = ErrorCategory::stalled;
-    result.message = "no data received for " + std::to_string(static_cast<int>(options_.stall_timeout_s)) +
-                     " s (stall timeout)";
-  } else if (code != CURLE_OK) {
-    describe_failure(code, *transfer, options_, &result);
-  } else if (http_status >= 400) {
-    result.category = ErrorCategory::http;
-    result.message = http_failure_message(*transfer, http_status);
-  } else if (transfer->digest && transfer->digest->finish() != transfer->expected_hex) {
-    result.category = ErrorCategory::checksum;
-    result.message = "checksum mismatch: expected " + transfer->request.expected_digest +
-                     "; the downloaded bytes differ, nothing was kept";
-  } else {
-    result.status = Status::ok;
-  }
-
-  transfer->easy = nullptr;
-  transfer->headers.reset();  // after the handle is detached: it pointed at the list
+  transfer.easy = nullptr;
+  transfer.headers.reset();  // after the handle is detached: it pointed at the list
   if (idle_easies_.size() < static_cast<std::size_t>(options_.max_concurrent)) {
     idle_easies_.emplace_back(easy);
   } else {
     curl_easy_cleanup(easy);
   }
-
-  std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
-  FileSink& sink = *owned->sink;
-  // Measured: committing here beats a separate disk thread on small files (the handoff
-  // costs more thread switches than the file system work it moves); see docs/ENGINE.md.
-  if (bool existed = false;
-      result.status == Status::ok && !sink.commit(options_.if_exists, &result.message, &existed)) {
-    if (existed && options_.if_exists == IfExists::skip) {
-      result.status = Status::skipped;
-    } else {
-      result.status = Status::failed;
-      result.category = ErrorCategory::filesystem;
-    }
-  }
-  if (result.status != Status::ok) sink.abandon();
-  if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(sink.take_buffer());
-  scheduler_.finished(owned->url.host_key);
-  fill_counts(*owned, &result);
-  report(*owned, std::move(result));
 }
 
-void EventLoop::fill_counts(const Transfer& transfer, Result* result) {
-  result->http_status = transfer.http_status;
-  result->attempts = transfer.attempts;
-  result->bytes = transfer.bytes;
+void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
+  long http_status = 0;
+  curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &http_status);
+  transfer->http_status = static_cast<int>(http_status);
+  // A complete empty body never reached the write callback: decide where it goes now.
+  if (interrupt == Interrupt::none && code == CURLE_OK && http_status < 400 && !transfer->body_started &&
+      !start_body(*transfer)) {
+    code = CURLE_WRITE_ERROR;
+  }
+
+  Result result;
+  result.status = Status::failed;
+  switch (interrupt) {
+    case Interrupt::cancelled:
+      result.status = Status::cancelled;
+      result.category = ErrorCategory::cancelled;
+      result.message = "cancelled";
+      break;
+    case Interrupt::stalled:
+      result.category = ErrorCategory::stalled;
+      result.message = "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
+      break;
+    case Interrupt::deadline:
+      result.category = ErrorCategory::timeout;
+      result.message = "gave up after " + seconds_text(options_.max_time_s) + " s (max time)";
+      break;
+    case Interrupt::none:
+      if (transfer->restart_from_zero) {
+        result.category = ErrorCategory::network;
+        result.message = transfer->write_error;
+      } else if (code != CURLE_OK) {
+        describe_failure(code, *transfer, options_, &result);
+      } else if (http_status == 416 && transfer->resume_from > 0) {
+        // The bytes on disk are not a prefix the server recognises: start over.
+        transfer->restart_from_zero = true;
+        result.category = ErrorCategory::http;
+        result.message = "HTTP 416: the server cannot continue at byte " + std::to_string(transfer->resume_from);
+      } else if (http_status >= 400) {
+        result.category = ErrorCategory::http;
+        result.message = http_failure_message(*transfer, http_status);
+      } else if (transfer->digest) {
+        std::string expected = transfer->checking_digest;
+        std::string actual = expected.substr(0, expected.find(':') + 1) + transfer->digest->finish();
+        if (actual != expected) {
+          result.category = ErrorCategory::checksum;
+          result.message = "checksum mismatch: expected " + expected + ", got " + actual +
+                           (transfer->expected_digest.empty() ? " (as advertised by the server)" : "");
+        } else {
+          result.status = Status::ok;
+        }
+      } else {
+        result.status = Status::ok;
+      }
+      break;
+  }
+  release_easy(*transfer);
+  std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
+  scheduler_.finished(owned->url.host_key);
+  result.http_status = owned->http_status;
+
+  if (result.status == Status::ok) {
+    scheduler_.host_succeeded(owned->url.host_key);
+    bool existed = false;
+    if (!owned->sink->commit(options_.if_exists, &result.message, &existed)) {
+      result.status = existed && options_.if_exists == IfExists::skip ? Status::skipped : Status::failed;
+      if (result.status == Status::failed) result.category = ErrorCategory::filesystem;
+    }
+    finish(std::move(owned), std::move(result), false);
+    return;
+  }
+  if (result.status == Status::cancelled) {
+    owned->sink->suspend();  // kept for resume
+    finish(std::move(owned), std::move(result), true);
+    return;
+  }
+
+  owned->attempt_errors.push_back("attempt " + std::to_string(owned->attempts) + ": " + result.message);
+  if (host_seems_overloaded(code, owned->http_status)) scheduler_.host_struggling(owned->url.host_key, Clock::now());
+
+  // What may come next: a fresh download after a checksum mismatch (once), an immediate
+  // restart when the bytes on disk cannot be continued, or a retry after a backoff.
+  std::optional<double> delay;
+  if (result.category == ErrorCategory::checksum) {
+    owned->sink->abandon();  // the data never reaches the final name
+    if (!owned->checksum_retried) {
+      owned->checksum_retried = true;
+      delay = 0.0;
+    }
+  } else if (owned->restart_from_zero) {
+    owned->sink->abandon();
+    if (owned->attempts <= options_.retries + 1) delay = 0.0;
+  } else {
+    AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    delay = retry_delay(error, owned->attempts, retry_policy_, uniform(random_));
+  }
+  bool transient = delay.has_value() || is_transient({result.category, owned->http_status, std::nullopt});
+  if (delay && owned->deadline && Clock::now() + to_duration(*delay) >= *owned->deadline) {
+    result.category = ErrorCategory::timeout;
+    result.message = "gave up after " + seconds_text(options_.max_time_s) + " s (max time); last error: " +
+                     result.message;
+    delay.reset();
+  }
+  if (delay) {
+    owned->sink->suspend();
+    schedule_retry(std::move(owned), *delay);
+    return;
+  }
+  if (owned->attempts > 1) result.message += " (after " + std::to_string(owned->attempts) + " attempts)";
+  // Transient failures keep NAME.part for a later run; permanent ones drop it.
+  if (transient) {
+    owned->sink->suspend();
+  } else {
+    owned->sink->abandon();
+  }
+  finish(std::move(owned), std::move(result), transient);
+}
+
+void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s) {
+  Clock::time_point when = Clock::now() + to_duration(delay_s);
+  TransferId id = transfer->id;
+  retry_times_.emplace(when, id);
+  waiting_.emplace(id, std::move(transfer));
+}
+
+void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result, bool keep_partial) {
+  if (!keep_partial && transfer->sink) transfer->sink->abandon();
+  if (transfer->sink && spare_buffers_.size() < kMaxSpareBuffers) {
+    spare_buffers_.push_back(transfer->sink->take_buffer());
+  }
+  result.attempts = transfer->attempts;
+  result.bytes = transfer->sink ? transfer->sink->stored() : 0;
+  result.attempt_errors = std::move(transfer->attempt_errors);
+  report(*transfer, std::move(result));
 }
 
 void EventLoop::report(Transfer& transfer, Result result) {

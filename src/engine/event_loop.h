@@ -1,16 +1,18 @@
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "engine/mailbox.h"
+#include "engine/retry_policy.h"
 #include "engine/scheduler.h"
 #include "engine/transfer.h"
 #include "fetchpool/options.h"
@@ -27,9 +29,12 @@ struct Outstanding {
 };
 
 /// The one thread that owns the multi handle, every easy handle and every Transfer.
-/// Each turn: take mail -> start what the scheduler allows -> curl_multi_perform ->
-/// finish what curl reports done (complete, verified bodies get their final names) ->
-/// look for stalls -> poll until woken or a timer is due.
+/// Each turn: take mail -> release retries whose wait is over -> start what the scheduler
+/// allows -> curl_multi_perform -> settle what curl reports done (commit, retry or fail) ->
+/// check stalls and deadlines -> poll until woken or a timer is due.
+///
+/// A transfer is always in exactly one place: the scheduler's queue, `running_`, or
+/// `waiting_` (between attempts, holding no connection and no slot).
 class EventLoop {
  public:
   EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding);
@@ -45,19 +50,26 @@ class EventLoop {
   /// Validates and queues a new request, or ends it as invalid input. Takes ownership
   /// (leaves `transfer` empty) unless it throws.
   void accept(std::unique_ptr<Transfer>& transfer);
+  void release_due_retries(Clock::time_point now);
   void start_allowed();
-  bool start(std::unique_ptr<Transfer> transfer);
+  void start(std::unique_ptr<Transfer> transfer);
   void reap_finished();
-  void check_stalls(Clock::time_point now);
+  void check_timers(Clock::time_point now);
+  int poll_timeout_ms(Clock::time_point now) const;
   void cancel(TransferId id);
   void cancel_everything();
 
-  /// Ends a transfer that never started (or was cancelled while queued).
-  void end_unstarted(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category,
-                     std::string message);
-  /// Ends a running transfer: detaches its easy handle, settles its file, reports.
-  void end_running(Transfer* transfer, CURLcode code, bool cancelled, bool stalled);
-  static void fill_counts(const Transfer& transfer, Result* result);
+  /// Ends a transfer that is not running (queued, waiting, or refused at the door).
+  void end_idle(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category, std::string message);
+  /// Why a running attempt ended, besides curl's code.
+  enum class Interrupt { none, cancelled, stalled, deadline };
+  /// Settles a running attempt: commit, wait and retry, or fail.
+  void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
+  /// Detaches the easy handle and returns it to the pool.
+  void release_easy(Transfer& transfer);
+  void schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s);
+  /// Ends a transfer for good; `keep_partial` leaves NAME.part for a later run to resume.
+  void finish(std::unique_ptr<Transfer> transfer, Result result, bool keep_partial);
   void report(Transfer& transfer, Result result);
   /// Whether the final name may already exist; false when its directory was missing or
   /// empty when first seen (then only this engine writes there, and commit still refuses
@@ -65,6 +77,7 @@ class EventLoop {
   bool may_exist(const std::string& path);
 
   const EngineOptions options_;
+  const RetryPolicy retry_policy_;
   std::shared_ptr<Outstanding> outstanding_;
   std::filesystem::path base_dir_;  ///< Working directory at construction, for claim keys.
 
@@ -73,6 +86,8 @@ class EventLoop {
   std::shared_ptr<Mailbox> mailbox_;
   Scheduler scheduler_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
+  std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
+  std::multimap<Clock::time_point, TransferId> retry_times_;  ///< When each waiting transfer may go.
   std::vector<http::CurlEasy> idle_easies_;  ///< Handles kept for reuse (and their connections).
   /// Body buffers kept for reuse: allocating and freeing one per small file made the heap
   /// grow and trim constantly (two page faults per file).
@@ -81,8 +96,9 @@ class EventLoop {
   /// requests for one file fail clearly instead of overwriting each other.
   std::unordered_set<std::uint64_t> claimed_paths_;
   std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
+  std::minstd_rand random_;
   bool shutting_down_ = false;
-  Clock::time_point next_stall_check_{};
+  Clock::time_point next_timer_check_{};
 };
 
 }  // namespace fetchpool::engine

@@ -1,10 +1,21 @@
 #include "engine/file_sink.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
+#include <vector>
 
 namespace fetchpool::engine {
+namespace {
+
+void remove_quietly(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+}
+
+}  // namespace
 
 FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer)
     : final_path_(std::move(final_path)),
@@ -12,6 +23,39 @@ FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::strin
       memory_limit_(memory_limit),
       memory_(std::move(buffer)) {
   memory_.clear();
+}
+
+std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state) {
+  std::int64_t on_disk = platform::file_size(part_path_);
+  if (on_disk < 0) return 0;
+  ResumeState saved;
+  bool usable = load_resume_state(state_path(), &saved) && saved.url == url && !saved.validator().empty() &&
+                (saved.total < 0 || on_disk <= saved.total);
+  if (!usable) {
+    // A .part without a state we can trust: its bytes cannot be proven to be this version.
+    remove_quietly(part_path_);
+    remove_quietly(state_path());
+    return 0;
+  }
+  // After a crash the file may hold more than the state recorded, or (after power loss)
+  // less; the file is what is there, the state only says which version it is.
+  *state = saved;
+  return on_disk;
+}
+
+bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string* error) {
+  state_ = state;
+  memory_.clear();
+  stored_ = offset;
+  if (offset > 0) {
+    if (!file_.open_at(part_path_, offset, error)) return false;
+    save_state();
+    return true;
+  }
+  if (file_.is_open()) return file_.truncate_all(error);  // a restart of a body already on disk
+  remove_quietly(part_path_);
+  remove_quietly(state_path());
+  return true;
 }
 
 void FileSink::expect_size(std::int64_t size) {
@@ -37,51 +81,82 @@ bool FileSink::spill(std::string* error) {
     }
     if (!file_.open_truncate(part_path_, error, &error_code)) return false;
   }
-  created_ = true;
+  save_state();
   bool ok = file_.write_all(memory_.data(), memory_.size(), error);
   memory_.clear();
   return ok;
+}
+
+void FileSink::save_state() {
+  state_.done = stored_;
+  std::string ignored;  // without a state file the download still completes; it just cannot resume
+  save_resume_state(state_path(), state_, &ignored);
 }
 
 bool FileSink::write(const char* data, std::size_t size, std::string* error) {
   if (!file_.is_open()) {
     if (static_cast<std::int64_t>(memory_.size() + size) <= memory_limit_) {
       memory_.append(data, size);
+      stored_ += static_cast<std::int64_t>(size);
       return true;
     }
     if (!spill(error)) return false;
   }
-  return file_.write_all(data, size, error);
+  if (!file_.write_all(data, size, error)) return false;
+  stored_ += static_cast<std::int64_t>(size);
+  return true;
+}
+
+bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
+  std::ifstream in(part_path_, std::ios::binary);
+  std::vector<char> buffer(1 << 20);
+  while (length > 0 && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::int64_t>(length, buffer.size())));
+    std::streamsize got = in.gcount();
+    if (got <= 0) break;
+    digest->update(buffer.data(), static_cast<std::size_t>(got));
+    length -= got;
+  }
+  if (length != 0) {
+    *error = "cannot read back '" + part_path_ + "' to continue its checksum";
+    return false;
+  }
+  return true;
 }
 
 bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
   bool replace = if_exists == IfExists::overwrite;
   if (!file_.is_open()) {
-    bool ok = platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error,
-                                               existed);
-    std::string().swap(memory_);
+    bool ok =
+        platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error, existed);
+    memory_.clear();
     return ok;
   }
-  if (!file_.close(error)) {
+  if (!file_.close(error) || !platform::rename_file(part_path_, final_path_, replace, error, existed)) {
     abandon();
     return false;
   }
-  if (!platform::rename_file(part_path_, final_path_, replace, error, existed)) {
-    abandon();
-    return false;
-  }
-  created_ = false;
+  remove_quietly(state_path());
   return true;
+}
+
+void FileSink::suspend() {
+  memory_.clear();
+  if (file_.is_open()) {
+    std::string ignored;
+    file_.close(&ignored);
+    save_state();
+  }
 }
 
 void FileSink::abandon() {
   memory_.clear();
   std::string ignored;
+  bool had_file = file_.is_open();
   file_.close(&ignored);
-  if (created_) {
-    created_ = false;
-    std::error_code ec;
-    std::filesystem::remove(part_path_, ec);
+  if (had_file || platform::file_size(part_path_) >= 0) {
+    remove_quietly(part_path_);
+    remove_quietly(state_path());
   }
 }
 

@@ -3,18 +3,21 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/resume_state.h"
 #include "fetchpool/options.h"
+#include "hash/digest.h"
 #include "platform/file.h"
 
 namespace fetchpool::engine {
 
-/// Where a transfer's body goes. The final name only ever appears with the complete body
-/// behind it, by commit():
+/// Where a transfer's body goes, across all its attempts. The final name only ever appears
+/// with the complete body behind it, by commit():
 /// - A body that fits in `memory_limit` bytes is held in memory and written at commit in one
-///   atomic step (platform::create_file_atomically): no `.part` file, no rename.
+///   atomic step (platform::create_file_atomically): no `.part` file, no rename, no state.
 /// - A larger body spills to `NAME.part` (created on the first byte beyond the limit, with
-///   any missing directories) and is renamed to NAME at commit.
-/// So an error page never creates a file, and a small file costs one directory entry.
+///   any missing directories) next to `NAME.part.state` (ResumeState), and is renamed to
+///   NAME at commit. An attempt that fails or is cancelled leaves both for the next attempt
+///   or the next run to continue from.
 class FileSink {
  public:
   /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
@@ -22,29 +25,48 @@ class FileSink {
 
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
+  std::string state_path() const { return part_path_ + ".state"; }
 
+  /// Bytes of `url` that an earlier attempt or run left in NAME.part and that can be
+  /// continued (a state file for the same URL, a validator, at least as many bytes on disk),
+  /// with that state. 0 when there is nothing usable; a stale .part and state are deleted.
+  std::int64_t find_resumable(const std::string& url, ResumeState* state);
+
+  /// A response starts delivering the body at `offset`: 0 drops anything stored; otherwise
+  /// NAME.part (holding at least `offset` bytes) is continued. `state` describes the
+  /// response, for the state file.
+  bool begin(std::int64_t offset, const ResumeState& state, std::string* error);
   /// The body's size, when the response says: lets a small body be stored without regrowth.
   void expect_size(std::int64_t size);
-  /// Gives back the in-memory buffer's storage for another sink (empty, capacity kept).
-  std::string take_buffer();
-
   /// Appends the next bytes of the body.
   bool write(const char* data, std::size_t size, std::string* error);
+  /// Feeds the first `length` bytes stored on disk to `digest` (after a resume).
+  bool hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error);
+
   /// Puts the complete body under the final name, replacing an existing file only with
   /// IfExists::overwrite. When the name turned out to exist, sets `*existed`.
   bool commit(IfExists if_exists, std::string* error, bool* existed);
-  /// Drops the body: frees the memory, closes and deletes the .part file.
+  /// The attempt ended early: what is on disk stays, with its state, for a later resume.
+  void suspend();
+  /// Drops the body: memory, NAME.part and its state.
   void abandon();
+
+  /// Bytes stored so far (memory or disk).
+  std::int64_t stored() const { return stored_; }
+  /// Gives back the in-memory buffer's storage for another sink (empty, capacity kept).
+  std::string take_buffer();
 
  private:
   bool spill(std::string* error);
+  void save_state();
 
   std::string final_path_;
   std::string part_path_;
   std::int64_t memory_limit_;
   std::string memory_;         ///< The body while it is small.
-  platform::OutputFile file_;  ///< The .part file once it is not.
-  bool created_ = false;       ///< The .part file exists because this sink made it.
+  platform::OutputFile file_;  ///< NAME.part once it is not.
+  ResumeState state_;
+  std::int64_t stored_ = 0;
 };
 
 }  // namespace fetchpool::engine

@@ -4,44 +4,61 @@
 
 namespace fetchpool::engine {
 namespace {
-const std::string kAnyHost;
+constexpr auto kDecreaseInterval = std::chrono::seconds(1);
 }
 
 Scheduler::Scheduler(int max_concurrent, int max_per_host)
-    : max_concurrent_(max_concurrent), max_per_host_(max_per_host) {}
+    : max_concurrent_(max_concurrent), host_cap_(max_per_host > 0 ? max_per_host : max_concurrent) {}
 
-const std::string& Scheduler::key_of(const Transfer& transfer) const {
-  // Without a per-host cap every transfer shares one queue: plain FIFO order.
-  return max_per_host_ > 0 ? transfer.url.host_key : kAnyHost;
+Scheduler::Host& Scheduler::host(const std::string& key) {
+  auto [it, inserted] = hosts_.try_emplace(key);
+  if (inserted) it->second.limit = host_cap_;
+  return it->second;
+}
+
+void Scheduler::forget_if_idle(const std::string& key) {
+  auto it = hosts_.find(key);
+  // A host still below its cap is remembered, so its penalty outlives a quiet moment.
+  if (it != hosts_.end() && it->second.running <= 0 && it->second.queue.empty() && it->second.limit >= host_cap_) {
+    hosts_.erase(it);
+  }
 }
 
 void Scheduler::enqueue(std::unique_ptr<Transfer> transfer) {
-  const std::string& key = key_of(*transfer);
-  Host& host = hosts_[key];
-  if (host.queue.empty()) turns_.push_back(key);
-  host.queue.push_back(std::move(transfer));
+  const std::string& key = transfer->url.host_key;
+  Host& entry = host(key);
+  if (entry.queue.empty()) turns_.push_back(key);
+  entry.queue.push_back(std::move(transfer));
+  ++queued_;
+}
+
+void Scheduler::enqueue_front(std::unique_ptr<Transfer> transfer) {
+  const std::string& key = transfer->url.host_key;
+  Host& entry = host(key);
+  if (entry.queue.empty()) turns_.push_front(key);
+  entry.queue.push_front(std::move(transfer));
   ++queued_;
 }
 
 std::unique_ptr<Transfer> Scheduler::next() {
   if (running_ >= max_concurrent_) return nullptr;
-  // Each host with work gets at most one look; every host at its cap is moved to the back.
+  // Each host with work gets at most one look; every host at its limit is moved to the back.
   for (std::size_t looks = turns_.size(); looks > 0; --looks) {
     std::string key = std::move(turns_.front());
     turns_.pop_front();
     auto it = hosts_.find(key);
     if (it == hosts_.end() || it->second.queue.empty()) continue;
-    Host& host = it->second;
-    if (max_per_host_ > 0 && host.running >= max_per_host_) {
+    Host& entry = it->second;
+    if (entry.running >= std::max(1, static_cast<int>(entry.limit))) {
       turns_.push_back(std::move(key));
       continue;
     }
-    std::unique_ptr<Transfer> transfer = std::move(host.queue.front());
-    host.queue.pop_front();
-    ++host.running;
+    std::unique_ptr<Transfer> transfer = std::move(entry.queue.front());
+    entry.queue.pop_front();
+    ++entry.running;
     ++running_;
     --queued_;
-    if (!host.queue.empty()) turns_.push_back(std::move(key));
+    if (!entry.queue.empty()) turns_.push_back(std::move(key));
     return transfer;
   }
   return nullptr;
@@ -49,20 +66,38 @@ std::unique_ptr<Transfer> Scheduler::next() {
 
 void Scheduler::finished(const std::string& host_key) {
   --running_;
-  const std::string& key = max_per_host_ > 0 ? host_key : kAnyHost;
-  auto it = hosts_.find(key);
+  auto it = hosts_.find(host_key);
   if (it == hosts_.end()) return;
   --it->second.running;
-  if (it->second.running <= 0 && it->second.queue.empty()) hosts_.erase(it);
+  forget_if_idle(host_key);
+}
+
+void Scheduler::host_struggling(const std::string& host_key, Clock::time_point now) {
+  Host& entry = host(host_key);
+  // One burst of failures (all the transfers that were running together) halves once.
+  if (now - entry.last_decrease < kDecreaseInterval) return;
+  entry.last_decrease = now;
+  entry.limit = std::max(1.0, entry.limit / 2);
+}
+
+void Scheduler::host_succeeded(const std::string& host_key) {
+  auto it = hosts_.find(host_key);
+  if (it == hosts_.end()) return;
+  it->second.limit = std::min(host_cap_, it->second.limit + 1.0 / it->second.limit);
+}
+
+double Scheduler::host_limit(const std::string& host_key) const {
+  auto it = hosts_.find(host_key);
+  return it == hosts_.end() ? host_cap_ : it->second.limit;
 }
 
 std::unique_ptr<Transfer> Scheduler::take(TransferId id) {
-  for (auto& [key, host] : hosts_) {
-    auto it = std::find_if(host.queue.begin(), host.queue.end(),
+  for (auto& [key, entry] : hosts_) {
+    auto it = std::find_if(entry.queue.begin(), entry.queue.end(),
                            [id](const std::unique_ptr<Transfer>& t) { return t->id == id; });
-    if (it == host.queue.end()) continue;
+    if (it == entry.queue.end()) continue;
     std::unique_ptr<Transfer> transfer = std::move(*it);
-    host.queue.erase(it);
+    entry.queue.erase(it);
     --queued_;
     return transfer;  // An emptied host's turn is dropped when next() reaches it.
   }
@@ -71,9 +106,9 @@ std::unique_ptr<Transfer> Scheduler::take(TransferId id) {
 
 std::vector<std::unique_ptr<Transfer>> Scheduler::take_all() {
   std::vector<std::unique_ptr<Transfer>> all;
-  for (auto& [key, host] : hosts_) {
-    for (auto& transfer : host.queue) all.push_back(std::move(transfer));
-    host.queue.clear();
+  for (auto& [key, entry] : hosts_) {
+    for (auto& transfer : entry.queue) all.push_back(std::move(transfer));
+    entry.queue.clear();
   }
   turns_.clear();
   queued_ = 0;

@@ -12,18 +12,29 @@
 namespace fetchpool::engine {
 
 /// The queue of transfers waiting for a slot, and the rule that decides who runs next:
-/// at most `max_concurrent` at once and at most `max_per_host` per scheme://host:port.
+/// at most `max_concurrent` at once, and per scheme://host:port at most its current limit.
 /// Hosts take turns, so one host with 10,000 queued files cannot starve another.
-/// Owned by the loop thread.
+///
+/// A host's limit starts at `max_per_host` (or `max_concurrent` when that is 0). When the
+/// host struggles (429, 503, resets) it is halved, at most once a second, down to 1; every
+/// success raises it by 1/limit, so it grows back by about one per round of transfers
+/// (additive increase, multiplicative decrease). Owned by the loop thread.
 class Scheduler {
  public:
   Scheduler(int max_concurrent, int max_per_host);
 
   void enqueue(std::unique_ptr<Transfer> transfer);
+  /// Queues ahead of everything else for its host (a retry whose wait is over).
+  void enqueue_front(std::unique_ptr<Transfer> transfer);
   /// The next transfer allowed to start now (counted as running), or nullptr.
   std::unique_ptr<Transfer> next();
   /// A running transfer to `host_key` ended: frees its slots.
   void finished(const std::string& host_key);
+
+  void host_struggling(const std::string& host_key, Clock::time_point now);
+  void host_succeeded(const std::string& host_key);
+  /// The current limit for a host (for tests and the display).
+  double host_limit(const std::string& host_key) const;
 
   /// Removes a queued transfer; nullptr when it is not queued.
   std::unique_ptr<Transfer> take(TransferId id);
@@ -37,11 +48,14 @@ class Scheduler {
   struct Host {
     std::deque<std::unique_ptr<Transfer>> queue;
     int running = 0;
+    double limit = 0;
+    Clock::time_point last_decrease{};
   };
-  const std::string& key_of(const Transfer& transfer) const;
+  Host& host(const std::string& key);
+  void forget_if_idle(const std::string& key);
 
   int max_concurrent_;
-  int max_per_host_;
+  double host_cap_;
   int running_ = 0;
   std::size_t queued_ = 0;
   std::unordered_map<std::string, Host> hosts_;

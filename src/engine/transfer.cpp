@@ -1,6 +1,7 @@
 #include "engine/transfer.h"
 
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "fetchpool/engine.h"
@@ -13,21 +14,14 @@ namespace {
 // every allocation was a fresh mmap, costing 1-2 page faults per small file (measured).
 constexpr long kReceiveBufferBytes = 100 * 1024;
 
-std::string trim_line(const char* data, std::size_t size) {
-  while (size > 0 && (data[size - 1] == '\r' || data[size - 1] == '\n')) --size;
-  return std::string(data, size);
-}
-
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
   ++transfer.activity;
-  if (length > 5 && std::memcmp(data, "HTTP/", 5) == 0) {
-    try {
-      transfer.status_line = trim_line(data, length);
-    } catch (...) {
-      // Out of memory for a status line: the status code still comes from curl.
-    }
+  try {
+    http::parse_header_line(std::string_view(data, length), std::time(nullptr), &transfer.response);
+  } catch (...) {
+    // Out of memory for a header: the transfer goes on without what it would have told.
   }
   return length;
 }
@@ -37,18 +31,23 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   std::size_t length = size * count;
   ++transfer.activity;
   if (!transfer.body_started) {
-    transfer.body_started = true;
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     transfer.discard_body = status >= 400;
-    curl_off_t expected = -1;
-    curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
-    if (!transfer.discard_body) transfer.sink->expect_size(expected);
+    if (transfer.discard_body) {
+      transfer.body_started = true;
+    } else {
+      try {
+        if (!start_body(transfer)) return 0;  // aborts: CURLE_WRITE_ERROR
+      } catch (const std::exception& e) {
+        transfer.write_error = e.what();
+        return 0;
+      }
+    }
   }
   if (transfer.discard_body) return length;
-  if (!transfer.sink->write(data, length, &transfer.write_error)) return 0;  // aborts: CURLE_WRITE_ERROR
+  if (!transfer.sink->write(data, length, &transfer.write_error)) return 0;
   if (transfer.digest) transfer.digest->update(data, length);
-  transfer.bytes += static_cast<std::int64_t>(length);
   return length;
 }
 
@@ -98,6 +97,16 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   // reused without curl_easy_reset (which would also drop the receive buffer each time).
   transfer.easy = easy;
   transfer.error_buffer[0] = '\0';
+  transfer.response.clear();
+  transfer.http_status = 0;
+  transfer.body_started = false;
+  transfer.discard_body = false;
+  transfer.write_error.clear();
+  transfer.restart_from_zero = false;
+  transfer.digest.reset();
+  transfer.checking_digest.clear();
+  std::string range = transfer.resume_from > 0 ? std::to_string(transfer.resume_from) + "-" : std::string();
+  curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
   curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
@@ -107,13 +116,58 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, transfer.url.scheme == "https" ? 1L : 0L);
 
   curl_slist* list = nullptr;
-  for (const std::string& header : transfer.request.headers) {
-    curl_slist* next = curl_slist_append(list, header.c_str());
-    if (next == nullptr) break;
-    list = next;
-  }
+  auto append = [&list](const std::string& header) {
+    if (curl_slist* next = curl_slist_append(list, header.c_str())) list = next;
+  };
+  for (const std::string& header : transfer.request.headers) append(header);
+  // If the version changed since the bytes on disk were written, the server answers 200
+  // with the whole new body instead of 206: the bytes of two versions are never mixed.
+  if (transfer.resume_from > 0) append("If-Range: " + transfer.if_range);
   transfer.headers.reset(list);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
+}
+
+bool start_body(Transfer& transfer) {
+  transfer.body_started = true;
+  long status = 0;
+  curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+  std::int64_t offset = 0;
+  if (transfer.resume_from > 0 && status == 206) {
+    if (transfer.response.range_start != transfer.resume_from) {
+      transfer.write_error = "the server resumed at a different offset than asked; starting over";
+      transfer.restart_from_zero = true;
+      return false;
+    }
+    offset = transfer.resume_from;
+  }
+  curl_off_t length = -1;
+  curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  ResumeState state;
+  state.url = transfer.request.url;
+  state.etag = transfer.response.etag;
+  state.last_modified = transfer.response.last_modified;
+  state.total = length >= 0 ? offset + length : -1;
+  if (!transfer.sink->begin(offset, state, &transfer.write_error)) return false;
+  if (offset == 0) transfer.sink->expect_size(length);
+
+  transfer.checking_digest = transfer.expected_digest;
+  if (transfer.checking_digest.empty() && transfer.options->verify_server_digest) {
+    transfer.checking_digest = transfer.response.advertised_digest;
+  }
+  if (!transfer.checking_digest.empty()) {
+    transfer.digest.emplace(transfer.checking_digest.substr(0, transfer.checking_digest.find(':')));
+    // Digests follow the bytes in order: after a resume, the bytes already on disk first.
+    if (offset > 0 && !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.write_error)) {
+      transfer.restart_from_zero = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool host_seems_overloaded(CURLcode code, int http_status) {
+  return http_status == 429 || http_status == 503 || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
+         code == CURLE_GOT_NOTHING;
 }
 
 void describe_failure(CURLcode code, const Transfer& transfer, const EngineOptions& options, Result* result) {

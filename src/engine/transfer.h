@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/file_sink.h"
 #include "engine/transfer_state.h"
@@ -13,37 +14,48 @@
 #include "fetchpool/result.h"
 #include "hash/digest.h"
 #include "http/curl_handles.h"
+#include "http/response_headers.h"
 #include "http/url.h"
 
 namespace fetchpool::engine {
 
 using Clock = std::chrono::steady_clock;
 
-/// One request's life inside the event loop. Owned by the loop thread alone; the curl
-/// callbacks below run on that thread too, so nothing here needs a lock.
+/// One request's life inside the event loop, across all its attempts. Owned by the loop
+/// thread alone; the curl callbacks run on that thread too, so nothing here needs a lock.
 struct Transfer {
   TransferId id = 0;
   Request request;
   std::shared_ptr<detail::TransferState> state;  ///< What the handle waits on.
+  const EngineOptions* options = nullptr;
 
-  http::ParsedUrl url;       ///< Filled by validation.
-  std::string display_path;  ///< directory/name as the user will read it.
+  // Fixed when the request is accepted.
+  http::ParsedUrl url;
+  std::string display_path;     ///< directory/name as the user will read it.
+  std::string expected_digest;  ///< "algo:hex" from the request; empty when none.
   std::optional<FileSink> sink;
-  std::optional<hash::Digest> digest;
-  std::string expected_hex;
 
+  // Across attempts.
+  int attempts = 0;
+  Clock::time_point first_start{};
+  std::optional<Clock::time_point> deadline;  ///< From max_time_s.
+  std::vector<std::string> attempt_errors;
+  bool checksum_retried = false;  ///< A mismatch already caused one fresh download.
+
+  // This attempt.
   CURL* easy = nullptr;  ///< Borrowed from the loop's pool while running.
   http::CurlSlist headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
-
-  int attempts = 0;
-  Clock::time_point first_start{};
-  std::int64_t bytes = 0;     ///< Body bytes written by this attempt.
-  std::string status_line;    ///< The last "HTTP/x nnn Reason" seen.
-  int http_status = 0;        ///< Of the last response, once the attempt is over.
-  bool body_started = false;  ///< The write callback has decided what to do with the body.
-  bool discard_body = false;  ///< An error page: read it (to keep the connection) but drop it.
-  std::string write_error;    ///< Set when the sink failed; the attempt is aborted.
+  std::int64_t resume_from = 0;   ///< Offset asked for with Range; 0 for a fresh start.
+  std::string if_range;           ///< The validator sent with it.
+  http::ResponseHeaders response;
+  int http_status = 0;
+  bool body_started = false;      ///< The first body byte (or the end of an empty body) was seen.
+  bool discard_body = false;      ///< An error page: read it (to keep the connection) but drop it.
+  std::string write_error;        ///< Why the attempt was aborted from a callback.
+  bool restart_from_zero = false; ///< What is on disk cannot be continued; start over at once.
+  std::optional<hash::Digest> digest;
+  std::string checking_digest;    ///< "algo:hex" this attempt verifies; empty when none.
 
   /// Stall detection: the callbacks bump `activity`; the loop compares it between scans.
   std::uint64_t activity = 0;
@@ -53,11 +65,20 @@ struct Transfer {
 
 /// Sets the options every transfer of this engine shares, once per new easy handle.
 void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share);
-/// Sets every option that differs between transfers (all of them, every time).
+/// Sets every option that differs between attempts (all of them, every time) and resets
+/// the attempt's fields.
 void configure_attempt(CURL* easy, Transfer& transfer);
 
-/// Turns a finished attempt (curl's code plus what the callbacks saw) into the category and
-/// message a person reads. `result` arrives with url/path/bytes filled in.
+/// Decides, at the first byte of a body (or at the end of an empty one), where the body
+/// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest
+/// to check. False (with `transfer.write_error`) when the attempt must stop.
+bool start_body(Transfer& transfer);
+
+/// Turns a failed attempt (curl's code plus what the callbacks saw) into the category and
+/// message a person reads.
 void describe_failure(CURLcode code, const Transfer& transfer, const EngineOptions& options, Result* result);
+
+/// True for failures that suggest the host is overloaded: 429, 503, connection resets.
+bool host_seems_overloaded(CURLcode code, int http_status);
 
 }  // namespace fetchpool::engine

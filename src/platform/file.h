@@ -4,6 +4,7 @@
 // std::filesystem cannot express (raw descriptors, no-clobber rename).
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace fetchpool::platform {
@@ -21,6 +22,11 @@ class OutputFile {
   /// Creates or truncates `path` (UTF-8). On failure returns false with `error` set and
   /// `error_code` holding errno (so the caller can create a missing directory and retry).
   bool open_truncate(const std::string& path, std::string* error, int* error_code);
+  /// Opens `path` for writing without truncating it, positioned at `offset` after cutting
+  /// off anything beyond it (to continue a partial file).
+  bool open_at(const std::string& path, std::int64_t offset, std::string* error);
+  /// Cuts the file to zero bytes and writes from the start again.
+  bool truncate_all(std::string* error);
   /// Takes ownership of an open descriptor; `path` is used in messages.
   static OutputFile adopt(int fd, std::string path);
   bool is_open() const { return fd_ >= 0; }
@@ -48,6 +54,9 @@ bool create_file_atomically(const std::string& path, const char* data, std::size
 
 /// A sentence for an errno value in the context of `what` on `path`, with advice for the
 /// cases a person can act on (disk full, permission denied).
+/// Size of the file at `path`, -1 when it does not exist or is not a regular file.
+std::int64_t file_size(const std::string& path);
+
 std::string describe_file_error(int error_code, const char* what, const std::string& path);
 
 }  // namespace fetchpool::platform

@@ -51,6 +51,31 @@ bool OutputFile::open_truncate(const std::string& path, std::string* error, int*
   return true;
 }
 
+bool OutputFile::open_at(const std::string& path, std::int64_t offset, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    *error = describe_file_error(errno, "cannot open", path);
+    return false;
+  }
+  if (::ftruncate(fd, offset) != 0 || ::lseek(fd, offset, SEEK_SET) != offset) {
+    *error = describe_file_error(errno, "cannot resume", path);
+    ::close(fd);
+    return false;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  path_ = path;
+  return true;
+}
+
+bool OutputFile::truncate_all(std::string* error) {
+  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
+    *error = describe_file_error(errno, "cannot truncate", path_);
+    return false;
+  }
+  return true;
+}
+
 bool OutputFile::write_all(const char* data, std::size_t size, std::string* error) {
   while (size > 0) {
     ssize_t n = ::write(fd_, data, size);
@@ -194,6 +219,12 @@ bool create_file_atomically(const std::string& path, const char* data, std::size
   }
 #endif
   return create_via_part_file(path, data, size, replace, error, existed);
+}
+
+std::int64_t file_size(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  return static_cast<std::int64_t>(st.st_size);
 }
 
 std::string describe_file_error(int error_code, const char* what, const std::string& path) {

@@ -32,9 +32,11 @@ class EngineTest : public ::testing::Test {
     server_ = nullptr;
   }
 
+  // No retries here: these tests are about single attempts (retries have their own tests).
   EngineOptions options() const {
     EngineOptions o;
     o.output_dir = out_.path();
+    o.retries = 0;
     return o;
   }
   std::string out(const std::string& name) const { return out_ / name; }

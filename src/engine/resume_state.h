@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fetchpool::engine {
+
+/// What a later attempt, or a later run after kill -9 or a crash, needs to continue a
+/// download in NAME.part: kept beside it as NAME.part.state. Only bodies too large to hold
+/// in memory have one, so small files cost no extra file.
+struct ResumeState {
+  std::string url;            ///< The URL as requested (a different URL never resumes).
+  std::string etag;           ///< Strong validator for If-Range, when the server gave one.
+  std::string last_modified;  ///< Fallback validator.
+  std::int64_t total = -1;    ///< Size of the whole body, -1 when unknown.
+  std::int64_t done = 0;      ///< Bytes written to NAME.part when the state was saved.
+
+  /// The If-Range value: the ETag when strong, else Last-Modified; empty when neither
+  /// can prove the bytes on disk belong to the same version (then resuming is unsafe).
+  std::string validator() const;
+};
+
+/// Reads a state file; false when missing, unreadable, or not a state file of this version.
+bool load_resume_state(const std::string& path, ResumeState* state);
+
+/// Writes a state file through a temporary file and a rename, so a crash leaves the old
+/// state or the new one, never a torn one. Not fsynced: it is a hint that saves work, and
+/// the bytes it describes are checked again (validator, size, digest) before use.
+bool save_resume_state(const std::string& path, const ResumeState& state, std::string* error);
+
+}  // namespace fetchpool::engine
