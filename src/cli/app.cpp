@@ -30,7 +30,11 @@ Lines starting with '#' are comments.
 Files are written as NAME.part and renamed to NAME only when complete and verified.
 An existing NAME is kept (reported as skipped) unless --if-exists says otherwise.
 
-Exit status: 0 all files there, 1 some failed, 2 usage error.
+Transient failures (resets, timeouts, stalls, HTTP 408/429/5xx) are retried with backoff,
+continuing from the bytes already on disk. Ctrl-C stops and keeps NAME.part: run the
+same command again to continue. A second Ctrl-C exits at once.
+
+Exit status: 0 all files there, 1 some failed, 2 usage error, 130 interrupted.
 
 Examples:
   fetchpool get https://example.com/file.iso
@@ -76,6 +80,23 @@ void add_get_command(CLI::App& app, GetOptions& o) {
                   "Fail a transfer that receives nothing for S seconds; 0 never (default: 30)")
       ->type_name("S")
       ->group("Connections");
+
+  get->add_option("--max-time", o.max_time_s, "Give up on a file S seconds after it started (default: never)")
+      ->type_name("S")
+      ->group("Connections");
+  get->add_option("--retries", o.retries, "Retry a transient failure N times (default: 5)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000).description(""))
+      ->group("Retries and resume");
+  get->add_option("--retry-wait", o.retry_wait_s,
+                  "First backoff step in seconds, doubling up to 60, with jitter (default: 1)")
+      ->type_name("S")
+      ->group("Retries and resume");
+  get->add_flag("--no-continue", o.no_continue, "Start over instead of continuing NAME.part files")
+      ->group("Retries and resume");
+  get->add_flag("--no-server-digest", o.no_server_digest,
+                "Do not check digests the server advertises (Repr-Digest, X-Checksum-Sha256, ...)")
+      ->group("Retries and resume");
 
   get->add_option("-H,--header", o.headers, "Add 'Name: value' to every request (repeatable)")
       ->type_name("'NAME: VALUE'")

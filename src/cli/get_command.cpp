@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -15,6 +16,7 @@
 #include <utility>
 
 #include "cli/input_list.h"
+#include "cli/interrupt.h"
 #include "cli/report.h"
 #include "fetchpool/engine.h"
 #include "progress/format.h"
@@ -132,6 +134,14 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "--connect-timeout must be a positive number of seconds";
     return false;
   }
+  if (!(options.max_time_s >= 0)) {
+    *error = "--max-time must be 0 (never) or a positive number of seconds";
+    return false;
+  }
+  if (!(options.retry_wait_s >= 0)) {
+    *error = "--retry-wait must be 0 or a positive number of seconds";
+    return false;
+  }
   if (!(options.stall_timeout_s >= 0)) {
     *error = "--stall-timeout must be 0 (never) or a positive number of seconds";
     return false;
@@ -209,9 +219,15 @@ int run_get(const GetOptions& options) {
   engine_options.netrc_file = options.netrc_file;
   engine_options.connect_timeout_s = options.connect_timeout_s;
   engine_options.stall_timeout_s = options.stall_timeout_s;
+  engine_options.max_time_s = options.max_time_s;
+  engine_options.retries = options.retries;
+  engine_options.retry_wait_s = options.retry_wait_s;
+  engine_options.resume = !options.no_continue;
+  engine_options.verify_server_digest = !options.no_server_digest;
   engine_options.on_finished = [&finished](const Result& result) { finished.push(result); };
 
   RunTotals totals;
+  bool interrupted = false;
   std::vector<std::pair<Result, InputEntry>> failures;
   const Clock::time_point start = Clock::now();
 
@@ -234,7 +250,16 @@ int run_get(const GetOptions& options) {
   };
 
   {
+    // Before the engine: its thread must inherit the blocked signals (see InterruptWatcher).
+    std::atomic<Engine*> engine_for_signals{nullptr};
+    InterruptWatcher interrupts([&engine_for_signals] {
+      fmt::print(stderr,
+                 "\nfetchpool: interrupted: stopping; partial files are kept for the next run "
+                 "(Ctrl-C again to exit at once)\n");
+      if (Engine* engine = engine_for_signals.load()) engine->cancel_all();
+    });
     Engine engine(engine_options);
+    engine_for_signals = &engine;
     // Only a bounded window of the list is in flight, so memory stays flat for any length.
     // Results are taken a quarter window at a time; the rest keeps the engine busy meanwhile.
     const std::size_t window = static_cast<std::size_t>(std::max(256, options.jobs * 16));
@@ -244,6 +269,7 @@ int run_get(const GetOptions& options) {
     bool input_done = false;
     for (;;) {
       InputEntry entry;
+      if (interrupts.interrupted()) input_done = true;
       while (!input_done && in_flight.size() < window) {
         if (!source.next(&entry)) {
           input_done = true;
@@ -265,11 +291,15 @@ int run_get(const GetOptions& options) {
         in_flight.erase(it);
         settle(result, std::move(done_entry));
       }
+      // A signal may land between cancel_all() and a submission: cancel again each round.
+      if (interrupts.interrupted()) engine.cancel_all();
     }
+    engine_for_signals = nullptr;
+    interrupted = interrupts.interrupted();
   }
   totals.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
 
-  int status = failures.empty() ? kExitOk : kExitFailed;
+  int status = interrupted ? kExitInterrupted : failures.empty() ? kExitOk : kExitFailed;
   if (report.is_open() && !report.finish(totals, &error)) {
     print_error(error);
     status = kExitFailed;

@@ -7,9 +7,10 @@ namespace fetchpool::cli {
 
 /// Exit statuses of the fetchpool command. Stable once released.
 enum ExitStatus : int {
-  kExitOk = 0,      ///< Every file is there (downloaded or already present).
-  kExitFailed = 1,  ///< At least one file failed or was cancelled; the others are there.
-  kExitUsage = 2,   ///< Bad command line or unreadable input list; nothing was downloaded.
+  kExitOk = 0,             ///< Every file is there (downloaded or already present).
+  kExitFailed = 1,         ///< At least one file failed or was cancelled; the others are there.
+  kExitUsage = 2,          ///< Bad command line or unreadable input list; nothing was downloaded.
+  kExitInterrupted = 130,  ///< SIGINT/SIGTERM: running transfers stopped, their .part kept.
 };
 
 /// Everything `fetchpool get` was told, validated by run_get.
@@ -29,6 +30,11 @@ struct GetOptions {
   std::string ca_cert;
   double connect_timeout_s = 10;
   double stall_timeout_s = 30;
+  double max_time_s = 0;
+  int retries = 5;
+  double retry_wait_s = 1;
+  bool no_continue = false;
+  bool no_server_digest = false;
   std::string if_exists = "skip";
   bool quiet = false;
   std::string report_file;

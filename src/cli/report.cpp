@@ -35,6 +35,7 @@ std::string report_entry_json(const Result& result) {
   } else {
     entry["error"] = nullptr;
   }
+  entry["attempt_errors"] = result.attempt_errors;
   // Names are bytes from URLs and lists: never let one invalid UTF-8 byte fail the report.
   return entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -174,7 +174,8 @@ void EventLoop::start_allowed() {
 }
 
 void EventLoop::start(std::unique_ptr<Transfer> transfer) {
-  if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite && may_exist(transfer->display_path)) {
+  if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite &&
+      may_exist(transfer->display_path)) {
     std::error_code ec;
     if (fs::exists(fs::path(transfer->display_path), ec)) {
       scheduler_.finished(transfer->url.host_key);
@@ -341,7 +342,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
       break;
     case Interrupt::stalled:
       result.category = ErrorCategory::stalled;
-      result.message = "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
+      result.message =
+          "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
       break;
     case Interrupt::deadline:
       result.category = ErrorCategory::timeout;
@@ -357,7 +359,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
         // The bytes on disk are not a prefix the server recognises: start over.
         transfer->restart_from_zero = true;
         result.category = ErrorCategory::http;
-        result.message = "HTTP 416: the server cannot continue at byte " + std::to_string(transfer->resume_from);
+        result.message =
+            "HTTP 416: the server cannot continue at byte " + std::to_string(transfer->resume_from);
       } else if (http_status >= 400) {
         result.category = ErrorCategory::http;
         result.message = http_failure_message(*transfer, http_status);
@@ -398,7 +401,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   }
 
   owned->attempt_errors.push_back("attempt " + std::to_string(owned->attempts) + ": " + result.message);
-  if (host_seems_overloaded(code, owned->http_status)) scheduler_.host_struggling(owned->url.host_key, Clock::now());
+  if (host_seems_overloaded(code, owned->http_status))
+    scheduler_.host_struggling(owned->url.host_key, Clock::now());
 
   // What may come next: a fresh download after a checksum mismatch (once), an immediate
   // restart when the bytes on disk cannot be continued, or a retry after a backoff.
@@ -420,8 +424,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   bool transient = delay.has_value() || is_transient({result.category, owned->http_status, std::nullopt});
   if (delay && owned->deadline && Clock::now() + to_duration(*delay) >= *owned->deadline) {
     result.category = ErrorCategory::timeout;
-    result.message = "gave up after " + seconds_text(options_.max_time_s) + " s (max time); last error: " +
-                     result.message;
+    result.message =
+        "gave up after " + seconds_text(options_.max_time_s) + " s (max time); last error: " + result.message;
     delay.reset();
   }
   if (delay) {

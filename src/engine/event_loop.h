@@ -60,7 +60,8 @@ class EventLoop {
   void cancel_everything();
 
   /// Ends a transfer that is not running (queued, waiting, or refused at the door).
-  void end_idle(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category, std::string message);
+  void end_idle(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category,
+                std::string message);
   /// Why a running attempt ended, besides curl's code.
   enum class Interrupt { none, cancelled, stalled, deadline };
   /// Settles a running attempt: commit, wait and retry, or fail.

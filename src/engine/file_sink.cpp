@@ -127,8 +127,8 @@ bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::strin
 bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
   bool replace = if_exists == IfExists::overwrite;
   if (!file_.is_open()) {
-    bool ok =
-        platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error, existed);
+    bool ok = platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error,
+                                               existed);
     memory_.clear();
     return ok;
   }

@@ -9,7 +9,9 @@ namespace {
 
 constexpr const char* kSignature = "fetchpool-resume-state 1";
 
-bool is_single_line(const std::string& value) { return value.find_first_of("\r\n") == std::string::npos; }
+bool is_single_line(const std::string& value) {
+  return value.find_first_of("\r\n") == std::string::npos;
+}
 
 }  // namespace
 
@@ -29,11 +31,16 @@ bool load_resume_state(const std::string& path, ResumeState* state) {
     std::string key = line.substr(0, equals);
     std::string value = line.substr(equals + 1);
     try {
-      if (key == "url") loaded.url = value;
-      else if (key == "etag") loaded.etag = value;
-      else if (key == "last-modified") loaded.last_modified = value;
-      else if (key == "total") loaded.total = std::stoll(value);
-      else if (key == "done") loaded.done = std::stoll(value);
+      if (key == "url")
+        loaded.url = value;
+      else if (key == "etag")
+        loaded.etag = value;
+      else if (key == "last-modified")
+        loaded.last_modified = value;
+      else if (key == "total")
+        loaded.total = std::stoll(value);
+      else if (key == "done")
+        loaded.done = std::stoll(value);
     } catch (const std::exception&) {
       return false;
     }
@@ -49,8 +56,9 @@ bool save_resume_state(const std::string& path, const ResumeState& state, std::s
     return false;
   }
   std::ostringstream text;
-  text << kSignature << "\nurl=" << state.url << "\netag=" << state.etag << "\nlast-modified=" << state.last_modified
-       << "\ntotal=" << state.total << "\ndone=" << state.done << "\n";
+  text << kSignature << "\nurl=" << state.url << "\netag=" << state.etag
+       << "\nlast-modified=" << state.last_modified << "\ntotal=" << state.total << "\ndone=" << state.done
+       << "\n";
   std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

@@ -9,17 +9,18 @@ bool is_transient(const AttemptError& error) {
   switch (error.category) {
     case ErrorCategory::network:
     case ErrorCategory::timeout:
-    case ErrorCategory::stalled:
-      return true;
+    case ErrorCategory::stalled: return true;
     case ErrorCategory::http:
       switch (error.http_status) {
-        case 408: case 429: case 500: case 502: case 503: case 504:
-          return true;
-        default:
-          return false;
+        case 408:
+        case 429:
+        case 500:
+        case 502:
+        case 503:
+        case 504: return true;
+        default: return false;
       }
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -30,7 +31,8 @@ std::optional<double> retry_delay(const AttemptError& error, int attempts_made, 
   // so 10,000 files failing together do not come back together.
   double step = std::min(policy.max_wait_s, policy.base_wait_s * std::pow(2.0, attempts_made - 1));
   double delay = std::clamp(random01, 0.0, 1.0) * step;
-  if (error.retry_after_s) delay = std::max(delay, std::clamp(*error.retry_after_s, 0.0, policy.max_retry_after_s));
+  if (error.retry_after_s)
+    delay = std::max(delay, std::clamp(*error.retry_after_s, 0.0, policy.max_retry_after_s));
   return delay;
 }
 

@@ -8,10 +8,10 @@ namespace fetchpool::engine {
 
 /// The knobs of the retry rule.
 struct RetryPolicy {
-  int max_retries = 5;            ///< Attempts after the first.
-  double base_wait_s = 1.0;       ///< The backoff's first step.
-  double max_wait_s = 60.0;       ///< The backoff's cap.
-  double max_retry_after_s = 300; ///< A server's Retry-After is honoured up to this.
+  int max_retries = 5;             ///< Attempts after the first.
+  double base_wait_s = 1.0;        ///< The backoff's first step.
+  double max_wait_s = 60.0;        ///< The backoff's cap.
+  double max_retry_after_s = 300;  ///< A server's Retry-After is honoured up to this.
 };
 
 /// How an attempt failed, as the retry rule sees it.

@@ -19,7 +19,8 @@ Scheduler::Host& Scheduler::host(const std::string& key) {
 void Scheduler::forget_if_idle(const std::string& key) {
   auto it = hosts_.find(key);
   // A host still below its cap is remembered, so its penalty outlives a quiet moment.
-  if (it != hosts_.end() && it->second.running <= 0 && it->second.queue.empty() && it->second.limit >= host_cap_) {
+  if (it != hosts_.end() && it->second.running <= 0 && it->second.queue.empty() &&
+      it->second.limit >= host_cap_) {
     hosts_.erase(it);
   }
 }

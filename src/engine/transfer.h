@@ -46,16 +46,16 @@ struct Transfer {
   CURL* easy = nullptr;  ///< Borrowed from the loop's pool while running.
   http::CurlSlist headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
-  std::int64_t resume_from = 0;   ///< Offset asked for with Range; 0 for a fresh start.
-  std::string if_range;           ///< The validator sent with it.
+  std::int64_t resume_from = 0;  ///< Offset asked for with Range; 0 for a fresh start.
+  std::string if_range;          ///< The validator sent with it.
   http::ResponseHeaders response;
   int http_status = 0;
-  bool body_started = false;      ///< The first body byte (or the end of an empty body) was seen.
-  bool discard_body = false;      ///< An error page: read it (to keep the connection) but drop it.
-  std::string write_error;        ///< Why the attempt was aborted from a callback.
-  bool restart_from_zero = false; ///< What is on disk cannot be continued; start over at once.
+  bool body_started = false;       ///< The first body byte (or the end of an empty body) was seen.
+  bool discard_body = false;       ///< An error page: read it (to keep the connection) but drop it.
+  std::string write_error;         ///< Why the attempt was aborted from a callback.
+  bool restart_from_zero = false;  ///< What is on disk cannot be continued; start over at once.
   std::optional<hash::Digest> digest;
-  std::string checking_digest;    ///< "algo:hex" this attempt verifies; empty when none.
+  std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
   /// Stall detection: the callbacks bump `activity`; the loop compares it between scans.
   std::uint64_t activity = 0;

@@ -30,7 +30,8 @@ std::optional<std::int64_t> to_int(std::string_view text) {
 }
 
 std::string base64_to_hex(std::string_view text) {
-  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   std::uint32_t bits = 0;
@@ -52,7 +53,8 @@ std::string base64_to_hex(std::string_view text) {
 }
 
 bool is_hex(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 // Rank of an algorithm when several are advertised: lower is preferred.
@@ -87,7 +89,11 @@ void offer_dictionary(std::string_view value, ResponseHeaders* headers) {
 std::string normalise_digest(std::string_view algorithm, std::string_view value) {
   std::string name = lower(algorithm);
   std::erase(name, '-');
-  std::size_t hex_length = name == "sha256" ? 64 : name == "sha512" ? 128 : name == "sha1" ? 40 : name == "md5" ? 32 : 0;
+  std::size_t hex_length = name == "sha256"   ? 64
+                           : name == "sha512" ? 128
+                           : name == "sha1"   ? 40
+                           : name == "md5"    ? 32
+                                              : 0;
   if (hex_length == 0) return {};
   std::string hex;
   if (value.size() >= 2 && value.front() == ':' && value.back() == ':') {
@@ -146,7 +152,8 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
     offer(normalise_digest("sha1", value), headers);
   } else if (name == "docker-content-digest") {
     std::size_t separator = value.find(':');
-    if (separator != std::string_view::npos) offer(normalise_digest(value.substr(0, separator), value.substr(separator + 1)), headers);
+    if (separator != std::string_view::npos)
+      offer(normalise_digest(value.substr(0, separator), value.substr(separator + 1)), headers);
   }
 }
 

@@ -10,10 +10,10 @@ namespace fetchpool::http {
 
 /// What the engine reads from a response's headers.
 struct ResponseHeaders {
-  std::string status_line;             ///< "HTTP/1.1 206 Partial Content"
-  std::string etag;                    ///< As sent, quotes included; weak ones start with W/.
+  std::string status_line;  ///< "HTTP/1.1 206 Partial Content"
+  std::string etag;         ///< As sent, quotes included; weak ones start with W/.
   std::string last_modified;
-  std::optional<double> retry_after_s; ///< Seconds from now.
+  std::optional<double> retry_after_s;  ///< Seconds from now.
   /// "Content-Range: bytes START-END/TOTAL" (TOTAL -1 when "*").
   std::optional<std::int64_t> range_start;
   std::int64_t range_total = -1;

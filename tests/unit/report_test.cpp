@@ -18,9 +18,13 @@ TEST(Report, FailedEntryCarriesEveryField) {
   result.http_status = 404;
   result.attempts = 1;
   result.elapsed_s = 0.01234;
-  EXPECT_EQ(report_entry_json(result),
-            R"({"url":"http://h/missing","path":"out/missing","status":"failed","category":"http",)"
-            R"("http_status":404,"bytes":0,"attempts":1,"elapsed_s":0.012,"error":"HTTP 404 Not Found"})");
+  result.attempt_errors = {"attempt 1: HTTP 503 Service Unavailable", "attempt 2: HTTP 404 Not Found"};
+  result.attempts = 2;
+  EXPECT_EQ(
+      report_entry_json(result),
+      R"({"url":"http://h/missing","path":"out/missing","status":"failed","category":"http",)"
+      R"("http_status":404,"bytes":0,"attempts":2,"elapsed_s":0.012,"error":"HTTP 404 Not Found",)"
+      R"("attempt_errors":["attempt 1: HTTP 503 Service Unavailable","attempt 2: HTTP 404 Not Found"]})");
 }
 
 TEST(Report, OkEntryHasNullError) {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "http/response_headers.h"
+
+#include <gtest/gtest.h>
 
 namespace fetchpool::http {
 namespace {
@@ -12,8 +12,9 @@ ResponseHeaders parse(std::initializer_list<std::string_view> lines, std::time_t
 }
 
 TEST(ResponseHeaders, ValidatorsRangesAndRetryAfter) {
-  auto h = parse({"HTTP/1.1 206 Partial Content\r\n", "ETag: \"abc\"\r\n", "Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n",
-                  "Content-Range: bytes 100-199/1000\r\n", "Accept-Ranges: bytes\r\n", "Retry-After: 7\r\n"});
+  auto h = parse({"HTTP/1.1 206 Partial Content\r\n", "ETag: \"abc\"\r\n",
+                  "Last-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n", "Content-Range: bytes 100-199/1000\r\n",
+                  "Accept-Ranges: bytes\r\n", "Retry-After: 7\r\n"});
   EXPECT_EQ(h.status_line, "HTTP/1.1 206 Partial Content");
   EXPECT_EQ(h.etag, "\"abc\"");
   EXPECT_EQ(h.last_modified, "Wed, 21 Oct 2015 07:28:00 GMT");
@@ -42,11 +43,14 @@ TEST(ResponseHeaders, AdvertisedDigestsInEveryForm) {
   EXPECT_EQ(parse({"HTTP/1.1 200 OK", "Repr-Digest: sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:"})
                 .advertised_digest,
             "sha256:" + abc);
-  EXPECT_EQ(parse({"HTTP/1.1 200 OK", "Digest: SHA-256=ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="}).advertised_digest,
+  EXPECT_EQ(parse({"HTTP/1.1 200 OK", "Digest: SHA-256=ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="})
+                .advertised_digest,
             "sha256:" + abc);
   EXPECT_EQ(parse({"HTTP/1.1 200 OK", "X-Checksum-Sha256: " + abc}).advertised_digest, "sha256:" + abc);
-  EXPECT_EQ(parse({"HTTP/1.1 200 OK", "Docker-Content-Digest: sha256:" + abc}).advertised_digest, "sha256:" + abc);
-  EXPECT_EQ(parse({"HTTP/1.1 200 OK", "X-Checksum-Sha1: a9993e364706816aba3e25717850c26c9cd0d89d"}).advertised_digest,
+  EXPECT_EQ(parse({"HTTP/1.1 200 OK", "Docker-Content-Digest: sha256:" + abc}).advertised_digest,
+            "sha256:" + abc);
+  EXPECT_EQ(parse({"HTTP/1.1 200 OK", "X-Checksum-Sha1: a9993e364706816aba3e25717850c26c9cd0d89d"})
+                .advertised_digest,
             "sha1:a9993e364706816aba3e25717850c26c9cd0d89d");
   // sha256 preferred over sha1 whatever the order.
   EXPECT_EQ(parse({"HTTP/1.1 200 OK", "X-Checksum-Sha1: a9993e364706816aba3e25717850c26c9cd0d89d",
@@ -56,7 +60,8 @@ TEST(ResponseHeaders, AdvertisedDigestsInEveryForm) {
 }
 
 TEST(ResponseHeaders, ContentDigestOfAPartialResponseIsIgnored) {
-  auto h = parse({"HTTP/1.1 206 Partial Content", "Content-Digest: sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:"});
+  auto h = parse({"HTTP/1.1 206 Partial Content",
+                  "Content-Digest: sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:"});
   EXPECT_TRUE(h.advertised_digest.empty());
 }
 

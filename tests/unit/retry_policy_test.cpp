@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "engine/retry_policy.h"
+
+#include <gtest/gtest.h>
 
 namespace fetchpool::engine {
 namespace {
