@@ -173,6 +173,10 @@ class Handler(BaseHTTPRequestHandler):
             if trickle:
                 time.sleep(step / trickle)
         if mode == "reset_after":
+            # Let the client read what was sent first: a reset discards unread data, and the
+            # tests want a known amount on the client's disk.
+            self.wfile.flush()
+            time.sleep(0.2)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True

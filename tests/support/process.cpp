@@ -14,14 +14,13 @@
 
 namespace fetchpool::test {
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
-                          std::chrono::seconds timeout) {
-  TempDir io;
-  std::string in_path = io / "stdin", out_path = io / "stdout", err_path = io / "stderr";
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& input)
+    : io_(std::make_unique<TempDir>()) {
+  std::string in_path = *io_ / "stdin", out_path = *io_ / "stdout", err_path = *io_ / "stderr";
   write_file(in_path, input);
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
     int in = open(in_path.c_str(), O_RDONLY);
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -34,33 +33,63 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     execv(args[0], args.data());
     _exit(127);
   }
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ChildProcess::signal(int signal_number) {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
+std::string ChildProcess::err_so_far() const {
+  return read_file(*io_ / "stderr");
+}
+
+ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
   ProcessResult result;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
-  for (;;) {
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
+  while (pid_ > 0) {
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
       result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      pid_ = -1;
       break;
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
       result.exit_code = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
+  result.out = read_file(*io_ / "stdout");
+  result.err = read_file(*io_ / "stderr");
   return result;
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
+                          std::chrono::seconds timeout) {
+  ChildProcess child(argv, input);
+  return child.wait(timeout);
+}
+
+std::vector<std::string> fetchpool_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{FETCHPOOL_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
 }
 
 ProcessResult run_fetchpool(const std::vector<std::string>& args, const std::string& input,
                             std::chrono::seconds timeout) {
-  std::vector<std::string> argv{FETCHPOOL_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, input, timeout);
+  return run_process(fetchpool_argv(args), input, timeout);
 }
 
 TempDir::TempDir() {

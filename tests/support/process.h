@@ -1,24 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace fetchpool::test {
-
-struct ProcessResult {
-  int exit_code = -1;  ///< -1 when killed for running past the timeout.
-  std::string out;
-  std::string err;
-};
-
-/// Runs argv[0] (a path) with `input` on stdin; kills it (by PID) after `timeout`.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = "",
-                          std::chrono::seconds timeout = std::chrono::seconds(120));
-
-/// Runs the fetchpool binary under test with `args`.
-ProcessResult run_fetchpool(const std::vector<std::string>& args, const std::string& input = "",
-                            std::chrono::seconds timeout = std::chrono::seconds(120));
 
 /// A fresh empty directory under the system temp dir, removed by the destructor.
 class TempDir {
@@ -33,6 +20,44 @@ class TempDir {
  private:
   std::string path_;
 };
+
+struct ProcessResult {
+  int exit_code = -1;  ///< -1 when killed for running past the timeout.
+  std::string out;
+  std::string err;
+};
+
+/// A child process with its output captured to files; killed (by PID) if still running
+/// when destroyed.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv, const std::string& input = "");
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  int pid() const { return pid_; }
+  void signal(int signal_number);
+  /// Waits at most `timeout`; exit_code -1 (after SIGKILL) when it ran past it.
+  ProcessResult wait(std::chrono::milliseconds timeout);
+  /// What it has written to stderr so far.
+  std::string err_so_far() const;
+
+ private:
+  std::unique_ptr<TempDir> io_;
+  int pid_ = -1;
+};
+
+/// Runs argv[0] (a path) with `input` on stdin; kills it (by PID) after `timeout`.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = "",
+                          std::chrono::seconds timeout = std::chrono::seconds(120));
+
+/// Runs the fetchpool binary under test with `args`.
+/// argv for the fetchpool binary under test with `args`.
+std::vector<std::string> fetchpool_argv(const std::vector<std::string>& args);
+
+ProcessResult run_fetchpool(const std::vector<std::string>& args, const std::string& input = "",
+                            std::chrono::seconds timeout = std::chrono::seconds(120));
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);

@@ -1,0 +1,385 @@
+// Every fault the fault server can inject, through the library and through the binary:
+// each file ends byte-exact, or failed with the expected category, and never partial or
+// wrong under its final name.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "fetchpool/engine.h"
+#include "support/fault_server.h"
+#include "support/process.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::FaultServer;
+using test::run_fetchpool;
+using test::TempDir;
+
+constexpr std::int64_t kLarge = 1024 * 1024;  // spills to NAME.part, so it resumes
+constexpr std::int64_t kSmall = 50'000;       // stays in memory, so it restarts
+
+enum class Expect { exact, newer_version, fails };
+
+struct Fault {
+  const char* label;
+  const char* query;
+  std::int64_t size;
+  Expect expect;
+  const char* category = "none";  ///< When it fails.
+  const char* message = "";       ///< A part of the reason, when it fails.
+  int attempts = 0;               ///< Expected attempts; 0: do not check.
+  bool resumes = false;           ///< The retry asks for the rest with Range.
+  int retries = 5;
+  double max_time_s = 0;
+};
+
+// clang-format off
+const Fault kFaults[] = {
+  {"ResetMidBodyResumes", "reset_after=300000&fault_once=1", kLarge, Expect::exact, "none", "", 2, true},
+  {"ResetOfSmallBodyRestarts", "reset_after=5000&fault_once=1", kSmall, Expect::exact, "none", "", 2},
+  {"StallMidBodyResumes", "stall_after=300000&fault_once=1", kLarge, Expect::exact, "none", "", 2, true},
+  {"ShortBodyResumes", "short_by=1000&fault_once=1", kLarge, Expect::exact, "none", "", 2, true},
+  {"ServiceUnavailableWithRetryAfter", "fail_first=1&status=503&retry_after=1", kSmall, Expect::exact, "none", "", 2},
+  {"TooManyRequests", "fail_first=2&status=429", kSmall, Expect::exact, "none", "", 3},
+  {"ServerErrorsThenSuccess", "fail_first=2&status=500", kSmall, Expect::exact, "none", "", 3},
+  {"ServerErrorsOutlastRetries", "fail_first=100&status=503", kSmall, Expect::fails, "http", "HTTP 503", 3, false, 2},
+  {"NotFoundIsNotRetried", "fail_first=100&status=404", kSmall, Expect::fails, "http", "HTTP 404", 1},
+  {"RangeIgnoredStartsOver", "ignore_range=1&reset_after=300000&fault_once=1", kLarge, Expect::exact, "none", "", 2},
+  {"ChangedEtagStartsOver", "changing_etag=1&reset_after=300000&fault_once=1", kLarge, Expect::newer_version, "none", "", 2, true},
+  {"WrongAdvertisedDigestFails", "digest=wrong", kLarge, Expect::fails, "checksum", "expected sha256:", 2},
+  {"RightAdvertisedDigestPasses", "digest=right", kLarge, Expect::exact, "none", "", 1},
+  {"TrickleHitsMaxTime", "trickle=2000", 100'000, Expect::fails, "timeout", "max time", 1, false, 5, 1.0},
+  {"TrickleIsNotAStall", "trickle=40000", 60'000, Expect::exact, "none", "", 1},
+  {"AlwaysShortFails", "short_by=1000", kLarge, Expect::fails, "network", "", 2, false, 1},
+  {"AlwaysStalledFails", "stall_after=1000", kSmall, Expect::fails, "stalled", "no data received", 2, false, 1},
+};
+// clang-format on
+
+void PrintTo(const Fault& fault, std::ostream* out) {
+  *out << fault.label;
+}
+
+enum class Through { library, binary };
+
+class FaultTest : public ::testing::TestWithParam<std::tuple<Fault, Through>> {
+ protected:
+  static void SetUpTestSuite() { server_ = new FaultServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  static FaultServer* server_;
+  TempDir dir_;
+};
+FaultServer* FaultTest::server_ = nullptr;
+
+// What a run reports, whichever way it ran.
+struct Outcome {
+  std::string status;
+  std::string category;
+  std::string message;
+  int attempts = 0;
+};
+
+Outcome run_library(const std::string& url, const std::string& out_dir, const Fault& fault) {
+  EngineOptions options;
+  options.output_dir = out_dir;
+  options.retries = fault.retries;
+  options.retry_wait_s = 0.05;
+  options.stall_timeout_s = 0.5;
+  options.max_time_s = fault.max_time_s;
+  Engine engine(options);
+  Result result = engine.submit({.url = url, .file_name = "file.bin"}).wait();
+  return {std::string(to_string(result.status)), std::string(to_string(result.category)), result.message,
+          result.attempts};
+}
+
+Outcome run_binary(const std::string& url, const TempDir& dir, const Fault& fault) {
+  std::vector<std::string> args{"get",
+                                "-d",
+                                dir / "out",
+                                "-o",
+                                "file.bin",
+                                "--retries",
+                                std::to_string(fault.retries),
+                                "--retry-wait",
+                                "0.05",
+                                "--stall-timeout",
+                                "0.5",
+                                "--report",
+                                dir / "report.json",
+                                url};
+  if (fault.max_time_s > 0) {
+    args.insert(args.begin() + 1, {"--max-time", std::to_string(fault.max_time_s)});
+  }
+  auto run = run_fetchpool(args);
+  EXPECT_EQ(run.exit_code, fault.expect == Expect::fails ? 1 : 0) << run.err;
+  auto report = nlohmann::json::parse(test::read_file(dir / "report.json"));
+  const auto& entry = report["transfers"].at(0);
+  return {entry["status"], entry["category"],
+          entry["error"].is_null() ? "" : entry["error"].get<std::string>(), entry["attempts"]};
+}
+
+TEST_P(FaultTest, EndsExactOrFailsWithTheReason) {
+  const auto& [fault, through] = GetParam();
+  // A name per test and path: the server counts requests per name (fail_first, fault_once).
+  std::string name = std::string(fault.label) + (through == Through::library ? "-lib" : "-bin");
+  std::string url = server_->url("/data/" + name + "?size=" + std::to_string(fault.size) + "&" + fault.query);
+  std::string out_dir = dir_ / "out";
+  auto started = std::chrono::steady_clock::now();
+  Outcome outcome =
+      through == Through::library ? run_library(url, out_dir, fault) : run_binary(url, dir_, fault);
+  auto took = std::chrono::steady_clock::now() - started;
+
+  std::string final_path = out_dir + "/file.bin";
+  if (fault.expect == Expect::fails) {
+    EXPECT_EQ(outcome.status, "failed");
+    EXPECT_EQ(outcome.category, fault.category) << outcome.message;
+    EXPECT_NE(outcome.message.find(fault.message), std::string::npos) << outcome.message;
+    EXPECT_FALSE(fs::exists(final_path)) << "a failed download must leave nothing under its final name";
+  } else {
+    ASSERT_EQ(outcome.status, "ok") << outcome.message;
+    int version = fault.expect == Expect::newer_version ? 2 : 0;  // the second response's content
+    EXPECT_EQ(test::sha256_of(final_path), test::sha256_hex(test::fault_body(name, fault.size, version)));
+    EXPECT_FALSE(fs::exists(final_path + ".part"));
+    EXPECT_FALSE(fs::exists(final_path + ".part.state"));
+  }
+  if (fault.attempts > 0) EXPECT_EQ(outcome.attempts, fault.attempts) << outcome.message;
+
+  auto requests = server_->requests_for("/data/" + name + "?");
+  if (fault.resumes) {
+    ASSERT_GE(requests.size(), 2u);
+    const auto& retry = requests[1].headers;
+    ASSERT_TRUE(retry.count("Range")) << "the retry should continue from the bytes on disk";
+    EXPECT_NE(retry.at("Range"), "bytes=0-");
+    EXPECT_TRUE(retry.count("If-Range"));
+  }
+  if (std::string(fault.query).find("retry_after=1") != std::string::npos) {
+    EXPECT_GE(took, 900ms) << "Retry-After: 1 must be honoured";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, FaultTest,
+                         ::testing::Combine(::testing::ValuesIn(kFaults),
+                                            ::testing::Values(Through::library, Through::binary)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).label) +
+                                  (std::get<1>(info.param) == Through::library ? "_Library" : "_Binary");
+                         });
+
+class ReliabilityTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new FaultServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const {
+    return server_->url("/data/" + name + "?size=" + std::to_string(size) +
+                        (query.empty() ? "" : "&" + query));
+  }
+
+  static FaultServer* server_;
+  TempDir dir_;
+};
+FaultServer* ReliabilityTest::server_ = nullptr;
+
+TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  options.stall_timeout_s = 60;
+  Engine engine(options);
+  TransferHandle handle = engine.submit({.url = data_url("cancel-stall", kLarge, "stall_after=400000")});
+  // Wait until the stall: the server has sent its bytes and gone quiet.
+  std::this_thread::sleep_for(500ms);
+  ASSERT_FALSE(handle.done());
+  std::thread canceller([&] { handle.cancel(); });
+  auto started = std::chrono::steady_clock::now();
+  std::optional<Result> result = handle.wait_for(2s);
+  canceller.join();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_EQ(result->status, Status::cancelled);
+  EXPECT_FALSE(fs::exists(dir_ / "out/cancel-stall"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/cancel-stall.part")) << "kept for a later resume";
+}
+
+TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
+  const std::int64_t size = 4 * kLarge;
+  std::string url = data_url("kill9", size, "trickle=2000000");  // ~2 s in all
+  std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
+  {
+    test::ChildProcess first(test::fetchpool_argv(args));
+    std::this_thread::sleep_for(900ms);
+    first.signal(SIGKILL);
+    first.wait(5s);
+  }
+  ASSERT_FALSE(fs::exists(dir_ / "out/kill9"));
+  std::int64_t kept = static_cast<std::int64_t>(fs::file_size(dir_ / "out/kill9.part"));
+  ASSERT_GT(kept, 0);
+
+  auto second = run_fetchpool(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/kill9"), test::sha256_hex(test::fault_body("kill9", size)));
+  auto requests = server_->requests_for("/data/kill9?");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].headers["Range"], "bytes=" + std::to_string(kept) + "-");
+  EXPECT_FALSE(fs::exists(dir_ / "out/kill9.part"));
+  EXPECT_FALSE(fs::exists(dir_ / "out/kill9.part.state"));
+}
+
+TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
+  const std::int64_t size = 4 * kLarge;
+  std::string url = data_url("sigint", size, "trickle=2000000");
+  std::vector<std::string> args{"get", "-d", dir_ / "out", url};
+  test::ChildProcess first(test::fetchpool_argv(args));
+  std::this_thread::sleep_for(900ms);
+  first.signal(SIGINT);
+  auto stopped = first.wait(3s);
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_NE(stopped.err.find("interrupted"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("1 cancelled"), std::string::npos) << stopped.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out/sigint"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/sigint.part"));
+
+  auto second = run_fetchpool(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/sigint"), test::sha256_hex(test::fault_body("sigint", size)));
+  EXPECT_NE(server_->requests_for("/data/sigint?").back().headers["Range"], "");
+}
+
+TEST_F(ReliabilityTest, NoContinueStartsOver) {
+  const std::int64_t size = 4 * kLarge;
+  std::string url = data_url("no-continue", size, "trickle=2000000");
+  {
+    test::ChildProcess first(test::fetchpool_argv({"get", "-q", "-d", dir_ / "out", url}));
+    std::this_thread::sleep_for(700ms);
+    first.signal(SIGKILL);
+    first.wait(5s);
+  }
+  ASSERT_TRUE(fs::exists(dir_ / "out/no-continue.part"));
+  auto second = run_fetchpool({"get", "-q", "--no-continue", "-d", dir_ / "out", url});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/no-continue"),
+            test::sha256_hex(test::fault_body("no-continue", size)));
+  EXPECT_EQ(server_->requests_for("/data/no-continue?").back().headers.count("Range"), 0u);
+}
+
+TEST_F(ReliabilityTest, NoServerDigestSkipsTheAdvertisedOne) {
+  auto run = run_fetchpool({"get", "-q", "--no-server-digest", "-d", dir_ / "out",
+                            data_url("no-server-digest", kSmall, "digest=wrong")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/no-server-digest"),
+            test::sha256_hex(test::fault_body("no-server-digest", kSmall)));
+}
+
+TEST_F(ReliabilityTest, GivenChecksumMismatchFailsAfterOneFreshDownload) {
+  auto run = run_fetchpool({"get", "-d", dir_ / "out", "--checksum", "sha256:" + std::string(64, '0'),
+                            data_url("given-mismatch", kLarge)});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("checksum mismatch: expected sha256:000"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("got sha256:" + test::sha256_hex(test::fault_body("given-mismatch", kLarge))),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(server_->requests_for("/data/given-mismatch?").size(), 2u);
+  EXPECT_FALSE(fs::exists(dir_ / "out/given-mismatch"));
+  EXPECT_FALSE(fs::exists(dir_ / "out/given-mismatch.part"));
+}
+
+TEST_F(ReliabilityTest, ResumedDownloadStillVerifiesTheWholeFile) {
+  const std::int64_t size = kLarge;
+  std::string digest = "sha256:" + test::sha256_hex(test::fault_body("resume-digest", size));
+  auto run = run_fetchpool({"get", "-q", "--retry-wait", "0.05", "--checksum", digest, "-d", dir_ / "out",
+                            data_url("resume-digest", size, "reset_after=400000&fault_once=1")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto requests = server_->requests_for("/data/resume-digest?");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_NE(requests[1].headers["Range"], "");  // resumed, and the digest covered both parts
+}
+
+TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentials) {
+  FaultServer other;
+  std::string target = other.url("/data/elsewhere?size=1000");
+  std::string url = server_->url("/redirect?to=" + target);
+  auto run = run_fetchpool({"get", "-q", "-u", "alice:secret", "-H", "Authorization: Bearer token", "-H",
+                            "Cookie: session=abc", "-d", dir_ / "out", "-o", "elsewhere", url});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto first = server_->requests_for("/redirect?");
+  ASSERT_FALSE(first.empty());
+  EXPECT_TRUE(first.back().headers.count("Authorization"));
+  auto second = other.requests_for("/data/elsewhere");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].headers.count("Authorization"), 0u)
+      << "credentials must not follow a redirect to another origin";
+  EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
+}
+
+TEST_F(ReliabilityTest, RedirectLoopFailsWithoutRetrying) {
+  auto run = run_fetchpool({"get", "-d", dir_ / "out", "-o", "loop", server_->url("/redirect-loop")});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("more than 10 redirects"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out/loop"));
+}
+
+// Disks: a full one, a read-only one, a directory that cannot be made. The first two need
+// a tmpfs mount (root in CI); without permission they are skipped with a message.
+class DiskTest : public ReliabilityTest {
+ protected:
+  bool mount_tmpfs(const std::string& where, const std::string& options) {
+    fs::create_directories(where);
+    if (::mount("tmpfs", where.c_str(), "tmpfs", 0, options.c_str()) != 0) return false;
+    mounts_.push_back(where);
+    return true;
+  }
+  void TearDown() override {
+    for (const auto& where : mounts_) ::umount2(where.c_str(), MNT_DETACH);
+  }
+  std::vector<std::string> mounts_;
+};
+
+TEST_F(DiskTest, FullDiskFailsThatFileAndTheOthersGoOn) {
+  if (!mount_tmpfs(dir_ / "small-disk", "size=1m")) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  std::string list =
+      data_url("too-big", 3 * kLarge) + "\n  dir=small-disk\n" + data_url("fits", 20'000) + "\n";
+  auto run = run_fetchpool({"get", "-d", dir_.path(), "-i", "-"}, list);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("small-disk/too-big"), std::string::npos)
+      << "the reason names the path: " << run.err;
+  EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "small-disk/too-big"));
+  EXPECT_EQ(test::sha256_of(dir_ / "fits"), test::sha256_hex(test::fault_body("fits", 20'000)));
+  EXPECT_EQ(server_->requests_for("/data/too-big?").size(), 1u) << "a full disk is not retried";
+}
+
+TEST_F(DiskTest, ReadOnlyDirectoryIsAClearError) {
+  if (!mount_tmpfs(dir_ / "read-only", "size=1m,ro"))
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  auto run = run_fetchpool({"get", "-d", dir_ / "read-only", data_url("ro", 20'000)});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("Read-only file system"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
+}
+
+TEST_F(DiskTest, DirectoryThatCannotBeCreatedIsAClearError) {
+  test::write_file(dir_ / "a-file", "not a directory");
+  auto run = run_fetchpool(
+      {"get", "-d", dir_ / "a-file/sub", data_url("nodir", 20'000), data_url("nodir-big", kLarge)});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("a-file/sub"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace fetchpool
