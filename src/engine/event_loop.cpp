@@ -174,8 +174,10 @@ void EventLoop::start_allowed() {
 }
 
 void EventLoop::start(std::unique_ptr<Transfer> transfer) {
-  if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite &&
-      may_exist(transfer->display_path)) {
+  // In a directory that was missing or empty when first seen, neither NAME nor NAME.part
+  // can be there before this transfer's first attempt: skip looking.
+  const bool look_on_disk = transfer->attempts > 0 || may_exist(transfer->display_path);
+  if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite && look_on_disk) {
     std::error_code ec;
     if (fs::exists(fs::path(transfer->display_path), ec)) {
       scheduler_.finished(transfer->url.host_key);
@@ -199,11 +201,11 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   }
   transfer->resume_from = 0;
   transfer->if_range.clear();
-  if (options_.resume) {
+  if (options_.resume && look_on_disk) {
     ResumeState saved;
     transfer->resume_from = transfer->sink->find_resumable(transfer->request.url, &saved);
     if (transfer->resume_from > 0) transfer->if_range = saved.validator();
-  } else if (transfer->attempts == 0) {
+  } else if (!options_.resume && look_on_disk && transfer->attempts == 0) {
     transfer->sink->abandon();  // --no-continue: whatever an earlier run left is dropped
   }
 
@@ -307,7 +309,7 @@ void EventLoop::end_idle(std::unique_ptr<Transfer> transfer, Status status, Erro
   result.category = category;
   result.message = std::move(message);
   // Cancelled between attempts: what is on disk stays for a later run.
-  finish(std::move(transfer), std::move(result), status == Status::cancelled);
+  finish(std::move(transfer), std::move(result));
 }
 
 void EventLoop::release_easy(Transfer& transfer) {
@@ -391,12 +393,12 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
       result.status = existed && options_.if_exists == IfExists::skip ? Status::skipped : Status::failed;
       if (result.status == Status::failed) result.category = ErrorCategory::filesystem;
     }
-    finish(std::move(owned), std::move(result), false);
+    finish(std::move(owned), std::move(result));
     return;
   }
   if (result.status == Status::cancelled) {
     owned->sink->suspend();  // kept for resume
-    finish(std::move(owned), std::move(result), true);
+    finish(std::move(owned), std::move(result));
     return;
   }
 
@@ -440,7 +442,7 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   } else {
     owned->sink->abandon();
   }
-  finish(std::move(owned), std::move(result), transient);
+  finish(std::move(owned), std::move(result));
 }
 
 void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s) {
@@ -450,8 +452,7 @@ void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_
   waiting_.emplace(id, std::move(transfer));
 }
 
-void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result, bool keep_partial) {
-  if (!keep_partial && transfer->sink) transfer->sink->abandon();
+void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   if (transfer->sink && spare_buffers_.size() < kMaxSpareBuffers) {
     spare_buffers_.push_back(transfer->sink->take_buffer());
   }

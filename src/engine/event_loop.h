@@ -69,8 +69,8 @@ class EventLoop {
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
   void schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s);
-  /// Ends a transfer for good; `keep_partial` leaves NAME.part for a later run to resume.
-  void finish(std::unique_ptr<Transfer> transfer, Result result, bool keep_partial);
+  /// Ends a transfer for good (its sink already committed, suspended or abandoned).
+  void finish(std::unique_ptr<Transfer> transfer, Result result);
   void report(Transfer& transfer, Result result);
   /// Whether the final name may already exist; false when its directory was missing or
   /// empty when first seen (then only this engine writes there, and commit still refuses

@@ -28,6 +28,7 @@ FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::strin
 std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state) {
   std::int64_t on_disk = platform::file_size(part_path_);
   if (on_disk < 0) return 0;
+  part_may_exist_ = true;
   ResumeState saved;
   bool usable = load_resume_state(state_path(), &saved) && saved.url == url && !saved.validator().empty() &&
                 (saved.total < 0 || on_disk <= saved.total);
@@ -35,6 +36,7 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
     // A .part without a state we can trust: its bytes cannot be proven to be this version.
     remove_quietly(part_path_);
     remove_quietly(state_path());
+    part_may_exist_ = false;
     return 0;
   }
   // After a crash the file may hold more than the state recorded, or (after power loss)
@@ -53,8 +55,11 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
     return true;
   }
   if (file_.is_open()) return file_.truncate_all(error);  // a restart of a body already on disk
-  remove_quietly(part_path_);
-  remove_quietly(state_path());
+  if (part_may_exist_) {
+    remove_quietly(part_path_);
+    remove_quietly(state_path());
+    part_may_exist_ = false;
+  }
   return true;
 }
 
@@ -68,6 +73,7 @@ std::string FileSink::take_buffer() {
 }
 
 bool FileSink::spill(std::string* error) {
+  part_may_exist_ = true;
   int error_code = 0;
   if (!file_.open_truncate(part_path_, error, &error_code)) {
     if (error_code != ENOENT) return false;

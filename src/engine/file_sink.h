@@ -67,6 +67,7 @@ class FileSink {
   platform::OutputFile file_;  ///< NAME.part once it is not.
   ResumeState state_;
   std::int64_t stored_ = 0;
+  bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.
 };
 
 }  // namespace fetchpool::engine
