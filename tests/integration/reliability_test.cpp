@@ -325,6 +325,34 @@ TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentials) {
   EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
 }
 
+TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentialsInTheLibrary) {
+  FaultServer other;
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  options.credentials = "alice:secret";
+  Engine engine(options);
+  Request request{.url = server_->url("/redirect?to=" + other.url("/data/elsewhere-lib?size=1000")),
+                  .file_name = "elsewhere-lib",
+                  .headers = {"Authorization: Bearer token", "Cookie: session=abc"}};
+  Result result = engine.submit(request).wait();
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  auto second = other.requests_for("/data/elsewhere-lib");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].headers.count("Authorization"), 0u);
+  EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
+  EXPECT_EQ(test::sha256_of(dir_ / "out/elsewhere-lib"), test::sha256_hex(test::fault_body("elsewhere-lib", 1000)));
+}
+
+TEST_F(ReliabilityTest, RedirectLoopFailsInTheLibrary) {
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  Engine engine(options);
+  Result result = engine.submit({.url = server_->url("/redirect-loop"), .file_name = "loop"}).wait();
+  EXPECT_EQ(result.category, ErrorCategory::http);
+  EXPECT_EQ(result.attempts, 1) << "a redirect loop is not transient";
+  EXPECT_FALSE(fs::exists(dir_ / "out/loop"));
+}
+
 TEST_F(ReliabilityTest, RedirectLoopFailsWithoutRetrying) {
   auto run = run_fetchpool({"get", "-d", dir_ / "out", "-o", "loop", server_->url("/redirect-loop")});
   EXPECT_EQ(run.exit_code, 1);
