@@ -418,6 +418,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   } else if (owned->restart_from_zero) {
     owned->sink->abandon();
     if (owned->attempts <= options_.retries + 1) delay = 0.0;
+  } else if (interrupt == Interrupt::deadline) {
+    // Out of time: no retry, whatever the attempt was doing.
   } else {
     AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
     std::uniform_real_distribution<double> uniform(0.0, 1.0);

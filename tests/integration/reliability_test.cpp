@@ -147,6 +147,7 @@ TEST_P(FaultTest, EndsExactOrFailsWithTheReason) {
     EXPECT_EQ(outcome.status, "failed");
     EXPECT_EQ(outcome.category, fault.category) << outcome.message;
     EXPECT_NE(outcome.message.find(fault.message), std::string::npos) << outcome.message;
+    EXPECT_EQ(outcome.message.find("last error: gave up"), std::string::npos) << outcome.message;
     EXPECT_FALSE(fs::exists(final_path)) << "a failed download must leave nothing under its final name";
   } else {
     ASSERT_EQ(outcome.status, "ok") << outcome.message;
