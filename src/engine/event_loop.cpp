@@ -14,8 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// While transfers run the loop looks for stalls and deadlines at least this often.
-constexpr auto kMaxTimerInterval = std::chrono::milliseconds(1000);
+// While transfers run the loop looks for stalls, deadlines and bodies to make resumable at
+// least this often.
+constexpr auto kMaxTimerInterval = std::chrono::milliseconds(250);
 constexpr auto kMinTimerInterval = std::chrono::milliseconds(50);
 constexpr int kIdlePollMs = 1000;
 // Bodies up to this size stay in memory and reach the disk in one atomic create.
@@ -267,6 +268,7 @@ void EventLoop::check_timers(Clock::time_point now) {
   const auto stall_after = to_duration(options_.stall_timeout_s);
   std::vector<std::pair<Transfer*, Interrupt>> interrupted;
   for (auto& [id, transfer] : running_) {
+    transfer->sink->maybe_persist(now);
     if (transfer->deadline && now >= *transfer->deadline) {
       interrupted.emplace_back(transfer.get(), Interrupt::deadline);
     } else if (transfer->activity != transfer->activity_seen) {

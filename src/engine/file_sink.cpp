@@ -1,7 +1,6 @@
 #include "engine/file_sink.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
@@ -10,9 +9,17 @@
 namespace fetchpool::engine {
 namespace {
 
+// A spilled body that has been written for this long is made resumable.
+constexpr auto kPersistAfter = std::chrono::seconds(1);
+
 void remove_quietly(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove(path, ec);
+}
+
+std::string directory_of(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
 }
 
 }  // namespace
@@ -41,6 +48,7 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
   }
   // After a crash the file may hold more than the state recorded, or (after power loss)
   // less; the file is what is there, the state only says which version it is.
+  state_saved_ = true;
   *state = saved;
   return on_disk;
 }
@@ -51,14 +59,19 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
   stored_ = offset;
   if (offset > 0) {
     if (!file_.open_at(part_path_, offset, error)) return false;
-    save_state();
+    save_state();  // the response's validator, in case it was refreshed
     return true;
   }
-  if (file_.is_open()) return file_.truncate_all(error);  // a restart of a body already on disk
+  if (file_.is_open()) {  // a restart of a body already on disk
+    if (!file_.truncate_all(error)) return false;
+    if (state_saved_) save_state();
+    return true;
+  }
   if (part_may_exist_) {
     remove_quietly(part_path_);
     remove_quietly(state_path());
     part_may_exist_ = false;
+    state_saved_ = false;
   }
   return true;
 }
@@ -73,30 +86,46 @@ std::string FileSink::take_buffer() {
 }
 
 bool FileSink::spill(std::string* error) {
-  part_may_exist_ = true;
-  int error_code = 0;
-  if (!file_.open_truncate(part_path_, error, &error_code)) {
-    if (error_code != ENOENT) return false;
-    // The directory is missing: create it here, once, rather than checking on every transfer.
-    std::error_code ec;
-    std::filesystem::path parent = std::filesystem::path(part_path_).parent_path();
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      *error = "cannot create directory '" + parent.string() + "': " + ec.message();
-      return false;
+  bool unsupported = false;
+  if (!file_.open_unnamed(directory_of(part_path_), part_path_, error, &unsupported)) {
+    if (!unsupported) return false;
+    int error_code = 0;
+    if (!file_.open_truncate(part_path_, error, &error_code)) {
+      if (error_code != ENOENT) return false;
+      std::error_code ec;
+      std::filesystem::create_directories(directory_of(part_path_), ec);
+      if (!file_.open_truncate(part_path_, error, &error_code)) return false;
     }
-    if (!file_.open_truncate(part_path_, error, &error_code)) return false;
+    part_may_exist_ = true;
   }
-  save_state();
+  spilled_at_ = std::chrono::steady_clock::now();
   bool ok = file_.write_all(memory_.data(), memory_.size(), error);
   memory_.clear();
   return ok;
 }
 
+void FileSink::maybe_persist(std::chrono::steady_clock::time_point now) {
+  if (file_.is_open() && !state_saved_ && now - spilled_at_ >= kPersistAfter) persist();
+}
+
+void FileSink::persist() {
+  if (file_.is_unnamed()) {
+    std::string ignored;
+    bool existed = false;
+    if (!file_.link_as(part_path_, &ignored, &existed) && existed) {
+      remove_quietly(part_path_);  // a stale one from an earlier run: this body is newer
+      file_.link_as(part_path_, &ignored, &existed);
+    }
+    if (file_.is_unnamed()) return;  // could not name it: the body completes, just not resumably
+    part_may_exist_ = true;
+  }
+  save_state();
+}
+
 void FileSink::save_state() {
   state_.done = stored_;
   std::string ignored;  // without a state file the download still completes; it just cannot resume
-  save_resume_state(state_path(), state_, &ignored);
+  state_saved_ = save_resume_state(state_path(), state_, &ignored) || state_saved_;
 }
 
 bool FileSink::write(const char* data, std::size_t size, std::string* error) {
@@ -138,31 +167,40 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
     memory_.clear();
     return ok;
   }
+  if (file_.is_unnamed()) {
+    if (!replace) {
+      bool ok = file_.link_as(final_path_, error, existed) && file_.close(error);
+      if (!ok) abandon();
+      return ok;
+    }
+    persist();  // replacing needs a name to rename from
+  }
   if (!file_.close(error) || !platform::rename_file(part_path_, final_path_, replace, error, existed)) {
     abandon();
     return false;
   }
-  remove_quietly(state_path());
+  if (state_saved_) remove_quietly(state_path());
+  part_may_exist_ = state_saved_ = false;
   return true;
 }
 
 void FileSink::suspend() {
   memory_.clear();
   if (file_.is_open()) {
+    persist();
     std::string ignored;
-    file_.close(&ignored);
-    save_state();
+    file_.close(&ignored);  // an unnamed file that could not be named vanishes here
   }
 }
 
 void FileSink::abandon() {
   memory_.clear();
   std::string ignored;
-  bool had_file = file_.is_open();
   file_.close(&ignored);
-  if (had_file || platform::file_size(part_path_) >= 0) {
+  if (part_may_exist_ || state_saved_) {
     remove_quietly(part_path_);
     remove_quietly(state_path());
+    part_may_exist_ = state_saved_ = false;
   }
 }
 

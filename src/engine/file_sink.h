@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -11,13 +12,17 @@
 namespace fetchpool::engine {
 
 /// Where a transfer's body goes, across all its attempts. The final name only ever appears
-/// with the complete body behind it, by commit():
+/// with the complete body behind it, by commit(). Durable resume state is paid for only by
+/// transfers that last long enough to need it:
 /// - A body that fits in `memory_limit` bytes is held in memory and written at commit in one
 ///   atomic step (platform::create_file_atomically): no `.part` file, no rename, no state.
-/// - A larger body spills to `NAME.part` (created on the first byte beyond the limit, with
-///   any missing directories) next to `NAME.part.state` (ResumeState), and is renamed to
-///   NAME at commit. An attempt that fails or is cancelled leaves both for the next attempt
-///   or the next run to continue from.
+/// - A larger body spills to a file with no name yet (O_TMPFILE; missing directories are
+///   created), which commit links to NAME.
+/// - Once that file has been written to for a second (maybe_persist), or when the attempt
+///   ends early (suspend), it is named `NAME.part`, with `NAME.part.state` (ResumeState)
+///   beside it, so a retry, or the next run after kill -9, continues from it; commit then
+///   renames it to NAME. Where unnamed files are not available, the spill goes to
+///   NAME.part directly.
 class FileSink {
  public:
   /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
@@ -40,6 +45,9 @@ class FileSink {
   void expect_size(std::int64_t size);
   /// Appends the next bytes of the body.
   bool write(const char* data, std::size_t size, std::string* error);
+  /// Makes a body that has been on disk for a while resumable (NAME.part + state). Called
+  /// by the loop's timer; cheap when there is nothing to do.
+  void maybe_persist(std::chrono::steady_clock::time_point now);
   /// Feeds the first `length` bytes stored on disk to `digest` (after a resume).
   bool hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error);
 
@@ -58,6 +66,7 @@ class FileSink {
 
  private:
   bool spill(std::string* error);
+  void persist();
   void save_state();
 
   std::string final_path_;
@@ -68,6 +77,8 @@ class FileSink {
   ResumeState state_;
   std::int64_t stored_ = 0;
   bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.
+  bool state_saved_ = false;     ///< NAME.part.state is on disk for this body.
+  std::chrono::steady_clock::time_point spilled_at_{};
 };
 
 }  // namespace fetchpool::engine

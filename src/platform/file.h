@@ -27,8 +27,16 @@ class OutputFile {
   bool open_at(const std::string& path, std::int64_t offset, std::string* error);
   /// Cuts the file to zero bytes and writes from the start again.
   bool truncate_all(std::string* error);
-  /// Takes ownership of an open descriptor; `path` is used in messages.
-  static OutputFile adopt(int fd, std::string path);
+  /// Creates a file with no name in `directory` (which is created when missing); it
+  /// vanishes when closed unless link_as() names it. `intended_path` is what messages name.
+  /// Linux (O_TMPFILE) only: elsewhere, or on a filesystem without it, returns false with
+  /// `*unsupported` set.
+  bool open_unnamed(const std::string& directory, const std::string& intended_path, std::string* error,
+                    bool* unsupported);
+  bool is_unnamed() const { return unnamed_; }
+  /// Gives the unnamed file the name `path`, never replacing an existing file (then
+  /// `*existed` is set). Afterwards the file is named; it stays open.
+  bool link_as(const std::string& path, std::string* error, bool* existed);
   bool is_open() const { return fd_ >= 0; }
   /// Writes all of `data` at the current end; false with `error` set on failure.
   bool write_all(const char* data, std::size_t size, std::string* error);
@@ -38,6 +46,7 @@ class OutputFile {
  private:
   int fd_ = -1;
   std::string path_;
+  bool unnamed_ = false;
 };
 
 /// Renames `from` to `to`. With `replace` false it fails, leaving `to` as it was, when `to`

@@ -20,22 +20,16 @@ OutputFile::~OutputFile() {
 }
 
 OutputFile::OutputFile(OutputFile&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), unnamed_(other.unnamed_) {}
 
 OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
+    unnamed_ = other.unnamed_;
   }
   return *this;
-}
-
-OutputFile OutputFile::adopt(int fd, std::string path) {
-  OutputFile file;
-  file.fd_ = fd;
-  file.path_ = std::move(path);
-  return file;
 }
 
 bool OutputFile::open_truncate(const std::string& path, std::string* error, int* error_code) {
@@ -48,6 +42,7 @@ bool OutputFile::open_truncate(const std::string& path, std::string* error, int*
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   path_ = path;
+  unnamed_ = false;
   return true;
 }
 
@@ -65,6 +60,7 @@ bool OutputFile::open_at(const std::string& path, std::int64_t offset, std::stri
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   path_ = path;
+  unnamed_ = false;
   return true;
 }
 
@@ -168,57 +164,79 @@ bool create_via_part_file(const std::string& path, const char* data, std::size_t
   return true;
 }
 
-#if defined(__linux__) && defined(O_TMPFILE)
-// -1 with errno set, or an fd of an unnamed file in `directory`.
-int open_unnamed(const std::string& directory) {
-  int fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
-  if (fd >= 0 || errno != ENOENT) return fd;
-  std::error_code ec;
-  std::filesystem::create_directories(directory, ec);
-  return ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
-}
-#endif
-
 }  // namespace
 
 bool create_file_atomically(const std::string& path, const char* data, std::size_t size, bool replace,
                             std::string* error, bool* existed) {
   *existed = false;
-#if defined(__linux__) && defined(O_TMPFILE)
   if (!replace) {
-    int fd = open_unnamed(parent_of(path));
-    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-      *error = describe_file_error(errno, "cannot create", path);
-      return false;
+    OutputFile file;
+    bool unsupported = false;
+    if (file.open_unnamed(parent_of(path), path, error, &unsupported)) {
+      return file.write_all(data, size, error) && file.link_as(path, error, existed) && file.close(error);
     }
-    if (fd >= 0) {
-      OutputFile file = OutputFile::adopt(fd, path);
-      if (!file.write_all(data, size, error)) return false;
-      // linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; through /proc it needs nothing
-      // but costs a path walk. Try the cheap one first, once, and remember.
-      static std::atomic<bool> empty_path_allowed{true};
-      if (empty_path_allowed.load(std::memory_order_relaxed)) {
-        if (::linkat(fd, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH) == 0) return file.close(error);
-        if (errno == ENOENT || errno == EPERM) empty_path_allowed.store(false, std::memory_order_relaxed);
-      }
-      char proc_path[64];
-      std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
-      if (errno != EEXIST && ::linkat(AT_FDCWD, proc_path, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) {
-        return file.close(error);
-      }
-      if (errno == EEXIST) {
-        *existed = true;
-        *error = "'" + path + "' appeared while downloading; kept it";
-        return false;
-      }
-      if (errno != ENOENT) {  // ENOENT: no /proc; fall back below
-        *error = describe_file_error(errno, "cannot create", path);
-        return false;
-      }
-    }
+    if (!unsupported) return false;
   }
-#endif
   return create_via_part_file(path, data, size, replace, error, existed);
+}
+
+bool OutputFile::open_unnamed(const std::string& directory, const std::string& intended_path,
+                              std::string* error, bool* unsupported) {
+  *unsupported = false;
+#if defined(__linux__) && defined(O_TMPFILE)
+  int fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == ENOENT) {
+    std::error_code ec;
+    std::filesystem::create_directories(directory, ec);
+    fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+  }
+  if (fd >= 0) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+    path_ = intended_path;
+    unnamed_ = true;
+    return true;
+  }
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    *error = describe_file_error(errno, "cannot create a file in", directory);
+    return false;
+  }
+#else
+  (void)directory;
+  (void)error;
+#endif
+  *unsupported = true;
+  return false;
+}
+
+bool OutputFile::link_as(const std::string& path, std::string* error, bool* existed) {
+  *existed = false;
+  // linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; through /proc it needs nothing but
+  // costs a path walk. Try the cheap one first, once, and remember.
+  static std::atomic<bool> empty_path_allowed{true};
+  int result = -1;
+  if (empty_path_allowed.load(std::memory_order_relaxed)) {
+    result = ::linkat(fd_, "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH);
+    if (result != 0 && (errno == ENOENT || errno == EPERM))
+      empty_path_allowed.store(false, std::memory_order_relaxed);
+  }
+  if (result != 0 && !empty_path_allowed.load(std::memory_order_relaxed)) {
+    char proc_path[64];
+    std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd_);
+    result = ::linkat(AT_FDCWD, proc_path, AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+  }
+  if (result == 0) {
+    unnamed_ = false;
+    path_ = path;
+    return true;
+  }
+  if (errno == EEXIST) {
+    *existed = true;
+    *error = "'" + path + "' appeared while downloading; kept it";
+  } else {
+    *error = describe_file_error(errno, "cannot create", path);
+  }
+  return false;
 }
 
 std::int64_t file_size(const std::string& path) {

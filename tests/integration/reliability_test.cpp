@@ -218,11 +218,12 @@ TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
 
 TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("kill9", size, "trickle=2000000");  // ~2 s in all
+  std::string url = data_url("kill9", size, "trickle=1500000");  // ~2.8 s in all
   std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
   {
+    // Past the first second: a body is made resumable once it has been written for a second.
     test::ChildProcess first(test::fetchpool_argv(args));
-    std::this_thread::sleep_for(900ms);
+    std::this_thread::sleep_for(1600ms);
     first.signal(SIGKILL);
     first.wait(5s);
   }
@@ -262,10 +263,10 @@ TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
 
 TEST_F(ReliabilityTest, NoContinueStartsOver) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("no-continue", size, "trickle=2000000");
+  std::string url = data_url("no-continue", size, "trickle=1500000");
   {
     test::ChildProcess first(test::fetchpool_argv({"get", "-q", "-d", dir_ / "out", url}));
-    std::this_thread::sleep_for(700ms);
+    std::this_thread::sleep_for(1600ms);
     first.signal(SIGKILL);
     first.wait(5s);
   }
@@ -341,7 +342,8 @@ TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentialsInTheLibrary) {
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].headers.count("Authorization"), 0u);
   EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
-  EXPECT_EQ(test::sha256_of(dir_ / "out/elsewhere-lib"), test::sha256_hex(test::fault_body("elsewhere-lib", 1000)));
+  EXPECT_EQ(test::sha256_of(dir_ / "out/elsewhere-lib"),
+            test::sha256_hex(test::fault_body("elsewhere-lib", 1000)));
 }
 
 TEST_F(ReliabilityTest, RedirectLoopFailsInTheLibrary) {
