@@ -8,6 +8,7 @@
 
 #include "fetchpool/export.h"
 #include "fetchpool/options.h"
+#include "fetchpool/progress.h"
 #include "fetchpool/request.h"
 #include "fetchpool/result.h"
 
@@ -65,6 +66,11 @@ class FETCHPOOL_API Engine {
 
   /// Transfers submitted and not yet ended.
   std::int64_t unfinished() const;
+
+  /// The latest picture of every running and waiting transfer and of the totals, as the
+  /// engine's thread published it (about ten times a second while anything runs). Safe
+  /// from any thread; takes a short lock that the data path never takes.
+  ProgressSnapshot progress() const;
 
  private:
   class Impl;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "fetchpool/progress.h"
 #include "fetchpool/result.h"
 
 namespace fetchpool {
@@ -69,6 +70,9 @@ struct EngineOptions {
   /// marked done. Must be quick and must not call back into the Engine's waits; exceptions
   /// it throws are swallowed. Empty: none.
   std::function<void(const Result&)> on_finished;
+  /// Called on the engine's thread when an attempt starts and when a retry is scheduled.
+  /// Same rules as on_finished. Empty: none.
+  std::function<void(const TransferEvent&)> on_event;
 };
 
 }  // namespace fetchpool

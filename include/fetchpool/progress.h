@@ -46,6 +46,23 @@ struct ProgressTotals {
   double elapsed_s = 0;         ///< Since the Engine started.
 };
 
+/// Something that happened to a transfer, for EngineOptions::on_event. (Its end is
+/// reported through EngineOptions::on_finished and its handle.)
+struct TransferEvent {
+  enum class Kind {
+    started,   ///< An attempt started (attempt 1 is the transfer's start).
+    retrying,  ///< An attempt failed and another one is scheduled.
+  };
+  Kind kind = Kind::started;
+  TransferId id = 0;
+  std::string url;       ///< Without user:password.
+  std::string path;
+  int attempt = 0;       ///< The attempt that started, or that failed.
+  int max_attempts = 0;
+  double retry_in_s = 0; ///< For retrying.
+  std::string message;   ///< For retrying: why the attempt failed.
+};
+
 /// A consistent picture of an Engine at one moment, published by its loop thread about
 /// ten times a second. Copying one never blocks the data path.
 struct ProgressSnapshot {

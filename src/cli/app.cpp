@@ -114,6 +114,10 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("HTTP");
 
   get->add_flag("-q,--quiet", o.quiet, "Print only errors")->group("Reporting");
+  get->add_option("--progress", o.progress,
+                  "bar (live, the default on a terminal), plain (the default otherwise), json or none")
+      ->type_name("MODE")
+      ->group("Reporting");
   get->add_option("--report", o.report_file, "Write a JSON report, one entry per file, to FILE")
       ->type_name("FILE")
       ->group("Reporting");

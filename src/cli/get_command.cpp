@@ -1,9 +1,11 @@
 #include "cli/get_command.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -17,9 +19,11 @@
 
 #include "cli/input_list.h"
 #include "cli/interrupt.h"
+#include "cli/progress_display.h"
 #include "cli/report.h"
 #include "fetchpool/engine.h"
 #include "progress/format.h"
+#include "progress/terminal.h"
 
 namespace fetchpool::cli {
 namespace {
@@ -146,6 +150,11 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "--stall-timeout must be 0 (never) or a positive number of seconds";
     return false;
   }
+  if (!options.progress.empty() && options.progress != "bar" && options.progress != "plain" &&
+      options.progress != "json" && options.progress != "none") {
+    *error = "--progress must be bar, plain, json or none";
+    return false;
+  }
   if (!parse_if_exists(options.if_exists)) {
     *error = "--if-exists must be skip, fail or overwrite";
     return false;
@@ -175,6 +184,28 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
   request->headers.insert(request->headers.end(), entry.headers.begin(), entry.headers.end());
   request->expected_digest = entry.checksum;
   return true;
+}
+
+ProgressMode choose_mode(const GetOptions& options) {
+  if (options.progress == "bar") return ProgressMode::bar;
+  if (options.progress == "plain") return ProgressMode::plain;
+  if (options.progress == "json") return ProgressMode::json;
+  if (options.progress == "none" || options.quiet) return ProgressMode::none;
+  return progress::query_stderr().is_tty ? ProgressMode::bar : ProgressMode::plain;
+}
+
+// How many entries the run will have, when that can be known up front: the arguments plus
+// the URL lines of a regular input file (one quick pass). -1 for stdin (known at its end).
+std::int64_t count_entries(const GetOptions& options) {
+  std::int64_t count = static_cast<std::int64_t>(options.urls.size());
+  if (options.input_file.empty()) return count;
+  if (options.input_file == "-") return -1;
+  std::ifstream in(fs::path(options.input_file), std::ios::binary);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != ' ' && line[0] != '\t' && line[0] != '#' && line[0] != '\r') ++count;
+  }
+  return count;
 }
 
 Result invalid_entry_result(const InputEntry& entry, std::string message) {
@@ -231,35 +262,28 @@ int run_get(const GetOptions& options) {
   std::vector<std::pair<Result, InputEntry>> failures;
   const Clock::time_point start = Clock::now();
 
+  ProgressDisplay display(choose_mode(options), options.quiet);
+  display.set_files_total(count_entries(options));
+  engine_options.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
+
   auto settle = [&](const Result& result, InputEntry entry) {
     totals.add(result);
     if (report.is_open()) report.add(result);
-    if (result.ok()) {
-      if (!options.quiet) {
-        if (result.status == Status::skipped) {
-          fmt::print(stderr, "skipped {} (already exists)\n", result.path);
-        } else {
-          fmt::print(stderr, "done    {} ({} in {})\n", result.path, progress::format_bytes(result.bytes),
-                     progress::format_duration(result.elapsed_s));
-        }
-      }
-      return;
-    }
-    if (!options.quiet) fmt::print(stderr, "FAILED  {}: {}\n", result.url, result.message);
-    failures.emplace_back(result, std::move(entry));
+    display.file_finished(result);
+    if (!result.ok()) failures.emplace_back(result, std::move(entry));
   };
 
   {
     // Before the engine: its thread must inherit the blocked signals (see InterruptWatcher).
     std::atomic<Engine*> engine_for_signals{nullptr};
-    InterruptWatcher interrupts([&engine_for_signals] {
-      fmt::print(stderr,
-                 "\nfetchpool: interrupted: stopping; partial files are kept for the next run "
-                 "(Ctrl-C again to exit at once)\n");
+    InterruptWatcher interrupts([&engine_for_signals, &display] {
+      display.print_line("fetchpool: interrupted: stopping; partial files are kept for the next run "
+                         "(Ctrl-C again to exit at once)");
       if (Engine* engine = engine_for_signals.load()) engine->cancel_all();
     });
     Engine engine(engine_options);
     engine_for_signals = &engine;
+    display.start(engine);
     // Only a bounded window of the list is in flight, so memory stays flat for any length.
     // Results are taken a quarter window at a time; the rest keeps the engine busy meanwhile.
     const std::size_t window = static_cast<std::size_t>(std::max(256, options.jobs * 16));
@@ -267,14 +291,17 @@ int run_get(const GetOptions& options) {
     constexpr auto kPatience = std::chrono::milliseconds(50);
     std::unordered_map<TransferId, InputEntry> in_flight;
     bool input_done = false;
+    std::int64_t entries_read = 0;
     for (;;) {
       InputEntry entry;
       if (interrupts.interrupted()) input_done = true;
       while (!input_done && in_flight.size() < window) {
         if (!source.next(&entry)) {
           input_done = true;
+          display.set_files_total(entries_read);
           break;
         }
+        ++entries_read;
         Request request;
         if (!make_request(entry, options, &request, &error)) {
           settle(invalid_entry_result(entry, error), std::move(entry));
@@ -294,6 +321,7 @@ int run_get(const GetOptions& options) {
       // A signal may land between cancel_all() and a submission: cancel again each round.
       if (interrupts.interrupted()) engine.cancel_all();
     }
+    display.stop();
     engine_for_signals = nullptr;
     interrupted = interrupts.interrupted();
   }
@@ -311,6 +339,14 @@ int run_get(const GetOptions& options) {
       print_error("cannot write '" + options.save_failed_file + "'");
       status = kExitFailed;
     }
+  }
+  if (choose_mode(options) == ProgressMode::json) {
+    nlohmann::ordered_json summary{{"event", "summary"},       {"ok", totals.ok},
+                                   {"failed", totals.failed},  {"skipped", totals.skipped},
+                                   {"cancelled", totals.cancelled}, {"bytes", totals.bytes},
+                                   {"elapsed_s", std::round(totals.elapsed_s * 1000) / 1000}};
+    fmt::print(stderr, "{}\n", summary.dump());
+    return status;
   }
   if (!options.quiet) fmt::print(stderr, "{}\n", summary_line(totals));
   if (!failures.empty()) {

@@ -37,6 +37,7 @@ struct GetOptions {
   bool no_server_digest = false;
   std::string if_exists = "skip";
   bool quiet = false;
+  std::string progress;  ///< bar, plain, json, none; empty: bar on a terminal, else plain.
   std::string report_file;
   std::string save_failed_file;
 };

@@ -55,7 +55,8 @@ class Engine::Impl {
     validate(options);
     http::ensure_curl_global_init();
     outstanding_ = std::make_shared<engine::Outstanding>();
-    loop_ = std::make_unique<engine::EventLoop>(options, outstanding_);
+    board_ = std::make_shared<engine::ProgressBoard>();
+    loop_ = std::make_unique<engine::EventLoop>(options, outstanding_, board_);
     mailbox_ = loop_->mailbox();
     thread_ = std::thread([this] { loop_->run(); });
   }
@@ -93,6 +94,11 @@ class Engine::Impl {
     return outstanding_->count;
   }
 
+  ProgressSnapshot progress() const {
+    std::lock_guard lock(board_->mutex);
+    return board_->snapshot;
+  }
+
  private:
   static void validate(const EngineOptions& options) {
     if (options.max_concurrent < 1) throw std::invalid_argument("max_concurrent must be at least 1");
@@ -108,6 +114,7 @@ class Engine::Impl {
   }
 
   std::shared_ptr<engine::Outstanding> outstanding_;
+  std::shared_ptr<engine::ProgressBoard> board_;
   std::unique_ptr<engine::EventLoop> loop_;
   std::shared_ptr<engine::Mailbox> mailbox_;
   std::atomic<TransferId> next_id_{1};
@@ -128,6 +135,9 @@ bool Engine::wait_idle(std::chrono::milliseconds timeout) {
 }
 std::int64_t Engine::unfinished() const {
   return impl_->unfinished();
+}
+ProgressSnapshot Engine::progress() const {
+  return impl_->progress();
 }
 
 std::string version_string() {

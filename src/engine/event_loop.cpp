@@ -49,14 +49,16 @@ Clock::duration to_duration(double seconds) {
 
 }  // namespace
 
-EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding)
+EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
+                     std::shared_ptr<ProgressBoard> board)
     : options_(options),
       retry_policy_{options.retries, options.retry_wait_s, options.retry_wait_max_s, kMaxRetryAfterS},
       outstanding_(std::move(outstanding)),
       multi_(curl_multi_init()),
       share_(curl_share_init()),
       scheduler_(options.max_concurrent, options.max_per_host),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      board_(std::move(board)) {
   if (!multi_ || !share_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
   std::error_code ec;
   base_dir_ = fs::current_path(ec);
@@ -90,6 +92,7 @@ void EventLoop::run() {
     now = Clock::now();
     check_timers(now);
     start_allowed();
+    publish_progress(now);
     curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(now), nullptr);
   }
   mailbox_->close();
@@ -99,12 +102,15 @@ int EventLoop::poll_timeout_ms(Clock::time_point now) const {
   Clock::time_point wake = now + std::chrono::milliseconds(kIdlePollMs);
   if (!running_.empty()) wake = std::min(wake, next_timer_check_);
   if (!retry_times_.empty()) wake = std::min(wake, retry_times_.begin()->first);
+  if (progress_dirty_ || !running_.empty() || !waiting_.empty()) wake = std::min(wake, next_publish_);
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
   return static_cast<int>(std::clamp<std::int64_t>(wait, 0, kIdlePollMs));
 }
 
 void EventLoop::take_mail() {
   Mailbox::Batch batch = mailbox_->take();
+  submitted_count_ += static_cast<std::int64_t>(batch.submitted.size());
+  if (!batch.submitted.empty()) progress_dirty_ = true;
   for (auto& transfer : batch.submitted) {
     try {
       accept(transfer);
@@ -233,6 +239,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   transfer->activity_seen = transfer->activity;
   if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
   curl_multi_add_handle(multi_.get(), transfer->easy);
+  emit(*transfer, TransferEvent::Kind::started, 0, {});
   TransferId id = transfer->id;
   running_.emplace(id, std::move(transfer));
 }
@@ -436,7 +443,7 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   }
   if (delay) {
     owned->sink->suspend();
-    schedule_retry(std::move(owned), *delay);
+    schedule_retry(std::move(owned), *delay, result.message);
     return;
   }
   if (owned->attempts > 1) result.message += " (after " + std::to_string(owned->attempts) + " attempts)";
@@ -449,8 +456,10 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   finish(std::move(owned), std::move(result));
 }
 
-void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s) {
+void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s, const std::string& reason) {
   Clock::time_point when = Clock::now() + to_duration(delay_s);
+  transfer->retry_at = when;
+  emit(*transfer, TransferEvent::Kind::retrying, delay_s, reason);
   TransferId id = transfer->id;
   retry_times_.emplace(when, id);
   waiting_.emplace(id, std::move(transfer));
@@ -480,9 +489,103 @@ void EventLoop::report(Transfer& transfer, Result result) {
       // Documented: a throwing callback must not take the loop down.
     }
   }
+  if (result.ok()) {
+    ++ok_count_;
+  } else {
+    ++failed_count_;
+  }
+  if (result.status == Status::ok || result.status == Status::failed) finished_bytes_ += result.bytes;
+  progress_dirty_ = true;
   transfer.state->complete(std::move(result));
   std::lock_guard lock(outstanding_->mutex);
   if (--outstanding_->count == 0) outstanding_->idle_cv.notify_all();
+}
+
+void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s,
+                     const std::string& message) {
+  if (!options_.on_event) return;
+  TransferEvent event;
+  event.kind = kind;
+  event.id = transfer.id;
+  event.url = transfer.url.redacted;
+  event.path = transfer.display_path;
+  event.attempt = transfer.attempts;
+  event.max_attempts = options_.retries + 1;
+  event.retry_in_s = retry_in_s;
+  event.message = message;
+  try {
+    options_.on_event(event);
+  } catch (...) {
+    // As with on_finished: a throwing callback must not take the loop down.
+  }
+}
+
+void EventLoop::publish_progress(Clock::time_point now) {
+  constexpr auto kPublishInterval = std::chrono::milliseconds(100);
+  constexpr double kStalledAfterS = 5.0;  // what the display calls stalled
+  constexpr double kSmoothing = 0.3;      // weight of the newest sample in the moving averages
+  if (now < next_publish_ || !(progress_dirty_ || !running_.empty() || !waiting_.empty())) return;
+  next_publish_ = now + kPublishInterval;
+  progress_dirty_ = false;
+  double dt = last_publish_ == Clock::time_point{} ? 0 : std::chrono::duration<double>(now - last_publish_).count();
+  last_publish_ = now;
+  auto smooth = [&](double previous, double sample) {
+    return previous == 0 ? sample : previous + kSmoothing * (sample - previous);
+  };
+
+  ProgressSnapshot snapshot;
+  ProgressTotals& totals = snapshot.totals;
+  std::int64_t running_bytes = 0;
+  for (auto& [id, transfer] : running_) {
+    TransferProgress item;
+    item.id = id;
+    item.path = transfer->display_path;
+    item.phase = transfer->body_started ? Phase::receiving : Phase::connecting;
+    item.bytes = transfer->sink ? transfer->sink->stored() : 0;
+    item.total = transfer->expected_total;
+    if (dt > 0) transfer->rate = smooth(transfer->rate, static_cast<double>(item.bytes - transfer->rate_bytes) / dt);
+    transfer->rate_bytes = item.bytes;
+    item.rate = std::max(0.0, transfer->rate);
+    item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();
+    item.idle_s = std::chrono::duration<double>(now - transfer->last_activity).count();
+    if (transfer->activity != transfer->activity_seen) item.idle_s = 0;  // bytes since the last timer check
+    item.attempt = transfer->attempts;
+    item.max_attempts = options_.retries + 1;
+    if (item.idle_s >= kStalledAfterS) ++totals.stalled;
+    running_bytes += item.bytes;
+    snapshot.transfers.push_back(std::move(item));
+  }
+  for (auto& [id, transfer] : waiting_) {
+    TransferProgress item;
+    item.id = id;
+    item.path = transfer->display_path;
+    item.phase = Phase::waiting;
+    item.bytes = transfer->sink ? transfer->sink->stored() : 0;
+    item.total = transfer->expected_total;
+    item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();
+    item.attempt = transfer->attempts;
+    item.max_attempts = options_.retries + 1;
+    item.retry_in_s = std::max(0.0, std::chrono::duration<double>(transfer->retry_at - now).count());
+    if (!transfer->attempt_errors.empty()) item.last_error = transfer->attempt_errors.back();
+    snapshot.transfers.push_back(std::move(item));
+  }
+  std::sort(snapshot.transfers.begin(), snapshot.transfers.end(),
+            [](const TransferProgress& a, const TransferProgress& b) { return a.id < b.id; });
+
+  totals.submitted = submitted_count_;
+  totals.ok = ok_count_;
+  totals.failed = failed_count_;
+  totals.running = static_cast<std::int64_t>(running_.size());
+  totals.queued = static_cast<std::int64_t>(scheduler_.queued());
+  totals.waiting = static_cast<std::int64_t>(waiting_.size());
+  totals.bytes = finished_bytes_ + running_bytes;
+  if (dt > 0) total_rate_ = smooth(total_rate_, static_cast<double>(totals.bytes - last_total_bytes_) / dt);
+  last_total_bytes_ = totals.bytes;
+  totals.rate = std::max(0.0, total_rate_);
+  totals.elapsed_s = std::chrono::duration<double>(now - started_at_).count();
+
+  std::lock_guard lock(board_->mutex);
+  board_->snapshot = std::move(snapshot);
 }
 
 }  // namespace fetchpool::engine

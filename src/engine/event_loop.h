@@ -16,6 +16,7 @@
 #include "engine/scheduler.h"
 #include "engine/transfer.h"
 #include "fetchpool/options.h"
+#include "fetchpool/progress.h"
 #include "http/curl_handles.h"
 
 namespace fetchpool::engine {
@@ -28,6 +29,12 @@ struct Outstanding {
   std::int64_t count = 0;
 };
 
+/// The latest progress snapshot, published by the loop, copied by any thread.
+struct ProgressBoard {
+  mutable std::mutex mutex;
+  ProgressSnapshot snapshot;
+};
+
 /// The one thread that owns the multi handle, every easy handle and every Transfer.
 /// Each turn: take mail -> release retries whose wait is over -> start what the scheduler
 /// allows -> curl_multi_perform -> settle what curl reports done (commit, retry or fail) ->
@@ -37,7 +44,8 @@ struct Outstanding {
 /// `waiting_` (between attempts, holding no connection and no slot).
 class EventLoop {
  public:
-  EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding);
+  EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
+            std::shared_ptr<ProgressBoard> board);
   ~EventLoop();
 
   std::shared_ptr<Mailbox> mailbox() const { return mailbox_; }
@@ -68,10 +76,13 @@ class EventLoop {
   void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
-  void schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s);
+  void schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s, const std::string& reason);
   /// Ends a transfer for good (its sink already committed, suspended or abandoned).
   void finish(std::unique_ptr<Transfer> transfer, Result result);
   void report(Transfer& transfer, Result result);
+  /// Builds and publishes a ProgressSnapshot (at most every 100 ms).
+  void publish_progress(Clock::time_point now);
+  void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s, const std::string& message);
   /// Whether the final name may already exist; false when its directory was missing or
   /// empty when first seen (then only this engine writes there, and commit still refuses
   /// to clobber anything that appears meanwhile). Saves a stat per file in a fresh directory.
@@ -100,6 +111,19 @@ class EventLoop {
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};
+
+  // Progress: counted here, published to board_ by publish_progress().
+  std::shared_ptr<ProgressBoard> board_;
+  const Clock::time_point started_at_ = Clock::now();
+  Clock::time_point next_publish_{};
+  Clock::time_point last_publish_{};
+  bool progress_dirty_ = true;
+  std::int64_t submitted_count_ = 0;
+  std::int64_t ok_count_ = 0;
+  std::int64_t failed_count_ = 0;
+  std::int64_t finished_bytes_ = 0;
+  std::int64_t last_total_bytes_ = 0;
+  double total_rate_ = 0;
 };
 
 }  // namespace fetchpool::engine

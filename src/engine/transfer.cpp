@@ -105,6 +105,7 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   transfer.restart_from_zero = false;
   transfer.digest.reset();
   transfer.checking_digest.clear();
+  transfer.expected_total = -1;
   std::string range = transfer.resume_from > 0 ? std::to_string(transfer.resume_from) + "-" : std::string();
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
   curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
@@ -147,6 +148,7 @@ bool start_body(Transfer& transfer) {
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;
   state.total = length >= 0 ? offset + length : -1;
+  transfer.expected_total = state.total;
   if (!transfer.sink->begin(offset, state, &transfer.write_error)) return false;
   if (offset == 0) transfer.sink->expect_size(length);
 

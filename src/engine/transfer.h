@@ -40,6 +40,10 @@ struct Transfer {
   Clock::time_point first_start{};
   std::optional<Clock::time_point> deadline;  ///< From max_time_s.
   std::vector<std::string> attempt_errors;
+  Clock::time_point retry_at{};  ///< While waiting between attempts.
+  // Progress: a smoothed rate, updated each time the loop publishes.
+  double rate = 0;
+  std::int64_t rate_bytes = 0;
   bool checksum_retried = false;  ///< A mismatch already caused one fresh download.
 
   // This attempt.
@@ -50,6 +54,7 @@ struct Transfer {
   std::string if_range;          ///< The validator sent with it.
   http::ResponseHeaders response;
   int http_status = 0;
+  std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
   bool body_started = false;       ///< The first body byte (or the end of an empty body) was seen.
   bool discard_body = false;       ///< An error page: read it (to keep the connection) but drop it.
   std::string write_error;         ///< Why the attempt was aborted from a callback.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace fetchpool::progress {
@@ -31,6 +32,33 @@ std::string format_duration(double seconds) {
   auto whole = static_cast<std::int64_t>(seconds);
   if (whole < 3600) return fmt::format("{}m{:02}s", whole / 60, whole % 60);
   return fmt::format("{}h{:02}m", whole / 3600, (whole % 3600) / 60);
+}
+
+std::string format_size_compact(std::int64_t bytes) {
+  static constexpr const char* kUnits[] = {"K", "M", "G", "T", "P", "E"};
+  if (bytes < 1000) return fmt::format("{}B", std::max<std::int64_t>(bytes, 0));
+  double value = static_cast<double>(bytes) / 1024.0;
+  int unit = 0;
+  while (value >= 999.5 && unit < 5) {
+    value /= 1024.0;
+    ++unit;
+  }
+  if (value < 99.95) return fmt::format("{:.1f}{}", value, kUnits[unit]);
+  return fmt::format("{:.0f}{}", value, kUnits[unit]);
+}
+
+std::string format_rate_compact(double bytes_per_second) {
+  if (!std::isfinite(bytes_per_second) || bytes_per_second < 0) bytes_per_second = 0;
+  auto rate = static_cast<std::int64_t>(bytes_per_second);
+  if (rate < 1000) return fmt::format("{}B/s", rate);
+  return format_size_compact(rate) + "B/s";
+}
+
+std::string format_clock(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > 360000) return "--:--";
+  auto whole = static_cast<std::int64_t>(seconds);
+  if (whole < 3600) return fmt::format("{:02}:{:02}", whole / 60, whole % 60);
+  return fmt::format("{}:{:02}:{:02}", whole / 3600, (whole % 3600) / 60, whole % 60);
 }
 
 }  // namespace fetchpool::progress

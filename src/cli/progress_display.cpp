@@ -1,0 +1,176 @@
+#include "cli/progress_display.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cli/report.h"
+#include "progress/format.h"
+#include "progress/live_view.h"
+#include "progress/terminal.h"
+
+namespace fetchpool::cli {
+namespace {
+
+constexpr auto kBarInterval = std::chrono::milliseconds(100);
+constexpr auto kPlainInterval = std::chrono::seconds(5);
+constexpr auto kJsonInterval = std::chrono::milliseconds(500);
+
+std::string json_line(const nlohmann::ordered_json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string red(const std::string& text, bool color) { return color ? "\x1b[31m" + text + "\x1b[0m" : text; }
+
+}  // namespace
+
+ProgressDisplay::ProgressDisplay(ProgressMode mode, bool quiet) : mode_(mode), quiet_(quiet) {}
+
+ProgressDisplay::~ProgressDisplay() { stop(); }
+
+void ProgressDisplay::start(const Engine& engine) {
+  engine_ = &engine;
+  if (mode_ == ProgressMode::none) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ProgressDisplay::set_files_total(std::int64_t total) { files_total_ = total; }
+
+void ProgressDisplay::run() {
+  auto interval = mode_ == ProgressMode::bar ? std::chrono::milliseconds(kBarInterval)
+                  : mode_ == ProgressMode::json ? std::chrono::milliseconds(kJsonInterval)
+                                                : std::chrono::milliseconds(kPlainInterval);
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, interval, [&] { return stopping_; });
+    if (stopping_) break;
+    ProgressSnapshot snapshot = engine_->progress();  // a short lock the data path never takes
+    if (mode_ == ProgressMode::bar) {
+      draw_locked(snapshot);
+    } else if (mode_ == ProgressMode::plain) {
+      const ProgressTotals& t = snapshot.totals;
+      std::int64_t total = files_total_;
+      write_locked(fmt::format("progress: {}{} files, {}, {}, active {}, queued {}, retrying {}, stalled {}\n",
+                               files_done_, total >= 0 ? "/" + std::to_string(total) : "",
+                               progress::format_bytes(t.bytes), progress::format_rate(t.rate), t.running, t.queued,
+                               t.waiting, t.stalled));
+    } else if (mode_ == ProgressMode::json) {
+      for (const TransferProgress& transfer : snapshot.transfers) {
+        if (transfer.phase != Phase::receiving) continue;
+        nlohmann::ordered_json line{{"event", "progress"},       {"id", transfer.id},
+                                    {"path", transfer.path},      {"bytes", transfer.bytes},
+                                    {"total", transfer.total},    {"rate", std::round(transfer.rate)},
+                                    {"attempt", transfer.attempt}, {"idle_s", std::round(transfer.idle_s * 10) / 10}};
+        emit_json_locked(json_line(line));
+      }
+    }
+  }
+}
+
+void ProgressDisplay::write_locked(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+void ProgressDisplay::emit_json_locked(const std::string& json) { write_locked(json + "\n"); }
+
+void ProgressDisplay::erase_locked() {
+  if (live_lines_ == 0) return;
+  // Up to the live area's first line, then clear to the end of the screen.
+  write_locked(fmt::format("\x1b[{}A\r\x1b[J", live_lines_));
+  live_lines_ = 0;
+}
+
+void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
+  progress::TerminalInfo terminal = progress::query_stderr();
+  progress::ViewContext context;
+  context.width = std::max(20, terminal.width - 1);  // never touch the last column: no auto-wrap
+  context.height = terminal.height;
+  context.utf8 = terminal.utf8;
+  context.files_total = files_total_;
+  context.files_done = files_done_;
+  context.files_failed = files_failed_;
+  last_frame_ = progress::render_live_area(snapshot, context);
+  // One write per frame: erase and redraw arrive together, so the screen does not flicker.
+  std::string frame = live_lines_ > 0 ? fmt::format("\x1b[{}A\r\x1b[J", live_lines_) : std::string();
+  for (const std::string& line : last_frame_) frame += line + "\n";
+  live_lines_ = static_cast<int>(last_frame_.size());
+  write_locked(frame);
+}
+
+void ProgressDisplay::print_line(const std::string& line) {
+  std::lock_guard lock(mutex_);
+  if (mode_ == ProgressMode::json) {
+    emit_json_locked(json_line({{"event", "message"}, {"text", line}}));
+    return;
+  }
+  std::string text = live_lines_ > 0 ? fmt::format("\x1b[{}A\r\x1b[J", live_lines_) : std::string();
+  text += line + "\n";
+  for (const std::string& live : last_frame_) text += live + "\n";  // the live area again, below
+  write_locked(text);
+}
+
+void ProgressDisplay::file_finished(const Result& result) {
+  {
+    std::lock_guard lock(mutex_);
+    ++files_done_;
+    if (!result.ok()) ++files_failed_;
+  }
+  if (mode_ == ProgressMode::json) {
+    auto entry = nlohmann::ordered_json::parse(report_entry_json(result));
+    nlohmann::ordered_json line{{"event", result.ok() ? (result.status == Status::skipped ? "skipped" : "finished")
+                                                      : "failed"}};
+    line.update(entry);
+    std::lock_guard lock(mutex_);
+    emit_json_locked(json_line(line));
+    return;
+  }
+  bool color = progress::query_stderr().color;
+  if (!result.ok()) {
+    print_line(red("FAILED", color) + "  " + result.url + ": " + result.message);
+  } else if (!quiet_ && mode_ != ProgressMode::none) {
+    if (result.status == Status::skipped) {
+      print_line("skipped " + result.path + " (already exists)");
+    } else {
+      print_line(fmt::format("done    {} ({} in {})", result.path, progress::format_bytes(result.bytes),
+                             progress::format_duration(result.elapsed_s)));
+    }
+  }
+}
+
+void ProgressDisplay::transfer_event(const TransferEvent& event) {
+  if (mode_ == ProgressMode::json) {
+    nlohmann::ordered_json line;
+    if (event.kind == TransferEvent::Kind::started) {
+      line = {{"event", "started"}, {"id", event.id},           {"url", event.url},
+              {"path", event.path}, {"attempt", event.attempt}, {"max_attempts", event.max_attempts}};
+    } else {
+      line = {{"event", "retry"},         {"id", event.id},
+              {"url", event.url},         {"path", event.path},
+              {"attempt", event.attempt}, {"retry_in_s", std::round(event.retry_in_s * 100) / 100},
+              {"error", event.message}};
+    }
+    std::lock_guard lock(mutex_);
+    emit_json_locked(json_line(line));
+  } else if (mode_ == ProgressMode::plain && event.kind == TransferEvent::Kind::retrying && !quiet_) {
+    print_line(fmt::format("retry   {} (attempt {}/{} in {}): {}", event.url, event.attempt + 1, event.max_attempts,
+                           progress::format_duration(event.retry_in_s), event.message));
+  }
+}
+
+void ProgressDisplay::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  erase_locked();
+  last_frame_.clear();
+}
+
+}  // namespace fetchpool::cli

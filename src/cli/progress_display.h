@@ -1,0 +1,67 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fetchpool/engine.h"
+
+namespace fetchpool::cli {
+
+enum class ProgressMode {
+  bar,    ///< A live area redrawn in place (stderr is a terminal).
+  plain,  ///< A line per finished file and a total line every few seconds; no escape codes.
+  json,   ///< JSON lines (docs/PROGRESS.md).
+  none,   ///< Only failures and the summary.
+};
+
+/// Everything the get command writes to stderr goes through here, so the live area is never
+/// garbled by other output: finished-file lines and messages are printed above it. A thread
+/// of its own redraws from Engine::progress() snapshots (bar: 10 times a second; plain:
+/// every 5 s; json: twice a second).
+class ProgressDisplay {
+ public:
+  ProgressDisplay(ProgressMode mode, bool quiet);
+  ~ProgressDisplay();
+  ProgressDisplay(const ProgressDisplay&) = delete;
+  ProgressDisplay& operator=(const ProgressDisplay&) = delete;
+
+  /// Starts redrawing from `engine` (which must outlive stop()).
+  void start(const Engine& engine);
+  /// The number of files the run will have, once known.
+  void set_files_total(std::int64_t total);
+  /// A transfer ended (main thread).
+  void file_finished(const Result& result);
+  /// An attempt started or a retry was scheduled (engine thread).
+  void transfer_event(const TransferEvent& event);
+  /// A line printed above the live area (or as is).
+  void print_line(const std::string& line);
+  /// Stops redrawing and removes the live area, leaving no partial lines.
+  void stop();
+
+ private:
+  void run();
+  void draw_locked(const ProgressSnapshot& snapshot);
+  void erase_locked();
+  void write_locked(const std::string& text);
+  void emit_json_locked(const std::string& json);
+
+  const ProgressMode mode_;
+  const bool quiet_;
+  const Engine* engine_ = nullptr;
+  std::mutex mutex_;  ///< Serialises every write to stderr.
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+  int live_lines_ = 0;                 ///< Lines of the live area on screen now.
+  std::vector<std::string> last_frame_;
+  std::atomic<std::int64_t> files_total_{-1};
+  std::int64_t files_done_ = 0;
+  std::int64_t files_failed_ = 0;
+};
+
+}  // namespace fetchpool::cli

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fetchpool/progress.h"
+
+namespace fetchpool::progress {
+
+/// What the live display knows beyond the engine's snapshot.
+struct ViewContext {
+  int width = 80;                  ///< Terminal columns.
+  int height = 24;                 ///< Terminal rows; the live area uses at most height - 2.
+  bool utf8 = true;                ///< Block characters and "…"; false: '#' and "...".
+  std::int64_t files_total = -1;   ///< Files the run will have, -1 while unknown.
+  std::int64_t files_done = 0;     ///< Ended so far, as the caller counts them.
+  std::int64_t files_failed = 0;
+};
+
+/// A transfer is marked stalled once nothing arrived for this long.
+constexpr double kStalledAfterS = 5.0;
+
+/// The total line:
+///   "12/100 files  1.2G  36.5MB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
+std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context);
+
+/// One transfer in tqdm's shape, exactly `width` columns or fewer:
+///   "name  45%|████▌     | 450M/1.0G [00:12<00:15, 36.5MB/s]"
+/// Unknown size: "name  450M [00:12, 36.5MB/s]". Stalled: the rate becomes "stalled 12s".
+/// Waiting to retry: "name  retry 2/6 in 3s: HTTP 503 ...".
+std::string render_transfer_line(const TransferProgress& transfer, int width, bool utf8);
+
+/// The whole live area: the total line, then one line per transfer while they fit (leaving
+/// room), the rest folded into "+N more".
+std::vector<std::string> render_live_area(const ProgressSnapshot& snapshot, const ViewContext& context);
+
+/// A bar of `width` cells filled to `fraction`, with eighth-blocks (UTF-8) or '#'.
+std::string render_bar(double fraction, int width, bool utf8);
+
+}  // namespace fetchpool::progress

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace fetchpool::progress {
+
+/// Terminal columns `text` (UTF-8) takes: East Asian wide characters and emoji take two,
+/// combining marks none, control characters none. Invalid bytes count one each.
+int display_width(std::string_view text);
+
+/// `text` shortened to at most `width` columns by cutting its middle, so both the start and
+/// the end of a file name stay readable: "very-long-na…e-2024.tar.gz". Never splits a
+/// UTF-8 sequence. `utf8` false uses "..." instead of "…".
+std::string elide_middle(std::string_view text, int width, bool utf8);
+
+/// `text` padded with spaces to `width` columns (unchanged when already that wide).
+std::string pad_right(std::string text, int width);
+
+}  // namespace fetchpool::progress

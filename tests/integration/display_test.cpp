@@ -1,0 +1,139 @@
+// The live display in a real terminal (tmux), and the plain and JSON outputs.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "support/fault_server.h"
+#include "support/process.h"
+
+namespace fetchpool {
+namespace {
+
+using namespace std::chrono_literals;
+using test::FaultServer;
+using test::run_process;
+using test::TempDir;
+
+/// A tmux server of the test's own (private socket), with one 100x30 session running a
+/// command. Stopped by PID.
+class Tmux {
+ public:
+  explicit Tmux(const std::string& command) : socket_("fetchpool-test-" + std::to_string(getpid())) {
+    auto started = tmux({"new-session", "-d", "-x", "100", "-y", "30", "-s", "main", "-e", "LANG=C.UTF-8", command});
+    if (started.exit_code != 0) throw std::runtime_error("tmux failed: " + started.err);
+    auto pid = tmux({"display-message", "-p", "#{pid}"});
+    server_pid_ = std::stoi(pid.out);
+  }
+  ~Tmux() {
+    if (server_pid_ > 0) kill(server_pid_, SIGTERM);
+  }
+  std::string screen() { return tmux({"capture-pane", "-p", "-t", "main"}).out; }
+  void send_keys(const std::string& keys) { tmux({"send-keys", "-t", "main", keys}); }
+
+ private:
+  test::ProcessResult tmux(std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/tmux", "-u", "-L", socket_});
+    return run_process(args, "", std::chrono::seconds(10));
+  }
+  std::string socket_;
+  int server_pid_ = -1;
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string line_with(const std::string& screen, const std::string& part) {
+  std::istringstream lines(screen);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (contains(line, part)) return line;
+  }
+  return {};
+}
+
+class DisplayTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new FaultServer(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static FaultServer* server_;
+  TempDir dir_;
+};
+FaultServer* DisplayTest::server_ = nullptr;
+
+TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
+  std::string first = server_->url("/data/alpha.bin?size=4000000&trickle=400000");
+  std::string second = server_->url("/data/beta-with-a-long-name-中文.bin?size=4000000&trickle=400000");
+  std::string stalling = server_->url("/data/gamma.bin?size=2000000&stall_after=150000");
+  std::string command = std::string(FETCHPOOL_BINARY) + " get --stall-timeout 60 -d '" + dir_.path() + "' '" + first +
+                        "' '" + second + "' '" + stalling + "'; echo EXITED $?; sleep 60";
+  Tmux terminal(command);
+
+  std::this_thread::sleep_for(2s);
+  std::string running = terminal.screen();
+  EXPECT_TRUE(contains(running, "0/3 files")) << running;
+  EXPECT_TRUE(contains(running, "active 3")) << running;
+  EXPECT_TRUE(contains(line_with(running, "alpha.bin"), "%|")) << running;
+  EXPECT_TRUE(contains(line_with(running, "beta-with"), "%|")) << running;
+  EXPECT_TRUE(contains(line_with(running, "gamma.bin"), "%|")) << running;
+  EXPECT_TRUE(contains(running, "█")) << "UTF-8 block bars: " << running;
+
+  std::this_thread::sleep_for(5s);
+  std::string stalled = terminal.screen();
+  EXPECT_TRUE(contains(line_with(stalled, "gamma.bin"), "stalled")) << stalled;
+  EXPECT_TRUE(contains(stalled, "stalled 1")) << "the total line counts it: " << stalled;
+  EXPECT_FALSE(contains(line_with(stalled, "alpha.bin"), "stalled")) << stalled;
+
+  terminal.send_keys("C-c");
+  std::string ended;
+  for (int i = 0; i < 50 && !contains(ended, "EXITED"); ++i) {
+    std::this_thread::sleep_for(100ms);
+    ended = terminal.screen();
+  }
+  EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;
+  EXPECT_TRUE(contains(ended, "3 cancelled")) << ended;
+  EXPECT_FALSE(contains(ended, "%|")) << "the live area must be gone: " << ended;
+  EXPECT_FALSE(contains(ended, "active 3")) << ended;
+  EXPECT_FALSE(contains(ended, "\x1b")) << ended;
+}
+
+TEST_F(DisplayTest, PlainOutputHasNoEscapeCodes) {
+  auto run = run_process({FETCHPOOL_BINARY, "get", "-d", dir_.path(), server_->url("/data/p1?size=300000"),
+                          server_->url("/data/p2?size=1000&fail_first=9&status=404")});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_FALSE(contains(run.err, "\x1b")) << run.err;
+  EXPECT_TRUE(contains(run.err, "done    ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "FAILED  ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "1 ok, 1 failed")) << run.err;
+}
+
+TEST_F(DisplayTest, JsonOutputParsesLineByLine) {
+  auto run = run_process({FETCHPOOL_BINARY, "get", "--progress", "json", "--retry-wait", "0.05", "-d", dir_.path(),
+                          server_->url("/data/j1?size=2000000&trickle=2000000"),
+                          server_->url("/data/j2?size=1000&fail_first=1&status=503")});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::istringstream lines(run.err);
+  std::string line;
+  std::map<std::string, int> events;
+  while (std::getline(lines, line)) {
+    auto event = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << "not JSON: " << line;
+    events[event["event"]]++;
+  }
+  EXPECT_GE(events["started"], 3) << run.err;  // two files, one of them twice
+  EXPECT_EQ(events["retry"], 1) << run.err;
+  EXPECT_GE(events["progress"], 1) << run.err;
+  EXPECT_EQ(events["finished"], 2) << run.err;
+  EXPECT_EQ(events["summary"], 1) << run.err;
+}
+
+}  // namespace
+}  // namespace fetchpool

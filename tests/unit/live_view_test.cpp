@@ -1,0 +1,130 @@
+#include <gtest/gtest.h>
+
+#include "progress/format.h"
+#include "progress/live_view.h"
+#include "progress/text_width.h"
+
+namespace fetchpool::progress {
+namespace {
+
+TransferProgress transfer(std::string path, std::int64_t bytes, std::int64_t total, double rate, double elapsed) {
+  TransferProgress t;
+  t.id = 1;
+  t.path = std::move(path);
+  t.phase = Phase::receiving;
+  t.bytes = bytes;
+  t.total = total;
+  t.rate = rate;
+  t.elapsed_s = elapsed;
+  t.attempt = 1;
+  t.max_attempts = 6;
+  return t;
+}
+
+constexpr std::int64_t kMiB = 1024 * 1024;
+
+TEST(CompactFormat, SizesRatesAndClocks) {
+  EXPECT_EQ(format_size_compact(0), "0B");
+  EXPECT_EQ(format_size_compact(999), "999B");
+  EXPECT_EQ(format_size_compact(16 * 1024), "16.0K");
+  EXPECT_EQ(format_size_compact(450 * kMiB), "450M");
+  EXPECT_EQ(format_size_compact(1024 * kMiB), "1.0G");
+  EXPECT_EQ(format_size_compact(1023 * kMiB), "1.0G");
+  EXPECT_EQ(format_rate_compact(36.5 * kMiB), "36.5MB/s");
+  EXPECT_EQ(format_rate_compact(12), "12B/s");
+  EXPECT_EQ(format_clock(12), "00:12");
+  EXPECT_EQ(format_clock(3723), "1:02:03");
+  EXPECT_EQ(format_clock(-1), "--:--");
+}
+
+TEST(TextWidth, WideCharactersAndEmojiTakeTwoColumns) {
+  EXPECT_EQ(display_width("abc"), 3);
+  EXPECT_EQ(display_width("中文"), 4);
+  EXPECT_EQ(display_width("😀"), 2);
+  EXPECT_EQ(display_width("e\xCC\x81"), 1);  // e + combining acute
+}
+
+TEST(TextWidth, ElidesTheMiddleWithoutSplittingCharacters) {
+  EXPECT_EQ(elide_middle("short.bin", 20, true), "short.bin");
+  EXPECT_EQ(elide_middle("very-long-name-of-a-file-2024.tar.gz", 20, true), "very-long-…24.tar.gz");
+  EXPECT_EQ(elide_middle("very-long-name-of-a-file-2024.tar.gz", 20, false), "very-long...4.tar.gz");
+  std::string chinese = elide_middle("中文中文中文中文中文.bin", 11, true);
+  EXPECT_LE(display_width(chinese), 11);
+  EXPECT_EQ(chinese, "中文….bin");
+}
+
+TEST(Bar, EighthBlocksOrHashes) {
+  EXPECT_EQ(render_bar(0.45, 10, true), "████▌     ");
+  EXPECT_EQ(render_bar(0.45, 10, false), "####      ");
+  EXPECT_EQ(render_bar(1.0, 4, true), "████");
+  EXPECT_EQ(render_bar(0.0, 3, true), "   ");
+}
+
+TEST(TransferLine, TqdmShapeAt80Columns) {
+  auto line = render_transfer_line(transfer("out/name.bin", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12.4), 80, true);
+  EXPECT_EQ(line, "name.bin   43%|█████████████▏                | 450M/1.0G [00:12<00:15, 36.5MB/s]");
+  EXPECT_LE(display_width(line), 80) << line;
+}
+
+TEST(TransferLine, FitsEveryWidth) {
+  auto t = transfer("out/a-rather-long-file-name-for-the-display-中文.iso", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12);
+  for (int width : {40, 80, 200}) {
+    for (bool utf8 : {true, false}) {
+      std::string line = render_transfer_line(t, width, utf8);
+      EXPECT_LE(display_width(line), width) << width << ": " << line;
+      EXPECT_NE(line.find("450M/1.0G"), std::string::npos) << width << ": " << line;
+      EXPECT_NE(line.find("43%"), std::string::npos) << width << ": " << line;
+      EXPECT_NE(line.find("36.5MB/s"), std::string::npos) << width << ": " << line;
+    }
+  }
+  EXPECT_EQ(render_transfer_line(t, 40, true), "a-rathe…文.iso    43% 450M/1.0G 36.5MB/s");
+}
+
+TEST(TransferLine, AsciiFallbackHasNoMultibyteCharacters) {
+  auto line = render_transfer_line(transfer("out/x.bin", 5 * kMiB, 10 * kMiB, kMiB, 5), 80, false);
+  for (char c : line) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << line;
+  for (char c : line) EXPECT_LT(static_cast<unsigned char>(c), 0x80) << line;
+  EXPECT_NE(line.find("50%|#"), std::string::npos) << line;
+}
+
+TEST(TransferLine, UnknownSizeShowsBytesElapsedAndRate) {
+  auto line = render_transfer_line(transfer("out/stream", 3 * kMiB, -1, 512 * 1024, 65), 80, true);
+  EXPECT_EQ(line, "stream  3.0M [01:05, 512KB/s]");
+}
+
+TEST(TransferLine, StalledAndRetrying) {
+  auto stalled = transfer("out/slow.bin", kMiB, 4 * kMiB, 0, 30);
+  stalled.idle_s = 12.3;
+  EXPECT_NE(render_transfer_line(stalled, 100, true).find("stalled 12s"), std::string::npos);
+
+  TransferProgress waiting = transfer("out/flaky.bin", kMiB, 4 * kMiB, 0, 30);
+  waiting.phase = Phase::waiting;
+  waiting.attempt = 2;
+  waiting.retry_in_s = 3.2;
+  waiting.last_error = "attempt 2: HTTP 503 Service Unavailable";
+  EXPECT_EQ(render_transfer_line(waiting, 100, true), "flaky.bin  retry 3/6 in 00:03: HTTP 503 Service Unavailable");
+}
+
+TEST(LiveArea, FoldsWhatDoesNotFitIntoMore) {
+  ProgressSnapshot snapshot;
+  snapshot.totals.running = 64;
+  snapshot.totals.queued = 9000;
+  snapshot.totals.bytes = 1200 * kMiB;
+  snapshot.totals.rate = 36.5 * kMiB;
+  snapshot.totals.elapsed_s = 62;
+  for (int i = 0; i < 64; ++i) snapshot.transfers.push_back(transfer("f" + std::to_string(i), 1, 2, 1, 1));
+  ViewContext context;
+  context.width = 100;
+  context.height = 20;
+  context.files_total = 10000;
+  context.files_done = 936;
+  context.files_failed = 2;
+  auto lines = render_live_area(snapshot, context);
+  ASSERT_EQ(lines.size(), 18u);  // total + 16 transfers + "+48 more": two rows stay free
+  EXPECT_EQ(lines.front(),
+            "936/10000 files  1.2G  36.5MB/s  [01:02<10:00]  active 64 queued 9000 retrying 0 stalled 0 failed 2");
+  EXPECT_EQ(lines.back(), "+48 more");
+}
+
+}  // namespace
+}  // namespace fetchpool::progress
