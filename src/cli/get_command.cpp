@@ -260,6 +260,7 @@ int run_get(const GetOptions& options) {
   RunTotals totals;
   bool interrupted = false;
   std::vector<std::pair<Result, InputEntry>> failures;
+  std::vector<InputEntry> cancelled;  ///< Kept apart: not failures, but still to be done.
   const Clock::time_point start = Clock::now();
 
   ProgressDisplay display(choose_mode(options), options.quiet);
@@ -270,15 +271,19 @@ int run_get(const GetOptions& options) {
     totals.add(result);
     if (report.is_open()) report.add(result);
     display.file_finished(result);
-    if (!result.ok()) failures.emplace_back(result, std::move(entry));
+    if (result.status == Status::cancelled) {
+      cancelled.push_back(std::move(entry));
+    } else if (!result.ok()) {
+      failures.emplace_back(result, std::move(entry));
+    }
   };
 
   {
     // Before the engine: its thread must inherit the blocked signals (see InterruptWatcher).
     std::atomic<Engine*> engine_for_signals{nullptr};
     InterruptWatcher interrupts([&engine_for_signals, &display] {
-      display.print_line("fetchpool: interrupted: stopping; partial files are kept for the next run "
-                         "(Ctrl-C again to exit at once)");
+      display.print_line(
+          "fetchpool: interrupted: stopping, partial files kept for the next run (Ctrl-C again: exit now)");
       if (Engine* engine = engine_for_signals.load()) engine->cancel_all();
     });
     Engine engine(engine_options);
@@ -327,7 +332,7 @@ int run_get(const GetOptions& options) {
   }
   totals.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
 
-  int status = interrupted ? kExitInterrupted : failures.empty() ? kExitOk : kExitFailed;
+  int status = interrupted ? kExitInterrupted : failures.empty() && cancelled.empty() ? kExitOk : kExitFailed;
   if (report.is_open() && !report.finish(totals, &error)) {
     print_error(error);
     status = kExitFailed;
@@ -335,6 +340,7 @@ int run_get(const GetOptions& options) {
   if (!options.save_failed_file.empty()) {
     std::ofstream out(fs::path(options.save_failed_file), std::ios::binary | std::ios::trunc);
     for (const auto& [result, entry] : failures) write_input_entry(out, entry);
+    for (const InputEntry& entry : cancelled) write_input_entry(out, entry);
     if (!out) {
       print_error("cannot write '" + options.save_failed_file + "'");
       status = kExitFailed;

@@ -128,6 +128,9 @@ void ProgressDisplay::file_finished(const Result& result) {
     return;
   }
   bool color = progress::query_stderr().color;
+  if (result.status == Status::cancelled) {
+    return;  // the summary counts them; one line each would bury the real failures after Ctrl-C
+  }
   if (!result.ok()) {
     print_line(red("FAILED", color) + "  " + result.url + ": " + result.message);
   } else if (!quiet_ && mode_ != ProgressMode::none) {
