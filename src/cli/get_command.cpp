@@ -265,7 +265,9 @@ int run_get(const GetOptions& options) {
 
   ProgressDisplay display(choose_mode(options), options.quiet);
   display.set_files_total(count_entries(options));
-  engine_options.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
+  if (choose_mode(options) == ProgressMode::json || choose_mode(options) == ProgressMode::plain) {
+    engine_options.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
+  }
 
   auto settle = [&](const Result& result, InputEntry entry) {
     totals.add(result);
