@@ -88,14 +88,7 @@ std::string FileSink::take_buffer() {
 bool FileSink::spill(std::string* error) {
   bool unsupported = false;
   if (!file_.open_unnamed(directory_of(part_path_), part_path_, error, &unsupported)) {
-    if (!unsupported) return false;
-    int error_code = 0;
-    if (!file_.open_truncate(part_path_, error, &error_code)) {
-      if (error_code != ENOENT) return false;
-      std::error_code ec;
-      std::filesystem::create_directories(directory_of(part_path_), ec);
-      if (!file_.open_truncate(part_path_, error, &error_code)) return false;
-    }
+    if (!unsupported || !file_.open_truncate(part_path_, error)) return false;
     part_may_exist_ = true;
   }
   spilled_at_ = std::chrono::steady_clock::now();

@@ -19,9 +19,9 @@ class OutputFile {
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
 
-  /// Creates or truncates `path` (UTF-8). On failure returns false with `error` set and
-  /// `error_code` holding errno (so the caller can create a missing directory and retry).
-  bool open_truncate(const std::string& path, std::string* error, int* error_code);
+  /// Creates or truncates `path` (UTF-8), creating missing directories. On failure returns
+  /// false with `error` set.
+  bool open_truncate(const std::string& path, std::string* error);
   /// Opens `path` for writing without truncating it, positioned at `offset` after cutting
   /// off anything beyond it (to continue a partial file).
   bool open_at(const std::string& path, std::int64_t offset, std::string* error);
@@ -44,6 +44,8 @@ class OutputFile {
   bool close(std::string* error);
 
  private:
+  void take(int fd, std::string path, bool unnamed);
+
   int fd_ = -1;
   std::string path_;
   bool unnamed_ = false;

@@ -14,6 +14,14 @@
 #include "platform/file.h"
 
 namespace fetchpool::platform {
+namespace {
+
+std::string parent_of(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+}  // namespace
 
 OutputFile::~OutputFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -32,17 +40,26 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   return *this;
 }
 
-bool OutputFile::open_truncate(const std::string& path, std::string* error, int* error_code) {
+void OutputFile::take(int fd, std::string path, bool unnamed) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  path_ = std::move(path);
+  unnamed_ = unnamed;
+}
+
+bool OutputFile::open_truncate(const std::string& path, std::string* error) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == ENOENT) {
+    // The directory is missing: create it here, once, rather than checking on every file.
+    std::error_code ec;
+    std::filesystem::create_directories(parent_of(path), ec);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  }
   if (fd < 0) {
-    *error_code = errno;
     *error = describe_file_error(errno, "cannot create", path);
     return false;
   }
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-  path_ = path;
-  unnamed_ = false;
+  take(fd, path, false);
   return true;
 }
 
@@ -57,10 +74,7 @@ bool OutputFile::open_at(const std::string& path, std::int64_t offset, std::stri
     ::close(fd);
     return false;
   }
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-  path_ = path;
-  unnamed_ = false;
+  take(fd, path, false);
   return true;
 }
 
@@ -140,22 +154,12 @@ bool rename_file(const std::string& from, const std::string& to, bool replace, s
 
 namespace {
 
-std::string parent_of(const std::string& path) {
-  std::string parent = std::filesystem::path(path).parent_path().string();
-  return parent.empty() ? "." : parent;
-}
 
 bool create_via_part_file(const std::string& path, const char* data, std::size_t size, bool replace,
                           std::string* error, bool* existed) {
   std::string part = path + ".part";
   OutputFile file;
-  int error_code = 0;
-  if (!file.open_truncate(part, error, &error_code)) {
-    if (error_code != ENOENT) return false;
-    std::error_code ec;
-    std::filesystem::create_directories(parent_of(path), ec);
-    if (!file.open_truncate(part, error, &error_code)) return false;
-  }
+  if (!file.open_truncate(part, error)) return false;
   if (!file.write_all(data, size, error) || !file.close(error) ||
       !rename_file(part, path, replace, error, existed)) {
     ::unlink(part.c_str());
@@ -191,10 +195,7 @@ bool OutputFile::open_unnamed(const std::string& directory, const std::string& i
     fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
   }
   if (fd >= 0) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-    path_ = intended_path;
-    unnamed_ = true;
+    take(fd, intended_path, true);
     return true;
   }
   if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
