@@ -333,14 +333,14 @@ void EventLoop::release_easy(Transfer& transfer) {
   }
 }
 
-void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
+Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt) {
   long http_status = 0;
   curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &http_status);
   transfer->http_status = static_cast<int>(http_status);
   // A complete empty body never reached the write callback: decide where it goes now.
-  if (interrupt == Interrupt::none && code == CURLE_OK && http_status < 400 && !transfer->body_started &&
+  if (interrupt == Interrupt::none && *code == CURLE_OK && http_status < 400 && !transfer->body_started &&
       !start_body(*transfer)) {
-    code = CURLE_WRITE_ERROR;
+    *code = CURLE_WRITE_ERROR;
   }
 
   Result result;
@@ -364,8 +364,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
       if (transfer->restart_from_zero) {
         result.category = ErrorCategory::network;
         result.message = transfer->write_error;
-      } else if (code != CURLE_OK) {
-        describe_failure(code, *transfer, options_, &result);
+      } else if (*code != CURLE_OK) {
+        describe_failure(*code, *transfer, options_, &result);
       } else if (http_status == 416 && transfer->resume_from > 0) {
         // The bytes on disk are not a prefix the server recognises: start over.
         transfer->restart_from_zero = true;
@@ -390,10 +390,15 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
       }
       break;
   }
+  result.http_status = transfer->http_status;
+  return result;
+}
+
+void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
+  Result result = judge_attempt(transfer, &code, interrupt);
   release_easy(*transfer);
   std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
   scheduler_.finished(owned->url.host_key);
-  result.http_status = owned->http_status;
 
   if (result.status == Status::ok) {
     scheduler_.host_succeeded(owned->url.host_key);
@@ -456,7 +461,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   finish(std::move(owned), std::move(result));
 }
 
-void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s, const std::string& reason) {
+void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s,
+                               const std::string& reason) {
   Clock::time_point when = Clock::now() + to_duration(delay_s);
   transfer->retry_at = when;
   emit(*transfer, TransferEvent::Kind::retrying, delay_s, reason);
@@ -527,7 +533,8 @@ void EventLoop::publish_progress(Clock::time_point now) {
   if (now < next_publish_ || !(progress_dirty_ || !running_.empty() || !waiting_.empty())) return;
   next_publish_ = now + kPublishInterval;
   progress_dirty_ = false;
-  double dt = last_publish_ == Clock::time_point{} ? 0 : std::chrono::duration<double>(now - last_publish_).count();
+  double dt =
+      last_publish_ == Clock::time_point{} ? 0 : std::chrono::duration<double>(now - last_publish_).count();
   last_publish_ = now;
   auto smooth = [&](double previous, double sample) {
     return previous == 0 ? sample : previous + kSmoothing * (sample - previous);
@@ -543,7 +550,8 @@ void EventLoop::publish_progress(Clock::time_point now) {
     item.phase = transfer->body_started ? Phase::receiving : Phase::connecting;
     item.bytes = transfer->sink ? transfer->sink->stored() : 0;
     item.total = transfer->expected_total;
-    if (dt > 0) transfer->rate = smooth(transfer->rate, static_cast<double>(item.bytes - transfer->rate_bytes) / dt);
+    if (dt > 0)
+      transfer->rate = smooth(transfer->rate, static_cast<double>(item.bytes - transfer->rate_bytes) / dt);
     transfer->rate_bytes = item.bytes;
     item.rate = std::max(0.0, transfer->rate);
     item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();

@@ -72,7 +72,11 @@ class EventLoop {
                 std::string message);
   /// Why a running attempt ended, besides curl's code.
   enum class Interrupt { none, cancelled, stalled, deadline };
-  /// Settles a running attempt: commit, wait and retry, or fail.
+  /// What a finished attempt amounts to: ok, or failed/cancelled with a category and a
+  /// message (curl's code, HTTP status, digest). May turn `code` into a write error.
+  Result judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt);
+  /// Settles a running attempt, the one place that decides what comes next: commit, wait
+  /// and retry, or end.
   void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
@@ -82,7 +86,8 @@ class EventLoop {
   void report(Transfer& transfer, Result result);
   /// Builds and publishes a ProgressSnapshot (at most every 100 ms).
   void publish_progress(Clock::time_point now);
-  void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s, const std::string& message);
+  void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s,
+            const std::string& message);
   /// Whether the final name may already exist; false when its directory was missing or
   /// empty when first seen (then only this engine writes there, and commit still refuses
   /// to clobber anything that appears meanwhile). Saves a stat per file in a fresh directory.

@@ -154,7 +154,6 @@ bool rename_file(const std::string& from, const std::string& to, bool replace, s
 
 namespace {
 
-
 bool create_via_part_file(const std::string& path, const char* data, std::size_t size, bool replace,
                           std::string* error, bool* existed) {
   std::string part = path + ".part";
