@@ -26,7 +26,8 @@ std::string red(const std::string& text, bool color) { return color ? "\x1b[31m"
 
 }  // namespace
 
-ProgressDisplay::ProgressDisplay(ProgressMode mode, bool quiet) : mode_(mode), quiet_(quiet) {}
+ProgressDisplay::ProgressDisplay(ProgressMode mode, bool quiet)
+    : mode_(mode), quiet_(quiet), color_(progress::query_stderr().color) {}
 
 ProgressDisplay::~ProgressDisplay() { stop(); }
 
@@ -127,12 +128,11 @@ void ProgressDisplay::file_finished(const Result& result) {
     emit_json_locked(json_line(line));
     return;
   }
-  bool color = progress::query_stderr().color;
   if (result.status == Status::cancelled) {
     return;  // the summary counts them; one line each would bury the real failures after Ctrl-C
   }
   if (!result.ok()) {
-    print_line(red("FAILED", color) + "  " + result.url + ": " + result.message);
+    print_line(red("FAILED", color_) + "  " + result.url + ": " + result.message);
   } else if (!quiet_ && mode_ != ProgressMode::none) {
     if (result.status == Status::skipped) {
       print_line("skipped " + result.path + " (already exists)");

@@ -52,6 +52,7 @@ class ProgressDisplay {
 
   const ProgressMode mode_;
   const bool quiet_;
+  const bool color_;  ///< Red FAILED: a terminal, and NO_COLOR unset.
   const Engine* engine_ = nullptr;
   std::mutex mutex_;  ///< Serialises every write to stderr.
   std::condition_variable wake_;
