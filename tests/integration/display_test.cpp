@@ -1,12 +1,11 @@
 // The live display in a real terminal (tmux), and the plain and JSON outputs.
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -26,7 +25,8 @@ using test::TempDir;
 class Tmux {
  public:
   explicit Tmux(const std::string& command) : socket_("fetchpool-test-" + std::to_string(getpid())) {
-    auto started = tmux({"new-session", "-d", "-x", "100", "-y", "30", "-s", "main", "-e", "LANG=C.UTF-8", command});
+    auto started =
+        tmux({"new-session", "-d", "-x", "100", "-y", "30", "-s", "main", "-e", "LANG=C.UTF-8", command});
     if (started.exit_code != 0) throw std::runtime_error("tmux failed: " + started.err);
     auto pid = tmux({"display-message", "-p", "#{pid}"});
     server_pid_ = std::stoi(pid.out);
@@ -46,7 +46,9 @@ class Tmux {
   int server_pid_ = -1;
 };
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 std::string line_with(const std::string& screen, const std::string& part) {
   std::istringstream lines(screen);
@@ -73,8 +75,8 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   std::string first = server_->url("/data/alpha.bin?size=4000000&trickle=400000");
   std::string second = server_->url("/data/beta-with-a-long-name-中文.bin?size=4000000&trickle=400000");
   std::string stalling = server_->url("/data/gamma.bin?size=2000000&stall_after=150000");
-  std::string command = std::string(FETCHPOOL_BINARY) + " get --stall-timeout 60 -d '" + dir_.path() + "' '" + first +
-                        "' '" + second + "' '" + stalling + "'; echo EXITED $?; sleep 60";
+  std::string command = std::string(FETCHPOOL_BINARY) + " get --stall-timeout 60 -d '" + dir_.path() + "' '" +
+                        first + "' '" + second + "' '" + stalling + "'; echo EXITED $?; sleep 60";
   Tmux terminal(command);
 
   std::this_thread::sleep_for(2s);
@@ -116,8 +118,8 @@ TEST_F(DisplayTest, PlainOutputHasNoEscapeCodes) {
 }
 
 TEST_F(DisplayTest, JsonOutputParsesLineByLine) {
-  auto run = run_process({FETCHPOOL_BINARY, "get", "--progress", "json", "--retry-wait", "0.05", "-d", dir_.path(),
-                          server_->url("/data/j1?size=2000000&trickle=2000000"),
+  auto run = run_process({FETCHPOOL_BINARY, "get", "--progress", "json", "--retry-wait", "0.05", "-d",
+                          dir_.path(), server_->url("/data/j1?size=2000000&trickle=2000000"),
                           server_->url("/data/j2?size=1000&fail_first=1&status=503")});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   std::istringstream lines(run.err);

@@ -13,6 +13,7 @@
 
 #include "fetchpool/engine.h"
 #include "support/fault_server.h"
+#include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/test_data.h"
 
@@ -354,6 +355,28 @@ TEST_F(ReliabilityTest, RedirectLoopFailsInTheLibrary) {
   EXPECT_EQ(result.category, ErrorCategory::http);
   EXPECT_EQ(result.attempts, 1) << "a redirect loop is not transient";
   EXPECT_FALSE(fs::exists(dir_ / "out/loop"));
+}
+
+// The environment's proxy settings are honoured, as by curl and wget: the fault server
+// plays the proxy here (it answers absolute-form requests like a forward proxy). Nothing
+// leaves the machine: the target is localhost on a closed port.
+TEST_F(ReliabilityTest, HttpProxyFromTheEnvironmentIsUsed) {
+  const std::string target =
+      "http://localhost:" + std::to_string(test::free_port()) + "/data/proxied?size=1000";
+  ::setenv("http_proxy", server_->url("").c_str(), 1);
+  ::unsetenv("no_proxy");
+  ::unsetenv("NO_PROXY");
+  auto proxied = run_fetchpool({"get", "-q", "-d", dir_ / "out", target});
+  ::setenv("NO_PROXY", "localhost", 1);
+  auto direct = run_fetchpool({"get", "-q", "--retries", "0", "-d", dir_ / "out", "-o", "direct", target});
+  ::unsetenv("http_proxy");
+  ::unsetenv("NO_PROXY");
+  ASSERT_EQ(proxied.exit_code, 0) << proxied.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/proxied"), test::sha256_hex(test::fault_body("proxied", 1000)));
+  EXPECT_EQ(server_->requests_for("http://localhost:").size(), 1u)
+      << "absolute-form request through the proxy";
+  EXPECT_EQ(direct.exit_code, 1) << "NO_PROXY sends it direct, to the closed port";
+  EXPECT_NE(direct.err.find("cannot connect"), std::string::npos) << direct.err;
 }
 
 TEST_F(ReliabilityTest, RedirectLoopFailsWithoutRetrying) {
