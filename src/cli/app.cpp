@@ -27,7 +27,8 @@ Input list (-i FILE, '-' for stdin), one URL per line, options indented under it
     checksum=sha256:HEX        verified before the file gets its name
 Lines starting with '#' are comments.
 
-Files are written as NAME.part and renamed to NAME only when complete and verified.
+A file appears under NAME only when complete and verified; a long download is kept in
+NAME.part (with NAME.part.state) meanwhile, so it can be continued.
 An existing NAME is kept (reported as skipped) unless --if-exists says otherwise.
 
 Transient failures (resets, timeouts, stalls, HTTP 408/429/5xx) are retried with backoff,
@@ -77,7 +78,7 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("S")
       ->group("Connections");
   get->add_option("--stall-timeout", o.stall_timeout_s,
-                  "Fail a transfer that receives nothing for S seconds; 0 never (default: 30)")
+                  "Abort and retry an attempt that receives nothing for S seconds; 0 never (default: 30)")
       ->type_name("S")
       ->group("Connections");
 
