@@ -1,26 +1,23 @@
 #include "cli/get_command.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
-#include <limits>
-#include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 
+#include "cli/entry_source.h"
 #include "cli/input_list.h"
 #include "cli/interrupt.h"
 #include "cli/progress_display.h"
 #include "cli/report.h"
+#include "cli/result_queue.h"
 #include "fetchpool/engine.h"
 #include "progress/format.h"
 #include "progress/terminal.h"
@@ -34,80 +31,6 @@ using Clock = std::chrono::steady_clock;
 void print_error(const std::string& message) {
   fmt::print(stderr, "fetchpool: error: {}\n", message);
 }
-
-/// Where entries come from: the command line's URLs first, then the list, read lazily.
-class EntrySource {
- public:
-  explicit EntrySource(const GetOptions& options) : options_(options) {}
-
-  bool open(std::string* error) {
-    if (options_.input_file.empty()) return true;
-    if (options_.input_file == "-") {
-      reader_.emplace(std::cin);
-      return true;
-    }
-    file_.open(fs::path(options_.input_file), std::ios::binary);
-    if (!file_) {
-      *error = "cannot read input list '" + options_.input_file + "'";
-      return false;
-    }
-    reader_.emplace(file_);
-    return true;
-  }
-
-  bool next(InputEntry* entry) {
-    if (next_url_ < options_.urls.size()) {
-      *entry = InputEntry{};
-      entry->url = options_.urls[next_url_++];
-      entry->out = options_.output;
-      entry->checksum = options_.checksum;
-      return true;
-    }
-    return reader_ && reader_->next(entry);
-  }
-
- private:
-  const GetOptions& options_;
-  std::size_t next_url_ = 0;
-  std::ifstream file_;
-  std::optional<InputListReader> reader_;
-};
-
-/// Results handed from the engine's thread to this one, in batches: the engine's thread
-/// wakes this one only once `wanted` results are waiting, so a run of 10,000 small files
-/// costs a few hundred thread switches, not 10,000.
-class ResultQueue {
- public:
-  void push(const Result& result) {
-    bool wake;
-    {
-      std::lock_guard lock(mutex_);
-      results_.push_back(result);
-      wake = results_.size() == wanted_;
-    }
-    if (wake) ready_.notify_one();
-  }
-
-  /// Waits until `wanted` results are there (or `patience` passes with at least one), then
-  /// takes all of them.
-  std::deque<Result> take(std::size_t wanted, std::chrono::milliseconds patience) {
-    std::unique_lock lock(mutex_);
-    wanted_ = std::max<std::size_t>(wanted, 1);
-    auto deadline = Clock::now() + patience;
-    while (results_.size() < wanted_) {
-      if (ready_.wait_until(lock, deadline) == std::cv_status::timeout && !results_.empty()) break;
-      if (Clock::now() >= deadline) deadline = Clock::now() + patience;
-    }
-    wanted_ = std::numeric_limits<std::size_t>::max();
-    return std::exchange(results_, {});
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Result> results_;
-  std::size_t wanted_ = std::numeric_limits<std::size_t>::max();
-};
 
 std::optional<IfExists> parse_if_exists(const std::string& text) {
   if (text == "skip") return IfExists::skip;
@@ -349,9 +272,12 @@ int run_get(const GetOptions& options) {
     }
   }
   if (choose_mode(options) == ProgressMode::json) {
-    nlohmann::ordered_json summary{{"event", "summary"},       {"ok", totals.ok},
-                                   {"failed", totals.failed},  {"skipped", totals.skipped},
-                                   {"cancelled", totals.cancelled}, {"bytes", totals.bytes},
+    nlohmann::ordered_json summary{{"event", "summary"},
+                                   {"ok", totals.ok},
+                                   {"failed", totals.failed},
+                                   {"skipped", totals.skipped},
+                                   {"cancelled", totals.cancelled},
+                                   {"bytes", totals.bytes},
                                    {"elapsed_s", std::round(totals.elapsed_s * 1000) / 1000}};
     fmt::print(stderr, "{}\n", summary.dump());
     return status;

@@ -1,10 +1,10 @@
 #include "cli/progress_display.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "cli/report.h"
 #include "progress/format.h"
@@ -22,14 +22,18 @@ std::string json_line(const nlohmann::ordered_json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string red(const std::string& text, bool color) { return color ? "\x1b[31m" + text + "\x1b[0m" : text; }
+std::string red(const std::string& text, bool color) {
+  return color ? "\x1b[31m" + text + "\x1b[0m" : text;
+}
 
 }  // namespace
 
 ProgressDisplay::ProgressDisplay(ProgressMode mode, bool quiet)
     : mode_(mode), quiet_(quiet), color_(progress::query_stderr().color) {}
 
-ProgressDisplay::~ProgressDisplay() { stop(); }
+ProgressDisplay::~ProgressDisplay() {
+  stop();
+}
 
 void ProgressDisplay::start(const Engine& engine) {
   engine_ = &engine;
@@ -37,10 +41,12 @@ void ProgressDisplay::start(const Engine& engine) {
   thread_ = std::thread([this] { run(); });
 }
 
-void ProgressDisplay::set_files_total(std::int64_t total) { files_total_ = total; }
+void ProgressDisplay::set_files_total(std::int64_t total) {
+  files_total_ = total;
+}
 
 void ProgressDisplay::run() {
-  auto interval = mode_ == ProgressMode::bar ? std::chrono::milliseconds(kBarInterval)
+  auto interval = mode_ == ProgressMode::bar    ? std::chrono::milliseconds(kBarInterval)
                   : mode_ == ProgressMode::json ? std::chrono::milliseconds(kJsonInterval)
                                                 : std::chrono::milliseconds(kPlainInterval);
   std::unique_lock lock(mutex_);
@@ -53,17 +59,18 @@ void ProgressDisplay::run() {
     } else if (mode_ == ProgressMode::plain) {
       const ProgressTotals& t = snapshot.totals;
       std::int64_t total = files_total_;
-      write_locked(fmt::format("progress: {}{} files, {}, {}, active {}, queued {}, retrying {}, stalled {}\n",
-                               files_done_, total >= 0 ? "/" + std::to_string(total) : "",
-                               progress::format_bytes(t.bytes), progress::format_rate(t.rate), t.running, t.queued,
-                               t.waiting, t.stalled));
+      write_locked(fmt::format(
+          "progress: {}{} files, {}, {}, active {}, queued {}, retrying {}, stalled {}\n", files_done_,
+          total >= 0 ? "/" + std::to_string(total) : "", progress::format_bytes(t.bytes),
+          progress::format_rate(t.rate), t.running, t.queued, t.waiting, t.stalled));
     } else if (mode_ == ProgressMode::json) {
       for (const TransferProgress& transfer : snapshot.transfers) {
         if (transfer.phase != Phase::receiving) continue;
-        nlohmann::ordered_json line{{"event", "progress"},       {"id", transfer.id},
-                                    {"path", transfer.path},      {"bytes", transfer.bytes},
-                                    {"total", transfer.total},    {"rate", std::round(transfer.rate)},
-                                    {"attempt", transfer.attempt}, {"idle_s", std::round(transfer.idle_s * 10) / 10}};
+        nlohmann::ordered_json line{
+            {"event", "progress"},         {"id", transfer.id},
+            {"path", transfer.path},       {"bytes", transfer.bytes},
+            {"total", transfer.total},     {"rate", std::round(transfer.rate)},
+            {"attempt", transfer.attempt}, {"idle_s", std::round(transfer.idle_s * 10) / 10}};
         emit_json_locked(json_line(line));
       }
     }
@@ -75,7 +82,9 @@ void ProgressDisplay::write_locked(const std::string& text) {
   std::fflush(stderr);
 }
 
-void ProgressDisplay::emit_json_locked(const std::string& json) { write_locked(json + "\n"); }
+void ProgressDisplay::emit_json_locked(const std::string& json) {
+  write_locked(json + "\n");
+}
 
 void ProgressDisplay::erase_locked() {
   if (live_lines_ == 0) return;
@@ -121,8 +130,8 @@ void ProgressDisplay::file_finished(const Result& result) {
   }
   if (mode_ == ProgressMode::json) {
     auto entry = nlohmann::ordered_json::parse(report_entry_json(result));
-    nlohmann::ordered_json line{{"event", result.ok() ? (result.status == Status::skipped ? "skipped" : "finished")
-                                                      : "failed"}};
+    nlohmann::ordered_json line{
+        {"event", result.ok() ? (result.status == Status::skipped ? "skipped" : "finished") : "failed"}};
     line.update(entry);
     std::lock_guard lock(mutex_);
     emit_json_locked(json_line(line));
@@ -158,8 +167,8 @@ void ProgressDisplay::transfer_event(const TransferEvent& event) {
     std::lock_guard lock(mutex_);
     emit_json_locked(json_line(line));
   } else if (mode_ == ProgressMode::plain && event.kind == TransferEvent::Kind::retrying && !quiet_) {
-    print_line(fmt::format("retry   {} (attempt {}/{} in {}): {}", event.url, event.attempt + 1, event.max_attempts,
-                           progress::format_duration(event.retry_in_s), event.message));
+    print_line(fmt::format("retry   {} (attempt {}/{} in {}): {}", event.url, event.attempt + 1,
+                           event.max_attempts, progress::format_duration(event.retry_in_s), event.message));
   }
 }
 

@@ -58,7 +58,7 @@ class ProgressDisplay {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
-  int live_lines_ = 0;                 ///< Lines of the live area on screen now.
+  int live_lines_ = 0;  ///< Lines of the live area on screen now.
   std::vector<std::string> last_frame_;
   std::atomic<std::int64_t> files_total_{-1};
   std::int64_t files_done_ = 0;
