@@ -219,12 +219,12 @@ TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
 
 TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("kill9", size, "trickle=1500000");  // ~2.8 s in all
+  std::string url = data_url("kill9", size, "trickle=1200000");  // ~3.5 s in all
   std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
   {
     // Past the first second: a body is made resumable once it has been written for a second.
     test::ChildProcess first(test::fetchpool_argv(args));
-    std::this_thread::sleep_for(1600ms);
+    std::this_thread::sleep_for(2000ms);
     first.signal(SIGKILL);
     first.wait(5s);
   }
@@ -264,10 +264,10 @@ TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
 
 TEST_F(ReliabilityTest, NoContinueStartsOver) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("no-continue", size, "trickle=1500000");
+  std::string url = data_url("no-continue", size, "trickle=1200000");
   {
     test::ChildProcess first(test::fetchpool_argv({"get", "-q", "-d", dir_ / "out", url}));
-    std::this_thread::sleep_for(1600ms);
+    std::this_thread::sleep_for(2000ms);
     first.signal(SIGKILL);
     first.wait(5s);
   }
