@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "engine/output_name.h"
+#include "platform/file.h"
 
 namespace fetchpool::engine {
 namespace {
@@ -245,8 +246,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
 }
 
 bool EventLoop::may_exist(const std::string& path) {
-  std::string directory = fs::path(path).parent_path().string();
-  if (directory.empty()) directory = ".";
+  std::string directory = platform::parent_directory(path);
   auto it = fresh_dirs_.find(directory);
   if (it != fresh_dirs_.end()) return !it->second;
   std::error_code ec;

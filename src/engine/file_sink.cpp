@@ -17,11 +17,6 @@ void remove_quietly(const std::string& path) {
   std::filesystem::remove(path, ec);
 }
 
-std::string directory_of(const std::string& path) {
-  std::string parent = std::filesystem::path(path).parent_path().string();
-  return parent.empty() ? "." : parent;
-}
-
 }  // namespace
 
 FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer)
@@ -87,7 +82,7 @@ std::string FileSink::take_buffer() {
 
 bool FileSink::spill(std::string* error) {
   bool unsupported = false;
-  if (!file_.open_unnamed(directory_of(part_path_), part_path_, error, &unsupported)) {
+  if (!file_.open_unnamed(part_path_, error, &unsupported)) {
     if (!unsupported || !file_.open_truncate(part_path_, error)) return false;
     part_may_exist_ = true;
   }

@@ -27,12 +27,11 @@ class OutputFile {
   bool open_at(const std::string& path, std::int64_t offset, std::string* error);
   /// Cuts the file to zero bytes and writes from the start again.
   bool truncate_all(std::string* error);
-  /// Creates a file with no name in `directory` (which is created when missing); it
-  /// vanishes when closed unless link_as() names it. `intended_path` is what messages name.
+  /// Creates a file with no name in the directory of `intended_path` (created when missing);
+  /// it vanishes when closed unless link_as() names it. Messages name `intended_path`.
   /// Linux (O_TMPFILE) only: elsewhere, or on a filesystem without it, returns false with
   /// `*unsupported` set.
-  bool open_unnamed(const std::string& directory, const std::string& intended_path, std::string* error,
-                    bool* unsupported);
+  bool open_unnamed(const std::string& intended_path, std::string* error, bool* unsupported);
   bool is_unnamed() const { return unnamed_; }
   /// Gives the unnamed file the name `path`, never replacing an existing file (then
   /// `*existed` is set). Afterwards the file is named; it stays open.
@@ -63,11 +62,14 @@ bool rename_file(const std::string& from, const std::string& to, bool replace, s
 bool create_file_atomically(const std::string& path, const char* data, std::size_t size, bool replace,
                             std::string* error, bool* existed);
 
-/// A sentence for an errno value in the context of `what` on `path`, with advice for the
-/// cases a person can act on (disk full, permission denied).
 /// Size of the file at `path`, -1 when it does not exist or is not a regular file.
 std::int64_t file_size(const std::string& path);
 
+/// The directory `path` is in; "." for a bare name.
+std::string parent_directory(const std::string& path);
+
+/// A sentence for an errno value in the context of `what` on `path`, with advice for the
+/// cases a person can act on (disk full, permission denied).
 std::string describe_file_error(int error_code, const char* what, const std::string& path);
 
 }  // namespace fetchpool::platform

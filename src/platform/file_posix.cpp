@@ -14,14 +14,6 @@
 #include "platform/file.h"
 
 namespace fetchpool::platform {
-namespace {
-
-std::string parent_of(const std::string& path) {
-  std::string parent = std::filesystem::path(path).parent_path().string();
-  return parent.empty() ? "." : parent;
-}
-
-}  // namespace
 
 OutputFile::~OutputFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -52,7 +44,7 @@ bool OutputFile::open_truncate(const std::string& path, std::string* error) {
   if (fd < 0 && errno == ENOENT) {
     // The directory is missing: create it here, once, rather than checking on every file.
     std::error_code ec;
-    std::filesystem::create_directories(parent_of(path), ec);
+    std::filesystem::create_directories(parent_directory(path), ec);
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   }
   if (fd < 0) {
@@ -175,7 +167,7 @@ bool create_file_atomically(const std::string& path, const char* data, std::size
   if (!replace) {
     OutputFile file;
     bool unsupported = false;
-    if (file.open_unnamed(parent_of(path), path, error, &unsupported)) {
+    if (file.open_unnamed(path, error, &unsupported)) {
       return file.write_all(data, size, error) && file.link_as(path, error, existed) && file.close(error);
     }
     if (!unsupported) return false;
@@ -183,10 +175,10 @@ bool create_file_atomically(const std::string& path, const char* data, std::size
   return create_via_part_file(path, data, size, replace, error, existed);
 }
 
-bool OutputFile::open_unnamed(const std::string& directory, const std::string& intended_path,
-                              std::string* error, bool* unsupported) {
+bool OutputFile::open_unnamed(const std::string& intended_path, std::string* error, bool* unsupported) {
   *unsupported = false;
 #if defined(__linux__) && defined(O_TMPFILE)
+  const std::string directory = parent_directory(intended_path);
   int fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
   if (fd < 0 && errno == ENOENT) {
     std::error_code ec;
@@ -202,7 +194,7 @@ bool OutputFile::open_unnamed(const std::string& directory, const std::string& i
     return false;
   }
 #else
-  (void)directory;
+  (void)intended_path;
   (void)error;
 #endif
   *unsupported = true;
@@ -237,6 +229,11 @@ bool OutputFile::link_as(const std::string& path, std::string* error, bool* exis
     *error = describe_file_error(errno, "cannot create", path);
   }
   return false;
+}
+
+std::string parent_directory(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
 }
 
 std::int64_t file_size(const std::string& path) {
