@@ -8,6 +8,11 @@
 
 namespace fetchpool {
 
+/// A running transfer counts as stalled once nothing has arrived for this many seconds
+/// (ProgressTotals::stalled; displays mark such transfers). Unlike the stall timeout, it
+/// does not end the attempt.
+constexpr double kStalledAfterSeconds = 5.0;
+
 /// Where one unfinished transfer stands.
 enum class Phase {
   queued,      ///< Waiting for a slot (not listed in snapshots; counted in totals).
@@ -40,7 +45,7 @@ struct ProgressTotals {
   std::int64_t running = 0;
   std::int64_t queued = 0;
   std::int64_t waiting = 0;     ///< Between attempts.
-  std::int64_t stalled = 0;     ///< Running, and nothing received for 5 s or more.
+  std::int64_t stalled = 0;     ///< Running, and idle for kStalledAfterSeconds or more.
   std::int64_t bytes = 0;       ///< Received by all transfers, finished ones included.
   double rate = 0;              ///< Bytes per second over all transfers, smoothed.
   double elapsed_s = 0;         ///< Since the Engine started.

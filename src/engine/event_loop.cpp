@@ -528,7 +528,6 @@ void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double 
 
 void EventLoop::publish_progress(Clock::time_point now) {
   constexpr auto kPublishInterval = std::chrono::milliseconds(100);
-  constexpr double kStalledAfterS = 5.0;  // what the display calls stalled
   constexpr double kSmoothing = 0.3;      // weight of the newest sample in the moving averages
   if (now < next_publish_ || !(progress_dirty_ || !running_.empty() || !waiting_.empty())) return;
   next_publish_ = now + kPublishInterval;
@@ -559,7 +558,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     if (transfer->activity != transfer->activity_seen) item.idle_s = 0;  // bytes since the last timer check
     item.attempt = transfer->attempts;
     item.max_attempts = options_.retries + 1;
-    if (item.idle_s >= kStalledAfterS) ++totals.stalled;
+    if (item.idle_s >= kStalledAfterSeconds) ++totals.stalled;
     running_bytes += item.bytes;
     snapshot.transfers.push_back(std::move(item));
   }

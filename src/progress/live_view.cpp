@@ -63,7 +63,7 @@ std::string render_transfer_line(const TransferProgress& transfer, int width, bo
                                format_clock(transfer.retry_in_s), reason),
                    width, utf8);
   }
-  bool stalled = transfer.idle_s >= kStalledAfterS;
+  bool stalled = transfer.idle_s >= kStalledAfterSeconds;
   std::string rate = stalled ? fmt::format("stalled {:.0f}s", transfer.idle_s)
                      : transfer.phase == Phase::connecting ? std::string("connecting")
                                                            : format_rate_compact(transfer.rate);

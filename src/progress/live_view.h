@@ -18,9 +18,6 @@ struct ViewContext {
   std::int64_t files_failed = 0;
 };
 
-/// A transfer is marked stalled once nothing arrived for this long.
-constexpr double kStalledAfterS = 5.0;
-
 /// The total line:
 ///   "12/100 files  1.2G  36.5MB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context);
