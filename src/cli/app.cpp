@@ -65,31 +65,33 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("ALGO:HEX")
       ->group("Input and output");
 
-  get->add_option("-j,--jobs", o.jobs, "Download N files at once (default: 16)")
+  get->add_option("-j,--jobs", o.engine.max_concurrent, "Download N files at once (default: 16)")
       ->type_name("N")
       ->check(CLI::Range(1, 100000).description(""))
       ->group("Connections");
-  get->add_option("--per-host", o.per_host, "At most N transfers at once to one host (default: no cap)")
+  get->add_option("--per-host", o.engine.max_per_host,
+                  "At most N transfers at once to one host (default: no cap)")
       ->type_name("N")
       ->check(CLI::Range(0, 100000).description(""))
       ->group("Connections");
-  get->add_option("--connect-timeout", o.connect_timeout_s,
+  get->add_option("--connect-timeout", o.engine.connect_timeout_s,
                   "Give up connecting after S seconds (default: 10)")
       ->type_name("S")
       ->group("Connections");
-  get->add_option("--stall-timeout", o.stall_timeout_s,
+  get->add_option("--stall-timeout", o.engine.stall_timeout_s,
                   "Abort and retry an attempt that receives nothing for S seconds; 0 never (default: 30)")
       ->type_name("S")
       ->group("Connections");
 
-  get->add_option("--max-time", o.max_time_s, "Give up on a file S seconds after it started (default: never)")
+  get->add_option("--max-time", o.engine.max_time_s,
+                  "Give up on a file S seconds after it started (default: never)")
       ->type_name("S")
       ->group("Connections");
-  get->add_option("--retries", o.retries, "Retry a transient failure N times (default: 5)")
+  get->add_option("--retries", o.engine.retries, "Retry a transient failure N times (default: 5)")
       ->type_name("N")
       ->check(CLI::Range(0, 1000).description(""))
       ->group("Retries and resume");
-  get->add_option("--retry-wait", o.retry_wait_s,
+  get->add_option("--retry-wait", o.engine.retry_wait_s,
                   "First backoff step in seconds, doubling up to 60, with jitter (default: 1)")
       ->type_name("S")
       ->group("Retries and resume");
@@ -102,15 +104,15 @@ void add_get_command(CLI::App& app, GetOptions& o) {
   get->add_option("-H,--header", o.headers, "Add 'Name: value' to every request (repeatable)")
       ->type_name("'NAME: VALUE'")
       ->group("HTTP");
-  get->add_option("-u,--user", o.user, "Send user:password to the hosts of the URLs given")
+  get->add_option("-u,--user", o.engine.credentials, "Send user:password to the hosts of the URLs given")
       ->type_name("USER:PASS")
       ->group("HTTP");
   get->add_flag("--netrc", o.netrc, "Take credentials from ~/.netrc")->group("HTTP");
-  get->add_option("--netrc-file", o.netrc_file, "Take credentials from FILE (implies --netrc)")
+  get->add_option("--netrc-file", o.engine.netrc_file, "Take credentials from FILE (implies --netrc)")
       ->type_name("FILE")
       ->group("HTTP");
   get->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)")->group("HTTP");
-  get->add_option("--ca-cert", o.ca_cert, "Trust the CA certificates in FILE (PEM)")
+  get->add_option("--ca-cert", o.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
       ->type_name("FILE")
       ->group("HTTP");
 

@@ -53,23 +53,23 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "--checksum needs exactly one URL (use checksum= lines in an input list for many)";
     return false;
   }
-  if (!options.user.empty() && options.user.find(':') == std::string::npos) {
+  if (!options.engine.credentials.empty() && options.engine.credentials.find(':') == std::string::npos) {
     *error = "-u needs user:password (or use --netrc)";
     return false;
   }
-  if (!(options.connect_timeout_s > 0)) {
+  if (!(options.engine.connect_timeout_s > 0)) {
     *error = "--connect-timeout must be a positive number of seconds";
     return false;
   }
-  if (!(options.max_time_s >= 0)) {
+  if (!(options.engine.max_time_s >= 0)) {
     *error = "--max-time must be 0 (never) or a positive number of seconds";
     return false;
   }
-  if (!(options.retry_wait_s >= 0)) {
+  if (!(options.engine.retry_wait_s >= 0)) {
     *error = "--retry-wait must be 0 or a positive number of seconds";
     return false;
   }
-  if (!(options.stall_timeout_s >= 0)) {
+  if (!(options.engine.stall_timeout_s >= 0)) {
     *error = "--stall-timeout must be 0 (never) or a positive number of seconds";
     return false;
   }
@@ -161,21 +161,11 @@ int run_get(const GetOptions& options) {
   }
 
   ResultQueue finished;
-  EngineOptions engine_options;
-  engine_options.max_concurrent = options.jobs;
-  engine_options.max_per_host = options.per_host;
+  EngineOptions engine_options = options.engine;
   engine_options.output_dir = fs::path(options.directory);
   engine_options.if_exists = *parse_if_exists(options.if_exists);
   engine_options.verify_tls = !options.insecure;
-  engine_options.ca_cert_file = options.ca_cert;
-  engine_options.credentials = options.user;
-  engine_options.use_netrc = options.netrc || !options.netrc_file.empty();
-  engine_options.netrc_file = options.netrc_file;
-  engine_options.connect_timeout_s = options.connect_timeout_s;
-  engine_options.stall_timeout_s = options.stall_timeout_s;
-  engine_options.max_time_s = options.max_time_s;
-  engine_options.retries = options.retries;
-  engine_options.retry_wait_s = options.retry_wait_s;
+  engine_options.use_netrc = options.netrc || !options.engine.netrc_file.empty();
   engine_options.resume = !options.no_continue;
   engine_options.verify_server_digest = !options.no_server_digest;
   engine_options.on_finished = [&finished](const Result& result) { finished.push(result); };
@@ -186,9 +176,10 @@ int run_get(const GetOptions& options) {
   std::vector<InputEntry> cancelled;  ///< Kept apart: not failures, but still to be done.
   const Clock::time_point start = Clock::now();
 
-  ProgressDisplay display(choose_mode(options), options.quiet);
+  const ProgressMode mode = choose_mode(options);
+  ProgressDisplay display(mode, options.quiet);
   display.set_files_total(count_entries(options));
-  if (choose_mode(options) == ProgressMode::json || choose_mode(options) == ProgressMode::plain) {
+  if (mode == ProgressMode::json || mode == ProgressMode::plain) {
     engine_options.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
   }
 
@@ -216,7 +207,7 @@ int run_get(const GetOptions& options) {
     display.start(engine);
     // Only a bounded window of the list is in flight, so memory stays flat for any length.
     // Results are taken a quarter window at a time; the rest keeps the engine busy meanwhile.
-    const std::size_t window = static_cast<std::size_t>(std::max(256, options.jobs * 16));
+    const std::size_t window = static_cast<std::size_t>(std::max(256, options.engine.max_concurrent * 16));
     const std::size_t refill = window / 4;
     constexpr auto kPatience = std::chrono::milliseconds(50);
     std::unordered_map<TransferId, InputEntry> in_flight;
@@ -271,7 +262,7 @@ int run_get(const GetOptions& options) {
       status = kExitFailed;
     }
   }
-  if (choose_mode(options) == ProgressMode::json) {
+  if (mode == ProgressMode::json) {
     nlohmann::ordered_json summary{{"event", "summary"},
                                    {"ok", totals.ok},
                                    {"failed", totals.failed},

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "fetchpool/options.h"
+
 namespace fetchpool::cli {
 
 /// Exit statuses of the fetchpool command. Stable once released.
@@ -17,22 +19,16 @@ enum ExitStatus : int {
 struct GetOptions {
   std::vector<std::string> urls;
   std::string input_file;  ///< "-": standard input.
+  /// Flags that map one to one onto engine settings land here directly, so their defaults
+  /// are the engine's: -j, --per-host, the timeouts, --retries, --retry-wait, -u,
+  /// --ca-cert, --netrc-file. run_get fills in the rest.
+  EngineOptions engine;
   std::string directory = ".";
   std::string output;    ///< -o: one URL only.
   std::string checksum;  ///< --checksum: one URL only.
-  int jobs = 16;
-  int per_host = 0;
   std::vector<std::string> headers;
-  std::string user;  ///< "user:password".
   bool netrc = false;
-  std::string netrc_file;
   bool insecure = false;
-  std::string ca_cert;
-  double connect_timeout_s = 10;
-  double stall_timeout_s = 30;
-  double max_time_s = 0;
-  int retries = 5;
-  double retry_wait_s = 1;
   bool no_continue = false;
   bool no_server_digest = false;
   std::string if_exists = "skip";
