@@ -11,6 +11,7 @@
 
 #include "support/fault_server.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 
 namespace fetchpool {
 namespace {
@@ -59,17 +60,11 @@ std::string line_with(const std::string& screen, const std::string& part) {
   return {};
 }
 
-class DisplayTest : public ::testing::Test {
+class DisplayTest : public test::SharedServerTest<FaultServer> {
  protected:
-  static void SetUpTestSuite() { server_ = new FaultServer(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static FaultServer* server_;
+  static void SetUpTestSuite() { server_ = std::make_unique<FaultServer>(); }
   TempDir dir_;
 };
-FaultServer* DisplayTest::server_ = nullptr;
 
 TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   std::string first = server_->url("/data/alpha.bin?size=4000000&trickle=400000");

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "support/nginx_server.h"
+#include "support/shared_server.h"
 #include "support/test_data.h"
 
 namespace fetchpool {
@@ -24,13 +25,9 @@ using test::TempDir;
 using test::TestData;
 using namespace std::chrono_literals;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public test::SharedServerTest<NginxServer> {
  protected:
-  static void SetUpTestSuite() { server_ = new NginxServer(TestData::get().root()); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
+  static void SetUpTestSuite() { server_ = std::make_unique<NginxServer>(TestData::get().root()); }
 
   // No retries here: these tests are about single attempts (retries have their own tests).
   EngineOptions options() const {
@@ -40,11 +37,8 @@ class EngineTest : public ::testing::Test {
     return o;
   }
   std::string out(const std::string& name) const { return out_ / name; }
-
-  static NginxServer* server_;
   TempDir out_;
 };
-NginxServer* EngineTest::server_ = nullptr;
 
 TEST_F(EngineTest, EveryFileArrivesByteExact) {
   Engine engine(options());

@@ -10,6 +10,7 @@
 
 #include "support/nginx_server.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 #include "support/test_data.h"
 
 namespace fetchpool {
@@ -21,21 +22,14 @@ using test::run_fetchpool;
 using test::TempDir;
 using test::TestData;
 
-class GetCommandTest : public ::testing::Test {
+class GetCommandTest : public test::SharedServerTest<NginxServer> {
  protected:
-  static void SetUpTestSuite() { server_ = new NginxServer(TestData::get().root()); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
+  static void SetUpTestSuite() { server_ = std::make_unique<NginxServer>(TestData::get().root()); }
   std::string url(const std::string& path) const { return server_->url(path); }
   std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
   std::string out_dir() const { return dir_ / "out"; }
-
-  static NginxServer* server_;
   TempDir dir_;
 };
-NginxServer* GetCommandTest::server_ = nullptr;
 
 TEST_F(GetCommandTest, DownloadsEveryArgumentByteExact) {
   std::vector<std::string> args{"get", "-d", out_dir()};

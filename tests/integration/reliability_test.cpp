@@ -15,6 +15,7 @@
 #include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 #include "support/test_data.h"
 
 namespace fetchpool {
@@ -72,18 +73,12 @@ void PrintTo(const Fault& fault, std::ostream* out) {
 
 enum class Through { library, binary };
 
-class FaultTest : public ::testing::TestWithParam<std::tuple<Fault, Through>> {
+class FaultTest
+    : public test::SharedServerTest<FaultServer, ::testing::TestWithParam<std::tuple<Fault, Through>>> {
  protected:
-  static void SetUpTestSuite() { server_ = new FaultServer(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-
-  static FaultServer* server_;
+  static void SetUpTestSuite() { server_ = std::make_unique<FaultServer>(); }
   TempDir dir_;
 };
-FaultServer* FaultTest::server_ = nullptr;
 
 // What a run reports, whichever way it ran.
 struct Outcome {
@@ -180,22 +175,15 @@ INSTANTIATE_TEST_SUITE_P(Faults, FaultTest,
                                   (std::get<1>(info.param) == Through::library ? "_Library" : "_Binary");
                          });
 
-class ReliabilityTest : public ::testing::Test {
+class ReliabilityTest : public test::SharedServerTest<FaultServer> {
  protected:
-  static void SetUpTestSuite() { server_ = new FaultServer(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
+  static void SetUpTestSuite() { server_ = std::make_unique<FaultServer>(); }
   std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const {
     return server_->url("/data/" + name + "?size=" + std::to_string(size) +
                         (query.empty() ? "" : "&" + query));
   }
-
-  static FaultServer* server_;
   TempDir dir_;
 };
-FaultServer* ReliabilityTest::server_ = nullptr;
 
 TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
   EngineOptions options;

@@ -9,6 +9,7 @@
 
 #include "support/nginx_server.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 #include "support/test_data.h"
 
 namespace fetchpool {
@@ -19,21 +20,15 @@ using test::run_fetchpool;
 using test::TempDir;
 using test::TestData;
 
-class TlsTest : public ::testing::Test {
+class TlsTest : public test::SharedServerTest<NginxServer> {
  protected:
   static void SetUpTestSuite() {
-    server_ = new NginxServer(TestData::get().root(), NginxServer::Scheme::https);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
+    server_ = std::make_unique<NginxServer>(TestData::get().root(), NginxServer::Scheme::https);
   }
   std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
 
-  static NginxServer* server_;
   TempDir dir_;
 };
-NginxServer* TlsTest::server_ = nullptr;
 
 TEST_F(TlsTest, UntrustedCertificateFailsWithAdvice) {
   auto run = run_fetchpool({"get", "-d", dir_ / "out", server_->url("/16k.bin")});
