@@ -292,19 +292,19 @@ void EventLoop::cancel(TransferId id) {
   if (auto it = running_.find(id); it != running_.end()) {
     end_attempt(it->second.get(), CURLE_OK, Interrupt::cancelled);
   } else if (auto node = waiting_.extract(id); !node.empty()) {
-    end_idle(std::move(node.mapped()), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+    cancel_idle(std::move(node.mapped()));
   } else if (std::unique_ptr<Transfer> queued = scheduler_.take(id)) {
-    end_idle(std::move(queued), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+    cancel_idle(std::move(queued));
   }
 }
 
 void EventLoop::cancel_everything() {
   for (auto& queued : scheduler_.take_all()) {
-    end_idle(std::move(queued), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+    cancel_idle(std::move(queued));
   }
   retry_times_.clear();
   for (auto& [id, transfer] : std::exchange(waiting_, {})) {
-    end_idle(std::move(transfer), Status::cancelled, ErrorCategory::cancelled, "cancelled");
+    cancel_idle(std::move(transfer));
   }
   std::vector<Transfer*> running;
   for (auto& [id, transfer] : running_) running.push_back(transfer.get());
@@ -317,8 +317,12 @@ void EventLoop::end_idle(std::unique_ptr<Transfer> transfer, Status status, Erro
   result.status = status;
   result.category = category;
   result.message = std::move(message);
-  // Cancelled between attempts: what is on disk stays for a later run.
   finish(std::move(transfer), std::move(result));
+}
+
+void EventLoop::cancel_idle(std::unique_ptr<Transfer> transfer) {
+  // Queued or between attempts: whatever is on disk stays for a later run.
+  end_idle(std::move(transfer), Status::cancelled, ErrorCategory::cancelled, "cancelled");
 }
 
 void EventLoop::release_easy(Transfer& transfer) {

@@ -70,6 +70,8 @@ class EventLoop {
   /// Ends a transfer that is not running (queued, waiting, or refused at the door).
   void end_idle(std::unique_ptr<Transfer> transfer, Status status, ErrorCategory category,
                 std::string message);
+  /// Ends a queued or waiting transfer as cancelled.
+  void cancel_idle(std::unique_ptr<Transfer> transfer);
   /// Why a running attempt ended, besides curl's code.
   enum class Interrupt { none, cancelled, stalled, deadline };
   /// What a finished attempt amounts to: ok, or failed/cancelled with a category and a
