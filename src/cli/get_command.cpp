@@ -4,10 +4,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -263,14 +261,7 @@ int run_get(const GetOptions& options) {
     }
   }
   if (mode == ProgressMode::json) {
-    nlohmann::ordered_json summary{{"event", "summary"},
-                                   {"ok", totals.ok},
-                                   {"failed", totals.failed},
-                                   {"skipped", totals.skipped},
-                                   {"cancelled", totals.cancelled},
-                                   {"bytes", totals.bytes},
-                                   {"elapsed_s", std::round(totals.elapsed_s * 1000) / 1000}};
-    fmt::print(stderr, "{}\n", summary.dump());
+    fmt::print(stderr, "{}\n", summary_json(totals, "summary"));
     return status;
   }
   if (!options.quiet) fmt::print(stderr, "{}\n", summary_line(totals));

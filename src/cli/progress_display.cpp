@@ -86,10 +86,14 @@ void ProgressDisplay::emit_json_locked(const std::string& json) {
   write_locked(json + "\n");
 }
 
+std::string ProgressDisplay::erase_sequence_locked() const {
+  // Up to the live area's first line, then clear to the end of the screen.
+  return live_lines_ > 0 ? fmt::format("\x1b[{}A\r\x1b[J", live_lines_) : std::string();
+}
+
 void ProgressDisplay::erase_locked() {
   if (live_lines_ == 0) return;
-  // Up to the live area's first line, then clear to the end of the screen.
-  write_locked(fmt::format("\x1b[{}A\r\x1b[J", live_lines_));
+  write_locked(erase_sequence_locked());
   live_lines_ = 0;
 }
 
@@ -104,7 +108,7 @@ void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
   context.files_failed = files_failed_;
   last_frame_ = progress::render_live_area(snapshot, context);
   // One write per frame: erase and redraw arrive together, so the screen does not flicker.
-  std::string frame = live_lines_ > 0 ? fmt::format("\x1b[{}A\r\x1b[J", live_lines_) : std::string();
+  std::string frame = erase_sequence_locked();
   for (const std::string& line : last_frame_) frame += line + "\n";
   live_lines_ = static_cast<int>(last_frame_.size());
   write_locked(frame);
@@ -116,7 +120,7 @@ void ProgressDisplay::print_line(const std::string& line) {
     emit_json_locked(json_line({{"event", "message"}, {"text", line}}));
     return;
   }
-  std::string text = live_lines_ > 0 ? fmt::format("\x1b[{}A\r\x1b[J", live_lines_) : std::string();
+  std::string text = erase_sequence_locked();
   text += line + "\n";
   for (const std::string& live : last_frame_) text += live + "\n";  // the live area again, below
   write_locked(text);

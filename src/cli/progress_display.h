@@ -46,6 +46,8 @@ class ProgressDisplay {
  private:
   void run();
   void draw_locked(const ProgressSnapshot& snapshot);
+  /// The escape sequence that removes the live area from the screen ("" when none).
+  std::string erase_sequence_locked() const;
   void erase_locked();
   void write_locked(const std::string& text);
   void emit_json_locked(const std::string& json);

@@ -66,15 +66,20 @@ void ReportWriter::add(const Result& result) {
   first_ = false;
 }
 
-bool ReportWriter::finish(const RunTotals& totals, std::string* error) {
+std::string summary_json(const RunTotals& totals, std::string_view event) {
   nlohmann::ordered_json summary;
+  if (!event.empty()) summary["event"] = event;
   summary["ok"] = totals.ok;
   summary["failed"] = totals.failed;
   summary["skipped"] = totals.skipped;
   summary["cancelled"] = totals.cancelled;
   summary["bytes"] = totals.bytes;
   summary["elapsed_s"] = std::round(totals.elapsed_s * 1000) / 1000;
-  out_ << "\n],\n\"summary\": " << summary.dump() << "}\n";
+  return summary.dump();
+}
+
+bool ReportWriter::finish(const RunTotals& totals, std::string* error) {
+  out_ << "\n],\n\"summary\": " << summary_json(totals) << "}\n";
   out_.close();
   if (!out_) {
     *error = "cannot write report '" + path_ + ".part'";

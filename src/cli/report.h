@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 #include "fetchpool/result.h"
 
@@ -23,6 +24,10 @@ struct RunTotals {
 /// One transfer as a JSON object (one line): url, path, status, category, http_status,
 /// bytes, attempts, elapsed_s, error (null unless it failed).
 std::string report_entry_json(const Result& result);
+
+/// The totals as one JSON object: ok, failed, skipped, cancelled, bytes, elapsed_s; with
+/// `"event": EVENT` first when `event` is not empty (the JSON progress stream's last line).
+std::string summary_json(const RunTotals& totals, std::string_view event = {});
 
 /// "12 ok, 1 failed, 3 skipped; 1.5 GiB in 3.20 s (480.0 MiB/s)".
 std::string summary_line(const RunTotals& totals);
