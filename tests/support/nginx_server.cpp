@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -150,20 +149,12 @@ bool NginxServer::try_start(const std::string& root) {
   port_ = free_port();
   std::string conf = dir_ / "nginx.conf";
   write_file(conf, config(dir_.path(), root, port_, scheme_ == Scheme::https));
-  std::string binary = nginx_binary();
-  std::string error_log = dir_ / "error.log";
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    execl(binary.c_str(), binary.c_str(), "-c", conf.c_str(), "-p", dir_.path().c_str(), "-e",
-          error_log.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{nginx_binary(), "-c", conf, "-p", dir_.path(), "-e", dir_ / "error.log"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: port taken, or a bad config
-      pid_ = -1;
+    if (process_->exited()) {  // port taken, or a bad config
+      process_.reset();
       return false;
     }
     if (wait_for_port(port_, 20)) return true;
@@ -173,20 +164,11 @@ bool NginxServer::try_start(const std::string& root) {
 }
 
 void NginxServer::stop() {
-  if (pid_ <= 0) return;
-  // SIGTERM lets the master stop its workers; SIGKILL would orphan them.
-  kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  int status = 0;
-  while (waitpid(pid_, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  pid_ = -1;
+  if (!process_) return;
+  // SIGTERM lets the master stop its workers; SIGKILL (after 10 s) would orphan them.
+  process_->signal(SIGTERM);
+  process_->wait(std::chrono::seconds(10));
+  process_.reset();
 }
 
 }  // namespace fetchpool::test

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "support/process.h"
@@ -47,7 +48,7 @@ class NginxServer {
   Scheme scheme_;
   TempDir dir_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
 };
 
 /// A free TCP port on 127.0.0.1 at the time of the call.

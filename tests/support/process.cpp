@@ -50,26 +50,29 @@ std::string ChildProcess::err_so_far() const {
   return read_file(*io_ / "stderr");
 }
 
-ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
-  ProcessResult result;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+bool ChildProcess::exited() {
+  if (pid_ <= 0) return true;
   int status = 0;
-  while (pid_ > 0) {
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      pid_ = -1;
-      break;
-    }
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  pid_ = -1;
+  return true;
+}
+
+ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!exited()) {
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
+      waitpid(pid_, nullptr, 0);
       pid_ = -1;
-      result.exit_code = -1;
+      exit_code_ = -1;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  ProcessResult result;
+  result.exit_code = exit_code_;
   result.out = read_file(*io_ / "stdout");
   result.err = read_file(*io_ / "stderr");
   return result;

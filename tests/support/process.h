@@ -40,12 +40,15 @@ class ChildProcess {
   void signal(int signal_number);
   /// Waits at most `timeout`; exit_code -1 (after SIGKILL) when it ran past it.
   ProcessResult wait(std::chrono::milliseconds timeout);
+  /// Whether it has ended (without waiting); wait() then returns at once.
+  bool exited();
   /// What it has written to stderr so far.
   std::string err_so_far() const;
 
  private:
   std::unique_ptr<TempDir> io_;
   int pid_ = -1;
+  int exit_code_ = -1;  ///< Once reaped.
 };
 
 /// Runs argv[0] (a path) with `input` on stdin; kills it (by PID) after `timeout`.
