@@ -1,10 +1,6 @@
 #include "support/fault_server.h"
 
 #include <openssl/evp.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -17,45 +13,27 @@
 namespace fetchpool::test {
 
 FaultServer::FaultServer() {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
   std::string log = dir_ / "requests.jsonl";
   write_file(log, "");
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    dup2(pipe_fds[1], 1);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    execl("/usr/bin/python3", "python3", FETCHPOOL_FAULT_SERVER, "0", log.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"/usr/bin/python3", FETCHPOOL_FAULT_SERVER, "0", log});
   // The script prints "PORT n" once it listens; wait at most 10 s for it.
   std::string line;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-    pollfd ready{pipe_fds[0], POLLIN, 0};
-    if (poll(&ready, 1, 100) <= 0) continue;
-    char buffer[64];
-    ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
-    if (n <= 0) break;
-    line.append(buffer, static_cast<std::size_t>(n));
+  while (line.find('\n') == std::string::npos && !process_->exited() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    line = process_->out_so_far();
   }
-  close(pipe_fds[0]);
-  if (line.rfind("PORT ", 0) != 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    throw std::runtime_error("the fault server did not start (is /usr/bin/python3 installed?)");
+  if (line.rfind("PORT ", 0) != 0 || line.find('\n') == std::string::npos) {
+    throw std::runtime_error("the fault server did not start (is /usr/bin/python3 installed?) " +
+                             process_->err_so_far());
   }
   port_ = std::stoi(line.substr(5));
 }
 
-FaultServer::~FaultServer() {
-  kill(pid_, SIGKILL);  // it keeps no state worth a clean exit
-  waitpid(pid_, nullptr, 0);
-}
+// The destructor of process_ stops it by PID (SIGKILL): it keeps no state worth a clean exit.
+FaultServer::~FaultServer() = default;
 
 std::string FaultServer::url(const std::string& path_and_query) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path_and_query;

@@ -46,6 +46,10 @@ void ChildProcess::signal(int signal_number) {
   if (pid_ > 0) kill(pid_, signal_number);
 }
 
+std::string ChildProcess::out_so_far() const {
+  return read_file(*io_ / "stdout");
+}
+
 std::string ChildProcess::err_so_far() const {
   return read_file(*io_ / "stderr");
 }

@@ -42,7 +42,8 @@ class ChildProcess {
   ProcessResult wait(std::chrono::milliseconds timeout);
   /// Whether it has ended (without waiting); wait() then returns at once.
   bool exited();
-  /// What it has written to stderr so far.
+  /// What it has written to stdout / stderr so far.
+  std::string out_so_far() const;
   std::string err_so_far() const;
 
  private:
