@@ -1,8 +1,7 @@
-#!/ usr / bin / env python3
-""
-    "The fault-injecting HTTP/1.1 server for fetchpool's tests (standard library only).
+#!/usr/bin/env python3
+"""The fault-injecting HTTP/1.1 server for fetchpool's tests (standard library only).
 
-    Serves deterministic data and misbehaves on demand; the query string picks how:
+Serves deterministic data and misbehaves on demand; the query string picks how:
 
   /data/NAME?size=N               N bytes derived from NAME (see body_of), an ETag,
                                   Accept-Ranges, Range/If-Range honoured
@@ -82,7 +81,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
         try:
-  if url.path == "/redirect-loop":
+            if url.path == "/redirect-loop":
                 return self.redirect("/redirect-loop")
             if url.path == "/redirect":
                 return self.redirect(query["to"])
@@ -174,8 +173,8 @@ class Handler(BaseHTTPRequestHandler):
             if trickle:
                 time.sleep(step / trickle)
         if mode == "reset_after":
-#Let the client read what was sent first : a reset discards unread data, and the
-#tests want a known amount on the client's disk.
+            # Let the client read what was sent first: a reset discards unread data, and the
+            # tests want a known amount on the client's disk.
             self.wfile.flush()
             time.sleep(0.2)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
