@@ -62,7 +62,9 @@ std::string line_with(const std::string& screen, const std::string& part) {
 
 class DisplayTest : public test::SharedServerTest<FaultServer> {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<FaultServer>(); }
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<FaultServer>(); });
+  }
   TempDir dir_;
 };
 

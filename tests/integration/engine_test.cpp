@@ -27,7 +27,9 @@ using namespace std::chrono_literals;
 
 class EngineTest : public test::SharedServerTest<NginxServer> {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<NginxServer>(TestData::get().root()); }
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<NginxServer>(TestData::get().root()); });
+  }
 
   // No retries here: these tests are about single attempts (retries have their own tests).
   EngineOptions options() const {

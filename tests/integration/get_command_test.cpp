@@ -24,7 +24,9 @@ using test::TestData;
 
 class GetCommandTest : public test::SharedServerTest<NginxServer> {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<NginxServer>(TestData::get().root()); }
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<NginxServer>(TestData::get().root()); });
+  }
   std::string url(const std::string& path) const { return server_->url(path); }
   std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
   std::string out_dir() const { return dir_ / "out"; }

@@ -76,7 +76,9 @@ enum class Through { library, binary };
 class FaultTest
     : public test::SharedServerTest<FaultServer, ::testing::TestWithParam<std::tuple<Fault, Through>>> {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<FaultServer>(); }
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<FaultServer>(); });
+  }
   TempDir dir_;
 };
 
@@ -177,7 +179,9 @@ INSTANTIATE_TEST_SUITE_P(Faults, FaultTest,
 
 class ReliabilityTest : public test::SharedServerTest<FaultServer> {
  protected:
-  static void SetUpTestSuite() { server_ = std::make_unique<FaultServer>(); }
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<FaultServer>(); });
+  }
   std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const {
     return server_->url("/data/" + name + "?size=" + std::to_string(size) +
                         (query.empty() ? "" : "&" + query));

@@ -23,7 +23,7 @@ using test::TestData;
 class TlsTest : public test::SharedServerTest<NginxServer> {
  protected:
   static void SetUpTestSuite() {
-    server_ = std::make_unique<NginxServer>(TestData::get().root(), NginxServer::Scheme::https);
+    start([] { return std::make_unique<NginxServer>(TestData::get().root(), NginxServer::Scheme::https); });
   }
   std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
 
