@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -22,6 +23,14 @@ struct EngineOptions {
   int max_concurrent = 16;
   /// Transfers running at once to one scheme://host:port; 0 means no cap beyond max_concurrent.
   int max_per_host = 0;
+
+  /// Connections one file may use at once (also counted against max_concurrent and
+  /// max_per_host). A body is split over several only when the server takes ranges and
+  /// names the version (ETag or Last-Modified) and its size is known.
+  int connections_per_file = 4;
+  /// No segment of a split body is smaller than this many bytes, so a body is split only
+  /// from twice this size on.
+  std::int64_t min_split_size = 20 * 1024 * 1024;
 
   /// Where requests without a directory write.
   std::filesystem::path output_dir = ".";

@@ -27,6 +27,9 @@ Input list (-i FILE, '-' for stdin), one URL per line, options indented under it
     checksum=sha256:HEX        verified before the file gets its name
 Lines starting with '#' are comments.
 
+A big file is fetched over several connections (-x) when the server takes ranges and
+names the version (ETag or Last-Modified); each part resumes and retries on its own.
+
 A file appears under NAME only when complete and verified; a long download is kept in
 NAME.part (with NAME.part.state) meanwhile, so it can be continued.
 An existing NAME is kept (reported as skipped) unless --if-exists says otherwise.
@@ -73,6 +76,17 @@ void add_get_command(CLI::App& app, GetOptions& o) {
                   "At most N transfers at once to one host (default: no cap)")
       ->type_name("N")
       ->check(CLI::Range(0, 100000).description(""))
+      ->group("Connections");
+  get->add_option("-x,--connections", o.engine.connections_per_file,
+                  "Fetch one file over up to N connections when the server takes ranges (default: 4)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 64).description(""))
+      ->group("Connections");
+  get->add_option("--min-split-size", o.engine.min_split_size,
+                  "Split no file into parts smaller than SIZE, e.g. 1M, 20M (default: 20M)")
+      ->type_name("SIZE")
+      ->transform(CLI::AsSizeValue(false).description(""))
+      ->check(CLI::Range(std::int64_t{1024}, std::int64_t{1} << 50).description(""))
       ->group("Connections");
   get->add_option("--connect-timeout", o.engine.connect_timeout_s,
                   "Give up connecting after S seconds (default: 10)")

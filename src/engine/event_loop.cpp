@@ -26,17 +26,7 @@ constexpr std::size_t kMaxRememberedDirs = 4096;
 constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
 constexpr double kMaxRetryAfterS = 300;
 
-std::string http_failure_message(const Transfer& transfer, long status) {
-  // "HTTP/1.1 404 Not Found" -> "HTTP 404 Not Found"; HTTP/2 has no reason phrase.
-  std::string message = "HTTP " + std::to_string(status);
-  const std::string& line = transfer.response.status_line;
-  std::size_t code_at = line.find(' ');
-  if (code_at != std::string::npos) {
-    std::size_t reason_at = line.find(' ', code_at + 1);
-    if (reason_at != std::string::npos && reason_at + 1 < line.size()) message += line.substr(reason_at);
-  }
-  return message;
-}
+}  // namespace
 
 std::string seconds_text(double seconds) {
   char text[32];
@@ -47,8 +37,6 @@ std::string seconds_text(double seconds) {
 Clock::duration to_duration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
-
-}  // namespace
 
 EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
                      std::shared_ptr<ProgressBoard> board)
@@ -93,6 +81,7 @@ void EventLoop::run() {
     now = Clock::now();
     check_timers(now);
     start_allowed();
+    tend_splits(now);
     publish_progress(now);
     curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(now), nullptr);
   }
@@ -208,23 +197,32 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     transfer->sink.emplace(transfer->display_path, kMemoryBodyLimit, std::move(buffer));
   }
   transfer->resume_from = 0;
+  transfer->resume_to = -1;
+  transfer->saved_ranges.clear();
   transfer->if_range.clear();
+  transfer->split_notices = &split_notices_;
   if (options_.resume && look_on_disk) {
     ResumeState saved;
     transfer->resume_from = transfer->sink->find_resumable(transfer->request.url, &saved);
-    if (transfer->resume_from > 0) transfer->if_range = saved.validator();
+    if (!saved.ranges.empty()) {
+      // A split download left ranges with holes: ask for the first hole; the others
+      // follow once the answer shows the same version.
+      transfer->resume_to = saved.total;
+      for (const ByteRange& range : saved.ranges) {
+        if (range.begin > transfer->resume_from) {
+          transfer->resume_to = range.begin;
+          break;
+        }
+      }
+      transfer->saved_ranges = std::move(saved.ranges);
+      transfer->saved_total = saved.total;
+    }
+    if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->if_range = saved.validator();
   } else if (!options_.resume && look_on_disk && transfer->attempts == 0) {
     transfer->sink->abandon();  // --no-continue: whatever an earlier run left is dropped
   }
 
-  http::CurlEasy easy;
-  if (!idle_easies_.empty()) {
-    easy = std::move(idle_easies_.back());
-    idle_easies_.pop_back();
-  } else {
-    easy.reset(curl_easy_init());
-    if (easy) configure_new_easy(easy.get(), options_, share_.get());
-  }
+  http::CurlEasy easy = take_easy();
   if (!easy) {
     scheduler_.finished(transfer->url.host_key);
     end_idle(std::move(transfer), Status::failed, ErrorCategory::network, "cannot create a libcurl handle");
@@ -262,7 +260,11 @@ void EventLoop::reap_finished() {
     if (message->msg != CURLMSG_DONE) continue;
     Transfer* transfer = nullptr;
     curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
-    end_attempt(transfer, message->data.result, Interrupt::none);
+    if (SegmentConnection* connection = find_connection(*transfer, message->easy_handle)) {
+      end_connection(transfer, connection, message->data.result, Interrupt::none);
+    } else {
+      end_attempt(transfer, message->data.result, Interrupt::none);
+    }
   }
 }
 
@@ -274,10 +276,25 @@ void EventLoop::check_timers(Clock::time_point now) {
 
   const auto stall_after = to_duration(options_.stall_timeout_s);
   std::vector<std::pair<Transfer*, Interrupt>> interrupted;
+  std::vector<std::pair<TransferId, SegmentConnection*>> stalled_connections;
   for (auto& [id, transfer] : running_) {
+    if (transfer->segmented) transfer->sink->note_ranges(transfer->segmented->planner.done_ranges());
     transfer->sink->maybe_persist(now);
     if (transfer->deadline && now >= *transfer->deadline) {
       interrupted.emplace_back(transfer.get(), Interrupt::deadline);
+    } else if (transfer->segmented) {
+      for (auto& connection : transfer->segmented->connections) {
+        if (connection->activity != connection->activity_seen) {
+          connection->activity_seen = connection->activity;
+          connection->last_activity = now;
+        } else if (options_.stall_timeout_s > 0 && now - connection->last_activity >= stall_after) {
+          stalled_connections.emplace_back(id, connection.get());
+        }
+      }
+      if (transfer->activity != transfer->activity_seen) {
+        transfer->activity_seen = transfer->activity;
+        transfer->last_activity = now;
+      }
     } else if (transfer->activity != transfer->activity_seen) {
       transfer->activity_seen = transfer->activity;
       transfer->last_activity = now;
@@ -286,6 +303,15 @@ void EventLoop::check_timers(Clock::time_point now) {
     }
   }
   for (auto [transfer, why] : interrupted) end_attempt(transfer, CURLE_OK, why);
+  for (auto [id, connection] : stalled_connections) {
+    // Ending one connection can end its whole transfer: look both up again.
+    auto it = running_.find(id);
+    if (it == running_.end() || !it->second->segmented) continue;
+    const auto& connections = it->second->segmented->connections;
+    bool still_there = std::any_of(connections.begin(), connections.end(),
+                                   [connection](const auto& c) { return c.get() == connection; });
+    if (still_there) end_connection(it->second.get(), connection, CURLE_OK, Interrupt::stalled);
+  }
 }
 
 void EventLoop::cancel(TransferId id) {
@@ -330,6 +356,22 @@ void EventLoop::release_easy(Transfer& transfer) {
   curl_multi_remove_handle(multi_.get(), easy);
   transfer.easy = nullptr;
   transfer.headers.reset();  // after the handle is detached: it pointed at the list
+  return_easy(easy);
+}
+
+http::CurlEasy EventLoop::take_easy() {
+  http::CurlEasy easy;
+  if (!idle_easies_.empty()) {
+    easy = std::move(idle_easies_.back());
+    idle_easies_.pop_back();
+  } else {
+    easy.reset(curl_easy_init());
+    if (easy) configure_new_easy(easy.get(), options_, share_.get());
+  }
+  return easy;
+}
+
+void EventLoop::return_easy(CURL* easy) {
   if (idle_easies_.size() < static_cast<std::size_t>(options_.max_concurrent)) {
     idle_easies_.emplace_back(easy);
   } else {
@@ -369,7 +411,7 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
         result.category = ErrorCategory::network;
         result.message = transfer->write_error;
       } else if (*code != CURLE_OK) {
-        describe_failure(*code, *transfer, options_, &result);
+        describe_failure(*code, transfer->error_buffer, transfer->write_error, *transfer, &result);
       } else if (http_status == 416 && transfer->resume_from > 0) {
         // The bytes on disk are not a prefix the server recognises: start over.
         transfer->restart_from_zero = true;
@@ -378,19 +420,10 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
             "HTTP 416: the server cannot continue at byte " + std::to_string(transfer->resume_from);
       } else if (http_status >= 400) {
         result.category = ErrorCategory::http;
-        result.message = http_failure_message(*transfer, http_status);
-      } else if (transfer->digest) {
-        std::string expected = transfer->checking_digest;
-        std::string actual = expected.substr(0, expected.find(':') + 1) + transfer->digest->finish();
-        if (actual != expected) {
-          result.category = ErrorCategory::checksum;
-          result.message = "checksum mismatch: expected " + expected + ", got " + actual +
-                           (transfer->expected_digest.empty() ? " (as advertised by the server)" : "");
-        } else {
-          result.status = Status::ok;
-        }
+        result.message = http_failure_message(http_status, transfer->response.status_line);
       } else {
         result.status = Status::ok;
+        check_digest(*transfer, &result);
       }
       break;
   }
@@ -399,11 +432,19 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
 }
 
 void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
+  if (transfer->segmented) {
+    end_split_attempt(transfer, interrupt);
+    return;
+  }
   Result result = judge_attempt(transfer, &code, interrupt);
   release_easy(*transfer);
   std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
   scheduler_.finished(owned->url.host_key);
+  settle(std::move(owned), std::move(result), code, interrupt, /*retry_failures=*/true);
+}
 
+void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
+                       bool retry_failures) {
   if (result.status == Status::ok) {
     scheduler_.host_succeeded(owned->url.host_key);
     bool existed = false;
@@ -420,7 +461,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
     return;
   }
 
-  owned->attempt_errors.push_back("attempt " + std::to_string(owned->attempts) + ": " + result.message);
+  if (retry_failures || result.category == ErrorCategory::checksum || owned->restart_from_zero)
+    owned->attempt_errors.push_back("attempt " + std::to_string(owned->attempts) + ": " + result.message);
   if (host_seems_overloaded(code, owned->http_status))
     scheduler_.host_struggling(owned->url.host_key, Clock::now());
 
@@ -436,8 +478,8 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   } else if (owned->restart_from_zero) {
     owned->sink->abandon();
     if (owned->attempts <= options_.retries + 1) delay = 0.0;
-  } else if (interrupt == Interrupt::deadline) {
-    // Out of time: no retry, whatever the attempt was doing.
+  } else if (interrupt == Interrupt::deadline || !retry_failures) {
+    // Out of time, or a split download whose segments used up their own retries.
   } else {
     AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -532,7 +574,7 @@ void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double 
 
 void EventLoop::publish_progress(Clock::time_point now) {
   constexpr auto kPublishInterval = std::chrono::milliseconds(100);
-  constexpr double kSmoothing = 0.3;      // weight of the newest sample in the moving averages
+  constexpr double kSmoothing = 0.3;  // weight of the newest sample in the moving averages
   if (now < next_publish_ || !(progress_dirty_ || !running_.empty() || !waiting_.empty())) return;
   next_publish_ = now + kPublishInterval;
   progress_dirty_ = false;
@@ -562,6 +604,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     if (transfer->activity != transfer->activity_seen) item.idle_s = 0;  // bytes since the last timer check
     item.attempt = transfer->attempts;
     item.max_attempts = options_.retries + 1;
+    item.connections = transfer->segmented ? static_cast<int>(transfer->segmented->connections.size()) : 1;
     if (item.idle_s >= kStalledAfterSeconds) ++totals.stalled;
     running_bytes += item.bytes;
     snapshot.transfers.push_back(std::move(item));

@@ -21,6 +21,10 @@
 
 namespace fetchpool::engine {
 
+/// "2.5": seconds as a person reads them in a message.
+std::string seconds_text(double seconds);
+Clock::duration to_duration(double seconds);
+
 /// Counts transfers that have not ended, for Engine::wait_idle. Shared by the loop
 /// (which decrements) and the Engine (which increments and waits).
 struct Outstanding {
@@ -77,11 +81,41 @@ class EventLoop {
   /// What a finished attempt amounts to: ok, or failed/cancelled with a category and a
   /// message (curl's code, HTTP status, digest). May turn `code` into a write error.
   Result judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt);
-  /// Settles a running attempt, the one place that decides what comes next: commit, wait
-  /// and retry, or end.
+  /// Settles a running attempt (all of it, for a split download).
   void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
+  /// The one place that decides what comes after an attempt: commit, wait and retry, or
+  /// end. `retry_failures` false: a split download whose segments already used up their
+  /// own retries.
+  void settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
+              bool retry_failures);
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
+  /// An easy handle from the pool, or a new one; empty when libcurl cannot make one.
+  http::CurlEasy take_easy();
+  void return_easy(CURL* easy);
+
+  // Split downloads (event_loop_split.cpp): one file over several connections.
+  /// Takes the transfers whose first response just split them (see Transfer::split_notices).
+  void take_split_notices();
+  /// Gives each split download the connections it may have, and digests what arrived in
+  /// order. Every turn.
+  void tend_splits(Clock::time_point now);
+  bool start_connection(Transfer& transfer, int segment);
+  /// The connection of `transfer` using `easy`; null when it is the transfer's own request.
+  static SegmentConnection* find_connection(Transfer& transfer, CURL* easy);
+  /// Settles one connection's request: its segment is done (the connection takes the next
+  /// piece of work or goes), or it failed (the segment waits for its retry, or the whole
+  /// download ends).
+  void end_connection(Transfer* transfer, SegmentConnection* connection, CURLcode code, Interrupt interrupt);
+  /// Ends every connection of a split download and settles it.
+  void end_split(Transfer* transfer, Result result);
+  /// end_attempt() for a split download: cancelled or out of time.
+  void end_split_attempt(Transfer* transfer, Interrupt interrupt);
+  /// Detaches every connection, giving back its handle and its slot (all but the
+  /// transfer's own).
+  void stop_connections(Transfer& transfer);
+  /// Feeds the digest the bytes now on disk without a gap, at most `budget` of them.
+  bool hash_in_order(Transfer& transfer, std::int64_t budget, std::string* error);
   void schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s, const std::string& reason);
   /// Ends a transfer for good (its sink already committed, suspended or abandoned).
   void finish(std::unique_ptr<Transfer> transfer, Result result);
@@ -106,6 +140,8 @@ class EventLoop {
   Scheduler scheduler_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
+  std::vector<TransferId> splits_;                            ///< Running transfers that are split downloads.
+  std::vector<TransferId> split_notices_;                     ///< Split during the last curl_multi_perform.
   std::multimap<Clock::time_point, TransferId> retry_times_;  ///< When each waiting transfer may go.
   std::vector<http::CurlEasy> idle_easies_;  ///< Handles kept for reuse (and their connections).
   /// Body buffers kept for reuse: allocating and freeing one per small file made the heap

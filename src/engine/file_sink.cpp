@@ -33,7 +33,8 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
   part_may_exist_ = true;
   ResumeState saved;
   bool usable = load_resume_state(state_path(), &saved) && saved.url == url && !saved.validator().empty() &&
-                (saved.total < 0 || on_disk <= saved.total);
+                (saved.total < 0 || on_disk <= saved.total) &&
+                (saved.ranges.empty() || (saved.total > 0 && on_disk == saved.total));
   if (!usable) {
     // A .part without a state we can trust: its bytes cannot be proven to be this version.
     remove_quietly(part_path_);
@@ -45,6 +46,7 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
   // less; the file is what is there, the state only says which version it is.
   state_saved_ = true;
   *state = saved;
+  if (!saved.ranges.empty()) return saved.ranges.front().begin == 0 ? saved.ranges.front().end : 0;
   return on_disk;
 }
 
@@ -71,6 +73,59 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
   return true;
 }
 
+bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::string* error) {
+  state_ = state;
+  memory_.clear();
+  stored_ = 0;
+  if (keep_existing) {
+    for (const ByteRange& range : state_.ranges) stored_ += range.size();
+    if (!file_.is_open() && !file_.open_existing(part_path_, error)) return false;
+    part_may_exist_ = true;
+  } else {
+    state_.ranges.clear();
+    if (file_.is_open()) {
+      if (!file_.truncate_all(error)) return false;
+    } else {
+      if (part_may_exist_) {
+        remove_quietly(part_path_);
+        remove_quietly(state_path());
+        part_may_exist_ = state_saved_ = false;
+      }
+      bool unsupported = false;
+      if (!file_.open_unnamed(part_path_, error, &unsupported)) {
+        if (!unsupported || !file_.open_truncate(part_path_, error)) return false;
+        part_may_exist_ = true;
+      }
+      spilled_at_ = std::chrono::steady_clock::now();
+    }
+  }
+  if (!file_.resize(state_.total, error)) return false;
+  if (!file_.is_unnamed()) save_state();
+  return true;
+}
+
+bool FileSink::write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error) {
+  if (!file_.write_at(offset, data, size, error)) return false;
+  stored_ += static_cast<std::int64_t>(size);
+  return true;
+}
+
+void FileSink::note_ranges(std::vector<ByteRange> ranges) {
+  state_.ranges = std::move(ranges);
+  ranges_changed_ = true;
+}
+
+bool FileSink::hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error) {
+  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(to - from, 1 << 20)));
+  while (from < to) {
+    auto step = static_cast<std::size_t>(std::min<std::int64_t>(to - from, buffer.size()));
+    if (!file_.read_at(from, buffer.data(), step, error)) return false;
+    digest->update(buffer.data(), step);
+    from += static_cast<std::int64_t>(step);
+  }
+  return true;
+}
+
 void FileSink::expect_size(std::int64_t size) {
   if (size > 0 && size <= memory_limit_ && !file_.is_open()) memory_.reserve(static_cast<std::size_t>(size));
 }
@@ -93,7 +148,12 @@ bool FileSink::spill(std::string* error) {
 }
 
 void FileSink::maybe_persist(std::chrono::steady_clock::time_point now) {
-  if (file_.is_open() && !state_saved_ && now - spilled_at_ >= kPersistAfter) persist();
+  if (!file_.is_open()) return;
+  if (!state_saved_) {
+    if (now - spilled_at_ >= kPersistAfter) persist();
+  } else if (ranges_changed_ && now - state_saved_at_ >= kPersistAfter) {
+    save_state();  // a body over several connections: which ranges are there changes
+  }
 }
 
 void FileSink::persist() {
@@ -112,6 +172,8 @@ void FileSink::persist() {
 
 void FileSink::save_state() {
   state_.done = stored_;
+  ranges_changed_ = false;
+  state_saved_at_ = std::chrono::steady_clock::now();
   std::string ignored;  // without a state file the download still completes; it just cannot resume
   state_saved_ = save_resume_state(state_path(), state_, &ignored) || state_saved_;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/resume_state.h"
 #include "fetchpool/options.h"
@@ -34,13 +35,27 @@ class FileSink {
 
   /// Bytes of `url` that an earlier attempt or run left in NAME.part and that can be
   /// continued (a state file for the same URL, a validator, at least as many bytes on disk),
-  /// with that state. 0 when there is nothing usable; a stale .part and state are deleted.
+  /// with that state. For a body that was fetched over several connections, the bytes from
+  /// offset 0 up to the first gap; `state->ranges` says which others are there. 0 when
+  /// there is nothing usable; a stale .part and state are deleted.
   std::int64_t find_resumable(const std::string& url, ResumeState* state);
 
   /// A response starts delivering the body at `offset`: 0 drops anything stored; otherwise
   /// NAME.part (holding at least `offset` bytes) is continued. `state` describes the
   /// response, for the state file.
   bool begin(std::int64_t offset, const ResumeState& state, std::string* error);
+  /// A body fetched over several connections starts: NAME.part gets the full size
+  /// (`state.total`) and each connection writes its range with write_at(). With
+  /// `keep_existing`, the bytes of NAME.part in `state.ranges` are kept (a resume);
+  /// otherwise anything stored is dropped.
+  bool begin_ranges(const ResumeState& state, bool keep_existing, std::string* error);
+  /// Writes bytes of a body begun with begin_ranges().
+  bool write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error);
+  /// The ranges on disk now, for the state file (saved at most once a second, and by
+  /// suspend()).
+  void note_ranges(std::vector<ByteRange> ranges);
+  /// Feeds bytes [from, to) of a body begun with begin_ranges() to `digest`.
+  bool hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error);
   /// The body's size, when the response says: lets a small body be stored without regrowth.
   void expect_size(std::int64_t size);
   /// Appends the next bytes of the body.
@@ -78,7 +93,9 @@ class FileSink {
   std::int64_t stored_ = 0;
   bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.
   bool state_saved_ = false;     ///< NAME.part.state is on disk for this body.
+  bool ranges_changed_ = false;  ///< note_ranges() since the state was last saved.
   std::chrono::steady_clock::time_point spilled_at_{};
+  std::chrono::steady_clock::time_point state_saved_at_{};
 };
 
 }  // namespace fetchpool::engine

@@ -41,6 +41,8 @@ bool load_resume_state(const std::string& path, ResumeState* state) {
         loaded.total = std::stoll(value);
       else if (key == "done")
         loaded.done = std::stoll(value);
+      else if (key == "ranges" && !parse_ranges(value, loaded.total, &loaded.ranges))
+        return false;
     } catch (const std::exception&) {
       return false;
     }
@@ -59,6 +61,7 @@ bool save_resume_state(const std::string& path, const ResumeState& state, std::s
   text << kSignature << "\nurl=" << state.url << "\netag=" << state.etag
        << "\nlast-modified=" << state.last_modified << "\ntotal=" << state.total << "\ndone=" << state.done
        << "\n";
+  if (!state.ranges.empty()) text << "ranges=" << format_ranges(state.ranges) << "\n";
   std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "engine/byte_range.h"
 
 namespace fetchpool::engine {
 
@@ -14,6 +17,9 @@ struct ResumeState {
   std::string last_modified;  ///< Fallback validator.
   std::int64_t total = -1;    ///< Size of the whole body, -1 when unknown.
   std::int64_t done = 0;      ///< Bytes written to NAME.part when the state was saved.
+  /// For a download over several connections: the byte ranges of NAME.part that hold data
+  /// (NAME.part then has the full size, with holes). Empty: NAME.part is a prefix.
+  std::vector<ByteRange> ranges;
 
   /// The If-Range value: the ETag when strong, else Last-Modified; empty when neither
   /// can prove the bytes on disk belong to the same version (then resuming is unsafe).

@@ -65,6 +65,15 @@ std::unique_ptr<Transfer> Scheduler::next() {
   return nullptr;
 }
 
+bool Scheduler::try_take_slot(const std::string& host_key) {
+  if (running_ >= max_concurrent_) return false;
+  Host& entry = host(host_key);
+  if (entry.running >= std::max(1, static_cast<int>(entry.limit))) return false;
+  ++entry.running;
+  ++running_;
+  return true;
+}
+
 void Scheduler::finished(const std::string& host_key) {
   --running_;
   auto it = hosts_.find(host_key);

@@ -28,7 +28,10 @@ class Scheduler {
   void enqueue_front(std::unique_ptr<Transfer> transfer);
   /// The next transfer allowed to start now (counted as running), or nullptr.
   std::unique_ptr<Transfer> next();
-  /// A running transfer to `host_key` ended: frees its slots.
+  /// One more slot for a transfer already running to `host_key` (another connection of a
+  /// split download), when neither limit is reached; released with finished().
+  bool try_take_slot(const std::string& host_key);
+  /// A running transfer to `host_key` ended (or gave back a slot): frees it.
   void finished(const std::string& host_key);
 
   void host_struggling(const std::string& host_key, Clock::time_point now);

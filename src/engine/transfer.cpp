@@ -46,6 +46,8 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
     }
   }
   if (transfer.discard_body) return length;
+  if (transfer.segmented && transfer.segmented->adopted)
+    return write_segment(*transfer.segmented->adopted, data, length);
   if (!transfer.sink->write(data, length, &transfer.write_error)) return 0;
   if (transfer.digest) transfer.digest->update(data, length);
   return length;
@@ -57,6 +59,16 @@ std::string host_of(const Transfer& transfer) {
   start = start == std::string::npos ? 0 : start + 3;
   std::size_t colon = key.rfind(':');
   return key.substr(start, colon == std::string::npos || colon < start ? std::string::npos : colon - start);
+}
+
+void set_up_digest(Transfer& transfer) {
+  transfer.checking_digest = transfer.expected_digest;
+  if (transfer.checking_digest.empty() && transfer.options->verify_server_digest) {
+    transfer.checking_digest = transfer.response.advertised_digest;
+  }
+  if (!transfer.checking_digest.empty()) {
+    transfer.digest.emplace(transfer.checking_digest.substr(0, transfer.checking_digest.find(':')));
+  }
 }
 
 }  // namespace
@@ -106,13 +118,22 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   transfer.digest.reset();
   transfer.checking_digest.clear();
   transfer.expected_total = -1;
-  std::string range = transfer.resume_from > 0 ? std::to_string(transfer.resume_from) + "-" : std::string();
+  std::string range;
+  if (transfer.resume_to >= 0) {
+    range = std::to_string(transfer.resume_from) + "-" + std::to_string(transfer.resume_to - 1);
+  } else if (transfer.resume_from > 0) {
+    range = std::to_string(transfer.resume_from) + "-";
+  }
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
   curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
+  // A pooled handle may last have fetched a segment, with other callbacks and HTTP/1.1.
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   // On https, wait for a multiplexed HTTP/2 stream rather than open yet another connection.
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, transfer.url.scheme == "https" ? 1L : 0L);
 
@@ -123,7 +144,7 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   for (const std::string& header : transfer.request.headers) append(header);
   // If the version changed since the bytes on disk were written, the server answers 200
   // with the whole new body instead of 206: the bytes of two versions are never mixed.
-  if (transfer.resume_from > 0) append("If-Range: " + transfer.if_range);
+  if (!range.empty()) append("If-Range: " + transfer.if_range);
   transfer.headers.reset(list);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
 }
@@ -133,7 +154,8 @@ bool start_body(Transfer& transfer) {
   long status = 0;
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
   std::int64_t offset = 0;
-  if (transfer.resume_from > 0 && status == 206) {
+  const bool asked_range = transfer.resume_from > 0 || transfer.resume_to >= 0;
+  if (asked_range && status == 206) {
     if (transfer.response.range_start != transfer.resume_from) {
       transfer.write_error = "the server resumed at a different offset than asked; starting over";
       transfer.restart_from_zero = true;
@@ -143,26 +165,33 @@ bool start_body(Transfer& transfer) {
   }
   curl_off_t length = -1;
   curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  std::int64_t total = length >= 0 ? offset + length : -1;
+  if (status == 206 && transfer.response.range_total >= 0) total = transfer.response.range_total;
+  if (status == 206 && transfer.resume_to >= 0 && total != transfer.saved_total) {
+    transfer.write_error = "the file's size changed on the server; starting over";
+    transfer.restart_from_zero = true;
+    return false;
+  }
+  transfer.expected_total = total;
+  if (should_split(transfer, status, offset, total)) {
+    if (!start_split(transfer, status, offset, total)) return false;
+    set_up_digest(transfer);  // the split download feeds it as the contiguous prefix grows
+    return true;
+  }
   ResumeState state;
   state.url = transfer.request.url;
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;
-  state.total = length >= 0 ? offset + length : -1;
-  transfer.expected_total = state.total;
+  state.total = total;
   if (!transfer.sink->begin(offset, state, &transfer.write_error)) return false;
   if (offset == 0) transfer.sink->expect_size(length);
 
-  transfer.checking_digest = transfer.expected_digest;
-  if (transfer.checking_digest.empty() && transfer.options->verify_server_digest) {
-    transfer.checking_digest = transfer.response.advertised_digest;
-  }
-  if (!transfer.checking_digest.empty()) {
-    transfer.digest.emplace(transfer.checking_digest.substr(0, transfer.checking_digest.find(':')));
-    // Digests follow the bytes in order: after a resume, the bytes already on disk first.
-    if (offset > 0 && !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.write_error)) {
-      transfer.restart_from_zero = true;
-      return false;
-    }
+  set_up_digest(transfer);
+  // Digests follow the bytes in order: after a resume, the bytes already on disk first.
+  if (transfer.digest && offset > 0 &&
+      !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.write_error)) {
+    transfer.restart_from_zero = true;
+    return false;
   }
   return true;
 }
@@ -172,12 +201,37 @@ bool host_seems_overloaded(CURLcode code, int http_status) {
          code == CURLE_GOT_NOTHING;
 }
 
-void describe_failure(CURLcode code, const Transfer& transfer, const EngineOptions& options, Result* result) {
-  std::string detail = transfer.error_buffer[0] != '\0' ? transfer.error_buffer : curl_easy_strerror(code);
+std::string http_failure_message(long status, const std::string& status_line) {
+  // "HTTP/1.1 404 Not Found" -> "HTTP 404 Not Found"; HTTP/2 has no reason phrase.
+  std::string message = "HTTP " + std::to_string(status);
+  std::size_t code_at = status_line.find(' ');
+  if (code_at != std::string::npos) {
+    std::size_t reason_at = status_line.find(' ', code_at + 1);
+    if (reason_at != std::string::npos && reason_at + 1 < status_line.size())
+      message += status_line.substr(reason_at);
+  }
+  return message;
+}
+
+void check_digest(Transfer& transfer, Result* result) {
+  if (!transfer.digest) return;
+  std::string expected = transfer.checking_digest;
+  std::string actual = expected.substr(0, expected.find(':') + 1) + transfer.digest->finish();
+  if (actual == expected) return;
+  result->status = Status::failed;
+  result->category = ErrorCategory::checksum;
+  result->message = "checksum mismatch: expected " + expected + ", got " + actual +
+                    (transfer.expected_digest.empty() ? " (as advertised by the server)" : "");
+}
+
+void describe_failure(CURLcode code, const char* error_buffer, const std::string& write_error,
+                      const Transfer& transfer, Result* result) {
+  const EngineOptions& options = *transfer.options;
+  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   switch (code) {
     case CURLE_WRITE_ERROR:
       result->category = ErrorCategory::filesystem;
-      result->message = transfer.write_error.empty() ? detail : transfer.write_error;
+      result->message = write_error.empty() ? detail : write_error;
       return;
     case CURLE_COULDNT_RESOLVE_HOST:
       result->category = ErrorCategory::network;

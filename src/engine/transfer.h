@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/file_sink.h"
+#include "engine/segmented_download.h"
 #include "engine/transfer_state.h"
 #include "fetchpool/options.h"
 #include "fetchpool/request.h"
@@ -45,20 +46,29 @@ struct Transfer {
   double rate = 0;
   std::int64_t rate_bytes = 0;
   bool checksum_retried = false;  ///< A mismatch already caused one fresh download.
+  bool split_disabled = false;    ///< The file changed under a split download: one connection now.
+  /// Where the loop learns that an attempt split its body over several connections.
+  std::vector<TransferId>* split_notices = nullptr;
+  /// While the body comes over several connections; null otherwise.
+  std::unique_ptr<SegmentedDownload> segmented;
 
   // This attempt.
   CURL* easy = nullptr;  ///< Borrowed from the loop's pool while running.
   http::CurlSlist headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
   std::int64_t resume_from = 0;  ///< Offset asked for with Range; 0 for a fresh start.
-  std::string if_range;          ///< The validator sent with it.
+  std::int64_t resume_to = -1;   ///< End (exclusive) asked for, -1 for the rest of the body.
+  /// What an earlier split download left in NAME.part (from its state file).
+  std::vector<ByteRange> saved_ranges;
+  std::int64_t saved_total = -1;  ///< The size the state file recorded with them.
+  std::string if_range;           ///< The validator sent with it.
   http::ResponseHeaders response;
   int http_status = 0;
   std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
-  bool body_started = false;       ///< The first body byte (or the end of an empty body) was seen.
-  bool discard_body = false;       ///< An error page: read it (to keep the connection) but drop it.
-  std::string write_error;         ///< Why the attempt was aborted from a callback.
-  bool restart_from_zero = false;  ///< What is on disk cannot be continued; start over at once.
+  bool body_started = false;         ///< The first body byte (or the end of an empty body) was seen.
+  bool discard_body = false;         ///< An error page: read it (to keep the connection) but drop it.
+  std::string write_error;           ///< Why the attempt was aborted from a callback.
+  bool restart_from_zero = false;    ///< What is on disk cannot be continued; start over at once.
   std::optional<hash::Digest> digest;
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
@@ -79,9 +89,15 @@ void configure_attempt(CURL* easy, Transfer& transfer);
 /// to check. False (with `transfer.write_error`) when the attempt must stop.
 bool start_body(Transfer& transfer);
 
-/// Turns a failed attempt (curl's code plus what the callbacks saw) into the category and
-/// message a person reads.
-void describe_failure(CURLcode code, const Transfer& transfer, const EngineOptions& options, Result* result);
+/// Turns a failed request (curl's code, its error buffer, and why a callback stopped it)
+/// into the category and message a person reads.
+void describe_failure(CURLcode code, const char* error_buffer, const std::string& write_error,
+                      const Transfer& transfer, Result* result);
+/// "HTTP 404 Not Found" from a status and its status line.
+std::string http_failure_message(long status, const std::string& status_line);
+/// Digests the bytes of a finished body: sets a checksum failure on `result` when they do
+/// not match what the transfer checks; otherwise leaves it alone.
+void check_digest(Transfer& transfer, Result* result);
 
 /// True for failures that suggest the host is overloaded: 429, 503, connection resets.
 bool host_seems_overloaded(CURLcode code, int http_status);

@@ -25,6 +25,9 @@ class OutputFile {
   /// Opens `path` for writing without truncating it, positioned at `offset` after cutting
   /// off anything beyond it (to continue a partial file).
   bool open_at(const std::string& path, std::int64_t offset, std::string* error);
+  /// Opens `path` for reading and writing as it is (created empty when missing), for
+  /// writes at offsets.
+  bool open_existing(const std::string& path, std::string* error);
   /// Cuts the file to zero bytes and writes from the start again.
   bool truncate_all(std::string* error);
   /// Creates a file with no name in the directory of `intended_path` (created when missing);
@@ -39,6 +42,12 @@ class OutputFile {
   bool is_open() const { return fd_ >= 0; }
   /// Writes all of `data` at the current end; false with `error` set on failure.
   bool write_all(const char* data, std::size_t size, std::string* error);
+  /// Sets the file's size: longer reads as zeros (a sparse hole where the filesystem can).
+  bool resize(std::int64_t size, std::string* error);
+  /// Writes all of `data` at `offset`, leaving the current position alone.
+  bool write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error);
+  /// Reads exactly `size` bytes at `offset`; false (with `error`) on failure or a short file.
+  bool read_at(std::int64_t offset, char* data, std::size_t size, std::string* error);
   /// Closes, reporting any deferred write error.
   bool close(std::string* error);
 

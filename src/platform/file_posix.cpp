@@ -40,12 +40,12 @@ void OutputFile::take(int fd, std::string path, bool unnamed) {
 }
 
 bool OutputFile::open_truncate(const std::string& path, std::string* error) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0 && errno == ENOENT) {
     // The directory is missing: create it here, once, rather than checking on every file.
     std::error_code ec;
     std::filesystem::create_directories(parent_directory(path), ec);
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   }
   if (fd < 0) {
     *error = describe_file_error(errno, "cannot create", path);
@@ -56,7 +56,7 @@ bool OutputFile::open_truncate(const std::string& path, std::string* error) {
 }
 
 bool OutputFile::open_at(const std::string& path, std::int64_t offset, std::string* error) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) {
     *error = describe_file_error(errno, "cannot open", path);
     return false;
@@ -67,6 +67,55 @@ bool OutputFile::open_at(const std::string& path, std::int64_t offset, std::stri
     return false;
   }
   take(fd, path, false);
+  return true;
+}
+
+bool OutputFile::open_existing(const std::string& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    *error = describe_file_error(errno, "cannot open", path);
+    return false;
+  }
+  take(fd, path, false);
+  return true;
+}
+
+bool OutputFile::resize(std::int64_t size, std::string* error) {
+  if (::ftruncate(fd_, size) != 0) {
+    *error = describe_file_error(errno, "cannot size", path_);
+    return false;
+  }
+  return true;
+}
+
+bool OutputFile::write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error) {
+  while (size > 0) {
+    ssize_t n = ::pwrite(fd_, data, size, offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = describe_file_error(errno, "cannot write", path_);
+      return false;
+    }
+    data += n;
+    offset += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool OutputFile::read_at(std::int64_t offset, char* data, std::size_t size, std::string* error) {
+  while (size > 0) {
+    ssize_t n = ::pread(fd_, data, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = n == 0 ? "'" + path_ + "' is shorter than expected"
+                      : describe_file_error(errno, "cannot read", path_);
+      return false;
+    }
+    data += n;
+    offset += n;
+    size -= static_cast<std::size_t>(n);
+  }
   return true;
 }
 
@@ -179,11 +228,11 @@ bool OutputFile::open_unnamed(const std::string& intended_path, std::string* err
   *unsupported = false;
 #if defined(__linux__) && defined(O_TMPFILE)
   const std::string directory = parent_directory(intended_path);
-  int fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+  int fd = ::open(directory.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0666);
   if (fd < 0 && errno == ENOENT) {
     std::error_code ec;
     std::filesystem::create_directories(directory, ec);
-    fd = ::open(directory.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+    fd = ::open(directory.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0666);
   }
   if (fd >= 0) {
     take(fd, intended_path, true);

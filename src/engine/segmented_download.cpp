@@ -1,0 +1,217 @@
+#include "engine/segmented_download.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "engine/transfer.h"
+
+namespace fetchpool::engine {
+namespace {
+
+size_t on_segment_header(char* data, size_t size, size_t count, void* user) noexcept {
+  auto& connection = *static_cast<SegmentConnection*>(user);
+  std::size_t length = size * count;
+  ++connection.activity;
+  ++connection.owner->activity;
+  try {
+    http::parse_header_line(std::string_view(data, length), std::time(nullptr), &connection.response);
+  } catch (...) {
+    // Out of memory for a header: judged without it.
+  }
+  return length;
+}
+
+/// True when the response is the range asked for, of the version being fetched.
+bool is_expected_range(const SegmentConnection& connection, long status) {
+  const SegmentedDownload& split = *connection.owner->segmented;
+  const http::ResponseHeaders& response = connection.response;
+  if (status != 206 || response.range_start != connection.offset) return false;
+  if (response.range_total >= 0 && response.range_total != split.planner.size()) return false;
+  // If-Range already makes the server answer 200 for another version; this also catches
+  // a server that ignores If-Range.
+  bool validator_is_etag = !split.validator.empty() && split.validator.front() == '"';
+  return !(validator_is_etag && !response.etag.empty() && response.etag != split.validator);
+}
+
+size_t on_segment_body(char* data, size_t size, size_t count, void* user) noexcept {
+  auto& connection = *static_cast<SegmentConnection*>(user);
+  std::size_t length = size * count;
+  if (!connection.body_started) {
+    connection.body_started = true;
+    long status = 0;
+    curl_easy_getinfo(connection.easy, CURLINFO_RESPONSE_CODE, &status);
+    connection.discard_body = status >= 400;
+    if (!connection.discard_body && !is_expected_range(connection, status)) {
+      connection.changed = true;
+      return 0;
+    }
+  }
+  if (connection.discard_body) {
+    ++connection.activity;
+    return length;
+  }
+  return write_segment(connection, data, length);
+}
+
+}  // namespace
+
+SegmentedDownload::SegmentedDownload(std::int64_t total, int connection_limit, std::int64_t min_split,
+                                     const std::vector<ByteRange>& done, std::string version)
+    : planner(total, connection_limit, min_split, done),
+      validator(std::move(version)),
+      max_connections(std::max(1, connection_limit)),
+      tries(planner.segments().size()) {}
+
+std::optional<int> SegmentedDownload::take_work(Clock::time_point now) {
+  for (int id : planner.unfinished()) {
+    Tries& segment = tries[static_cast<std::size_t>(id)];
+    if (!segment.busy && segment.retry_at <= now) {
+      segment.busy = true;
+      return id;
+    }
+  }
+  std::optional<int> largest;
+  for (int id = 0; id < static_cast<int>(tries.size()); ++id) {
+    if (tries[static_cast<std::size_t>(id)].busy &&
+        (!largest || planner.remaining(id) > planner.remaining(*largest)))
+      largest = id;
+  }
+  if (!largest) return std::nullopt;
+  std::optional<int> half = planner.split(*largest);
+  if (!half) return std::nullopt;
+  tries.push_back({});
+  tries.back().busy = true;
+  return half;
+}
+
+std::optional<int> SegmentedDownload::take_segment_at(std::int64_t offset) {
+  for (int id : planner.unfinished()) {
+    Tries& segment = tries[static_cast<std::size_t>(id)];
+    if (planner.next_offset(id) == offset && !segment.busy) {
+      segment.busy = true;
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+bool should_split(const Transfer& transfer, long status, std::int64_t offset, std::int64_t total) {
+  const EngineOptions& options = *transfer.options;
+  if (transfer.split_disabled || total <= 0 || (status != 200 && status != 206)) return false;
+  bool ranges_supported = status == 206 || transfer.response.accept_ranges;
+  ResumeState version;
+  version.etag = transfer.response.etag;
+  version.last_modified = transfer.response.last_modified;
+  if (!ranges_supported || version.validator().empty()) return false;
+  // A resume that asked for the first gap only must go on with the other gaps.
+  if (status == 206 && transfer.resume_to >= 0) return true;
+  return options.connections_per_file > 1 && total - offset >= 2 * options.min_split_size;
+}
+
+bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total) {
+  const EngineOptions& options = *transfer.options;
+  ResumeState state;
+  state.url = transfer.request.url;
+  state.etag = transfer.response.etag;
+  state.last_modified = transfer.response.last_modified;
+  state.total = total;
+  bool resuming = status == 206 && offset > 0;
+  if (status == 206 && !transfer.saved_ranges.empty()) {
+    state.ranges = transfer.saved_ranges;
+    resuming = true;
+  } else if (resuming) {
+    state.ranges = {{0, offset}};
+  }
+  transfer.segmented = std::make_unique<SegmentedDownload>(
+      total, options.connections_per_file, options.min_split_size, state.ranges, state.validator());
+  if (!transfer.sink->begin_ranges(state, resuming, &transfer.write_error)) return false;
+
+  SegmentedDownload& split = *transfer.segmented;
+  std::optional<int> first = split.take_segment_at(offset);
+  if (!first) {
+    transfer.write_error = "the server resumed at a byte that is already on disk; starting over";
+    transfer.restart_from_zero = true;
+    return false;
+  }
+  auto connection = std::make_unique<SegmentConnection>();
+  connection->owner = &transfer;
+  connection->segment = *first;
+  connection->easy = transfer.easy;
+  connection->adopted = true;
+  connection->offset = offset;
+  connection->request_end = transfer.resume_to >= 0 ? transfer.resume_to : total;
+  connection->body_started = true;
+  connection->last_activity = Clock::now();
+  split.adopted = connection.get();
+  split.connections.push_back(std::move(connection));
+  if (transfer.split_notices) transfer.split_notices->push_back(transfer.id);
+  return true;
+}
+
+std::size_t write_segment(SegmentConnection& connection, const char* data, std::size_t length) {
+  Transfer& transfer = *connection.owner;
+  SegmentedDownload& split = *transfer.segmented;
+  ++connection.activity;
+  ++transfer.activity;
+  const std::int64_t end = split.planner.end(connection.segment);
+  auto take = static_cast<std::size_t>(
+      std::clamp<std::int64_t>(end - connection.offset, 0, static_cast<std::int64_t>(length)));
+  if (take > 0) {
+    if (!transfer.sink->write_at(connection.offset, data, take, &connection.write_error)) return 0;
+    if (transfer.digest && connection.offset == split.hashed) {
+      transfer.digest->update(data, take);
+      split.hashed += static_cast<std::int64_t>(take);
+    }
+    connection.offset += static_cast<std::int64_t>(take);
+    split.planner.advance(connection.segment, connection.offset);
+  }
+  if (connection.offset >= end && connection.request_end > end) {
+    // The segment was split while this request ran: its part is done, the rest is another
+    // connection's. Stopping the request costs this connection; the next one is cheap.
+    connection.reached_end = true;
+    return 0;
+  }
+  return length;
+}
+
+void configure_segment_request(CURL* easy, SegmentConnection& connection) {
+  Transfer& transfer = *connection.owner;
+  SegmentedDownload& split = *transfer.segmented;
+  connection.easy = easy;
+  connection.adopted = false;
+  connection.error_buffer[0] = '\0';
+  connection.response.clear();
+  connection.body_started = false;
+  connection.discard_body = false;
+  connection.reached_end = false;
+  connection.changed = false;
+  connection.write_error.clear();
+  connection.offset = split.planner.next_offset(connection.segment);
+  connection.request_end = split.planner.end(connection.segment);
+  connection.last_activity = Clock::now();
+
+  std::string range = std::to_string(connection.offset) + "-" + std::to_string(connection.request_end - 1);
+  curl_easy_setopt(easy, CURLOPT_RANGE, range.c_str());
+  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, connection.error_buffer);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_segment_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &connection);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_segment_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &connection);
+  // Each segment on a connection of its own: on HTTP/2 the streams would share one TCP
+  // connection, and a per-connection speed limit with it.
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 0L);
+
+  curl_slist* list = nullptr;
+  auto append = [&list](const std::string& header) {
+    if (curl_slist* next = curl_slist_append(list, header.c_str())) list = next;
+  };
+  for (const std::string& header : transfer.request.headers) append(header);
+  append("If-Range: " + split.validator);
+  connection.headers.reset(list);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
+}
+
+}  // namespace fetchpool::engine

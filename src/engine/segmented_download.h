@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/segment_planner.h"
+#include "http/curl_handles.h"
+#include "http/response_headers.h"
+
+namespace fetchpool::engine {
+
+struct Transfer;
+using Clock = std::chrono::steady_clock;
+
+/// One connection of a download split over several: it fetches one segment with a Range
+/// request, writing at the segment's offsets, then the next segment while there is work.
+/// The transfer's first connection becomes one when the download is split: it is
+/// "adopted" until its original request ends (its callbacks still reach the Transfer).
+struct SegmentConnection {
+  Transfer* owner = nullptr;
+  int segment = -1;
+  CURL* easy = nullptr;
+  bool adopted = false;
+  http::CurlSlist headers;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  http::ResponseHeaders response;
+  std::int64_t offset = 0;       ///< The next byte this connection writes.
+  std::int64_t request_end = 0;  ///< End (exclusive) of the bytes the request asked for.
+  bool body_started = false;
+  bool discard_body = false;  ///< An error page: read it, keep nothing.
+  bool reached_end = false;   ///< Stopped on purpose: its segment was split and it got its part.
+  bool changed = false;       ///< The answer was not the asked range of the same version.
+  std::string write_error;
+  std::uint64_t activity = 0;
+  std::uint64_t activity_seen = 0;
+  Clock::time_point last_activity{};
+};
+
+/// The state of a transfer whose body comes over several connections at once.
+struct SegmentedDownload {
+  SegmentedDownload(std::int64_t total, int connection_limit, std::int64_t min_split,
+                    const std::vector<ByteRange>& done, std::string version);
+
+  /// The segment a free connection should fetch now: a waiting one whose retry time has
+  /// come (in file order), else the back half of the largest segment being fetched, split
+  /// off. Marked busy. nullopt when there is none.
+  std::optional<int> take_work(Clock::time_point now);
+  /// The unfinished, idle segment that starts at `offset` (for the first connection), busy.
+  std::optional<int> take_segment_at(std::int64_t offset);
+
+  SegmentPlanner planner;
+  std::string validator;  ///< If-Range of every range request: the version being fetched.
+  int max_connections;
+  std::vector<std::unique_ptr<SegmentConnection>> connections;  ///< Those with a request.
+  SegmentConnection* adopted = nullptr;
+  struct Tries {
+    bool busy = false;  ///< A connection is fetching it.
+    int attempts = 0;   ///< Failed requests for it.
+    Clock::time_point retry_at{};
+  };
+  std::vector<Tries> tries;  ///< By segment id.
+  std::int64_t hashed = 0;   ///< The digest covers bytes [0, hashed).
+  int retried_segments = 0;  ///< Failed segment requests that were retried.
+};
+
+/// At the first byte of a response to the transfer's first request: true when the body
+/// should come over several connections (the size is known, the server takes ranges and
+/// names the version, the options allow it, and there is enough left to split, or a
+/// resume of several ranges asked for the first gap only).
+bool should_split(const Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
+/// Splits the transfer: sets up the SegmentedDownload and NAME.part, and adopts the first
+/// connection for the segment at `offset`. False (with `transfer.write_error`) on failure.
+bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
+
+/// Stores bytes that arrived on `connection`, up to its segment's end; returns what
+/// libcurl expects back (`length`, or 0 to stop the request).
+std::size_t write_segment(SegmentConnection& connection, const char* data, std::size_t length);
+
+/// Points `easy` at the next range of `connection.segment`, with its own callbacks.
+void configure_segment_request(CURL* easy, SegmentConnection& connection);
+
+}  // namespace fetchpool::engine
