@@ -54,6 +54,10 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
   curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
                     static_cast<long>(std::max(32, options.max_concurrent * 2)));
+  // The per-host cap counts connections, idle ones in libcurl's cache included; the
+  // scheduler already keeps transfers within it, so a new one reuses an idle connection.
+  if (options.max_per_host > 0)
+    curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_per_host));
   // One loop thread uses the share, so it needs no lock callbacks.
   curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);

@@ -48,6 +48,7 @@ std::vector<LoggedRequest> FaultServer::requests() const {
     if (entry.is_discarded()) continue;
     LoggedRequest request{entry["method"], entry["path"], {}};
     for (auto& [name, value] : entry["headers"].items()) request.headers[name] = value;
+    request.active = entry.value("active", 0);
     all.push_back(std::move(request));
   }
   return all;

@@ -15,12 +15,14 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &digest=right|wrong           advertise Repr-Digest, X-Checksum-Sha256 and Digest
     &trickle=BPS                  send at BPS bytes per second
     &fault_once=1                 reset/stall/short only on the first request for NAME
+    &fault_on=K                   reset/stall/short only on the K-th request for NAME
   /redirect-loop                  a 302 to itself
   /redirect?to=URL                a 302 to URL
   /status?code=S                  an empty response with status S
 
 Prints "PORT <n>" on stdout once listening. Every request's method, path and headers go
-to the log file given as the second argument, one JSON object per line.
+to the log file given as the second argument, one JSON object per line, with "active": how
+many requests (this one included) were being served at that moment.
 """
 
 import base64
@@ -36,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 counts = {}
 counts_lock = threading.Lock()
+active = 0
 log_lock = threading.Lock()
 LOG_PATH = None
 CHUNK = 16 * 1024
@@ -68,8 +71,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def record(self):
-        entry = {"method": self.command, "path": self.path, "headers": dict(self.headers.items())}
+    def record(self, in_progress):
+        entry = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                 "active": in_progress}
         with log_lock, open(LOG_PATH, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
@@ -77,7 +81,18 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
-        self.record()
+        global active
+        with counts_lock:
+            active += 1
+            in_progress = active
+        try:
+            self.record(in_progress)
+            self.serve()
+        finally:
+            with counts_lock:
+                active -= 1
+
+    def serve(self):
         url = urllib.parse.urlsplit(self.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
         try:
@@ -155,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         faulty = q.get("fault_once") != "1" or n == fail_first + 1
+        if "fault_on" in q:
+            faulty = n == int(q["fault_on"])
         limit = len(body_slice)
         mode = None
         for key in ("reset_after", "stall_after", "short_by"):

@@ -55,5 +55,43 @@ TEST(SegmentPlanner, ContiguousPrefixGrowsOnlyWithoutGaps) {
   EXPECT_TRUE(plan.complete());
 }
 
+TEST(SegmentPlanner, ResumeSplitsOnlyTheGaps) {
+  // 0-10 and 50-60 MiB arrived in an earlier run; 10-50 and 60-100 are missing.
+  SegmentPlanner plan(100 * kMiB, 4, 5 * kMiB, {{0, 10 * kMiB}, {50 * kMiB, 60 * kMiB}});
+  EXPECT_EQ(plan.contiguous_prefix(), 10 * kMiB);
+  EXPECT_EQ(plan.done_bytes(), 20 * kMiB);
+  std::vector<int> work = plan.unfinished();
+  ASSERT_EQ(work.size(), 4u);  // two gaps, each halved for the four connections
+  std::int64_t missing = 0;
+  for (int id : work) missing += plan.remaining(id);
+  EXPECT_EQ(missing, 80 * kMiB);
+  EXPECT_EQ(plan.next_offset(work.front()), 10 * kMiB);  // in file order
+  EXPECT_EQ(plan.done_ranges(), (std::vector<ByteRange>{{0, 10 * kMiB}, {50 * kMiB, 60 * kMiB}}));
+  for (int id : work) plan.advance(id, plan.end(id));
+  EXPECT_TRUE(plan.complete());
+  EXPECT_EQ(plan.done_ranges(), (std::vector<ByteRange>{{0, 100 * kMiB}}));
+}
+
+TEST(SegmentPlanner, DoneRangesMergeWhatTouches) {
+  SegmentPlanner plan(300, 3, 100);
+  plan.advance(0, 100);
+  plan.advance(1, 150);
+  plan.advance(2, 250);
+  EXPECT_EQ(plan.done_ranges(), (std::vector<ByteRange>{{0, 150}, {200, 250}}));
+}
+
+TEST(ByteRanges, RoundTripAndRejectNonsense) {
+  std::vector<ByteRange> ranges{{0, 10}, {20, 30}};
+  EXPECT_EQ(format_ranges(ranges), "0-10,20-30");
+  std::vector<ByteRange> parsed;
+  ASSERT_TRUE(parse_ranges("0-10,20-30", 30, &parsed));
+  EXPECT_EQ(parsed, ranges);
+  EXPECT_TRUE(parse_ranges("", 30, &parsed));
+  EXPECT_TRUE(parsed.empty());
+  for (const char* bad : {"0-10,5-30", "10-5", "0-40", "0-10,", "a-b", "0-10;20-30", "-5-3", "0-10,10-20"}) {
+    EXPECT_FALSE(parse_ranges(bad, 30, &parsed)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace fetchpool::engine

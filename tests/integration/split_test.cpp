@@ -1,0 +1,235 @@
+// Downloads split over several connections (-x): byte-exact under the faults one connection
+// can meet, resumable after kill -9 from the ranges on disk, and within the connection caps.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "engine/resume_state.h"
+#include "fetchpool/engine.h"
+#include "support/fault_server.h"
+#include "support/process.h"
+#include "support/shared_server.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::FaultServer;
+using test::LoggedRequest;
+using test::TempDir;
+
+constexpr std::int64_t kKiB = 1024;
+constexpr std::int64_t kSize = 2 * 1024 * kKiB;  // split into four 512 KiB segments
+
+// The byte range a request asked for, [begin, end); end -1 when open.
+std::pair<std::int64_t, std::int64_t> asked_range(const LoggedRequest& request) {
+  auto it = request.headers.find("Range");
+  if (it == request.headers.end()) return {0, -1};
+  std::string spec = it->second.substr(std::string("bytes=").size());
+  std::size_t dash = spec.find('-');
+  std::int64_t begin = std::stoll(spec.substr(0, dash));
+  std::string last = spec.substr(dash + 1);
+  return {begin, last.empty() ? -1 : std::stoll(last) + 1};
+}
+
+class SplitTest : public test::SharedServerTest<FaultServer> {
+ protected:
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<FaultServer>(); });
+  }
+  std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const {
+    return server_->url("/data/" + name + "?size=" + std::to_string(size) +
+                        (query.empty() ? "" : "&" + query));
+  }
+  std::vector<LoggedRequest> requests(const std::string& name) const {
+    return server_->requests_for("/data/" + name + "?");
+  }
+  EngineOptions options() const {
+    EngineOptions o;
+    o.output_dir = dir_ / "out";
+    o.connections_per_file = 4;
+    o.min_split_size = 256 * kKiB;
+    o.retry_wait_s = 0.05;
+    o.stall_timeout_s = 0.5;
+    return o;
+  }
+  Result fetch(const std::string& name, const std::string& query, EngineOptions o) {
+    Engine engine(o);
+    return engine.submit({.url = data_url(name, kSize, query)}).wait();
+  }
+  void expect_exact(const std::string& name, int version = 0) {
+    std::string path = dir_ / ("out/" + name);
+    EXPECT_EQ(test::sha256_of(path), test::sha256_hex(test::fault_body(name, kSize, version)));
+    EXPECT_FALSE(fs::exists(path + ".part"));
+    EXPECT_FALSE(fs::exists(path + ".part.state"));
+  }
+  TempDir dir_;
+};
+
+TEST_F(SplitTest, BigFileComesOverSeveralConnectionsByteExact) {
+  Result result = fetch("split", "", options());
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  expect_exact("split");
+  auto seen = requests("split");
+  ASSERT_GE(seen.size(), 4u) << "one request per segment at least";
+  for (std::size_t i = 1; i < seen.size(); ++i) {
+    auto [begin, end] = asked_range(seen[i]);
+    EXPECT_GT(end, begin) << "segments ask for closed ranges";
+    EXPECT_EQ(seen[i].headers["If-Range"], seen[0].headers.count("If-Range") ? "" : "\"split-2097152-0\"")
+        << "every segment names the version it continues";
+  }
+}
+
+TEST_F(SplitTest, OneConnectionResetMidSegmentResumesThatSegment) {
+  // The second request is the first extra connection: it is cut after 100,000 bytes.
+  Result result = fetch("split-reset", "reset_after=100000&fault_on=2", options());
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  expect_exact("split-reset");
+  // "bytes B-E, attempt 1: ...": the bytes that segment still lacked when it was cut (the
+  // extra connections start together, so which segment it was varies).
+  ASSERT_EQ(result.attempt_errors.size(), 1u) << testing::PrintToString(result.attempt_errors);
+  const std::string& error = result.attempt_errors[0];
+  ASSERT_EQ(error.rfind("bytes ", 0), 0u) << error;
+  std::int64_t lacked_from = std::stoll(error.substr(6));
+  EXPECT_EQ(lacked_from % (512 * kKiB), 100000) << error;
+  // Its retry continues after the bytes it already had.
+  auto seen = requests("split-reset");
+  bool continued = std::any_of(seen.begin(), seen.end(),
+                               [&](const LoggedRequest& r) { return asked_range(r).first == lacked_from; });
+  EXPECT_TRUE(continued);
+}
+
+TEST_F(SplitTest, OneStalledConnectionIsRetriedWhileTheOthersGoOn) {
+  Result result = fetch("split-stall", "stall_after=50000&fault_on=3", options());
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  expect_exact("split-stall");
+  ASSERT_FALSE(result.attempt_errors.empty());
+  EXPECT_NE(result.attempt_errors[0].find("no data received"), std::string::npos) << result.attempt_errors[0];
+}
+
+TEST_F(SplitTest, ServerIgnoringRangesGetsOneConnection) {
+  Result result = fetch("split-norange", "ignore_range=1", options());
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  expect_exact("split-norange");
+  EXPECT_EQ(requests("split-norange").size(), 1u);
+}
+
+TEST_F(SplitTest, VersionChangingMidDownloadStartsOverOnOneConnection) {
+  // Every response is a new version: the extra connections see that, and the download
+  // starts over on one connection, which cannot mix two versions.
+  Result result = fetch("split-etag", "changing_etag=1", options());
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  auto seen = requests("split-etag");
+  expect_exact("split-etag", static_cast<int>(seen.size()));  // the last response's version
+  EXPECT_FALSE(seen.back().headers.count("Range"));
+  ASSERT_FALSE(result.attempt_errors.empty());
+  EXPECT_NE(result.attempt_errors.back().find("changed on the server"), std::string::npos);
+}
+
+TEST_F(SplitTest, AdvertisedDigestIsCheckedOverTheWholeFile) {
+  Result right = fetch("split-digest", "digest=right", options());
+  EXPECT_EQ(right.status, Status::ok) << right.message;
+  expect_exact("split-digest");
+  Result wrong = fetch("split-digest-wrong", "digest=wrong", options());
+  EXPECT_EQ(wrong.status, Status::failed);
+  EXPECT_EQ(wrong.category, ErrorCategory::checksum) << wrong.message;
+  EXPECT_FALSE(fs::exists(dir_ / "out/split-digest-wrong"));
+}
+
+// Open TCP connections from this machine to 127.0.0.1:port, as `ss` sees them.
+int connections_to(int port) {
+  auto run = test::run_process(
+      {"/usr/bin/ss", "-Htn", "state", "established", "( dport = :" + std::to_string(port) + " )"});
+  return static_cast<int>(std::count(run.out.begin(), run.out.end(), '\n'));
+}
+
+TEST_F(SplitTest, PerHostCapCountsEveryConnection) {
+  FaultServer own_server;  // alone, so that every connection to it is this test's
+  EngineOptions o = options();
+  o.max_per_host = 2;
+  Engine engine(o);
+  // Trickled, so the connections overlap.
+  auto a = engine.submit({.url = own_server.url("/data/cap-a?size=2097152&trickle=2000000")});
+  auto b = engine.submit({.url = own_server.url("/data/cap-b?size=524288&trickle=2000000")});
+  // ss lists sockets in several steps, not atomically: as a connection closes and the next
+  // one opens, one listing can show both. A real extra connection lasts a whole segment
+  // (over 100 ms here), so a count must hold across two listings 10 ms apart to count.
+  int most = 0;
+  int previous = 0;
+  for (int i = 0; i < 500 && !(a.done() && b.done()); ++i) {
+    int now = connections_to(own_server.port());
+    most = std::max(most, std::min(now, previous));
+    previous = now;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(a.wait().status, Status::ok);
+  ASSERT_EQ(b.wait().status, Status::ok);
+  EXPECT_EQ(most, 2) << "two connections at once, never more";
+  EXPECT_GE(own_server.requests_for("/data/cap-a?").size(), 3u)
+      << "the big one split once the small one was done";
+}
+
+TEST_F(SplitTest, CancelKeepsTheRangesForALaterRun) {
+  Engine engine(options());
+  auto handle = engine.submit({.url = data_url("split-cancel", kSize, "trickle=200000")});
+  std::this_thread::sleep_for(1500ms);
+  handle.cancel();
+  ASSERT_EQ(handle.wait().status, Status::cancelled);
+  engine::ResumeState state;
+  ASSERT_TRUE(engine::load_resume_state(dir_ / "out/split-cancel.part.state", &state));
+  EXPECT_EQ(state.total, kSize);
+  EXPECT_GE(state.ranges.size(), 2u) << "several segments had bytes";
+  EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(dir_ / "out/split-cancel.part")), kSize);
+}
+
+TEST_F(SplitTest, KillNineThenRerunFetchesOnlyTheMissingRanges) {
+  const std::string name = "split-kill9";
+  std::string url = data_url(name, 2 * kSize, "trickle=500000");  // four 1 MiB segments, ~2 s each
+  std::string part = dir_ / ("out/" + name + ".part");
+  engine::ResumeState state;
+  {
+    test::ChildProcess first(
+        test::fetchpool_argv({"get", "-q", "-x", "4", "--min-split-size", "256K", "-d", dir_ / "out", url}));
+    // Until the state file lists ranges of several segments (saved about once a second).
+    for (int i = 0; i < 100 && state.ranges.size() < 2; ++i) {
+      std::this_thread::sleep_for(50ms);
+      engine::load_resume_state(part + ".state", &state);
+    }
+    first.signal(SIGKILL);
+    first.wait(5s);
+  }
+  ASSERT_GE(state.ranges.size(), 2u) << "no state with ranges appeared";
+  ASSERT_TRUE(engine::load_resume_state(part + ".state", &state));  // the last one saved
+  ASSERT_FALSE(fs::exists(dir_ / ("out/" + name)));
+  const std::size_t first_run_requests = requests(name).size();
+
+  // No re-splitting on the rerun (1M parts), so what it asks for is exactly what is missing.
+  auto second = test::run_fetchpool({"get", "-q", "--min-split-size", "1M", "-d", dir_ / "out", url});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name)), test::sha256_hex(test::fault_body(name, 2 * kSize)));
+  EXPECT_FALSE(fs::exists(part));
+  EXPECT_FALSE(fs::exists(part + ".state"));
+
+  auto seen = requests(name);
+  std::int64_t asked = 0;
+  for (std::size_t i = first_run_requests; i < seen.size(); ++i) {
+    auto [begin, end] = asked_range(seen[i]);
+    ASSERT_GT(end, begin) << "every request of the rerun asks for a closed range";
+    EXPECT_TRUE(seen[i].headers.count("If-Range"));
+    asked += end - begin;
+  }
+  std::int64_t had = 0;
+  for (const auto& range : state.ranges) had += range.size();
+  EXPECT_GT(had, 0);
+  EXPECT_EQ(asked, 2 * kSize - had) << "only the missing ranges are fetched again";
+}
+
+}  // namespace
+}  // namespace fetchpool
