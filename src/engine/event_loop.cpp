@@ -558,14 +558,14 @@ void EventLoop::report(Transfer& transfer, Result result) {
 }
 
 void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s,
-                     const std::string& message) {
+                     const std::string& message, int attempt) {
   if (!options_.on_event) return;
   TransferEvent event;
   event.kind = kind;
   event.id = transfer.id;
   event.url = transfer.url.redacted;
   event.path = transfer.display_path;
-  event.attempt = transfer.attempts;
+  event.attempt = attempt > 0 ? attempt : transfer.attempts;
   event.max_attempts = options_.retries + 1;
   event.retry_in_s = retry_in_s;
   event.message = message;

@@ -122,8 +122,9 @@ class EventLoop {
   void report(Transfer& transfer, Result result);
   /// Builds and publishes a ProgressSnapshot (at most every 100 ms).
   void publish_progress(Clock::time_point now);
-  void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s,
-            const std::string& message);
+  /// `attempt` 0: the transfer's attempt; a segment's retry gives its own.
+  void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s, const std::string& message,
+            int attempt = 0);
   /// Whether the final name may already exist; false when its directory was missing or
   /// empty when first seen (then only this engine writes there, and commit still refuses
   /// to clobber anything that appears meanwhile). Saves a stat per file in a fresh directory.

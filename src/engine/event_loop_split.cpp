@@ -152,7 +152,8 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     }
     tries.retry_at = now + to_duration(*delay);
     ++split.retried_segments;
-    emit(*transfer, TransferEvent::Kind::retrying, *delay, range_text(left) + ": " + failure.message);
+    emit(*transfer, TransferEvent::Kind::retrying, *delay, range_text(left) + ": " + failure.message,
+         tries.attempts);
   } else {
     scheduler_.host_succeeded(transfer->url.host_key);
   }

@@ -104,6 +104,24 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_FALSE(contains(ended, "\x1b")) << ended;
 }
 
+TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
+  std::string url = server_->url("/data/split-view.bin?size=4000000&trickle=300000");
+  std::string command = std::string(FETCHPOOL_BINARY) + " get -x 4 --min-split-size 512K -d '" + dir_.path() +
+                        "' '" + url + "'; echo EXITED $?; sleep 60";
+  Tmux terminal(command);
+  std::string running;
+  for (int i = 0; i < 30 && !contains(running, "4 conn"); ++i) {
+    std::this_thread::sleep_for(100ms);
+    running = terminal.screen();
+  }
+  EXPECT_TRUE(contains(line_with(running, "split-view.bin"), "4 conn")) << running;
+  int lines_for_it = 0;
+  std::istringstream lines(running);
+  for (std::string line; std::getline(lines, line);) lines_for_it += contains(line, "split-view.bin");
+  EXPECT_EQ(lines_for_it, 1) << "one line per file, not per connection: " << running;
+  terminal.send_keys("C-c");
+}
+
 TEST_F(DisplayTest, PlainOutputHasNoEscapeCodes) {
   auto run = run_process({FETCHPOOL_BINARY, "get", "-d", dir_.path(), server_->url("/data/p1?size=300000"),
                           server_->url("/data/p2?size=1000&fail_first=9&status=404")});
