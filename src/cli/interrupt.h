@@ -14,7 +14,7 @@ namespace fetchpool::cli {
 class InterruptWatcher {
  public:
   explicit InterruptWatcher(std::function<void()> on_first);
-  /// Stops watching (within ~0.1 s) and joins the thread.
+  /// Stops watching at once and joins the thread.
   ~InterruptWatcher();
   InterruptWatcher(const InterruptWatcher&) = delete;
   InterruptWatcher& operator=(const InterruptWatcher&) = delete;

@@ -116,7 +116,7 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   }
 
   const bool got_all = interrupt == Interrupt::none &&
-                       (connection->reached_end ||
+                       (connection->stopped_on_purpose ||
                         (code == CURLE_OK && !connection->discard_body && split.planner.finished(segment)));
   if (!got_all) {
     Result failure;

@@ -32,8 +32,10 @@ struct SegmentConnection {
   std::int64_t request_end = 0;  ///< End (exclusive) of the bytes the request asked for.
   bool body_started = false;
   bool discard_body = false;  ///< An error page: read it, keep nothing.
-  bool reached_end = false;   ///< Stopped on purpose: its segment was split and it got its part.
-  bool changed = false;       ///< The answer was not the asked range of the same version.
+  /// Stopped by us, not failed: its segment was split and it has its part, or it is the
+  /// first request (open-ended) and asks again for just its segment.
+  bool stopped_on_purpose = false;
+  bool changed = false;  ///< The answer was not the asked range of the same version.
   std::string write_error;
   std::uint64_t activity = 0;
   std::uint64_t activity_seen = 0;

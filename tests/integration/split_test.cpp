@@ -98,7 +98,7 @@ TEST_F(SplitTest, OneConnectionResetMidSegmentResumesThatSegment) {
   const std::string& error = result.attempt_errors[0];
   ASSERT_EQ(error.rfind("bytes ", 0), 0u) << error;
   std::int64_t lacked_from = std::stoll(error.substr(6));
-  EXPECT_EQ(lacked_from % (512 * kKiB), 100000) << error;
+  EXPECT_GE(lacked_from % (512 * kKiB), 100000) << "it kept what it had: " << error;
   // Its retry continues after the bytes it already had.
   auto seen = requests("split-reset");
   bool continued = std::any_of(seen.begin(), seen.end(),
