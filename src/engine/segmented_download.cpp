@@ -122,17 +122,17 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   } else if (resuming) {
     state.ranges = {{0, offset}};
   }
-  transfer.segmented = std::make_unique<SegmentedDownload>(
-      total, options.connections_per_file, options.min_split_size, state.ranges, state.validator());
-  if (!transfer.sink->begin_ranges(state, resuming, &transfer.write_error)) return false;
-
-  SegmentedDownload& split = *transfer.segmented;
-  std::optional<int> first = split.take_segment_at(offset);
+  // Set on the transfer only once everything worked: a transfer with `segmented` is
+  // settled as a split download.
+  auto split = std::make_unique<SegmentedDownload>(total, options.connections_per_file, options.min_split_size,
+                                                   state.ranges, state.validator());
+  std::optional<int> first = split->take_segment_at(offset);
   if (!first) {
     transfer.write_error = "the server resumed at a byte that is already on disk; starting over";
     transfer.restart_from_zero = true;
     return false;
   }
+  if (!transfer.sink->begin_ranges(state, resuming, &transfer.write_error)) return false;
   auto connection = std::make_unique<SegmentConnection>();
   connection->owner = &transfer;
   connection->segment = *first;
@@ -142,8 +142,9 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   connection->request_end = transfer.resume_to >= 0 ? transfer.resume_to : total;
   connection->body_started = true;
   connection->last_activity = Clock::now();
-  split.adopted = connection.get();
-  split.connections.push_back(std::move(connection));
+  split->adopted = connection.get();
+  split->connections.push_back(std::move(connection));
+  transfer.segmented = std::move(split);
   if (transfer.split_notices) transfer.split_notices->push_back(transfer.id);
   return true;
 }

@@ -178,6 +178,13 @@ bool start_body(Transfer& transfer) {
     set_up_digest(transfer);  // the split download feeds it as the contiguous prefix grows
     return true;
   }
+  if (status == 206 && transfer.resume_to >= 0) {
+    // Asked for one gap of a split download's ranges, but it cannot go on split (say the
+    // answer names no version): the ranges around the gap cannot be trusted.
+    transfer.write_error = "cannot continue the download over several connections; starting over";
+    transfer.restart_from_zero = true;
+    return false;
+  }
   ResumeState state;
   state.url = transfer.request.url;
   state.etag = transfer.response.etag;
