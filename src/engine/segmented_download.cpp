@@ -124,8 +124,8 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   }
   // Set on the transfer only once everything worked: a transfer with `segmented` is
   // settled as a split download.
-  auto split = std::make_unique<SegmentedDownload>(total, options.connections_per_file, options.min_split_size,
-                                                   state.ranges, state.validator());
+  auto split = std::make_unique<SegmentedDownload>(total, options.connections_per_file,
+                                                   options.min_split_size, state.ranges, state.validator());
   std::optional<int> first = split->take_segment_at(offset);
   if (!first) {
     transfer.write_error = "the server resumed at a byte that is already on disk; starting over";

@@ -150,6 +150,18 @@ int connections_to(int port) {
   return static_cast<int>(std::count(run.out.begin(), run.out.end(), '\n'));
 }
 
+TEST_F(SplitTest, RedirectedFileIsSplitToo) {
+  // Every part asks the URL as given and follows the redirect itself (credentials stay
+  // with the host they were given for).
+  std::string target = data_url("split-redirected", kSize);
+  Engine engine(options());
+  Result result =
+      engine.submit({.url = server_->url("/redirect?to=" + target), .file_name = "split-redirected"}).wait();
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  expect_exact("split-redirected");
+  EXPECT_GE(requests("split-redirected").size(), 4u);
+}
+
 TEST_F(SplitTest, PerHostCapCountsEveryConnection) {
   FaultServer own_server;  // alone, so that every connection to it is this test's
   EngineOptions o = options();

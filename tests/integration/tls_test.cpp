@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -77,6 +78,31 @@ TEST_F(TlsTest, Http2CarriesManyTransfersOnFewConnections) {
   EXPECT_EQ(requests, 200);
   // 16 at a time multiplexed: a connection or two, not sixteen.
   EXPECT_LE(connections.size(), 2u) << "connections used: " << connections.size();
+}
+
+TEST_F(TlsTest, SplitFileGetsConnectionsOfItsOwnOverHttp11) {
+  // HTTP/2 would put every part on one TCP connection, and under one per-connection limit:
+  // the extra parts ask over HTTP/1.1, each on a connection of its own.
+  const auto& file = TestData::get().m1();
+  std::size_t before = server_->access_log().size();
+  auto run = run_fetchpool({"get", "-q", "-x", "4", "--min-split-size", "128K", "--ca-cert",
+                            server_->ca_file(), "-d", dir_ / "out", server_->url(file.url_path)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));
+
+  std::istringstream log(server_->access_log().substr(before));
+  std::string protocol, connection;
+  std::set<std::string> connections;
+  std::vector<std::string> protocols;
+  while (log >> protocol >> connection) {
+    protocols.push_back(protocol);
+    connections.insert(connection);
+  }
+  ASSERT_GE(protocols.size(), 4u);
+  EXPECT_EQ(protocols.front(), "HTTP/2.0") << "the first request is an ordinary one";
+  EXPECT_EQ(std::count(protocols.begin(), protocols.end(), "HTTP/1.1"),
+            static_cast<std::ptrdiff_t>(protocols.size() - 1));
+  EXPECT_GE(connections.size(), 4u);
 }
 
 }  // namespace
