@@ -66,15 +66,12 @@ void ProgressDisplay::run() {
     } else if (mode_ == ProgressMode::json) {
       for (const TransferProgress& transfer : snapshot.transfers) {
         if (transfer.phase != Phase::receiving) continue;
-        nlohmann::ordered_json line{{"event", "progress"},
-                                    {"id", transfer.id},
-                                    {"path", transfer.path},
-                                    {"bytes", transfer.bytes},
-                                    {"total", transfer.total},
-                                    {"rate", std::round(transfer.rate)},
-                                    {"attempt", transfer.attempt},
-                                    {"connections", transfer.connections},
-                                    {"idle_s", std::round(transfer.idle_s * 10) / 10}};
+        nlohmann::ordered_json line{
+            {"event", "progress"},         {"id", transfer.id},
+            {"path", transfer.path},       {"bytes", transfer.bytes},
+            {"total", transfer.total},     {"rate", std::round(transfer.rate)},
+            {"attempt", transfer.attempt}, {"connections", transfer.connections},
+            {"idle_s", std::round(transfer.idle_s * 10) / 10}};
         emit_json_locked(json_line(line));
       }
     }
