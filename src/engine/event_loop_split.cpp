@@ -96,6 +96,9 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     connection->adopted = false;
   }
   connection->headers.reset();
+  // What arrived is good (the range was checked at its first byte), whatever ended the
+  // request; a write error here is judged below like one in the callback.
+  if (!connection->changed && !flush_segment(*connection) && code == CURLE_OK) code = CURLE_WRITE_ERROR;
   const int segment = connection->segment;
   SegmentedDownload::Tries& tries = split.tries[static_cast<std::size_t>(segment)];
   tries.busy = false;
@@ -184,6 +187,7 @@ void EventLoop::stop_connections(Transfer& transfer) {
   SegmentedDownload& split = *transfer.segmented;
   for (auto& connection : split.connections) {
     curl_multi_remove_handle(multi_.get(), connection->easy);
+    if (!connection->changed) flush_segment(*connection);  // kept for a resume
     if (connection->adopted) {
       transfer.easy = nullptr;
       transfer.headers.reset();

@@ -58,7 +58,7 @@ class FileSink {
   bool hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error);
   /// The body's size, when the response says: lets a small body be stored without regrowth.
   void expect_size(std::int64_t size);
-  /// Appends the next bytes of the body.
+  /// Appends the next bytes of the body (gathered into large writes once on disk).
   bool write(const char* data, std::size_t size, std::string* error);
   /// Makes a body that has been on disk for a while resumable (NAME.part + state). Called
   /// by the loop's timer; cheap when there is nothing to do.
@@ -81,6 +81,8 @@ class FileSink {
 
  private:
   bool spill(std::string* error);
+  /// Writes the gathered bytes of a spilled body.
+  bool flush(std::string* error);
   void persist();
   void save_state();
 
@@ -89,6 +91,7 @@ class FileSink {
   std::int64_t memory_limit_;
   std::string memory_;         ///< The body while it is small.
   platform::OutputFile file_;  ///< NAME.part once it is not.
+  std::string pending_;        ///< Bytes for file_ not yet written (at most kWriteBlock).
   ResumeState state_;
   std::int64_t stored_ = 0;
   bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.

@@ -8,6 +8,9 @@
 namespace fetchpool::engine {
 namespace {
 
+// Bytes a connection gathers before one write (libcurl hands over 16 KiB at a time).
+constexpr std::size_t kSegmentWriteBlock = 256 * 1024;
+
 size_t on_segment_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto& connection = *static_cast<SegmentConnection*>(user);
   std::size_t length = size * count;
@@ -158,23 +161,47 @@ std::size_t write_segment(SegmentConnection& connection, const char* data, std::
   auto take = static_cast<std::size_t>(
       std::clamp<std::int64_t>(end - connection.offset, 0, static_cast<std::int64_t>(length)));
   if (take > 0) {
-    if (!transfer.sink->write_at(connection.offset, data, take, &connection.write_error)) return 0;
-    if (transfer.digest && connection.offset == split.hashed) {
-      transfer.digest->update(data, take);
-      split.hashed += static_cast<std::int64_t>(take);
+    // Gathered into large writes, as FileSink does for one connection.
+    if (connection.pending.empty()) {
+      connection.pending.reserve(kSegmentWriteBlock);
+      connection.pending_at = connection.offset;
     }
+    connection.pending.append(data, take);
     connection.offset += static_cast<std::int64_t>(take);
-    split.planner.advance(connection.segment, connection.offset);
   }
-  if (connection.request_end > end && (connection.adopted || connection.offset >= end)) {
-    // The request asks for more than its segment. A split one stops at its new end: the
-    // rest is another connection's. The first request, open-ended, stops at once and asks
-    // again for its segment alone: servers throttling each connection (nginx's limit_rate)
-    // were measured to deliver a closed range 6% faster than the same bytes of an open one.
+  // The request asks for more than its segment. A split one stops at its new end: the rest
+  // is another connection's. The first request, open-ended, stops at once and asks again
+  // for its segment alone: servers throttling each connection (nginx's limit_rate) were
+  // measured to deliver a closed range faster than the same bytes of an open one (32 MiB in
+  // 1.51 s against 1.61 s).
+  const bool stop = connection.request_end > end && (connection.adopted || connection.offset >= end);
+  if (stop || connection.offset >= end || connection.pending.size() >= kSegmentWriteBlock) {
+    if (!flush_segment(connection)) return 0;
+  }
+  if (stop) {
     connection.stopped_on_purpose = true;
     return 0;
   }
   return length;
+}
+
+bool flush_segment(SegmentConnection& connection) {
+  if (connection.pending.empty()) return true;
+  Transfer& transfer = *connection.owner;
+  SegmentedDownload& split = *transfer.segmented;
+  const std::int64_t end = split.planner.end(connection.segment);
+  auto size = static_cast<std::size_t>(std::clamp<std::int64_t>(
+      end - connection.pending_at, 0, static_cast<std::int64_t>(connection.pending.size())));
+  bool ok = transfer.sink->write_at(connection.pending_at, connection.pending.data(), size, &connection.write_error);
+  if (ok) {
+    if (transfer.digest && connection.pending_at == split.hashed) {
+      transfer.digest->update(connection.pending.data(), size);
+      split.hashed += static_cast<std::int64_t>(size);
+    }
+    split.planner.advance(connection.segment, connection.pending_at + static_cast<std::int64_t>(size));
+  }
+  connection.pending.clear();
+  return ok;
 }
 
 void configure_segment_request(CURL* easy, SegmentConnection& connection) {
@@ -189,6 +216,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   connection.stopped_on_purpose = false;
   connection.changed = false;
   connection.write_error.clear();
+  connection.pending.clear();
   connection.offset = split.planner.next_offset(connection.segment);
   connection.request_end = split.planner.end(connection.segment);
   connection.last_activity = Clock::now();

@@ -28,7 +28,9 @@ struct SegmentConnection {
   http::CurlSlist headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
   http::ResponseHeaders response;
-  std::int64_t offset = 0;       ///< The next byte this connection writes.
+  std::int64_t offset = 0;       ///< The next byte this connection receives.
+  std::string pending;           ///< Received bytes not yet written, from pending_at.
+  std::int64_t pending_at = 0;
   std::int64_t request_end = 0;  ///< End (exclusive) of the bytes the request asked for.
   bool body_started = false;
   bool discard_body = false;  ///< An error page: read it, keep nothing.
@@ -81,6 +83,10 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
 /// Stores bytes that arrived on `connection`, up to its segment's end; returns what
 /// libcurl expects back (`length`, or 0 to stop the request).
 std::size_t write_segment(SegmentConnection& connection, const char* data, std::size_t length);
+
+/// Writes what `connection` has gathered (clipped to its segment, which a split may have
+/// shortened); only then do those bytes count as on disk. False on a write error.
+bool flush_segment(SegmentConnection& connection);
 
 /// Points `easy` at the next range of `connection.segment`, with its own callbacks.
 void configure_segment_request(CURL* easy, SegmentConnection& connection);
