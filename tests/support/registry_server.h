@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "support/process.h"
+
+namespace fetchpool::test {
+
+/// A real Registry v2 (Debian's docker-registry binary) on 127.0.0.1 over plain HTTP, with
+/// its storage in a private directory. Stopped by PID in the destructor.
+class RegistryServer {
+ public:
+  RegistryServer();
+  ~RegistryServer();
+  RegistryServer(const RegistryServer&) = delete;
+  RegistryServer& operator=(const RegistryServer&) = delete;
+
+  int port() const { return port_; }
+  /// "127.0.0.1:PORT", the registry part of an image reference.
+  std::string host() const;
+  /// "http://127.0.0.1:PORT" + path.
+  std::string url(const std::string& path) const;
+
+  /// Builds an image (tests/support/make_image.py: `layers` gzip layers of `layer_size`
+  /// bytes each, for each of `platforms`, e.g. "linux/amd64,linux/arm64/v8") and pushes
+  /// it as REPOSITORY:TAG with skopeo. Returns the digest of its manifest (or index).
+  std::string push_image(const std::string& repository, const std::string& tag, int layers = 3,
+                         int layer_size = 100'000, const std::string& platforms = "linux/amd64");
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace fetchpool::test
