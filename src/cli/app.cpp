@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/get_command.h"
+#include "cli/pull_command.h"
 #include "fetchpool/engine.h"
 
 namespace fetchpool::cli {
@@ -144,6 +145,46 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("Reporting");
 }
 
+constexpr const char* kPullFooter = R"(
+Pulls an image from a Registry v2 registry (Docker Hub, a mirror, a private registry) into
+an OCI image layout: DIR/oci-layout, DIR/index.json (the tag in the
+org.opencontainers.image.ref.name annotation) and DIR/blobs/sha256/. Every blob is checked
+against its digest before it gets its name; blobs already in DIR are not fetched again,
+and a partial one continues where it stopped. Registries on localhost, 127.0.0.0/8 and ::1
+are spoken to over plain HTTP, others over HTTPS.
+
+Not yet: credentials and token auth, mirrors, the docker-archive tarball.
+
+Examples:
+  fetchpool pull --format oci -o alpine-oci alpine:3.19
+  fetchpool pull --format oci -o out --platform linux/arm64 localhost:5000/team/app:1.2)";
+
+void add_pull_command(CLI::App& app, PullCommandOptions& o) {
+  CLI::App* pull = app.add_subcommand("pull", "Pull a container image into an OCI layout");
+  pull->footer(kPullFooter);
+  pull->add_option("image", o.pull.image, "alpine, host:5000/team/app:tag, name@sha256:...")
+      ->type_name("IMAGE")
+      ->required();
+  pull->add_option("-o,--output", o.output, "Write the OCI layout to DIR (created if missing)")->type_name("DIR");
+  pull->add_option("--format", o.format, "oci (the only format so far)")->type_name("FORMAT");
+  pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
+      ->type_name("OS/ARCH");
+  pull->add_flag("--plain-http", o.pull.plain_http, "Use http:// for the registry");
+  pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");
+  pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")->type_name("FILE");
+  pull->add_option("-j,--jobs", o.pull.engine.max_concurrent, "Fetch N blobs at once (default: 16)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000).description(""));
+  pull->add_option("-x,--connections", o.pull.engine.connections_per_file,
+                   "Fetch one blob over up to N connections (default: 4)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 64).description(""));
+  pull->add_option("--retries", o.pull.engine.retries, "Retry a transient failure N times (default: 5)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000).description(""));
+  pull->add_flag("-q,--quiet", o.quiet, "Print only errors");
+}
+
 bool looks_like_url(const std::string& arg) {
   return arg.find("://") != std::string::npos;
 }
@@ -159,9 +200,11 @@ int run_app(int argc, char** argv) {
   CLI::App app(kDescription, "fetchpool");
   app.set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
   app.require_subcommand(1);
-  app.footer("Run 'fetchpool get --help' for the options of get.");
+  app.footer("Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.");
   GetOptions get_options;
   add_get_command(app, get_options);
+  PullCommandOptions pull_options;
+  add_pull_command(app, pull_options);
 
   try {
     app.parse(args);
@@ -180,6 +223,7 @@ int run_app(int argc, char** argv) {
     return kExitUsage;
   }
   if (app.got_subcommand("get")) return run_get(get_options);
+  if (app.got_subcommand("pull")) return run_pull(std::move(pull_options));
   return kExitUsage;
 }
 

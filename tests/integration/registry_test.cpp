@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fetchpool/engine.h"
+#include "fetchpool/pull.h"
 #include "support/process.h"
 #include "support/registry_server.h"
 #include "support/shared_server.h"
@@ -78,6 +79,65 @@ TEST_F(RegistryTest, BlobsComeThroughTheEngineCheckedAgainstTheAdvertisedDigest)
                               .expected_digest = "sha256:" + std::string(64, '0')})
                      .wait();
   EXPECT_EQ(wrong.category, ErrorCategory::checksum) << wrong.message;
+}
+
+// `fetchpool pull` into an OCI layout, checked by skopeo as a third-party reader.
+TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
+  std::string digest = server_->push_image("pull/small", "v1");
+  std::string layout = dir_ / "layout";
+  auto run = test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "oci:" + layout + ":v1"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"], digest);
+  // skopeo copies out of it, and the layers it writes are the registry's.
+  std::string copy = dir_ / "copy";
+  auto copied = test::run_process({"/usr/bin/skopeo", "copy", "oci:" + layout + ":v1", "oci:" + copy + ":v1"});
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  auto registry_manifest = skopeo_inspect("pull/small:v1", true);
+  auto copy_manifest = nlohmann::json::parse(
+      test::run_process({"/usr/bin/skopeo", "inspect", "--raw", "oci:" + copy + ":v1"}).out);
+  ASSERT_EQ(copy_manifest["layers"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(copy_manifest["layers"][i]["digest"], registry_manifest["layers"][i]["digest"]);
+
+  // Again: every blob is already there, nothing is fetched twice.
+  auto again = test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  std::size_t already = 0;
+  for (std::size_t at = 0; (at = again.err.find("already there", at)) != std::string::npos; ++at) ++already;
+  EXPECT_EQ(already, 4u) << again.err;  // the config and three layers
+}
+
+TEST_F(RegistryTest, PullPicksThePlatformOrListsTheOnesThereAre) {
+  server_->push_image("pull/multi", "v2", 2, 50'000, "linux/amd64,linux/arm64/v8");
+  auto index = skopeo_inspect("pull/multi:v2", true);
+  std::string arm64 = index["manifests"][1]["digest"];
+
+  PullOptions options;
+  options.image = server_->host() + "/pull/multi:v2";
+  options.layout_dir = dir_ / "multi";
+  options.platform = "linux/arm64";
+  PullResult pulled = pull_to_oci_layout(options);
+  ASSERT_TRUE(pulled.ok) << pulled.error;
+  EXPECT_EQ(pulled.manifest_digest, arm64);
+  EXPECT_EQ(pulled.blobs.size(), 3u);
+
+  options.platform = "linux/s390x";
+  PullResult missing = pull_to_oci_layout(options);
+  EXPECT_FALSE(missing.ok);
+  EXPECT_NE(missing.error.find("linux/amd64, linux/arm64/v8"), std::string::npos) << missing.error;
+
+  // Pinned by digest, and a digest the registry does not have.
+  options.platform = "linux/amd64";
+  options.image = server_->host() + "/pull/multi@" + arm64;
+  PullResult pinned = pull_to_oci_layout(options);
+  EXPECT_TRUE(pinned.ok) << pinned.error;
+  options.image = server_->host() + "/pull/multi@sha256:" + std::string(64, '1');
+  PullResult unknown = pull_to_oci_layout(options);
+  EXPECT_FALSE(unknown.ok);
+  EXPECT_NE(unknown.error.find("not found"), std::string::npos) << unknown.error;
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+#include "cli/pull_command.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "cli/get_command.h"
+#include "progress/format.h"
+
+namespace fetchpool::cli {
+
+int run_pull(PullCommandOptions options) {
+  if (options.format != "oci") {
+    fmt::print(stderr,
+               "fetchpool: error: --format {}: only the OCI image layout is written so far; use --format oci -o DIR\n",
+               options.format.empty() ? "docker-archive" : options.format);
+    return kExitUsage;
+  }
+  if (options.output.empty()) {
+    fmt::print(stderr, "fetchpool: error: pull needs -o DIR, the OCI layout to write\n");
+    return kExitUsage;
+  }
+  options.pull.layout_dir = options.output;
+  options.pull.engine.verify_tls = !options.insecure;
+  std::mutex print_mutex;
+  if (!options.quiet) {
+    options.pull.engine.on_finished = [&print_mutex](const Result& result) {
+      // A blob's file name is its digest; show it the way docker does, 12 hex digits.
+      std::string name = result.path.substr(result.path.rfind('/') + 1).substr(0, 12);
+      std::lock_guard lock(print_mutex);
+      if (result.status == Status::skipped) {
+        fmt::print(stderr, "{}: already there\n", name);
+      } else if (result.ok()) {
+        fmt::print(stderr, "{}: done ({})\n", name, progress::format_bytes(result.bytes));
+      } else {
+        fmt::print(stderr, "{}: FAILED: {}\n", name, result.message);
+      }
+    };
+  }
+  PullResult result = pull_to_oci_layout(options.pull);
+  if (!result.ok) {
+    fmt::print(stderr, "fetchpool: pull {}: {}\n", options.pull.image, result.error);
+    return kExitFailed;
+  }
+  if (!options.quiet) {
+    fmt::print(stderr, "pulled {} ({}) into {}\n", result.reference, result.manifest_digest, options.output);
+  }
+  return kExitOk;
+}
+
+}  // namespace fetchpool::cli
