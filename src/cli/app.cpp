@@ -146,27 +146,30 @@ void add_get_command(CLI::App& app, GetOptions& o) {
 }
 
 constexpr const char* kPullFooter = R"(
-Pulls an image from a Registry v2 registry (Docker Hub, a mirror, a private registry) into
-an OCI image layout: DIR/oci-layout, DIR/index.json (the tag in the
-org.opencontainers.image.ref.name annotation) and DIR/blobs/sha256/. Every blob is checked
-against its digest before it gets its name; blobs already in DIR are not fetched again,
-and a partial one continues where it stopped. Registries on localhost, 127.0.0.0/8 and ::1
-are spoken to over plain HTTP, others over HTTPS.
+Pulls an image from a Registry v2 registry into a tarball that `docker load` and
+`skopeo copy docker-archive:FILE` take (the default), or into an OCI image layout
+directory (--format oci). Every blob is checked against its digest before it is used;
+blobs already downloaded are not fetched again (FILE.blobs/ until the tarball is complete,
+or --cache-dir), and a partial one continues where it stopped. Registries on localhost,
+127.0.0.0/8 and ::1 are spoken to over plain HTTP, others over HTTPS.
 
-Not yet: credentials and token auth, mirrors, the docker-archive tarball.
+Not yet: credentials and token auth (so not Docker Hub), mirrors.
 
 Examples:
-  fetchpool pull --format oci -o alpine-oci alpine:3.19
-  fetchpool pull --format oci -o out --platform linux/arm64 localhost:5000/team/app:1.2)";
+  fetchpool pull -o app.tar localhost:5000/team/app:1.2 && docker load -i app.tar
+  fetchpool pull --format oci -o out --platform linux/arm64 registry.example/team/app:1.2)";
 
 void add_pull_command(CLI::App& app, PullCommandOptions& o) {
-  CLI::App* pull = app.add_subcommand("pull", "Pull a container image into an OCI layout");
+  CLI::App* pull = app.add_subcommand("pull", "Pull a container image into a docker-archive tarball or an OCI layout");
   pull->footer(kPullFooter);
   pull->add_option("image", o.pull.image, "alpine, host:5000/team/app:tag, name@sha256:...")
       ->type_name("IMAGE")
       ->required();
-  pull->add_option("-o,--output", o.output, "Write the OCI layout to DIR (created if missing)")->type_name("DIR");
-  pull->add_option("--format", o.format, "oci (the only format so far)")->type_name("FORMAT");
+  pull->add_option("-o,--output", o.output, "Write the image to FILE (docker-archive) or DIR (oci)")
+      ->type_name("PATH");
+  pull->add_option("--format", o.format, "docker-archive (default) or oci")->type_name("FORMAT");
+  pull->add_option("--cache-dir", o.pull.cache_dir, "Keep blobs in DIR/blobs/sha256 for later pulls (docker-archive)")
+      ->type_name("DIR");
   pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
       ->type_name("OS/ARCH");
   pull->add_flag("--plain-http", o.pull.plain_http, "Use http:// for the registry");

@@ -10,17 +10,22 @@
 namespace fetchpool::cli {
 
 int run_pull(PullCommandOptions options) {
-  if (options.format != "oci") {
+  if (options.format == "docker-archive") {
+    options.pull.format = ImageFormat::docker_archive;
+  } else if (options.format == "oci") {
+    options.pull.format = ImageFormat::oci_layout;
+  } else {
     fmt::print(stderr,
-               "fetchpool: error: --format {}: only the OCI image layout is written so far; use --format oci -o DIR\n",
-               options.format.empty() ? "docker-archive" : options.format);
+               "fetchpool: error: --format {}: use docker-archive (a tarball for docker load) or oci\n",
+               options.format);
     return kExitUsage;
   }
   if (options.output.empty()) {
-    fmt::print(stderr, "fetchpool: error: pull needs -o DIR, the OCI layout to write\n");
+    fmt::print(stderr,
+               "fetchpool: error: pull needs -o: the tarball (docker-archive) or directory (oci) to write\n");
     return kExitUsage;
   }
-  options.pull.layout_dir = options.output;
+  options.pull.output = options.output;
   options.pull.engine.verify_tls = !options.insecure;
   std::mutex print_mutex;
   if (!options.quiet) {
@@ -37,7 +42,7 @@ int run_pull(PullCommandOptions options) {
       }
     };
   }
-  PullResult result = pull_to_oci_layout(options.pull);
+  PullResult result = pull_image(options.pull);
   if (!result.ok) {
     fmt::print(stderr, "fetchpool: pull {}: {}\n", options.pull.image, result.error);
     return kExitFailed;

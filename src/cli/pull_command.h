@@ -8,9 +8,9 @@ namespace fetchpool::cli {
 
 /// Everything `fetchpool pull` was told, validated by run_pull.
 struct PullCommandOptions {
-  PullOptions pull;         ///< -j, -x, --retries and the like land in pull.engine directly.
-  std::string output;       ///< -o: the layout directory.
-  std::string format;       ///< --format: "oci" (the docker-archive tarball is not built yet).
+  PullOptions pull;                       ///< -j, -x, --retries and the like land in pull.engine directly.
+  std::string output;                     ///< -o: the tarball or the layout directory.
+  std::string format = "docker-archive";  ///< --format: docker-archive or oci.
   bool insecure = false;
   bool quiet = false;
 };

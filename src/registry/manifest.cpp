@@ -135,8 +135,8 @@ bool choose_platform(const Manifest& index, const Platform& wanted, Descriptor* 
     if (entry.platform.os.empty()) continue;  // attestations and the like
     available += (available.empty() ? "" : ", ") + entry.platform.text();
   }
-  *error = "the image has no " + wanted.text() + " variant; it has: " + (available.empty() ? "none" : available) +
-           " (choose one with --platform)";
+  *error = "the image has no " + wanted.text() +
+           " variant; it has: " + (available.empty() ? "none" : available) + " (choose one with --platform)";
   return false;
 }
 

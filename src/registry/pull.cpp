@@ -1,17 +1,19 @@
 // fetchpool's image pull: manifests through RegistryClient, every blob through the engine
 // (concurrent, resumable, verified against its digest), then the OCI layout's index.
 
-#include <nlohmann/json.hpp>
+#include "fetchpool/pull.h"
 
+#include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "fetchpool/engine.h"
-#include "fetchpool/pull.h"
 #include "platform/file.h"
 #include "registry/manifest.h"
 #include "registry/reference.h"
 #include "registry/registry_client.h"
+#include "registry/tar_writer.h"
 
 namespace fetchpool {
 namespace {
@@ -24,7 +26,8 @@ constexpr const char* kRefAnnotation = "org.opencontainers.image.ref.name";
 
 bool write_whole(const fs::path& path, const std::string& data, std::string* error) {
   bool existed = false;
-  return platform::create_file_atomically(path.string(), data.data(), data.size(), /*replace=*/true, error, &existed);
+  return platform::create_file_atomically(path.string(), data.data(), data.size(), /*replace=*/true, error,
+                                          &existed);
 }
 
 std::string blob_path_name(const std::string& digest) {
@@ -39,20 +42,99 @@ std::string updated_index(const fs::path& layout, const Descriptor& manifest, co
     auto existing = nlohmann::json::parse(in, nullptr, false);
     if (!existing.is_discarded() && existing.contains("manifests") && existing["manifests"].is_array()) {
       for (const auto& entry : existing["manifests"]) {
-        bool same_name = entry.contains("annotations") && entry["annotations"].value(kRefAnnotation, "") == ref_name;
+        bool same_name =
+            entry.contains("annotations") && entry["annotations"].value(kRefAnnotation, "") == ref_name;
         if (!same_name) index["manifests"].push_back(entry);
       }
     }
   }
-  nlohmann::json entry = {{"mediaType", manifest.media_type}, {"digest", manifest.digest}, {"size", manifest.size}};
+  nlohmann::json entry = {
+      {"mediaType", manifest.media_type}, {"digest", manifest.digest}, {"size", manifest.size}};
   if (!ref_name.empty()) entry["annotations"] = {{kRefAnnotation, ref_name}};
   index["manifests"].push_back(entry);
   return index.dump();
 }
 
+// The image a pull resolved: its manifest as received, parsed.
+struct ResolvedImage {
+  registry::ImageReference reference;
+  std::string manifest_body;
+  std::string manifest_digest;
+  Manifest manifest;
+};
+
+// docker load's manifest.json and the legacy repositories file, naming blobs/sha256/HEX.
+std::string docker_manifest_json(const ResolvedImage& image) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const Descriptor& layer : image.manifest.layers)
+    layers.push_back("blobs/sha256/" + blob_path_name(layer.digest));
+  nlohmann::json tags = nlohmann::json::array();
+  if (!image.reference.tag.empty()) tags.push_back(image.reference.familiar_name());
+  nlohmann::json entry = {{"Config", "blobs/sha256/" + blob_path_name(image.manifest.config.digest)},
+                          {"RepoTags", tags},
+                          {"Layers", layers}};
+  return nlohmann::json::array({entry}).dump();
+}
+
+std::string repositories_json(const ResolvedImage& image) {
+  if (image.reference.tag.empty() || image.manifest.layers.empty()) return "{}";
+  std::string name = image.reference.familiar_name();
+  name = name.substr(0, name.rfind(':'));
+  return nlohmann::json{{name, {{image.reference.tag, blob_path_name(image.manifest.layers.back().digest)}}}}
+      .dump();
+}
+
+// Writes the tarball to OUTPUT.part, then renames it to OUTPUT.
+bool write_docker_archive(const ResolvedImage& image, const fs::path& blobs_dir, const fs::path& output,
+                          std::string* error) {
+  std::string part = output.string() + ".part";
+  platform::OutputFile file;
+  if (!file.open_truncate(part, error)) return false;
+  registry::TarWriter tar(file);
+  std::vector<std::string> written;
+  auto add_blob = [&](const Descriptor& blob) {
+    std::string name = "blobs/sha256/" + blob_path_name(blob.digest);
+    if (std::find(written.begin(), written.end(), name) != written.end()) return true;  // a layer used twice
+    written.push_back(name);
+    return tar.add_file(name, (blobs_dir / blob_path_name(blob.digest)).string(), blob.size, error);
+  };
+  bool ok = add_blob(image.manifest.config);
+  for (const Descriptor& layer : image.manifest.layers) ok = ok && add_blob(layer);
+  ok = ok && tar.add("manifest.json", docker_manifest_json(image), error) &&
+       tar.add("repositories", repositories_json(image), error) && tar.finish(error) && file.close(error);
+  bool existed = false;
+  if (ok && platform::rename_file(part, output.string(), /*replace=*/true, error, &existed)) return true;
+  std::error_code ignored;
+  fs::remove(part, ignored);
+  return false;
+}
+
+// Resolves the reference to one image manifest (through an index for `wanted`).
+bool resolve(registry::RegistryClient& client, const registry::ImageReference& reference,
+             const registry::Platform& wanted, ResolvedImage* image, std::string* error) {
+  std::string content_type;
+  image->reference = reference;
+  if (!client.get_manifest(reference.manifest_reference(), &image->manifest_body, &content_type,
+                           &image->manifest_digest, error) ||
+      !registry::parse_manifest(image->manifest_body, content_type, &image->manifest, error))
+    return false;
+  if (!image->manifest.is_index) return true;
+  Descriptor chosen;
+  if (!registry::choose_platform(image->manifest, wanted, &chosen, error) ||
+      !client.get_manifest(chosen.digest, &image->manifest_body, &content_type, &image->manifest_digest,
+                           error) ||
+      !registry::parse_manifest(image->manifest_body, content_type, &image->manifest, error))
+    return false;
+  if (image->manifest.is_index) {
+    *error = "the index entry for " + wanted.text() + " is another index, which fetchpool does not follow";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-PullResult pull_to_oci_layout(const PullOptions& options) {
+PullResult pull_image(const PullOptions& options) {
   PullResult result;
   registry::ImageReference reference;
   if (!registry::parse_image_reference(options.image, &reference, &result.error)) return result;
@@ -60,7 +142,8 @@ PullResult pull_to_oci_layout(const PullOptions& options) {
                      (reference.tag.empty() ? "" : ":" + reference.tag) +
                      (reference.digest.empty() ? "" : "@" + reference.digest);
   registry::Platform wanted = registry::host_platform();
-  if (!options.platform.empty() && !registry::parse_platform(options.platform, &wanted, &result.error)) return result;
+  if (!options.platform.empty() && !registry::parse_platform(options.platform, &wanted, &result.error))
+    return result;
 
   registry::RegistryClientOptions client_options;
   client_options.plain_http = options.plain_http;
@@ -68,31 +151,24 @@ PullResult pull_to_oci_layout(const PullOptions& options) {
   client_options.ca_cert_file = options.engine.ca_cert_file;
   client_options.connect_timeout_s = options.engine.connect_timeout_s;
   registry::RegistryClient client(reference, client_options);
-
-  // The manifest, through an index when the reference names one.
-  std::string body, content_type, digest;
-  if (!client.get_manifest(reference.manifest_reference(), &body, &content_type, &digest, &result.error))
-    return result;
-  Manifest manifest;
-  if (!registry::parse_manifest(body, content_type, &manifest, &result.error)) return result;
-  if (manifest.is_index) {
-    Descriptor chosen;
-    if (!registry::choose_platform(manifest, wanted, &chosen, &result.error)) return result;
-    if (!client.get_manifest(chosen.digest, &body, &content_type, &digest, &result.error)) return result;
-    if (!registry::parse_manifest(body, content_type, &manifest, &result.error)) return result;
-    if (manifest.is_index) {
-      result.error = "the index for " + wanted.text() + " points at another index, which fetchpool does not follow";
-      return result;
-    }
-  }
+  ResolvedImage image;
+  if (!resolve(client, reference, wanted, &image, &result.error)) return result;
+  const Manifest& manifest = image.manifest;
 
   // Every blob through the engine, verified against its digest before it gets its name.
-  const fs::path blobs_dir = options.layout_dir / "blobs" / "sha256";
+  const bool tarball = options.format == ImageFormat::docker_archive;
+  const fs::path store = !tarball                     ? options.output
+                         : !options.cache_dir.empty() ? options.cache_dir
+                                                      : fs::path(options.output.string() + ".blobs");
+  const fs::path blobs_dir = store / "blobs" / "sha256";
   EngineOptions engine_options = options.engine;
   engine_options.output_dir = blobs_dir;
   engine_options.if_exists = IfExists::skip;  // a blob already there is that blob: its name is its digest
   std::vector<Descriptor> blobs{manifest.config};
-  blobs.insert(blobs.end(), manifest.layers.begin(), manifest.layers.end());
+  for (const Descriptor& layer : manifest.layers) {
+    auto same = [&](const Descriptor& d) { return d.digest == layer.digest; };
+    if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(layer);  // a layer may repeat
+  }
   {
     Engine engine(engine_options);
     std::vector<TransferHandle> handles;
@@ -115,21 +191,30 @@ PullResult pull_to_oci_layout(const PullOptions& options) {
     return result;
   }
 
-  // The manifest blob, then the layout's index naming it: the image is visible only once
-  // everything it points at is in place.
-  Descriptor written;
-  written.media_type = manifest.media_type;
-  written.digest = digest;
-  written.size = static_cast<std::int64_t>(body.size());
   std::string error;
-  if (!write_whole(blobs_dir / blob_path_name(digest), body, &error) ||
-      !write_whole(options.layout_dir / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", &error) ||
-      !write_whole(options.layout_dir / "index.json",
-                   updated_index(options.layout_dir, written, reference.tag.empty() ? "" : reference.tag), &error)) {
-    result.error = error;
-    return result;
+  if (tarball) {
+    if (!write_docker_archive(image, blobs_dir, options.output, &error)) {
+      result.error = error;
+      return result;
+    }
+    std::error_code ignored;
+    if (options.cache_dir.empty()) fs::remove_all(store, ignored);  // the tarball holds it all now
+  } else {
+    // The manifest blob, then the layout's index naming it: the image is visible only once
+    // everything it points at is in place.
+    Descriptor written;
+    written.media_type = manifest.media_type;
+    written.digest = image.manifest_digest;
+    written.size = static_cast<std::int64_t>(image.manifest_body.size());
+    if (!write_whole(blobs_dir / blob_path_name(written.digest), image.manifest_body, &error) ||
+        !write_whole(options.output / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", &error) ||
+        !write_whole(options.output / "index.json", updated_index(options.output, written, reference.tag),
+                     &error)) {
+      result.error = error;
+      return result;
+    }
   }
-  result.manifest_digest = digest;
+  result.manifest_digest = image.manifest_digest;
   result.ok = true;
   return result;
 }

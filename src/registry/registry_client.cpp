@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "hash/digest.h"
-#include "registry/manifest.h"
 #include "http/curl_handles.h"
+#include "registry/manifest.h"
 
 namespace fetchpool::registry {
 namespace {
@@ -56,7 +56,8 @@ RegistryClient::RegistryClient(ImageReference reference, RegistryClientOptions o
 
 std::string RegistryClient::base_url() const {
   bool plain = options_.plain_http || reference_.is_loopback();
-  return std::string(plain ? "http://" : "https://") + reference_.api_host() + "/v2/" + reference_.repository + "/";
+  return std::string(plain ? "http://" : "https://") + reference_.api_host() + "/v2/" +
+         reference_.repository + "/";
 }
 
 std::string RegistryClient::blob_url(const std::string& digest) const {

@@ -85,7 +85,9 @@ TEST_F(RegistryTest, BlobsComeThroughTheEngineCheckedAgainstTheAdvertisedDigest)
 TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
   std::string digest = server_->push_image("pull/small", "v1");
   std::string layout = dir_ / "layout";
-  auto run = test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
+  auto run =
+      test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
+  EXPECT_NE(run.err.find("pulled "), std::string::npos) << run.err;
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
   auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "oci:" + layout + ":v1"});
@@ -93,7 +95,8 @@ TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Digest"], digest);
   // skopeo copies out of it, and the layers it writes are the registry's.
   std::string copy = dir_ / "copy";
-  auto copied = test::run_process({"/usr/bin/skopeo", "copy", "oci:" + layout + ":v1", "oci:" + copy + ":v1"});
+  auto copied =
+      test::run_process({"/usr/bin/skopeo", "copy", "oci:" + layout + ":v1", "oci:" + copy + ":v1"});
   ASSERT_EQ(copied.exit_code, 0) << copied.err;
   auto registry_manifest = skopeo_inspect("pull/small:v1", true);
   auto copy_manifest = nlohmann::json::parse(
@@ -103,7 +106,8 @@ TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
     EXPECT_EQ(copy_manifest["layers"][i]["digest"], registry_manifest["layers"][i]["digest"]);
 
   // Again: every blob is already there, nothing is fetched twice.
-  auto again = test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
+  auto again =
+      test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   std::size_t already = 0;
   for (std::size_t at = 0; (at = again.err.find("already there", at)) != std::string::npos; ++at) ++already;
@@ -117,27 +121,67 @@ TEST_F(RegistryTest, PullPicksThePlatformOrListsTheOnesThereAre) {
 
   PullOptions options;
   options.image = server_->host() + "/pull/multi:v2";
-  options.layout_dir = dir_ / "multi";
+  options.format = ImageFormat::oci_layout;
+  options.output = dir_ / "multi";
   options.platform = "linux/arm64";
-  PullResult pulled = pull_to_oci_layout(options);
+  PullResult pulled = pull_image(options);
   ASSERT_TRUE(pulled.ok) << pulled.error;
   EXPECT_EQ(pulled.manifest_digest, arm64);
   EXPECT_EQ(pulled.blobs.size(), 3u);
 
   options.platform = "linux/s390x";
-  PullResult missing = pull_to_oci_layout(options);
+  PullResult missing = pull_image(options);
   EXPECT_FALSE(missing.ok);
   EXPECT_NE(missing.error.find("linux/amd64, linux/arm64/v8"), std::string::npos) << missing.error;
 
   // Pinned by digest, and a digest the registry does not have.
   options.platform = "linux/amd64";
   options.image = server_->host() + "/pull/multi@" + arm64;
-  PullResult pinned = pull_to_oci_layout(options);
+  PullResult pinned = pull_image(options);
   EXPECT_TRUE(pinned.ok) << pinned.error;
   options.image = server_->host() + "/pull/multi@sha256:" + std::string(64, '1');
-  PullResult unknown = pull_to_oci_layout(options);
+  PullResult unknown = pull_image(options);
   EXPECT_FALSE(unknown.ok);
   EXPECT_NE(unknown.error.find("not found"), std::string::npos) << unknown.error;
+}
+
+TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
+  server_->push_image("pull/archive", "v3");
+  std::string tarball = dir_ / "app.tar";
+  std::string image = server_->host() + "/pull/archive:v3";
+  auto run = test::run_fetchpool({"pull", "-o", tarball, image});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(tarball + ".blobs"))
+      << "the work directory goes once the tarball is there";
+  EXPECT_FALSE(std::filesystem::exists(tarball + ".part"));
+
+  // skopeo reads it as docker load would: each layer, as downloaded (gzip), decompresses to
+  // the diff_id its config names, and the tag is the one pulled.
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + tarball});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  auto inspected = nlohmann::json::parse(inspect.out);
+  auto config = test::run_process(
+      {"/usr/bin/skopeo", "inspect", "--config", "--tls-verify=false", "docker://" + image});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_EQ(inspected["Layers"], nlohmann::json::parse(config.out)["rootfs"]["diff_ids"]);
+  auto manifest =
+      nlohmann::json::parse(test::run_process({"/usr/bin/tar", "xOf", tarball, "manifest.json"}).out);
+  EXPECT_EQ(manifest[0]["RepoTags"][0], image);
+  auto copied = test::run_process(
+      {"/usr/bin/skopeo", "copy", "docker-archive:" + tarball, "oci:" + dir_ / "from-archive" + ":v3"});
+  EXPECT_EQ(copied.exit_code, 0) << copied.err;
+
+  // With a cache directory the blobs stay, and the next pull fetches none of them.
+  std::string cache = dir_ / "cache";
+  ASSERT_EQ(test::run_fetchpool({"pull", "-q", "--cache-dir", cache, "-o", dir_ / "a.tar", image}).exit_code,
+            0);
+  auto again = test::run_fetchpool({"pull", "--cache-dir", cache, "-o", dir_ / "b.tar", image});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  std::size_t already = 0;
+  for (std::size_t at = 0; (at = again.err.find("already there", at)) != std::string::npos; ++at) ++already;
+  EXPECT_EQ(already, 4u) << again.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "a.tar"), test::sha256_of(dir_ / "b.tar"))
+      << "the same image, the same bytes";
 }
 
 }  // namespace

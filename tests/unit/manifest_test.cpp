@@ -9,9 +9,12 @@ const std::string kA = "sha256:" + std::string(64, 'a');
 const std::string kB = "sha256:" + std::string(64, 'b');
 
 TEST(Manifest, ImageManifestOfEitherFlavour) {
-  std::string docker = R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",
-    "config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":")" + kA + R"(","size":7},
-    "layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":")" + kB + R"(","size":9}]})";
+  std::string docker =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",
+    "config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":")" +
+      kA + R"(","size":7},
+    "layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":")" +
+      kB + R"(","size":9}]})";
   Manifest manifest;
   std::string error;
   ASSERT_TRUE(parse_manifest(docker, "", &manifest, &error)) << error;
@@ -22,14 +25,18 @@ TEST(Manifest, ImageManifestOfEitherFlavour) {
 
   // OCI manifests may leave mediaType out of the body: the Content-Type says it.
   std::string oci = R"({"schemaVersion":2,"config":{"digest":")" + kA + R"(","size":7},"layers":[]})";
-  ASSERT_TRUE(parse_manifest(oci, "application/vnd.oci.image.manifest.v1+json; charset=utf-8", &manifest, &error))
+  ASSERT_TRUE(
+      parse_manifest(oci, "application/vnd.oci.image.manifest.v1+json; charset=utf-8", &manifest, &error))
       << error;
 }
 
 TEST(Manifest, IndexAndPlatformChoice) {
-  std::string index = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-    {"digest":")" + kA + R"(","size":1,"platform":{"os":"linux","architecture":"amd64"}},
-    {"digest":")" + kB + R"(","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
+  std::string index =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+    {"digest":")" +
+      kA + R"(","size":1,"platform":{"os":"linux","architecture":"amd64"}},
+    {"digest":")" +
+      kB + R"(","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]})";
   Manifest manifest;
   std::string error;
   ASSERT_TRUE(parse_manifest(index, "", &manifest, &error)) << error;
@@ -48,8 +55,8 @@ TEST(Manifest, RejectsWhatItCannotCheck) {
   Manifest manifest;
   std::string error;
   EXPECT_FALSE(parse_manifest("not json", "", &manifest, &error));
-  EXPECT_FALSE(parse_manifest(R"({"schemaVersion":1,"name":"x"})", "application/vnd.docker.distribution.manifest.v1+json",
-                              &manifest, &error));
+  EXPECT_FALSE(parse_manifest(R"({"schemaVersion":1,"name":"x"})",
+                              "application/vnd.docker.distribution.manifest.v1+json", &manifest, &error));
   EXPECT_NE(error.find("unsupported manifest type"), std::string::npos) << error;
   std::string bad_digest = R"({"mediaType":"application/vnd.oci.image.manifest.v1+json",
     "config":{"digest":"sha256:../../etc/passwd","size":1},"layers":[]})";
