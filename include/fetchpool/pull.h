@@ -31,6 +31,10 @@ struct PullOptions {
   std::filesystem::path cache_dir;
   std::string platform;     ///< "os/arch[/variant]" from an index; empty: this machine's.
   bool plain_http = false;  ///< http:// even for a registry that is not on loopback.
+  /// "user:password" for the registry (Basic, or to get a token). Empty: Docker's config
+  /// ($DOCKER_CONFIG/config.json or ~/.docker/config.json) when it has an entry for the
+  /// registry, else anonymous. Never printed and never put in a Result.
+  std::string credentials;
   /// For the blobs: concurrency, connections per blob, retries, timeouts, TLS, progress
   /// callbacks. output_dir and if_exists are set by the pull.
   EngineOptions engine;

@@ -153,7 +153,11 @@ blobs already downloaded are not fetched again (FILE.blobs/ until the tarball is
 or --cache-dir), and a partial one continues where it stopped. Registries on localhost,
 127.0.0.0/8 and ::1 are spoken to over plain HTTP, others over HTTPS.
 
-Not yet: credentials and token auth (so not Docker Hub), mirrors.
+Credentials: --username with --password-stdin, else Docker's config file
+($DOCKER_CONFIG/config.json or ~/.docker/config.json), else anonymous. Token auth
+(WWW-Authenticate: Bearer) and Basic are handled as docker does.
+
+Not yet: registry mirrors.
 
 Examples:
   fetchpool pull -o app.tar localhost:5000/team/app:1.2 && docker load -i app.tar
@@ -173,6 +177,8 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
       ->type_name("OS/ARCH");
   pull->add_flag("--plain-http", o.pull.plain_http, "Use http:// for the registry");
+  pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")->type_name("USER");
+  pull->add_flag("--password-stdin", o.password_stdin, "Read the password from the first line of stdin");
   pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");
   pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")->type_name("FILE");
   pull->add_option("-j,--jobs", o.pull.engine.max_concurrent, "Fetch N blobs at once (default: 16)")

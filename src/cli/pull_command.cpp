@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <iostream>
 #include <mutex>
 
 #include "cli/get_command.h"
@@ -26,6 +27,17 @@ int run_pull(PullCommandOptions options) {
     return kExitUsage;
   }
   options.pull.output = options.output;
+  if (options.password_stdin != !options.username.empty()) {
+    fmt::print(stderr, "fetchpool: error: --username and --password-stdin go together\n");
+    return kExitUsage;
+  }
+  if (options.password_stdin) {
+    // As docker login: the password never appears on a command line or in the environment.
+    std::string password;
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    options.pull.credentials = options.username + ":" + password;
+  }
   options.pull.engine.verify_tls = !options.insecure;
   std::mutex print_mutex;
   if (!options.quiet) {

@@ -13,6 +13,8 @@ struct PullCommandOptions {
   std::string format = "docker-archive";  ///< --format: docker-archive or oci.
   bool insecure = false;
   bool quiet = false;
+  std::string username;         ///< --username: with the password read from stdin.
+  bool password_stdin = false;  ///< --password-stdin.
 };
 
 /// Pulls the image; returns an ExitStatus. Prints a line per blob and the summary on stderr.

@@ -10,6 +10,7 @@
 
 #include "fetchpool/engine.h"
 #include "platform/file.h"
+#include "registry/docker_config.h"
 #include "registry/manifest.h"
 #include "registry/reference.h"
 #include "registry/registry_client.h"
@@ -150,6 +151,9 @@ PullResult pull_image(const PullOptions& options) {
   client_options.verify_tls = options.engine.verify_tls;
   client_options.ca_cert_file = options.engine.ca_cert_file;
   client_options.connect_timeout_s = options.engine.connect_timeout_s;
+  client_options.credentials = options.credentials.empty()
+                                   ? registry::docker_config_credentials(reference.registry)
+                                   : options.credentials;
   registry::RegistryClient client(reference, client_options);
   ResolvedImage image;
   if (!resolve(client, reference, wanted, &image, &result.error)) return result;
@@ -169,17 +173,40 @@ PullResult pull_image(const PullOptions& options) {
     auto same = [&](const Descriptor& d) { return d.digest == layer.digest; };
     if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(layer);  // a layer may repeat
   }
-  {
-    Engine engine(engine_options);
-    std::vector<TransferHandle> handles;
-    for (const Descriptor& blob : blobs) {
-      Request request;
-      request.url = client.blob_url(blob.digest);
-      request.file_name = blob_path_name(blob.digest);
-      request.expected_digest = blob.digest;
-      handles.push_back(engine.submit(std::move(request)));
+  // A token may expire during a long pull: blobs refused with 401 get one more try with a
+  // fresh one.
+  std::vector<Descriptor> to_fetch = blobs;
+  for (int round = 0; round < 2 && !to_fetch.empty(); ++round) {
+    std::vector<Result> ended;
+    {
+      Engine engine(engine_options);
+      std::vector<TransferHandle> handles;
+      for (const Descriptor& blob : to_fetch) {
+        Request request;
+        request.url = client.blob_url(blob.digest);
+        request.file_name = blob_path_name(blob.digest);
+        request.expected_digest = blob.digest;
+        // libcurl does not send it on to another host a redirect leads to (object storage).
+        if (!client.authorization().empty())
+          request.headers.push_back("Authorization: " + client.authorization());
+        handles.push_back(engine.submit(std::move(request)));
+      }
+      for (TransferHandle& handle : handles) ended.push_back(handle.wait());
     }
-    for (TransferHandle& handle : handles) result.blobs.push_back(handle.wait());
+    std::vector<Descriptor> refused;
+    for (std::size_t i = 0; i < ended.size(); ++i) {
+      if (round == 0 && ended[i].http_status == 401) {
+        refused.push_back(to_fetch[i]);
+      } else {
+        result.blobs.push_back(std::move(ended[i]));
+      }
+    }
+    std::string error;
+    if (!refused.empty() && !client.renew_authorization(&error)) {
+      result.error = error;
+      return result;
+    }
+    to_fetch = std::move(refused);
   }
   std::size_t failed = 0;
   for (const Result& blob : result.blobs) {

@@ -12,12 +12,16 @@ struct RegistryClientOptions {
   bool verify_tls = true;
   std::string ca_cert_file;
   double connect_timeout_s = 10;
-  double request_timeout_s = 60;  ///< Manifests are small: a whole request's limit.
+  double request_timeout_s = 60;  ///< Manifests and tokens are small: a whole request's limit.
+  /// "user:password" for Basic auth and for token requests; empty: anonymous.
+  std::string credentials;
 };
 
 /// Talks to one repository of a Registry v2 for what is small enough to hold in memory
-/// (manifests); blobs go through the engine at blob_url(). Anonymous access only so far: a
-/// registry that asks for credentials gets a clear error.
+/// (manifests, tokens); blobs go through the engine at blob_url() with authorization().
+/// Auth as Docker does it: a 401 with `WWW-Authenticate: Bearer realm=..,service=..,scope=..`
+/// fetches a token from the realm (with the credentials, when given, as Basic) and retries;
+/// a 401 with `Basic` retries with the credentials.
 class RegistryClient {
  public:
   RegistryClient(ImageReference reference, RegistryClientOptions options);
@@ -31,9 +35,24 @@ class RegistryClient {
   bool get_manifest(const std::string& reference, std::string* body, std::string* content_type,
                     std::string* digest, std::string* error);
 
+  /// The Authorization header value for this repository ("Bearer TOKEN", "Basic ..."), or
+  /// empty for an anonymous registry.
+  const std::string& authorization() const { return authorization_; }
+  /// Gets a new token after a 401 on a blob (expired); false with `error` when it cannot.
+  bool renew_authorization(std::string* error);
+
  private:
+  struct Reply;
+  /// One GET; `status` is 0 when the request itself failed (then `error` says why).
+  bool get(const std::string& url, const std::string& accept, bool send_authorization,
+           const std::string& basic_credentials, Reply* reply, std::string* error);
+  /// Answers a 401's challenge; false with `error` when it cannot.
+  bool authorize(const std::string& challenge, std::string* error);
+
   ImageReference reference_;
   RegistryClientOptions options_;
+  std::string authorization_;
+  std::string last_challenge_;
 };
 
 }  // namespace fetchpool::registry

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "fetchpool/engine.h"
 #include "fetchpool/pull.h"
@@ -182,6 +185,61 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
   EXPECT_EQ(already, 4u) << again.err;
   EXPECT_EQ(test::sha256_of(dir_ / "a.tar"), test::sha256_of(dir_ / "b.tar"))
       << "the same image, the same bytes";
+}
+
+// A registry that wants tokens, from a token server of its own.
+class TokenRegistryTest : public test::SharedServerTest<RegistryServer> {
+ protected:
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<RegistryServer>(RegistryServer::Auth::token); });
+  }
+  int token_requests_by(const std::string& user) const {
+    int count = 0;
+    std::istringstream lines(server_->token_log());
+    for (std::string line; std::getline(lines, line);) count += nlohmann::json::parse(line)["user"] == user;
+    return count;
+  }
+  TempDir dir_;
+};
+
+TEST_F(TokenRegistryTest, AnonymousPullGetsAToken) {
+  server_->push_image("auth/public", "v1");
+  int before = token_requests_by("");
+  auto run = test::run_fetchpool({"pull", "-o", dir_ / "public.tar", server_->host() + "/auth/public:v1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_GT(token_requests_by(""), before);
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + dir_ / "public.tar"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+}
+
+TEST_F(TokenRegistryTest, CredentialsFromStdinOrDockerConfigAndNeverShown) {
+  server_->push_image("auth/app", "v2");
+  std::string image = server_->host() + "/auth/app:v2";
+  int before = token_requests_by(RegistryServer::kUser);
+  auto run = test::run_fetchpool(
+      {"pull", "--username", RegistryServer::kUser, "--password-stdin", "-o", dir_ / "a.tar", image},
+      std::string(RegistryServer::kPassword) + "\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_GT(token_requests_by(RegistryServer::kUser), before) << "the token was asked for as the user";
+  EXPECT_EQ((run.out + run.err).find(RegistryServer::kPassword), std::string::npos);
+
+  // Docker's config file, as `docker login` leaves it.
+  test::write_file(dir_ / "config.json", R"({"auths":{")" + server_->host() + R"(":{"auth":")" +
+                                             server_->base64_credentials() + R"("}}})");
+  setenv("DOCKER_CONFIG", dir_.path().c_str(), 1);
+  before = token_requests_by(RegistryServer::kUser);
+  auto from_config = test::run_fetchpool({"pull", "-o", dir_ / "b.tar", image});
+  unsetenv("DOCKER_CONFIG");
+  ASSERT_EQ(from_config.exit_code, 0) << from_config.err;
+  EXPECT_GT(token_requests_by(RegistryServer::kUser), before);
+
+  auto wrong = test::run_fetchpool(
+      {"pull", "--username", RegistryServer::kUser, "--password-stdin", "-o", dir_ / "c.tar", image},
+      "not-the-password\n");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("refuses these credentials"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("not-the-password"), std::string::npos) << wrong.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "c.tar"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "support/nginx_server.h"
 
@@ -20,12 +21,61 @@ std::string config(const std::string& storage, int port) {
          std::to_string(port) + "\n";
 }
 
+std::string token_config(int token_port, const std::string& certificate) {
+  return "auth:\n  token:\n    realm: http://127.0.0.1:" + std::to_string(token_port) +
+         "/token\n    service: fetchpool-test-registry\n    issuer: fetchpool-test-issuer\n"
+         "    rootcertbundle: " +
+         certificate + "\n";
+}
+
 }  // namespace
 
-RegistryServer::RegistryServer() {
+std::string RegistryServer::base64_credentials() const {
+  static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string text = std::string(kUser) + ":" + kPassword, out;
+  for (std::size_t i = 0; i < text.size(); i += 3) {
+    unsigned n = static_cast<unsigned char>(text[i]) << 16;
+    if (i + 1 < text.size()) n |= static_cast<unsigned char>(text[i + 1]) << 8;
+    if (i + 2 < text.size()) n |= static_cast<unsigned char>(text[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < text.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < text.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+void RegistryServer::start_token_server() {
+  auto made = run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                           dir_ / "token-key.pem", "-out", dir_ / "token-cert.pem", "-days", "2", "-subj",
+                           "/CN=fetchpool-test-token"});
+  if (made.exit_code != 0) throw std::runtime_error("openssl could not make the token key: " + made.err);
+  token_server_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      "/usr/bin/python3", FETCHPOOL_TOKEN_SERVER, dir_ / "token-port", dir_ / "token-key.pem",
+      dir_ / "token-cert.pem", dir_ / "token-log.jsonl", std::string(kUser) + ":" + kPassword});
+  for (int i = 0; i < 200 && token_port_ == 0 && !token_server_->exited(); ++i) {
+    std::string text = read_file(dir_ / "token-port");
+    if (text.rfind("PORT ", 0) == 0 && text.back() == '\n') {
+      token_port_ = std::stoi(text.substr(5));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  if (token_port_ == 0)
+    throw std::runtime_error("the token server did not start: " + token_server_->err_so_far());
+}
+
+std::string RegistryServer::token_log() const {
+  return read_file(dir_ / "token-log.jsonl");
+}
+
+RegistryServer::RegistryServer(Auth auth) : auth_(auth) {
+  if (auth_ == Auth::token) start_token_server();
   for (int attempt = 0; attempt < 5 && !process_; ++attempt) {
     port_ = free_port();
-    write_file(dir_ / "config.yml", config(dir_ / "storage", port_));
+    std::string text = config(dir_ / "storage", port_);
+    if (auth_ == Auth::token) text += token_config(token_port_, dir_ / "token-cert.pem");
+    write_file(dir_ / "config.yml", text);
     process_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"/usr/bin/docker-registry", "serve", dir_ / "config.yml"});
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -43,9 +93,11 @@ RegistryServer::RegistryServer() {
 }
 
 RegistryServer::~RegistryServer() {
-  if (!process_) return;
-  process_->signal(SIGTERM);
-  process_->wait(std::chrono::seconds(10));
+  for (auto* child : {process_.get(), token_server_.get()}) {
+    if (!child) continue;
+    child->signal(SIGTERM);
+    child->wait(std::chrono::seconds(10));
+  }
 }
 
 std::string RegistryServer::host() const {
@@ -64,9 +116,15 @@ std::string RegistryServer::push_image(const std::string& repository, const std:
                    "--layer-size", std::to_string(layer_size), "--platforms", platforms});
   if (made.exit_code != 0) throw std::runtime_error("make_image.py failed: " + made.err);
   std::string digest = made.out.substr(0, made.out.find('\n'));
-  auto pushed =
-      run_process({"/usr/bin/skopeo", "copy", "--all", "--dest-tls-verify=false", "oci:" + layout + ":" + tag,
-                   "docker://" + host() + "/" + repository + ":" + tag});
+  std::vector<std::string> argv{"/usr/bin/skopeo", "copy", "--all", "--dest-tls-verify=false"};
+  if (auth_ == Auth::token) {
+    // Through a file, not the command line: credentials never go on a command line.
+    std::string auth_file = dir_ / "auth.json";
+    write_file(auth_file, R"({"auths":{")" + host() + R"(":{"auth":")" + base64_credentials() + R"("}}})");
+    argv.insert(argv.end(), {"--dest-authfile", auth_file});
+  }
+  argv.insert(argv.end(), {"oci:" + layout + ":" + tag, "docker://" + host() + "/" + repository + ":" + tag});
+  auto pushed = run_process(argv);
   if (pushed.exit_code != 0) throw std::runtime_error("skopeo copy failed: " + pushed.err);
   return digest;
 }

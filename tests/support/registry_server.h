@@ -9,9 +9,17 @@ namespace fetchpool::test {
 
 /// A real Registry v2 (Debian's docker-registry binary) on 127.0.0.1 over plain HTTP, with
 /// its storage in a private directory. Stopped by PID in the destructor.
+///
+/// With Auth::token the registry wants tokens from tests/support/token_server.py (the
+/// registry's own `token` auth, JWTs signed by a key made for it): anonymous tokens may
+/// pull, kUser/kPassword may also push.
 class RegistryServer {
  public:
-  RegistryServer();
+  static constexpr const char* kUser = "alice";
+  static constexpr const char* kPassword = "s3cret-registry-pass";
+  enum class Auth { none, token };
+
+  explicit RegistryServer(Auth auth = Auth::none);
   ~RegistryServer();
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
@@ -25,12 +33,22 @@ class RegistryServer {
   /// Builds an image (tests/support/make_image.py: `layers` gzip layers of `layer_size`
   /// bytes each, for each of `platforms`, e.g. "linux/amd64,linux/arm64/v8") and pushes
   /// it as REPOSITORY:TAG with skopeo. Returns the digest of its manifest (or index).
+  /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."}.
+  std::string token_log() const;
+  /// base64 of kUser:kPassword, as Docker's config.json holds it.
+  std::string base64_credentials() const;
+
   std::string push_image(const std::string& repository, const std::string& tag, int layers = 3,
                          int layer_size = 100'000, const std::string& platforms = "linux/amd64");
 
  private:
+  void start_token_server();
+
+  Auth auth_;
   TempDir dir_;
   int port_ = 0;
+  int token_port_ = 0;
+  std::unique_ptr<ChildProcess> token_server_;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""A Registry v2 token server for fetchpool's tests (standard library + the openssl CLI).
+
+  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE [USER:PASSWORD]
+
+Serves GET /token?service=S&scope=repository:NAME:ACTIONS as the registry's `token` auth
+expects: a JWT signed RS256 by KEY with CERT in its x5c header. Anonymous requests get pull
+access; requests with Basic USER:PASSWORD get what they ask for; wrong credentials get 401.
+Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user) to LOG_FILE.
+"""
+
+import base64
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+KEY, CERT, LOG, CREDENTIALS = sys.argv[2], sys.argv[3], sys.argv[4], (sys.argv[5] if len(sys.argv) > 5 else "")
+ISSUER, SERVICE = "fetchpool-test-issuer", "fetchpool-test-registry"
+log_lock = threading.Lock()
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def certificate_der():
+    pem = open(CERT).read()
+    body = "".join(line for line in pem.splitlines() if "-----" not in line)
+    return base64.b64decode(body)
+
+
+def sign(message):
+    return subprocess.run(["openssl", "dgst", "-sha256", "-sign", KEY], input=message, capture_output=True,
+                          check=True).stdout
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        user = ""
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            given = base64.b64decode(auth[6:]).decode(errors="replace")
+            if given != CREDENTIALS:
+                self.send_response(401)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            user = given.split(":", 1)[0]
+        access = []
+        for scope in query.get("scope", []):
+            kind, name, actions = scope.split(":", 2) if scope.count(":") >= 2 else ("", "", "")
+            wanted = actions.split(",")
+            allowed = wanted if user else [a for a in wanted if a == "pull"]
+            access.append({"type": kind, "name": name, "actions": allowed})
+        with log_lock, open(LOG, "a") as f:
+            f.write(json.dumps({"scope": query.get("scope", []), "user": user}) + "\n")
+        now = int(time.time())
+        header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(certificate_der()).decode()]}
+        claims = {"iss": ISSUER, "sub": user, "aud": SERVICE, "exp": now + 300, "nbf": now - 10, "iat": now,
+                  "jti": str(time.monotonic_ns()), "access": access}
+        signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
+        token = signing_input.decode() + "." + b64url(sign(signing_input))
+        body = json.dumps({"token": token, "expires_in": 300}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(sys.argv[1], "w") as f:
+        f.write(f"PORT {server.server_address[1]}\n")
+    server.serve_forever(poll_interval=0.1)
+
+
+if __name__ == "__main__":
+    main()
