@@ -31,6 +31,12 @@ struct PullOptions {
   std::filesystem::path cache_dir;
   std::string platform;     ///< "os/arch[/variant]" from an index; empty: this machine's.
   bool plain_http = false;  ///< http:// even for a registry that is not on loopback.
+  /// Registries to try first, in order, for docker.io images (for every image with
+  /// mirror_all_registries): "mirror.example", "https://mirror.example:5000",
+  /// "http://127.0.0.1:5001". One that cannot serve the manifest is skipped; the image's
+  /// own registry comes last.
+  std::vector<std::string> mirrors;
+  bool mirror_all_registries = false;
   /// "user:password" for the registry (Basic, or to get a token). Empty: Docker's config
   /// ($DOCKER_CONFIG/config.json or ~/.docker/config.json) when it has an entry for the
   /// registry, else anonymous. Never printed and never put in a Result.

@@ -157,7 +157,9 @@ Credentials: --username with --password-stdin, else Docker's config file
 ($DOCKER_CONFIG/config.json or ~/.docker/config.json), else anonymous. Token auth
 (WWW-Authenticate: Bearer) and Basic are handled as docker does.
 
-Not yet: registry mirrors.
+Mirrors (-r, repeatable) are tried in order for Docker Hub images (every image with
+--mirror-all-registries); one that cannot serve the manifest is skipped, and the image's
+own registry comes last.
 
 Examples:
   fetchpool pull -o app.tar localhost:5000/team/app:1.2 && docker load -i app.tar
@@ -177,6 +179,11 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
       ->type_name("OS/ARCH");
   pull->add_flag("--plain-http", o.pull.plain_http, "Use http:// for the registry");
+  pull->add_option("-r,--registry-mirror", o.pull.mirrors,
+                   "Try this registry first for Docker Hub images (repeatable; in order; the origin last)")
+      ->type_name("HOST|URL");
+  pull->add_flag("--mirror-all-registries", o.pull.mirror_all_registries,
+                 "Use the mirrors for images of every registry, not only Docker Hub");
   pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")->type_name("USER");
   pull->add_flag("--password-stdin", o.password_stdin, "Read the password from the first line of stdin");
   pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");

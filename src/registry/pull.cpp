@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "fetchpool/engine.h"
@@ -154,9 +155,26 @@ PullResult pull_image(const PullOptions& options) {
   client_options.credentials = options.credentials.empty()
                                    ? registry::docker_config_credentials(reference.registry)
                                    : options.credentials;
-  registry::RegistryClient client(reference, client_options);
+
+  // Mirrors first (as Docker's registry-mirrors, for Docker Hub images unless told
+  // otherwise), the registry itself last; the first that serves the manifest serves the blobs.
+  std::vector<std::string> endpoints;
+  if (reference.registry == "docker.io" || options.mirror_all_registries) endpoints = options.mirrors;
+  endpoints.push_back("");
+  std::optional<registry::RegistryClient> client;
   ResolvedImage image;
-  if (!resolve(client, reference, wanted, &image, &result.error)) return result;
+  std::string skipped;
+  for (const std::string& endpoint : endpoints) {
+    client_options.endpoint = endpoint;
+    client.emplace(reference, client_options);
+    std::string error;
+    if (resolve(*client, reference, wanted, &image, &error)) break;
+    if (endpoint.empty()) {
+      result.error = error + skipped;
+      return result;
+    }
+    skipped += "; mirror " + endpoint + " skipped: " + error;
+  }
   const Manifest& manifest = image.manifest;
 
   // Every blob through the engine, verified against its digest before it gets its name.
@@ -183,12 +201,12 @@ PullResult pull_image(const PullOptions& options) {
       std::vector<TransferHandle> handles;
       for (const Descriptor& blob : to_fetch) {
         Request request;
-        request.url = client.blob_url(blob.digest);
+        request.url = client->blob_url(blob.digest);
         request.file_name = blob_path_name(blob.digest);
         request.expected_digest = blob.digest;
         // libcurl does not send it on to another host a redirect leads to (object storage).
-        if (!client.authorization().empty())
-          request.headers.push_back("Authorization: " + client.authorization());
+        if (!client->authorization().empty())
+          request.headers.push_back("Authorization: " + client->authorization());
         handles.push_back(engine.submit(std::move(request)));
       }
       for (TransferHandle& handle : handles) ended.push_back(handle.wait());
@@ -202,7 +220,7 @@ PullResult pull_image(const PullOptions& options) {
       }
     }
     std::string error;
-    if (!refused.empty() && !client.renew_authorization(&error)) {
+    if (!refused.empty() && !client->renew_authorization(&error)) {
       result.error = error;
       return result;
     }

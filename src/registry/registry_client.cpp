@@ -133,9 +133,18 @@ RegistryClient::RegistryClient(ImageReference reference, RegistryClientOptions o
     : reference_(std::move(reference)), options_(std::move(options)) {}
 
 std::string RegistryClient::base_url() const {
-  bool plain = options_.plain_http || reference_.is_loopback();
-  return std::string(plain ? "http://" : "https://") + reference_.api_host() + "/v2/" +
-         reference_.repository + "/";
+  std::string root;
+  const std::string& endpoint = options_.endpoint;
+  if (endpoint.rfind("http://", 0) == 0 || endpoint.rfind("https://", 0) == 0) {
+    root = endpoint;
+  } else {
+    ImageReference where = reference_;
+    if (!endpoint.empty()) where.registry = endpoint;
+    bool plain = options_.plain_http || where.is_loopback();
+    root = std::string(plain ? "http://" : "https://") + (endpoint.empty() ? where.api_host() : endpoint);
+  }
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  return root + "/v2/" + reference_.repository + "/";
 }
 
 std::string RegistryClient::blob_url(const std::string& digest) const {
@@ -189,6 +198,9 @@ bool RegistryClient::get(const std::string& url, const std::string& accept, bool
     *error = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
     if (code == CURLE_PEER_FAILED_VERIFICATION)
       *error += ": use --ca-cert FILE to trust its CA, or --insecure";
+    if (code == CURLE_COULDNT_CONNECT) *error = "cannot connect: " + *error;
+    if (code == CURLE_COULDNT_RESOLVE_HOST)
+      *error = "cannot resolve the host: " + *error + ": check the name";
     return false;
   }
   return true;

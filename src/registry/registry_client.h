@@ -15,6 +15,10 @@ struct RegistryClientOptions {
   double request_timeout_s = 60;  ///< Manifests and tokens are small: a whole request's limit.
   /// "user:password" for Basic auth and for token requests; empty: anonymous.
   std::string credentials;
+  /// Where to ask instead of the reference's registry: a mirror, "https://mirror.example" or
+  /// "mirror.example" (https, unless on loopback) or "http://127.0.0.1:5001". Empty: the
+  /// registry itself.
+  std::string endpoint;
 };
 
 /// Talks to one repository of a Registry v2 for what is small enough to hold in memory

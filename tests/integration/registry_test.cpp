@@ -11,6 +11,7 @@
 
 #include "fetchpool/engine.h"
 #include "fetchpool/pull.h"
+#include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/registry_server.h"
 #include "support/shared_server.h"
@@ -185,6 +186,38 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
   EXPECT_EQ(already, 4u) << again.err;
   EXPECT_EQ(test::sha256_of(dir_ / "a.tar"), test::sha256_of(dir_ / "b.tar"))
       << "the same image, the same bytes";
+}
+
+TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
+  RegistryServer mirror;  // starts empty
+  server_->push_image("mirror/app", "v1");
+  PullOptions options;
+  options.format = ImageFormat::oci_layout;
+  options.mirror_all_registries = true;  // the images here are not on Docker Hub
+
+  // A mirror without the image is skipped; the origin serves it.
+  options.image = server_->host() + "/mirror/app:v1";
+  options.output = dir_ / "from-origin";
+  options.mirrors = {mirror.url("")};
+  PullResult via_origin = pull_image(options);
+  EXPECT_TRUE(via_origin.ok) << via_origin.error;
+
+  // A mirror with the image serves it even when the origin is gone.
+  mirror.push_image("mirror/app", "v1");
+  options.image = "127.0.0.1:" + std::to_string(test::free_port()) + "/mirror/app:v1";  // nothing listens
+  options.output = dir_ / "from-mirror";
+  options.mirrors = {"http://127.0.0.1:" + std::to_string(test::free_port()),
+                     mirror.host()};  // a dead one first
+  PullResult via_mirror = pull_image(options);
+  EXPECT_TRUE(via_mirror.ok) << via_mirror.error;
+  EXPECT_EQ(via_mirror.manifest_digest, via_origin.manifest_digest);
+
+  // Without mirror_all_registries, mirrors are for Docker Hub images only.
+  options.mirror_all_registries = false;
+  options.output = dir_ / "not-mirrored";
+  PullResult unmirrored = pull_image(options);
+  EXPECT_FALSE(unmirrored.ok);
+  EXPECT_NE(unmirrored.error.find("cannot connect"), std::string::npos) << unmirrored.error;
 }
 
 // A registry that wants tokens, from a token server of its own.
