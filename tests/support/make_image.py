@@ -3,6 +3,7 @@
 library only): the tests push it to a real registry with skopeo.
 
   make_image.py DIR TAG [--layers N] [--layer-size BYTES] [--platforms os/arch,...] [--seed S]
+                [--compress-level 1-9]
 
 Each layer is a gzip-compressed tar holding one file of deterministic bytes; the config
 lists their diff_ids. With several platforms the layout's index.json points at an image
@@ -36,8 +37,11 @@ def layer(name, size, seed):
         info.mtime = 0
         tar.addfile(info, io.BytesIO(content))
     uncompressed = raw.getvalue()
-    compressed = gzip.compress(uncompressed, mtime=0)
+    compressed = gzip.compress(uncompressed, compresslevel=COMPRESS_LEVEL, mtime=0)
     return uncompressed, compressed
+
+
+COMPRESS_LEVEL = 6
 
 
 def image(layout, platform, layers, layer_size, seed):
@@ -74,7 +78,10 @@ def main():
     parser.add_argument("--layer-size", type=int, default=100_000)
     parser.add_argument("--platforms", default="linux/amd64")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--compress-level", type=int, default=6, help="gzip level of the layers (1 is fast)")
     args = parser.parse_args()
+    global COMPRESS_LEVEL
+    COMPRESS_LEVEL = args.compress_level
 
     os.makedirs(os.path.join(args.layout, "blobs", "sha256"), exist_ok=True)
     platforms = args.platforms.split(",")
