@@ -34,7 +34,8 @@ struct PullOptions {
   /// Registries to try first, in order, for docker.io images (for every image with
   /// mirror_all_registries): "mirror.example", "https://mirror.example:5000",
   /// "http://127.0.0.1:5001". One that cannot serve the manifest is skipped; the image's
-  /// own registry comes last.
+  /// own registry comes last. A mirror gets the credentials Docker's config has for it,
+  /// never the image registry's.
   std::vector<std::string> mirrors;
   bool mirror_all_registries = false;
   /// "user:password" for the registry (Basic, or to get a token). Empty: Docker's config

@@ -1,5 +1,6 @@
 // fetchpool's image pull: manifests through RegistryClient, every blob through the engine
-// (concurrent, resumable, verified against its digest), then the OCI layout's index.
+// (concurrent, resumable, verified against its digest), then the tarball or the OCI
+// layout's index.
 
 #include "fetchpool/pull.h"
 
@@ -30,6 +31,13 @@ bool write_whole(const fs::path& path, const std::string& data, std::string* err
   bool existed = false;
   return platform::create_file_atomically(path.string(), data.data(), data.size(), /*replace=*/true, error,
                                           &existed);
+}
+
+// "https://mirror.example:5000/" -> "mirror.example:5000".
+std::string endpoint_host(const std::string& endpoint) {
+  std::size_t start = endpoint.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  return endpoint.substr(start, endpoint.find('/', start) - start);
 }
 
 std::string blob_path_name(const std::string& digest) {
@@ -152,9 +160,9 @@ PullResult pull_image(const PullOptions& options) {
   client_options.verify_tls = options.engine.verify_tls;
   client_options.ca_cert_file = options.engine.ca_cert_file;
   client_options.connect_timeout_s = options.engine.connect_timeout_s;
-  client_options.credentials = options.credentials.empty()
-                                   ? registry::docker_config_credentials(reference.registry)
-                                   : options.credentials;
+  const std::string origin_credentials = options.credentials.empty()
+                                             ? registry::docker_config_credentials(reference.registry)
+                                             : options.credentials;
 
   // Mirrors first (as Docker's registry-mirrors, for Docker Hub images unless told
   // otherwise), the registry itself last; the first that serves the manifest serves the blobs.
@@ -166,6 +174,10 @@ PullResult pull_image(const PullOptions& options) {
   std::string skipped;
   for (const std::string& endpoint : endpoints) {
     client_options.endpoint = endpoint;
+    // The origin's credentials stay with the origin; a mirror gets its own, if Docker's
+    // config has any for it.
+    client_options.credentials =
+        endpoint.empty() ? origin_credentials : registry::docker_config_credentials(endpoint_host(endpoint));
     client.emplace(reference, client_options);
     std::string error;
     if (resolve(*client, reference, wanted, &image, &error)) break;
