@@ -1,9 +1,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "fetchpool/engine.h"
 #include "fetchpool/export.h"
 #include "fetchpool/options.h"
 #include "fetchpool/result.h"
@@ -45,6 +47,10 @@ struct PullOptions {
   /// For the blobs: concurrency, connections per blob, retries, timeouts, TLS, progress
   /// callbacks. output_dir and if_exists are set by the pull.
   EngineOptions engine;
+  /// Called (on the pulling thread) with the engine that fetches the blobs as it starts,
+  /// and with nullptr just before it goes: for a progress display (Engine::progress), or
+  /// to stop the pull (Engine::cancel_all) from another thread. Empty: none.
+  std::function<void(Engine*)> on_engine;
 };
 
 /// How a pull ended.

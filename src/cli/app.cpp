@@ -199,6 +199,9 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("N")
       ->check(CLI::Range(0, 1000).description(""));
   pull->add_flag("-q,--quiet", o.quiet, "Print only errors");
+  pull->add_option("--progress", o.progress,
+                   "bar (live, the default on a terminal), plain (the default otherwise), json or none")
+      ->type_name("MODE");
 }
 
 bool looks_like_url(const std::string& arg) {

@@ -108,11 +108,7 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
 }
 
 ProgressMode choose_mode(const GetOptions& options) {
-  if (options.progress == "bar") return ProgressMode::bar;
-  if (options.progress == "plain") return ProgressMode::plain;
-  if (options.progress == "json") return ProgressMode::json;
-  if (options.progress == "none" || options.quiet) return ProgressMode::none;
-  return progress::query_stderr().is_tty ? ProgressMode::bar : ProgressMode::plain;
+  return choose_progress_mode(options.progress, options.quiet);
 }
 
 // How many entries the run will have, when that can be known up front: the arguments plus

@@ -28,6 +28,14 @@ std::string red(const std::string& text, bool color) {
 
 }  // namespace
 
+ProgressMode choose_progress_mode(const std::string& mode_name, bool quiet) {
+  if (mode_name == "bar") return ProgressMode::bar;
+  if (mode_name == "plain") return ProgressMode::plain;
+  if (mode_name == "json") return ProgressMode::json;
+  if (mode_name == "none" || quiet) return ProgressMode::none;
+  return progress::query_stderr().is_tty ? ProgressMode::bar : ProgressMode::plain;
+}
+
 ProgressDisplay::ProgressDisplay(ProgressMode mode, bool quiet)
     : mode_(mode), quiet_(quiet), color_(progress::query_stderr().color) {}
 
@@ -36,7 +44,11 @@ ProgressDisplay::~ProgressDisplay() {
 }
 
 void ProgressDisplay::start(const Engine& engine) {
-  engine_ = &engine;
+  start([&engine] { return engine.progress(); });  // a short lock the data path never takes
+}
+
+void ProgressDisplay::start(std::function<ProgressSnapshot()> source) {
+  source_ = std::move(source);
   if (mode_ == ProgressMode::none) return;
   thread_ = std::thread([this] { run(); });
 }
@@ -53,7 +65,7 @@ void ProgressDisplay::run() {
   while (!stopping_) {
     wake_.wait_for(lock, interval, [&] { return stopping_; });
     if (stopping_) break;
-    ProgressSnapshot snapshot = engine_->progress();  // a short lock the data path never takes
+    ProgressSnapshot snapshot = source_();
     if (mode_ == ProgressMode::bar) {
       draw_locked(snapshot);
     } else if (mode_ == ProgressMode::plain) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,6 +20,10 @@ enum class ProgressMode {
   none,   ///< Only failures and the summary.
 };
 
+/// The mode a run gets: `mode_name` (--progress) when given, else none with -q, else bar on
+/// a terminal and plain otherwise.
+ProgressMode choose_progress_mode(const std::string& mode_name, bool quiet);
+
 /// Everything the get command writes to stderr goes through here, so the live area is never
 /// garbled by other output: finished-file lines and messages are printed above it. A thread
 /// of its own redraws from Engine::progress() snapshots (bar: 10 times a second; plain:
@@ -32,6 +37,8 @@ class ProgressDisplay {
 
   /// Starts redrawing from `engine` (which must outlive stop()).
   void start(const Engine& engine);
+  /// Starts redrawing from whatever `source` returns (called on the display's thread).
+  void start(std::function<ProgressSnapshot()> source);
   /// The number of files the run will have, once known.
   void set_files_total(std::int64_t total);
   /// A transfer ended (main thread).
@@ -55,7 +62,7 @@ class ProgressDisplay {
   const ProgressMode mode_;
   const bool quiet_;
   const bool color_;  ///< Red FAILED: a terminal, and NO_COLOR unset.
-  const Engine* engine_ = nullptr;
+  std::function<ProgressSnapshot()> source_;
   std::mutex mutex_;  ///< Serialises every write to stderr.
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -6,7 +6,8 @@
 #include <mutex>
 
 #include "cli/get_command.h"
-#include "progress/format.h"
+#include "cli/interrupt.h"
+#include "cli/progress_display.h"
 
 namespace fetchpool::cli {
 
@@ -39,22 +40,42 @@ int run_pull(PullCommandOptions options) {
     options.pull.credentials = options.username + ":" + password;
   }
   options.pull.engine.verify_tls = !options.insecure;
-  std::mutex print_mutex;
-  if (!options.quiet) {
-    options.pull.engine.on_finished = [&print_mutex](const Result& result) {
-      // A blob's file name is its digest; show it the way docker does, 12 hex digits.
-      std::string name = result.path.substr(result.path.rfind('/') + 1).substr(0, 12);
-      std::lock_guard lock(print_mutex);
-      if (result.status == Status::skipped) {
-        fmt::print(stderr, "{}: already there\n", name);
-      } else if (result.ok()) {
-        fmt::print(stderr, "{}: done ({})\n", name, progress::format_bytes(result.bytes));
-      } else {
-        fmt::print(stderr, "{}: FAILED: {}\n", name, result.message);
-      }
-    };
+
+  const ProgressMode mode = choose_progress_mode(options.progress, options.quiet);
+  ProgressDisplay display(mode, options.quiet);
+  options.pull.engine.on_finished = [&display](const Result& result) { display.file_finished(result); };
+  if (mode == ProgressMode::json || mode == ProgressMode::plain) {
+    options.pull.engine.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
   }
-  PullResult result = pull_image(options.pull);
+  // The engine the pull runs, while it runs: the display reads it, Ctrl-C cancels it.
+  std::mutex engine_mutex;
+  Engine* engine = nullptr;
+  options.pull.on_engine = [&](Engine* current) {
+    std::lock_guard lock(engine_mutex);
+    engine = current;
+  };
+  PullResult result;
+  bool interrupted = false;
+  {
+    // Before any engine: its threads must inherit the blocked signals (see InterruptWatcher).
+    InterruptWatcher interrupts([&] {
+      display.print_line(
+          "fetchpool: interrupted: stopping, partial blobs kept for the next pull (Ctrl-C again: exit now)");
+      std::lock_guard lock(engine_mutex);
+      if (engine) engine->cancel_all();
+    });
+    display.start([&]() -> ProgressSnapshot {
+      std::lock_guard lock(engine_mutex);
+      return engine ? engine->progress() : ProgressSnapshot{};
+    });
+    result = pull_image(options.pull);
+    display.stop();
+    interrupted = interrupts.interrupted();
+  }
+  if (interrupted) {
+    fmt::print(stderr, "fetchpool: pull {}: interrupted; run it again to continue\n", options.pull.image);
+    return kExitInterrupted;
+  }
   if (!result.ok) {
     fmt::print(stderr, "fetchpool: pull {}: {}\n", options.pull.image, result.error);
     return kExitFailed;

@@ -13,11 +13,13 @@ struct PullCommandOptions {
   std::string format = "docker-archive";  ///< --format: docker-archive or oci.
   bool insecure = false;
   bool quiet = false;
+  std::string progress;         ///< bar, plain, json, none; empty: bar on a terminal, else plain.
   std::string username;         ///< --username: with the password read from stdin.
   bool password_stdin = false;  ///< --password-stdin.
 };
 
-/// Pulls the image; returns an ExitStatus. Prints a line per blob and the summary on stderr.
+/// Pulls the image; returns an ExitStatus. Shows the blobs' progress (a line per blob, as
+/// `get` shows files) and the result on stderr.
 int run_pull(PullCommandOptions options);
 
 }  // namespace fetchpool::cli

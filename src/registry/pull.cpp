@@ -210,6 +210,7 @@ PullResult pull_image(const PullOptions& options) {
     std::vector<Result> ended;
     {
       Engine engine(engine_options);
+      if (options.on_engine) options.on_engine(&engine);
       std::vector<TransferHandle> handles;
       for (const Descriptor& blob : to_fetch) {
         Request request;
@@ -222,6 +223,7 @@ PullResult pull_image(const PullOptions& options) {
         handles.push_back(engine.submit(std::move(request)));
       }
       for (TransferHandle& handle : handles) ended.push_back(handle.wait());
+      if (options.on_engine) options.on_engine(nullptr);
     }
     std::vector<Descriptor> refused;
     for (std::size_t i = 0; i < ended.size(); ++i) {

@@ -114,7 +114,7 @@ TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
       test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   std::size_t already = 0;
-  for (std::size_t at = 0; (at = again.err.find("already there", at)) != std::string::npos; ++at) ++already;
+  for (std::size_t at = 0; (at = again.err.find("(already exists)", at)) != std::string::npos; ++at) ++already;
   EXPECT_EQ(already, 4u) << again.err;  // the config and three layers
 }
 
@@ -182,7 +182,7 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
   auto again = test::run_fetchpool({"pull", "--cache-dir", cache, "-o", dir_ / "b.tar", image});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   std::size_t already = 0;
-  for (std::size_t at = 0; (at = again.err.find("already there", at)) != std::string::npos; ++at) ++already;
+  for (std::size_t at = 0; (at = again.err.find("(already exists)", at)) != std::string::npos; ++at) ++already;
   EXPECT_EQ(already, 4u) << again.err;
   EXPECT_EQ(test::sha256_of(dir_ / "a.tar"), test::sha256_of(dir_ / "b.tar"))
       << "the same image, the same bytes";
