@@ -8,6 +8,7 @@
 #include "cli/get_command.h"
 #include "cli/interrupt.h"
 #include "cli/progress_display.h"
+#include "registry/reference.h"
 
 namespace fetchpool::cli {
 
@@ -28,6 +29,12 @@ int run_pull(PullCommandOptions options) {
     return kExitUsage;
   }
   options.pull.output = options.output;
+  registry::ImageReference reference;
+  std::string error;
+  if (!registry::parse_image_reference(options.pull.image, &reference, &error)) {
+    fmt::print(stderr, "fetchpool: error: {}\n", error);
+    return kExitUsage;
+  }
   if (options.password_stdin != !options.username.empty()) {
     fmt::print(stderr, "fetchpool: error: --username and --password-stdin go together\n");
     return kExitUsage;

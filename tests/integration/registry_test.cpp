@@ -114,7 +114,8 @@ TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
       test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   std::size_t already = 0;
-  for (std::size_t at = 0; (at = again.err.find("(already exists)", at)) != std::string::npos; ++at) ++already;
+  for (std::size_t at = 0; (at = again.err.find("(already exists)", at)) != std::string::npos; ++at)
+    ++already;
   EXPECT_EQ(already, 4u) << again.err;  // the config and three layers
 }
 
@@ -182,10 +183,24 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
   auto again = test::run_fetchpool({"pull", "--cache-dir", cache, "-o", dir_ / "b.tar", image});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   std::size_t already = 0;
-  for (std::size_t at = 0; (at = again.err.find("(already exists)", at)) != std::string::npos; ++at) ++already;
+  for (std::size_t at = 0; (at = again.err.find("(already exists)", at)) != std::string::npos; ++at)
+    ++already;
   EXPECT_EQ(already, 4u) << again.err;
   EXPECT_EQ(test::sha256_of(dir_ / "a.tar"), test::sha256_of(dir_ / "b.tar"))
       << "the same image, the same bytes";
+}
+
+TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
+  auto upper = test::run_fetchpool({"pull", "-o", dir_ / "x.tar", "Alpine"});
+  EXPECT_EQ(upper.exit_code, 2);
+  EXPECT_NE(upper.err.find("lower case"), std::string::npos) << upper.err;
+  auto no_output = test::run_fetchpool({"pull", server_->host() + "/a/b:c"});
+  EXPECT_EQ(no_output.exit_code, 2);
+  EXPECT_NE(no_output.err.find("needs -o"), std::string::npos) << no_output.err;
+  auto missing = test::run_fetchpool({"pull", "-o", dir_ / "x.tar", server_->host() + "/no/such:tag"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not found (HTTP 404)"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "x.tar"));
 }
 
 TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
