@@ -3,11 +3,13 @@
 // registry advertises, also when split over several connections.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "fetchpool/engine.h"
 #include "fetchpool/pull.h"
@@ -201,6 +203,52 @@ TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("not found (HTTP 404)"), std::string::npos) << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "x.tar"));
+}
+
+TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
+  server_->push_image("pull/slow", "v1", 1, 3'000'000);  // one layer of about 3 MB
+  // The registry behind nginx at 1 MiB/s, so that the pull is still running when killed.
+  test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host());
+  std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/pull/slow:v1";
+  std::string tarball = dir_ / "slow.tar";
+  std::vector<std::string> args{"pull", "-q", "-x", "1", "-o", tarball, image};
+  const std::filesystem::path blobs = tarball + ".blobs/blobs/sha256";
+  std::filesystem::path part;
+  {
+    test::ChildProcess first(test::fetchpool_argv(args));
+    // Until the layer is kept as NAME.part with its state (after a second of downloading).
+    for (int i = 0; i < 100 && part.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::error_code ec;
+      for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.size() > 11 && name.compare(name.size() - 11, 11, ".part.state") == 0)
+          part = entry.path().string().substr(0, entry.path().string().size() - 6);
+      }
+    }
+    first.signal(SIGKILL);
+    first.wait(std::chrono::seconds(5));
+  }
+  ASSERT_FALSE(part.empty()) << "no partial layer appeared: " << proxy.proxy_log();
+  ASSERT_FALSE(std::filesystem::exists(tarball));
+  const auto kept = static_cast<std::int64_t>(std::filesystem::file_size(part));
+  ASSERT_GT(kept, 0);
+  const std::string layer = part.filename().string().substr(0, 64);
+  const std::size_t log_before = proxy.proxy_log().size();
+
+  auto second = test::run_fetchpool(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + tarball});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+  // The rerun asked for the layer from where the first run stopped, and got only the rest.
+  std::istringstream log(proxy.proxy_log().substr(log_before));
+  bool resumed = false;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find(layer) == std::string::npos) continue;
+    EXPECT_NE(line.find("\"bytes=" + std::to_string(kept) + "-\""), std::string::npos) << line;
+    resumed = true;
+  }
+  EXPECT_TRUE(resumed) << proxy.proxy_log();
 }
 
 TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {

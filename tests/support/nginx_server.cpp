@@ -24,7 +24,15 @@ std::string nginx_binary() {
   throw std::runtime_error("nginx not found: run ./dev setup (installs Debian's nginx)");
 }
 
-std::string config(const std::string& dir, const std::string& root, int port, bool tls) {
+std::string config(const std::string& dir, const std::string& root, int port, bool tls,
+                   const std::string& slow_upstream) {
+  // A throttled way to a registry: /v2/ passed on at 1 MiB/s, each request logged.
+  std::string proxy =
+      slow_upstream.empty()
+          ? std::string()
+          : fmt::format("location /v2/ {{ proxy_pass http://{}; limit_rate 1m; "
+                        "access_log {}/proxy.log proxied; }}",
+                        slow_upstream, dir);
   // clang-format off
   return fmt::format(R"({user}daemon off;
 worker_processes 1;
@@ -33,6 +41,7 @@ pid {dir}/nginx.pid;
 events {{ worker_connections 1024; }}
 http {{
   log_format protocol '$server_protocol $connection';
+  log_format proxied '$request_uri "$http_range" $body_bytes_sent';
   access_log {dir}/access.log protocol;
   default_type application/octet-stream;
   sendfile on;
@@ -51,11 +60,12 @@ http {{
     location /slow/ {{ alias {root}/; limit_rate 64k; }}
     location /redirect/ {{ rewrite ^/redirect/(.*)$ /$1 redirect; }}
     location = /redirect-loop {{ return 302 /redirect-loop; }}
+    {proxy}
   }}
 }}
 )",
       fmt::arg("user", geteuid() == 0 ? "user root;\n" : ""), fmt::arg("dir", dir), fmt::arg("root", root),
-      fmt::arg("port", port), fmt::arg("tls_listen", tls ? " ssl http2" : ""),
+      fmt::arg("port", port), fmt::arg("tls_listen", tls ? " ssl http2" : ""), fmt::arg("proxy", proxy),
       fmt::arg("tls_config",
                tls ? fmt::format("ssl_certificate {0}/server.pem; ssl_certificate_key {0}/server.key;", dir) : ""));
   // clang-format on
@@ -124,7 +134,8 @@ std::string NginxServer::access_log() const {
   return read_file(dir_ / "access.log");
 }
 
-NginxServer::NginxServer(const std::string& root, Scheme scheme) : scheme_(scheme) {
+NginxServer::NginxServer(const std::string& root, Scheme scheme, std::string slow_upstream)
+    : scheme_(scheme), slow_upstream_(std::move(slow_upstream)) {
   if (scheme_ == Scheme::https) make_certificates();
   ProcessResult hash = run_process({"/usr/bin/openssl", "passwd", "-apr1", std::string(kPassword)});
   if (hash.exit_code != 0) throw std::runtime_error("openssl passwd failed: " + hash.err);
@@ -140,6 +151,10 @@ NginxServer::~NginxServer() {
   stop();
 }
 
+std::string NginxServer::proxy_log() const {
+  return read_file(dir_ / "proxy.log");
+}
+
 std::string NginxServer::url(const std::string& path) const {
   return (scheme_ == Scheme::https ? "https" : "http") + std::string("://127.0.0.1:") +
          std::to_string(port_) + path;
@@ -148,7 +163,7 @@ std::string NginxServer::url(const std::string& path) const {
 bool NginxServer::try_start(const std::string& root) {
   port_ = free_port();
   std::string conf = dir_ / "nginx.conf";
-  write_file(conf, config(dir_.path(), root, port_, scheme_ == Scheme::https));
+  write_file(conf, config(dir_.path(), root, port_, scheme_ == Scheme::https, slow_upstream_));
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{nginx_binary(), "-c", conf, "-p", dir_.path(), "-e", dir_ / "error.log"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -25,7 +25,9 @@ class NginxServer {
 
   /// With Scheme::https: TLS with HTTP/2 on, a certificate for 127.0.0.1 signed by a CA
   /// made for this server (ca_file()), and an access log of protocol and connection.
-  explicit NginxServer(const std::string& root, Scheme scheme = Scheme::http);
+  /// With `slow_upstream` ("127.0.0.1:PORT", a registry), /v2/ is passed on to it at
+  /// 1 MiB/s per request, and each such request is logged (proxy_log()).
+  explicit NginxServer(const std::string& root, Scheme scheme = Scheme::http, std::string slow_upstream = {});
   ~NginxServer();
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
@@ -37,6 +39,8 @@ class NginxServer {
   std::string ca_file() const { return dir_ / "ca.pem"; }
   /// Lines "PROTOCOL CONNECTION-NUMBER" for every request served so far.
   std::string access_log() const;
+  /// Lines 'URI "RANGE" BYTES-SENT' for every request passed on to the slow upstream.
+  std::string proxy_log() const;
 
  private:
   bool try_start(const std::string& root);
@@ -44,6 +48,7 @@ class NginxServer {
   void stop();
 
   Scheme scheme_;
+  std::string slow_upstream_;
   TempDir dir_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;
