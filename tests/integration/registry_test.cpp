@@ -338,5 +338,31 @@ TEST_F(TokenRegistryTest, CredentialsFromStdinOrDockerConfigAndNeverShown) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "c.tar"));
 }
 
+// A registry behind Basic auth (htpasswd).
+class BasicRegistryTest : public test::SharedServerTest<RegistryServer> {
+ protected:
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<RegistryServer>(RegistryServer::Auth::basic); });
+  }
+  TempDir dir_;
+};
+
+TEST_F(BasicRegistryTest, CredentialsAreSentAsBasicAndAskedForWhenMissing) {
+  server_->push_image("basic/app", "v1");
+  std::string image = server_->host() + "/basic/app:v1";
+  auto anonymous = test::run_fetchpool({"pull", "-o", dir_ / "a.tar", image});
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_NE(anonymous.err.find("asks for credentials: give --username and --password-stdin"),
+            std::string::npos)
+      << anonymous.err;
+
+  auto run = test::run_fetchpool(
+      {"pull", "--username", RegistryServer::kUser, "--password-stdin", "-o", dir_ / "b.tar", image},
+      std::string(RegistryServer::kPassword) + "\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + dir_ / "b.tar"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+}
+
 }  // namespace
 }  // namespace fetchpool

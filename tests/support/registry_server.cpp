@@ -50,9 +50,10 @@ void RegistryServer::start_token_server() {
                            dir_ / "token-key.pem", "-out", dir_ / "token-cert.pem", "-days", "2", "-subj",
                            "/CN=fetchpool-test-token"});
   if (made.exit_code != 0) throw std::runtime_error("openssl could not make the token key: " + made.err);
-  token_server_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-      "/usr/bin/python3", FETCHPOOL_TOKEN_SERVER, dir_ / "token-port", dir_ / "token-key.pem",
-      dir_ / "token-cert.pem", dir_ / "token-log.jsonl", std::string(kUser) + ":" + kPassword});
+  token_server_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{"/usr/bin/python3", FETCHPOOL_TOKEN_SERVER, dir_ / "token-port",
+                               dir_ / "token-key.pem", dir_ / "token-cert.pem", dir_ / "token-log.jsonl"},
+      std::string(kUser) + ":" + kPassword + "\n");
   for (int i = 0; i < 200 && token_port_ == 0 && !token_server_->exited(); ++i) {
     std::string text = read_file(dir_ / "token-port");
     if (text.rfind("PORT ", 0) == 0 && text.back() == '\n') {
@@ -71,10 +72,23 @@ std::string RegistryServer::token_log() const {
 
 RegistryServer::RegistryServer(Auth auth) : auth_(auth) {
   if (auth_ == Auth::token) start_token_server();
+  if (auth_ == Auth::basic) {
+    // bcrypt, the only hash the registry's htpasswd accepts, through the system's crypt(3).
+    // The password on stdin: it goes on no command line, not even a test's.
+    auto hashed = run_process({"/usr/bin/python3", "-W", "ignore", "-c",
+                               "import crypt,sys; print(sys.argv[1] + ':' + crypt.crypt(sys.stdin.read(), "
+                               "crypt.mksalt(crypt.METHOD_BLOWFISH)))",
+                               kUser},
+                              kPassword);
+    if (hashed.exit_code != 0) throw std::runtime_error("cannot make the htpasswd file: " + hashed.err);
+    write_file(dir_ / "htpasswd", hashed.out);
+  }
   for (int attempt = 0; attempt < 5 && !process_; ++attempt) {
     port_ = free_port();
     std::string text = config(dir_ / "storage", port_);
     if (auth_ == Auth::token) text += token_config(token_port_, dir_ / "token-cert.pem");
+    if (auth_ == Auth::basic)
+      text += "auth:\n  htpasswd:\n    realm: fetchpool-test\n    path: " + dir_ / "htpasswd" + "\n";
     write_file(dir_ / "config.yml", text);
     process_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"/usr/bin/docker-registry", "serve", dir_ / "config.yml"});
@@ -117,7 +131,7 @@ std::string RegistryServer::push_image(const std::string& repository, const std:
   if (made.exit_code != 0) throw std::runtime_error("make_image.py failed: " + made.err);
   std::string digest = made.out.substr(0, made.out.find('\n'));
   std::vector<std::string> argv{"/usr/bin/skopeo", "copy", "--all", "--dest-tls-verify=false"};
-  if (auth_ == Auth::token) {
+  if (auth_ != Auth::none) {
     // Through a file, not the command line: credentials never go on a command line.
     std::string auth_file = dir_ / "auth.json";
     write_file(auth_file, R"({"auths":{")" + host() + R"(":{"auth":")" + base64_credentials() + R"("}}})");

@@ -12,12 +12,13 @@ namespace fetchpool::test {
 ///
 /// With Auth::token the registry wants tokens from tests/support/token_server.py (the
 /// registry's own `token` auth, JWTs signed by a key made for it): anonymous tokens may
-/// pull, kUser/kPassword may also push.
+/// pull, kUser/kPassword may also push. With Auth::basic it wants kUser/kPassword as Basic
+/// auth for everything (an htpasswd file).
 class RegistryServer {
  public:
   static constexpr const char* kUser = "alice";
   static constexpr const char* kPassword = "s3cret-registry-pass";
-  enum class Auth { none, token };
+  enum class Auth { none, token, basic };
 
   explicit RegistryServer(Auth auth = Auth::none);
   ~RegistryServer();

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A Registry v2 token server for fetchpool's tests (standard library + the openssl CLI).
 
-  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE [USER:PASSWORD]
+  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE < USER:PASSWORD
 
 Serves GET /token?service=S&scope=repository:NAME:ACTIONS as the registry's `token` auth
 expects: a JWT signed RS256 by KEY with CERT in its x5c header. Anonymous requests get pull
-access; requests with Basic USER:PASSWORD get what they ask for; wrong credentials get 401.
+access; requests with Basic USER:PASSWORD (read from stdin: credentials go on no command
+line) get what they ask for; wrong credentials get 401.
 Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user) to LOG_FILE.
 """
 
@@ -18,7 +19,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-KEY, CERT, LOG, CREDENTIALS = sys.argv[2], sys.argv[3], sys.argv[4], (sys.argv[5] if len(sys.argv) > 5 else "")
+KEY, CERT, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
+CREDENTIALS = sys.stdin.readline().strip()
 ISSUER, SERVICE = "fetchpool-test-issuer", "fetchpool-test-registry"
 log_lock = threading.Lock()
 
