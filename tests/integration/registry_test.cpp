@@ -192,6 +192,20 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
       << "the same image, the same bytes";
 }
 
+TEST_F(RegistryTest, DockerSchema2ImagesAndListsPullToo) {
+  server_->push_image("pull/docker", "v1", 2, 50'000, "linux/amd64,linux/arm64/v8", /*docker_schema2=*/true);
+  auto list = skopeo_inspect("pull/docker:v1", true);
+  ASSERT_EQ(list["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json") << list.dump();
+
+  std::string tarball = dir_ / "docker.tar";
+  auto run = test::run_fetchpool(
+      {"pull", "--platform", "linux/arm64", "-o", tarball, server_->host() + "/pull/docker:v1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + tarball});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["Architecture"], "arm64");
+}
+
 TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
   auto upper = test::run_fetchpool({"pull", "-o", dir_ / "x.tar", "Alpine"});
   EXPECT_EQ(upper.exit_code, 2);

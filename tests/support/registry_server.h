@@ -33,14 +33,16 @@ class RegistryServer {
 
   /// Builds an image (tests/support/make_image.py: `layers` gzip layers of `layer_size`
   /// bytes each, for each of `platforms`, e.g. "linux/amd64,linux/arm64/v8") and pushes
-  /// it as REPOSITORY:TAG with skopeo. Returns the digest of its manifest (or index).
+  /// it as REPOSITORY:TAG with skopeo (converted to Docker v2 schema 2 manifests and lists
+  /// with `docker_schema2`). Returns the digest of its manifest (or index) as built.
   /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."}.
   std::string token_log() const;
   /// base64 of kUser:kPassword, as Docker's config.json holds it.
   std::string base64_credentials() const;
 
   std::string push_image(const std::string& repository, const std::string& tag, int layers = 3,
-                         int layer_size = 100'000, const std::string& platforms = "linux/amd64");
+                         int layer_size = 100'000, const std::string& platforms = "linux/amd64",
+                         bool docker_schema2 = false);
 
  private:
   void start_token_server();
