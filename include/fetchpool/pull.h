@@ -49,7 +49,8 @@ struct PullOptions {
   EngineOptions engine;
   /// Called (on the pulling thread) with the engine that fetches the blobs as it starts,
   /// and with nullptr just before it goes: for a progress display (Engine::progress), or
-  /// to stop the pull (Engine::cancel_all) from another thread. Empty: none.
+  /// to stop the pull (Engine::cancel_all) from another thread. A second round (blobs
+  /// refused with an expired token) calls it again. Empty: none.
   std::function<void(Engine*)> on_engine;
 };
 

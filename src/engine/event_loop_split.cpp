@@ -154,7 +154,6 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
       return;
     }
     tries.retry_at = now + to_duration(*delay);
-    ++split.retried_segments;
     emit(*transfer, TransferEvent::Kind::retrying, *delay, range_text(left) + ": " + failure.message,
          tries.attempts);
   } else {

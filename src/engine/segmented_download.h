@@ -68,7 +68,6 @@ struct SegmentedDownload {
   };
   std::vector<Tries> tries;  ///< By segment id.
   std::int64_t hashed = 0;   ///< The digest covers bytes [0, hashed).
-  int retried_segments = 0;  ///< Failed segment requests that were retried.
 };
 
 /// At the first byte of a response to the transfer's first request: true when the body
