@@ -5,13 +5,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "support/fault_server.h"
+#include "support/nginx_server.h"
 #include "support/process.h"
+#include "support/registry_server.h"
 #include "support/shared_server.h"
+#include "support/test_data.h"
 
 namespace fetchpool {
 namespace {
@@ -120,6 +124,41 @@ TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
   for (std::string line; std::getline(lines, line);) lines_for_it += contains(line, "split-view.bin");
   EXPECT_EQ(lines_for_it, 1) << "one line per file, not per connection: " << running;
   terminal.send_keys("C-c");
+}
+
+TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
+  test::RegistryServer registry;
+  registry.push_image("display/app", "v1", 2, 3'000'000);
+  // Behind nginx at 1 MiB/s a request, so that the pull is on screen for a while.
+  test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, registry.host());
+  TempDir dir;
+  std::string tarball = dir / "app.tar";
+  std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/display/app:v1";
+  Tmux terminal(std::string(FETCHPOOL_BINARY) + " pull -x 1 -o '" + tarball + "' " + image +
+                "; echo EXITED $?; sleep 60");
+  std::string running;
+  for (int i = 0; i < 40 && !contains(running, "%|"); ++i) {
+    std::this_thread::sleep_for(100ms);
+    running = terminal.screen();
+  }
+  EXPECT_TRUE(contains(running, "%|")) << "a bar per layer: " << running;
+  EXPECT_TRUE(contains(running, "active 2")) << running;
+
+  std::this_thread::sleep_for(1200ms);  // past the second after which partial layers are kept
+  terminal.send_keys("C-c");
+  std::string ended;
+  for (int i = 0; i < 50 && !contains(ended, "EXITED"); ++i) {
+    std::this_thread::sleep_for(100ms);
+    ended = terminal.screen();
+  }
+  EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;
+  EXPECT_TRUE(contains(ended, "interrupted; run it again to continue")) << ended;
+  EXPECT_FALSE(std::filesystem::exists(tarball));
+
+  auto again = run_process({FETCHPOOL_BINARY, "pull", "-q", "-o", tarball, image});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(proxy.proxy_log().find("\"bytes="), std::string::npos)
+      << "the layers continued: " << proxy.proxy_log();
 }
 
 TEST_F(DisplayTest, PlainOutputHasNoEscapeCodes) {
