@@ -25,6 +25,7 @@ enum class Phase {
 struct TransferProgress {
   TransferId id = 0;
   std::string path;             ///< The final output path (UTF-8).
+  std::string label;            ///< Request::label: a display's name for it, when set.
   Phase phase = Phase::queued;
   std::int64_t bytes = 0;       ///< Stored so far, including a resumed part.
   std::int64_t total = -1;      ///< Size of the whole body, -1 when unknown.

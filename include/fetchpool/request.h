@@ -27,6 +27,9 @@ struct Request {
   /// Checked as bytes arrive; a mismatch fails with ErrorCategory::checksum and nothing
   /// is left under the final name.
   std::string expected_digest;
+
+  /// What progress displays call it (TransferProgress::label); empty: the file name.
+  std::string label;
 };
 
 }  // namespace fetchpool

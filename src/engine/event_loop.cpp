@@ -596,6 +596,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     TransferProgress item;
     item.id = id;
     item.path = transfer->display_path;
+    item.label = transfer->request.label;
     item.phase = transfer->body_started ? Phase::receiving : Phase::connecting;
     item.bytes = transfer->sink ? transfer->sink->stored() : 0;
     item.total = transfer->expected_total;
@@ -617,6 +618,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     TransferProgress item;
     item.id = id;
     item.path = transfer->display_path;
+    item.label = transfer->request.label;
     item.phase = Phase::waiting;
     item.bytes = transfer->sink ? transfer->sink->stored() : 0;
     item.total = transfer->expected_total;

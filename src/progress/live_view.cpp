@@ -51,7 +51,7 @@ std::string render_bar(double fraction, int width, bool utf8) {
 }
 
 std::string render_transfer_line(const TransferProgress& transfer, int width, bool utf8) {
-  std::string name = file_name(transfer.path);
+  std::string name = transfer.label.empty() ? file_name(transfer.path) : transfer.label;
   std::string tries = transfer.attempt > 1 ? fmt::format(" try {}/{}", transfer.attempt, transfer.max_attempts) : "";
   // A file split over several connections: how many are fetching it now.
   std::string connections = transfer.connections > 1 ? fmt::format(", {} conn", transfer.connections) : "";

@@ -217,6 +217,7 @@ PullResult pull_image(const PullOptions& options) {
         request.url = client->blob_url(blob.digest);
         request.file_name = blob_path_name(blob.digest);
         request.expected_digest = blob.digest;
+        request.label = blob.digest.substr(blob.digest.find(':') + 1, 12);  // as docker shows layers
         // libcurl does not send it on to another host a redirect leads to (object storage).
         if (!client->authorization().empty())
           request.headers.push_back("Authorization: " + client->authorization());

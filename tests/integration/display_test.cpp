@@ -142,6 +142,11 @@ TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
     running = terminal.screen();
   }
   EXPECT_TRUE(contains(running, "%|")) << "a bar per layer: " << running;
+  auto manifest = run_process({"/usr/bin/skopeo", "inspect", "--raw", "--tls-verify=false",
+                               "docker://" + registry.host() + "/display/app:v1"});
+  std::string layer = nlohmann::json::parse(manifest.out)["layers"][0]["digest"];
+  EXPECT_TRUE(contains(line_with(running, layer.substr(7, 12)), "%|"))
+      << "named by short digest: " << running;
   EXPECT_TRUE(contains(running, "active 2")) << running;
 
   std::this_thread::sleep_for(1200ms);  // past the second after which partial layers are kept

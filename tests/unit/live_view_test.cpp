@@ -75,6 +75,13 @@ TEST(TransferLine, SplitFileShowsItsConnections) {
   EXPECT_EQ(render_transfer_line(t, 80, true).find("conn"), std::string::npos);
 }
 
+TEST(TransferLine, LabelNamesTheLineWhenGiven) {
+  auto t = transfer("out/blobs/sha256/24376b8a2dea49d1bf141722c70114569ea007bd61113e3034313d4ee9c0eb1c", kMiB,
+                    4 * kMiB, kMiB, 1);
+  t.label = "24376b8a2dea";
+  EXPECT_EQ(render_transfer_line(t, 80, true).rfind("24376b8a2dea  ", 0), 0u) << render_transfer_line(t, 80, true);
+}
+
 TEST(TransferLine, FitsEveryWidth) {
   auto t = transfer("out/a-rather-long-file-name-for-the-display-中文.iso", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12);
   for (int width : {40, 80, 200}) {
