@@ -1,5 +1,7 @@
 #include "http/response_headers.h"
 
+#include "http/base64.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -30,24 +32,13 @@ std::optional<std::int64_t> to_int(std::string_view text) {
 }
 
 std::string base64_to_hex(std::string_view text) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   static constexpr char kHex[] = "0123456789abcdef";
+  std::optional<std::string> bytes = base64_decode(text);
   std::string hex;
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    if (c == '=') break;
-    std::size_t value = kAlphabet.find(c);
-    if (value == std::string_view::npos) return {};
-    bits = (bits << 6) | static_cast<std::uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      unsigned byte = (bits >> count) & 0xff;
-      hex.push_back(kHex[byte >> 4]);
-      hex.push_back(kHex[byte & 0xf]);
-    }
+  for (char c : bytes.value_or(std::string())) {
+    auto byte = static_cast<unsigned char>(c);
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 0xf]);
   }
   return hex;
 }
@@ -120,6 +111,10 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
   std::string_view value = trim(line.substr(colon + 1));
   if (name == "etag") {
     headers->etag = std::string(value);
+  } else if (name == "content-type") {
+    headers->content_type = std::string(value);
+  } else if (name == "www-authenticate") {
+    headers->www_authenticate = std::string(value);
   } else if (name == "last-modified") {
     headers->last_modified = std::string(value);
   } else if (name == "accept-ranges") {
@@ -155,6 +150,34 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
     if (separator != std::string_view::npos)
       offer(normalise_digest(value.substr(0, separator), value.substr(separator + 1)), headers);
   }
+}
+
+AuthChallenge parse_auth_challenge(std::string_view challenge) {
+  AuthChallenge parsed;
+  std::size_t space = challenge.find(' ');
+  parsed.scheme = lower(challenge.substr(0, space));
+  std::size_t at = space == std::string_view::npos ? challenge.size() : space + 1;
+  while (at < challenge.size()) {
+    std::size_t equals = challenge.find('=', at);
+    if (equals == std::string_view::npos) break;
+    std::string key = lower(trim(challenge.substr(at, equals - at)));
+    std::string value;
+    at = equals + 1;
+    if (at < challenge.size() && challenge[at] == '"') {  // a quoted value may hold commas
+      std::size_t close = challenge.find('"', at + 1);
+      if (close == std::string_view::npos) close = challenge.size();
+      value = std::string(challenge.substr(at + 1, close - at - 1));
+      at = close + 1;
+    } else {
+      std::size_t comma = challenge.find(',', at);
+      value = std::string(trim(challenge.substr(at, comma == std::string_view::npos ? comma : comma - at)));
+      at = comma == std::string_view::npos ? challenge.size() : comma;
+    }
+    at = challenge.find_first_not_of(", ", at);
+    if (at == std::string_view::npos) at = challenge.size();
+    parsed.parameters[key] = value;
+  }
+  return parsed;
 }
 
 }  // namespace fetchpool::http

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@ struct ResponseHeaders {
   std::string status_line;  ///< "HTTP/1.1 206 Partial Content"
   std::string etag;         ///< As sent, quotes included; weak ones start with W/.
   std::string last_modified;
+  std::string content_type;      ///< As sent, parameters included.
+  std::string www_authenticate;  ///< The challenge of a 401, as sent.
   std::optional<double> retry_after_s;  ///< Seconds from now.
   /// "Content-Range: bytes START-END/TOTAL" (TOTAL -1 when "*").
   std::optional<std::int64_t> range_start;
@@ -30,6 +33,13 @@ struct ResponseHeaders {
 /// Feeds one raw header line (with or without CRLF) of the current response. `now` is used
 /// for a Retry-After given as an HTTP-date.
 void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* headers);
+
+/// A WWW-Authenticate challenge: `Bearer realm="https://auth.example/token",service="r"`.
+struct AuthChallenge {
+  std::string scheme;                             ///< Lower case: "bearer", "basic".
+  std::map<std::string, std::string> parameters;  ///< Names lower case; quoted values unquoted.
+};
+AuthChallenge parse_auth_challenge(std::string_view challenge);
 
 /// "sha-256=:BASE64:" (RFC 9530), "SHA-256=BASE64" (RFC 3230), "sha256:HEX", or bare hex,
 /// to "sha256:hex"; empty when not understood.

@@ -6,30 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "http/base64.h"
+
 namespace fetchpool::registry {
 namespace {
-
-std::string decode_base64(const std::string& text) {
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int value = c >= 'A' && c <= 'Z'   ? c - 'A'
-                : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                : c >= '0' && c <= '9' ? c - '0' + 52
-                : c == '+'             ? 62
-                : c == '/'             ? 63
-                                       : -1;
-    if (value < 0) continue;  // '=' padding, line breaks
-    buffer = (buffer << 6) | static_cast<unsigned>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 std::filesystem::path config_path() {
   if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir)
@@ -57,7 +37,7 @@ std::string docker_config_credentials(const std::string& registry) {
     if (!config["auths"].contains(key) || !config["auths"][key].is_object()) continue;
     const auto& entry = config["auths"][key];
     if (entry.contains("auth") && entry["auth"].is_string()) {
-      std::string pair = decode_base64(entry["auth"]);
+      std::string pair = http::base64_decode(entry["auth"].get<std::string>()).value_or("");
       if (pair.find(':') != std::string::npos) return pair;
     }
     if (entry.contains("username") && entry.contains("password"))

@@ -3,76 +3,21 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "hash/digest.h"
+#include "http/base64.h"
 #include "http/curl_handles.h"
+#include "http/response_headers.h"
 #include "registry/manifest.h"
 
 namespace fetchpool::registry {
 namespace {
 
 constexpr std::size_t kMaxReplyBytes = 4 * 1024 * 1024;  // the spec's limit for manifests
-
-std::string trim(std::string_view value) {
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.remove_suffix(1);
-  return std::string(value);
-}
-
-// `Bearer realm="https://auth.example/token",service="registry",scope="repository:a:pull"`:
-// the scheme, and the parameters (quoted values may hold commas).
-std::string parse_challenge(const std::string& challenge, std::map<std::string, std::string>* parameters) {
-  std::size_t space = challenge.find(' ');
-  std::string scheme = challenge.substr(0, space);
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::size_t at = space == std::string::npos ? challenge.size() : space + 1;
-  while (at < challenge.size()) {
-    std::size_t equals = challenge.find('=', at);
-    if (equals == std::string::npos) break;
-    std::string key = trim(std::string_view(challenge).substr(at, equals - at));
-    std::string value;
-    at = equals + 1;
-    if (at < challenge.size() && challenge[at] == '"') {
-      std::size_t close = challenge.find('"', at + 1);
-      if (close == std::string::npos) close = challenge.size();
-      value = challenge.substr(at + 1, close - at - 1);
-      at = close + 1;
-    } else {
-      std::size_t comma = challenge.find(',', at);
-      value = trim(std::string_view(challenge).substr(
-          at, comma == std::string::npos ? std::string::npos : comma - at));
-      at = comma == std::string::npos ? challenge.size() : comma;
-    }
-    at = challenge.find_first_not_of(", ", at);
-    if (at == std::string::npos) at = challenge.size();
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    (*parameters)[key] = value;
-  }
-  return scheme;
-}
-
-std::string base64(const std::string& text) {
-  static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < text.size(); i += 3) {
-    unsigned n = (static_cast<unsigned char>(text[i]) << 16) |
-                 (static_cast<unsigned char>(text[i + 1]) << 8) | static_cast<unsigned char>(text[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
-  }
-  if (i < text.size()) {
-    unsigned n = static_cast<unsigned char>(text[i]) << 16;
-    if (i + 1 < text.size()) n |= static_cast<unsigned char>(text[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < text.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 std::string url_encode(const std::string& text) {
   std::string out;
@@ -93,37 +38,30 @@ std::string url_encode(const std::string& text) {
 struct RegistryClient::Reply {
   long status = 0;
   std::string body;
-  std::string content_type;
-  std::string challenge;  ///< WWW-Authenticate of the last response.
+  http::ResponseHeaders headers;  ///< Of the last response (after redirects).
   bool too_large = false;
 };
 
 namespace {
 
 size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
-  auto& reply = *static_cast<std::pair<std::string*, bool*>*>(user);
+  auto& reply = *static_cast<RegistryClient::Reply*>(user);
   std::size_t length = size * count;
-  if (reply.first->size() + length > kMaxReplyBytes) {
-    *reply.second = true;
+  if (reply.body.size() + length > kMaxReplyBytes) {
+    reply.too_large = true;
     return 0;
   }
-  reply.first->append(data, length);
+  reply.body.append(data, length);
   return length;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
-  auto& headers = *static_cast<std::pair<std::string*, std::string*>*>(user);  // content type, challenge
-  std::string_view line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect)
-    headers.first->clear();
-    headers.second->clear();
+  auto& reply = *static_cast<RegistryClient::Reply*>(user);
+  try {
+    http::parse_header_line(std::string_view(data, size * count), std::time(nullptr), &reply.headers);
+  } catch (...) {
+    // Out of memory for a header: the reply is judged without it.
   }
-  std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return size * count;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (name == "content-type") *headers.first = trim(line.substr(colon + 1));
-  if (name == "www-authenticate") *headers.second = trim(line.substr(colon + 1));
   return size * count;
 }
 
@@ -166,8 +104,6 @@ bool RegistryClient::get(const std::string& url, const std::string& accept, bool
     list = curl_slist_append(list, ("Authorization: " + authorization_).c_str());
   http::CurlSlist headers(list);
   char error_buffer[CURL_ERROR_SIZE] = {};
-  std::pair<std::string*, bool*> body_sink{&reply->body, &reply->too_large};
-  std::pair<std::string*, std::string*> header_sink{&reply->content_type, &reply->challenge};
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -177,9 +113,9 @@ bool RegistryClient::get(const std::string& url, const std::string& accept, bool
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body_sink);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, reply);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &header_sink);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, reply);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_s * 1000));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_s * 1000));
@@ -207,15 +143,16 @@ bool RegistryClient::get(const std::string& url, const std::string& accept, bool
 }
 
 bool RegistryClient::authorize(const std::string& challenge, std::string* error) {
-  std::map<std::string, std::string> parameters;
-  std::string scheme = parse_challenge(challenge, &parameters);
+  http::AuthChallenge parsed = http::parse_auth_challenge(challenge);
+  const std::string& scheme = parsed.scheme;
+  std::map<std::string, std::string>& parameters = parsed.parameters;
   if (scheme == "basic") {
     if (options_.credentials.empty()) {
       *error =
           "the registry asks for credentials: give --username and --password-stdin, or log in with docker";
       return false;
     }
-    authorization_ = "Basic " + base64(options_.credentials);
+    authorization_ = "Basic " + http::base64_encode(options_.credentials);
     return true;
   }
   if (scheme != "bearer" || parameters["realm"].empty()) {
@@ -271,8 +208,8 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
       return false;
     }
     if (reply.status != 401 || round == 1) break;
-    last_challenge_ = reply.challenge;
-    if (!authorize(reply.challenge, error)) {
+    last_challenge_ = reply.headers.www_authenticate;
+    if (!authorize(reply.headers.www_authenticate, error)) {
       *error = where + ": " + *error;
       return false;
     }
@@ -299,7 +236,7 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
     return false;
   }
   *body = std::move(reply.body);
-  *content_type = std::move(reply.content_type);
+  *content_type = std::move(reply.headers.content_type);
   *digest = actual;
   return true;
 }

@@ -45,8 +45,10 @@ class RegistryClient {
   /// Gets a new token after a 401 on a blob (expired); false with `error` when it cannot.
   bool renew_authorization(std::string* error);
 
+ public:
+  struct Reply;  ///< A small response held whole (for the libcurl callbacks).
+
  private:
-  struct Reply;
   /// One GET; `status` is 0 when the request itself failed (then `error` says why).
   bool get(const std::string& url, const std::string& accept, bool send_authorization,
            const std::string& basic_credentials, Reply* reply, std::string* error);

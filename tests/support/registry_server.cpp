@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "http/base64.h"
 #include "support/nginx_server.h"
 
 namespace fetchpool::test {
@@ -31,18 +32,7 @@ std::string token_config(int token_port, const std::string& certificate) {
 }  // namespace
 
 std::string RegistryServer::base64_credentials() const {
-  static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string text = std::string(kUser) + ":" + kPassword, out;
-  for (std::size_t i = 0; i < text.size(); i += 3) {
-    unsigned n = static_cast<unsigned char>(text[i]) << 16;
-    if (i + 1 < text.size()) n |= static_cast<unsigned char>(text[i + 1]) << 8;
-    if (i + 2 < text.size()) n |= static_cast<unsigned char>(text[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < text.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < text.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
+  return http::base64_encode(std::string(kUser) + ":" + kPassword);
 }
 
 void RegistryServer::start_token_server() {
