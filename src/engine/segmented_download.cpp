@@ -192,7 +192,8 @@ bool flush_segment(SegmentConnection& connection) {
   const std::int64_t end = split.planner.end(connection.segment);
   auto size = static_cast<std::size_t>(std::clamp<std::int64_t>(
       end - connection.pending_at, 0, static_cast<std::int64_t>(connection.pending.size())));
-  bool ok = transfer.sink->write_at(connection.pending_at, connection.pending.data(), size, &connection.write_error);
+  bool ok = transfer.sink->write_at(connection.pending_at, connection.pending.data(), size,
+                                    &connection.write_error);
   if (ok) {
     if (transfer.digest && connection.pending_at == split.hashed) {
       transfer.digest->update(connection.pending.data(), size);
@@ -235,14 +236,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 0L);
 
-  curl_slist* list = nullptr;
-  auto append = [&list](const std::string& header) {
-    if (curl_slist* next = curl_slist_append(list, header.c_str())) list = next;
-  };
-  for (const std::string& header : transfer.request.headers) append(header);
-  append("If-Range: " + split.validator);
-  connection.headers.reset(list);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
+  set_request_headers(easy, transfer.request, split.validator, &connection.headers);
 }
 
 }  // namespace fetchpool::engine

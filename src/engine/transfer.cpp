@@ -137,16 +137,22 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   // On https, wait for a multiplexed HTTP/2 stream rather than open yet another connection.
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, transfer.url.scheme == "https" ? 1L : 0L);
 
-  curl_slist* list = nullptr;
-  auto append = [&list](const std::string& header) {
-    if (curl_slist* next = curl_slist_append(list, header.c_str())) list = next;
+  set_request_headers(easy, transfer.request, range.empty() ? std::string() : transfer.if_range,
+                      &transfer.headers);
+}
+
+void set_request_headers(CURL* easy, const Request& request, const std::string& if_range,
+                         http::CurlSlist* list) {
+  curl_slist* headers = nullptr;
+  auto append = [&headers](const std::string& header) {
+    if (curl_slist* next = curl_slist_append(headers, header.c_str())) headers = next;
   };
-  for (const std::string& header : transfer.request.headers) append(header);
+  for (const std::string& header : request.headers) append(header);
   // If the version changed since the bytes on disk were written, the server answers 200
   // with the whole new body instead of 206: the bytes of two versions are never mixed.
-  if (!range.empty()) append("If-Range: " + transfer.if_range);
-  transfer.headers.reset(list);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
+  if (!if_range.empty()) append("If-Range: " + if_range);
+  list->reset(headers);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 }
 
 bool start_body(Transfer& transfer) {

@@ -84,6 +84,11 @@ void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share)
 /// the attempt's fields.
 void configure_attempt(CURL* easy, Transfer& transfer);
 
+/// Sets the request's own headers, and If-Range when `if_range` is not empty (a range of
+/// that version, else the whole body), on `easy`; `list` keeps them alive meanwhile.
+void set_request_headers(CURL* easy, const Request& request, const std::string& if_range,
+                         http::CurlSlist* list);
+
 /// Decides, at the first byte of a body (or at the end of an empty one), where the body
 /// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest
 /// to check. False (with `transfer.write_error`) when the attempt must stop.
