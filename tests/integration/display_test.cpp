@@ -40,6 +40,17 @@ class Tmux {
     if (server_pid_ > 0) kill(server_pid_, SIGTERM);
   }
   std::string screen() { return tmux({"capture-pane", "-p", "-t", "main"}).out; }
+  /// The screen once it shows `text`, looking every 100 ms for at most `limit` (then the
+  /// screen as it is).
+  std::string screen_with(const std::string& text, std::chrono::milliseconds limit) {
+    std::string shown;
+    for (auto waited = std::chrono::milliseconds(0); waited < limit && shown.find(text) == std::string::npos;
+         waited += std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      shown = screen();
+    }
+    return shown;
+  }
   void send_keys(const std::string& keys) { tmux({"send-keys", "-t", "main", keys}); }
 
  private:
@@ -96,11 +107,7 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_FALSE(contains(line_with(stalled, "alpha.bin"), "stalled")) << stalled;
 
   terminal.send_keys("C-c");
-  std::string ended;
-  for (int i = 0; i < 50 && !contains(ended, "EXITED"); ++i) {
-    std::this_thread::sleep_for(100ms);
-    ended = terminal.screen();
-  }
+  std::string ended = terminal.screen_with("EXITED", 5s);
   EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;
   EXPECT_TRUE(contains(ended, "3 cancelled")) << ended;
   EXPECT_FALSE(contains(ended, "%|")) << "the live area must be gone: " << ended;
@@ -113,11 +120,7 @@ TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
   std::string command = std::string(FETCHPOOL_BINARY) + " get -x 4 --min-split-size 512K -d '" + dir_.path() +
                         "' '" + url + "'; echo EXITED $?; sleep 60";
   Tmux terminal(command);
-  std::string running;
-  for (int i = 0; i < 30 && !contains(running, "4 conn"); ++i) {
-    std::this_thread::sleep_for(100ms);
-    running = terminal.screen();
-  }
+  std::string running = terminal.screen_with("4 conn", 3s);
   EXPECT_TRUE(contains(line_with(running, "split-view.bin"), "4 conn")) << running;
   int lines_for_it = 0;
   std::istringstream lines(running);
@@ -136,11 +139,7 @@ TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
   std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/display/app:v1";
   Tmux terminal(std::string(FETCHPOOL_BINARY) + " pull -x 1 -o '" + tarball + "' " + image +
                 "; echo EXITED $?; sleep 60");
-  std::string running;
-  for (int i = 0; i < 40 && !contains(running, "%|"); ++i) {
-    std::this_thread::sleep_for(100ms);
-    running = terminal.screen();
-  }
+  std::string running = terminal.screen_with("%|", 4s);
   EXPECT_TRUE(contains(running, "%|")) << "a bar per layer: " << running;
   auto manifest = run_process({"/usr/bin/skopeo", "inspect", "--raw", "--tls-verify=false",
                                "docker://" + registry.host() + "/display/app:v1"});
@@ -151,11 +150,7 @@ TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
 
   std::this_thread::sleep_for(1200ms);  // past the second after which partial layers are kept
   terminal.send_keys("C-c");
-  std::string ended;
-  for (int i = 0; i < 50 && !contains(ended, "EXITED"); ++i) {
-    std::this_thread::sleep_for(100ms);
-    ended = terminal.screen();
-  }
+  std::string ended = terminal.screen_with("EXITED", 5s);
   EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;
   EXPECT_TRUE(contains(ended, "interrupted; run it again to continue")) << ended;
   EXPECT_FALSE(std::filesystem::exists(tarball));

@@ -133,7 +133,7 @@ TEST_P(FaultTest, EndsExactOrFailsWithTheReason) {
   const auto& [fault, through] = GetParam();
   // A name per test and path: the server counts requests per name (fail_first, fault_once).
   std::string name = std::string(fault.label) + (through == Through::library ? "-lib" : "-bin");
-  std::string url = server_->url("/data/" + name + "?size=" + std::to_string(fault.size) + "&" + fault.query);
+  std::string url = server_->data_url(name, fault.size, fault.query);
   std::string out_dir = dir_ / "out";
   auto started = std::chrono::steady_clock::now();
   Outcome outcome =
@@ -182,10 +182,6 @@ class ReliabilityTest : public test::SharedServerTest<FaultServer> {
   static void SetUpTestSuite() {
     start([] { return std::make_unique<FaultServer>(); });
   }
-  std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const {
-    return server_->url("/data/" + name + "?size=" + std::to_string(size) +
-                        (query.empty() ? "" : "&" + query));
-  }
   TempDir dir_;
 };
 
@@ -194,7 +190,7 @@ TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
   options.output_dir = dir_ / "out";
   options.stall_timeout_s = 60;
   Engine engine(options);
-  TransferHandle handle = engine.submit({.url = data_url("cancel-stall", kLarge, "stall_after=400000")});
+  TransferHandle handle = engine.submit({.url = server_->data_url("cancel-stall", kLarge, "stall_after=400000")});
   // Wait until the stall: the server has sent its bytes and gone quiet.
   std::this_thread::sleep_for(500ms);
   ASSERT_FALSE(handle.done());
@@ -211,7 +207,7 @@ TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
 
 TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("kill9", size, "trickle=1200000");  // ~3.5 s in all
+  std::string url = server_->data_url("kill9", size, "trickle=1200000");  // ~3.5 s in all
   std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
   {
     // Past the first second: a body is made resumable once it has been written for a second.
@@ -236,7 +232,7 @@ TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
 
 TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("sigint", size, "trickle=2000000");
+  std::string url = server_->data_url("sigint", size, "trickle=2000000");
   std::vector<std::string> args{"get", "-d", dir_ / "out", url};
   test::ChildProcess first(test::fetchpool_argv(args));
   std::this_thread::sleep_for(900ms);
@@ -256,7 +252,7 @@ TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
 
 TEST_F(ReliabilityTest, NoContinueStartsOver) {
   const std::int64_t size = 4 * kLarge;
-  std::string url = data_url("no-continue", size, "trickle=1200000");
+  std::string url = server_->data_url("no-continue", size, "trickle=1200000");
   {
     test::ChildProcess first(test::fetchpool_argv({"get", "-q", "-d", dir_ / "out", url}));
     std::this_thread::sleep_for(2000ms);
@@ -273,7 +269,7 @@ TEST_F(ReliabilityTest, NoContinueStartsOver) {
 
 TEST_F(ReliabilityTest, NoServerDigestSkipsTheAdvertisedOne) {
   auto run = run_fetchpool({"get", "-q", "--no-server-digest", "-d", dir_ / "out",
-                            data_url("no-server-digest", kSmall, "digest=wrong")});
+                            server_->data_url("no-server-digest", kSmall, "digest=wrong")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(test::sha256_of(dir_ / "out/no-server-digest"),
             test::sha256_hex(test::fault_body("no-server-digest", kSmall)));
@@ -281,7 +277,7 @@ TEST_F(ReliabilityTest, NoServerDigestSkipsTheAdvertisedOne) {
 
 TEST_F(ReliabilityTest, GivenChecksumMismatchFailsAfterOneFreshDownload) {
   auto run = run_fetchpool({"get", "-d", dir_ / "out", "--checksum", "sha256:" + std::string(64, '0'),
-                            data_url("given-mismatch", kLarge)});
+                            server_->data_url("given-mismatch", kLarge)});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("checksum mismatch: expected sha256:000"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("got sha256:" + test::sha256_hex(test::fault_body("given-mismatch", kLarge))),
@@ -296,7 +292,7 @@ TEST_F(ReliabilityTest, ResumedDownloadStillVerifiesTheWholeFile) {
   const std::int64_t size = kLarge;
   std::string digest = "sha256:" + test::sha256_hex(test::fault_body("resume-digest", size));
   auto run = run_fetchpool({"get", "-q", "--retry-wait", "0.05", "--checksum", digest, "-d", dir_ / "out",
-                            data_url("resume-digest", size, "reset_after=400000&fault_once=1")});
+                            server_->data_url("resume-digest", size, "reset_after=400000&fault_once=1")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto requests = server_->requests_for("/data/resume-digest?");
   ASSERT_EQ(requests.size(), 2u);
@@ -397,7 +393,7 @@ class DiskTest : public ReliabilityTest {
 TEST_F(DiskTest, FullDiskFailsThatFileAndTheOthersGoOn) {
   if (!mount_tmpfs(dir_ / "small-disk", "size=1m")) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
   std::string list =
-      data_url("too-big", 3 * kLarge) + "\n  dir=small-disk\n" + data_url("fits", 20'000) + "\n";
+      server_->data_url("too-big", 3 * kLarge) + "\n  dir=small-disk\n" + server_->data_url("fits", 20'000) + "\n";
   auto run = run_fetchpool({"get", "-d", dir_.path(), "-i", "-"}, list);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
@@ -412,7 +408,7 @@ TEST_F(DiskTest, FullDiskFailsThatFileAndTheOthersGoOn) {
 TEST_F(DiskTest, ReadOnlyDirectoryIsAClearError) {
   if (!mount_tmpfs(dir_ / "read-only", "size=1m,ro"))
     GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
-  auto run = run_fetchpool({"get", "-d", dir_ / "read-only", data_url("ro", 20'000)});
+  auto run = run_fetchpool({"get", "-d", dir_ / "read-only", server_->data_url("ro", 20'000)});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("Read-only file system"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
@@ -421,7 +417,7 @@ TEST_F(DiskTest, ReadOnlyDirectoryIsAClearError) {
 TEST_F(DiskTest, DirectoryThatCannotBeCreatedIsAClearError) {
   test::write_file(dir_ / "a-file", "not a directory");
   auto run = run_fetchpool(
-      {"get", "-d", dir_ / "a-file/sub", data_url("nodir", 20'000), data_url("nodir-big", kLarge)});
+      {"get", "-d", dir_ / "a-file/sub", server_->data_url("nodir", 20'000), server_->data_url("nodir-big", kLarge)});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("a-file/sub"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;

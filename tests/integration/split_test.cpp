@@ -44,10 +44,6 @@ class SplitTest : public test::SharedServerTest<FaultServer> {
   static void SetUpTestSuite() {
     start([] { return std::make_unique<FaultServer>(); });
   }
-  std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const {
-    return server_->url("/data/" + name + "?size=" + std::to_string(size) +
-                        (query.empty() ? "" : "&" + query));
-  }
   std::vector<LoggedRequest> requests(const std::string& name) const {
     return server_->requests_for("/data/" + name + "?");
   }
@@ -62,7 +58,7 @@ class SplitTest : public test::SharedServerTest<FaultServer> {
   }
   Result fetch(const std::string& name, const std::string& query, EngineOptions o) {
     Engine engine(o);
-    return engine.submit({.url = data_url(name, kSize, query)}).wait();
+    return engine.submit({.url = server_->data_url(name, kSize, query)}).wait();
   }
   void expect_exact(const std::string& name, int version = 0) {
     std::string path = dir_ / ("out/" + name);
@@ -161,7 +157,7 @@ int connections_to(int port) {
 TEST_F(SplitTest, RedirectedFileIsSplitToo) {
   // Every part asks the URL as given and follows the redirect itself (credentials stay
   // with the host they were given for).
-  std::string target = data_url("split-redirected", kSize);
+  std::string target = server_->data_url("split-redirected", kSize);
   Engine engine(options());
   Result result =
       engine.submit({.url = server_->url("/redirect?to=" + target), .file_name = "split-redirected"}).wait();
@@ -198,7 +194,7 @@ TEST_F(SplitTest, PerHostCapCountsEveryConnection) {
 
 TEST_F(SplitTest, CancelKeepsTheRangesForALaterRun) {
   Engine engine(options());
-  auto handle = engine.submit({.url = data_url("split-cancel", kSize, "trickle=200000")});
+  auto handle = engine.submit({.url = server_->data_url("split-cancel", kSize, "trickle=200000")});
   std::this_thread::sleep_for(1500ms);
   handle.cancel();
   ASSERT_EQ(handle.wait().status, Status::cancelled);
@@ -211,7 +207,7 @@ TEST_F(SplitTest, CancelKeepsTheRangesForALaterRun) {
 
 TEST_F(SplitTest, KillNineThenRerunFetchesOnlyTheMissingRanges) {
   const std::string name = "split-kill9";
-  std::string url = data_url(name, 2 * kSize, "trickle=500000");  // four 1 MiB segments, ~2 s each
+  std::string url = server_->data_url(name, 2 * kSize, "trickle=500000");  // four 1 MiB segments, ~2 s each
   std::string part = dir_ / ("out/" + name + ".part");
   engine::ResumeState state;
   {

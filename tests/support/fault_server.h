@@ -30,6 +30,8 @@ class FaultServer {
   int port() const { return port_; }
   /// "http://127.0.0.1:PORT" + path_and_query.
   std::string url(const std::string& path_and_query) const;
+  /// url() of /data/NAME?size=SIZE, with `query` (e.g. "trickle=1000") appended.
+  std::string data_url(const std::string& name, std::int64_t size, const std::string& query = "") const;
   /// Every request served so far, oldest first.
   std::vector<LoggedRequest> requests() const;
   /// The requests whose path starts with `prefix`.
