@@ -238,8 +238,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     transfer->first_start = now;
     if (options_.max_time_s > 0) transfer->deadline = now + to_duration(options_.max_time_s);
   }
-  transfer->last_activity = now;
-  transfer->activity_seen = transfer->activity;
+  transfer->activity.restart(now);
   if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
   curl_multi_add_handle(multi_.get(), transfer->easy);
   emit(*transfer, TransferEvent::Kind::started, 0, {});
@@ -288,21 +287,13 @@ void EventLoop::check_timers(Clock::time_point now) {
       interrupted.emplace_back(transfer.get(), Interrupt::deadline);
     } else if (transfer->segmented) {
       for (auto& connection : transfer->segmented->connections) {
-        if (connection->activity != connection->activity_seen) {
-          connection->activity_seen = connection->activity;
-          connection->last_activity = now;
-        } else if (options_.stall_timeout_s > 0 && now - connection->last_activity >= stall_after) {
+        Clock::duration idle = connection->activity.look(now);
+        if (options_.stall_timeout_s > 0 && idle >= stall_after)
           stalled_connections.emplace_back(id, connection.get());
-        }
       }
-      if (transfer->activity != transfer->activity_seen) {
-        transfer->activity_seen = transfer->activity;
-        transfer->last_activity = now;
-      }
-    } else if (transfer->activity != transfer->activity_seen) {
-      transfer->activity_seen = transfer->activity;
-      transfer->last_activity = now;
-    } else if (options_.stall_timeout_s > 0 && now - transfer->last_activity >= stall_after) {
+      transfer->activity.look(now);  // for the display; each connection judges its own stall
+    } else if (Clock::duration idle = transfer->activity.look(now);
+               options_.stall_timeout_s > 0 && idle >= stall_after) {
       interrupted.emplace_back(transfer.get(), Interrupt::stalled);
     }
   }
@@ -605,8 +596,8 @@ void EventLoop::publish_progress(Clock::time_point now) {
     transfer->rate_bytes = item.bytes;
     item.rate = std::max(0.0, transfer->rate);
     item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();
-    item.idle_s = std::chrono::duration<double>(now - transfer->last_activity).count();
-    if (transfer->activity != transfer->activity_seen) item.idle_s = 0;  // bytes since the last timer check
+    item.idle_s = std::chrono::duration<double>(now - transfer->activity.last()).count();
+    if (transfer->activity.moved()) item.idle_s = 0;  // bytes since the last timer check
     item.attempt = transfer->attempts;
     item.max_attempts = options_.retries + 1;
     item.connections = transfer->segmented ? static_cast<int>(transfer->segmented->connections.size()) : 1;

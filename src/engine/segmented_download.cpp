@@ -14,8 +14,8 @@ constexpr std::size_t kSegmentWriteBlock = 256 * 1024;
 size_t on_segment_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto& connection = *static_cast<SegmentConnection*>(user);
   std::size_t length = size * count;
-  ++connection.activity;
-  ++connection.owner->activity;
+  connection.activity.bump();
+  connection.owner->activity.bump();
   try {
     http::parse_header_line(std::string_view(data, length), std::time(nullptr), &connection.response);
   } catch (...) {
@@ -50,7 +50,7 @@ size_t on_segment_body(char* data, size_t size, size_t count, void* user) noexce
     }
   }
   if (connection.discard_body) {
-    ++connection.activity;
+    connection.activity.bump();
     return length;
   }
   return write_segment(connection, data, length);
@@ -144,7 +144,7 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   connection->offset = offset;
   connection->request_end = transfer.resume_to >= 0 ? transfer.resume_to : total;
   connection->body_started = true;
-  connection->last_activity = Clock::now();
+  connection->activity.restart(Clock::now());
   split->adopted = connection.get();
   split->connections.push_back(std::move(connection));
   transfer.segmented = std::move(split);
@@ -155,8 +155,8 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
 std::size_t write_segment(SegmentConnection& connection, const char* data, std::size_t length) {
   Transfer& transfer = *connection.owner;
   SegmentedDownload& split = *transfer.segmented;
-  ++connection.activity;
-  ++transfer.activity;
+  connection.activity.bump();
+  transfer.activity.bump();
   const std::int64_t end = split.planner.end(connection.segment);
   auto take = static_cast<std::size_t>(
       std::clamp<std::int64_t>(end - connection.offset, 0, static_cast<std::int64_t>(length)));
@@ -220,7 +220,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   connection.pending.clear();
   connection.offset = split.planner.next_offset(connection.segment);
   connection.request_end = split.planner.end(connection.segment);
-  connection.last_activity = Clock::now();
+  connection.activity.restart(Clock::now());
 
   std::string range = std::to_string(connection.offset) + "-" + std::to_string(connection.request_end - 1);
   curl_easy_setopt(easy, CURLOPT_RANGE, range.c_str());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/activity.h"
 #include "engine/segment_planner.h"
 #include "http/curl_handles.h"
 #include "http/response_headers.h"
@@ -28,8 +29,8 @@ struct SegmentConnection {
   http::CurlSlist headers;
   char error_buffer[CURL_ERROR_SIZE] = {};
   http::ResponseHeaders response;
-  std::int64_t offset = 0;       ///< The next byte this connection receives.
-  std::string pending;           ///< Received bytes not yet written, from pending_at.
+  std::int64_t offset = 0;  ///< The next byte this connection receives.
+  std::string pending;      ///< Received bytes not yet written, from pending_at.
   std::int64_t pending_at = 0;
   std::int64_t request_end = 0;  ///< End (exclusive) of the bytes the request asked for.
   bool body_started = false;
@@ -39,9 +40,7 @@ struct SegmentConnection {
   bool stopped_on_purpose = false;
   bool changed = false;  ///< The answer was not the asked range of the same version.
   std::string write_error;
-  std::uint64_t activity = 0;
-  std::uint64_t activity_seen = 0;
-  Clock::time_point last_activity{};
+  Activity activity;  ///< This connection's bytes, for its own stall detection.
 };
 
 /// The state of a transfer whose body comes over several connections at once.

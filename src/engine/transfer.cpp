@@ -17,7 +17,7 @@ constexpr long kReceiveBufferBytes = 100 * 1024;
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
-  ++transfer.activity;
+  transfer.activity.bump();
   try {
     http::parse_header_line(std::string_view(data, length), std::time(nullptr), &transfer.response);
   } catch (...) {
@@ -29,7 +29,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
 size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
-  ++transfer.activity;
+  transfer.activity.bump();
   if (!transfer.body_started) {
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/activity.h"
 #include "engine/file_sink.h"
 #include "engine/segmented_download.h"
 #include "engine/transfer_state.h"
@@ -72,10 +73,7 @@ struct Transfer {
   std::optional<hash::Digest> digest;
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
-  /// Stall detection: the callbacks bump `activity`; the loop compares it between scans.
-  std::uint64_t activity = 0;
-  std::uint64_t activity_seen = 0;
-  Clock::time_point last_activity{};
+  Activity activity;  ///< Any connection's bytes, for stall detection and the display.
 };
 
 /// Sets the options every transfer of this engine shares, once per new easy handle.
