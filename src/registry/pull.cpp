@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -13,10 +14,11 @@
 #include "fetchpool/engine.h"
 #include "platform/file.h"
 #include "registry/docker_config.h"
+#include "registry/image_assembler.h"
 #include "registry/manifest.h"
 #include "registry/reference.h"
 #include "registry/registry_client.h"
-#include "registry/tar_writer.h"
+#include "registry/tar_layout.h"
 
 namespace fetchpool {
 namespace {
@@ -94,29 +96,92 @@ std::string repositories_json(const ResolvedImage& image) {
       .dump();
 }
 
-// Writes the tarball to OUTPUT.part, then renames it to OUTPUT.
-bool write_docker_archive(const ResolvedImage& image, const fs::path& blobs_dir, const fs::path& output,
-                          std::string* error) {
-  std::string part = output.string() + ".part";
-  platform::OutputFile file;
-  if (!file.open_truncate(part, error)) return false;
-  registry::TarWriter tar(file);
-  std::vector<std::string> written;
-  auto add_blob = [&](const Descriptor& blob) {
-    std::string name = "blobs/sha256/" + blob_path_name(blob.digest);
-    if (std::find(written.begin(), written.end(), name) != written.end()) return true;  // a layer used twice
-    written.push_back(name);
-    return tar.add_file(name, (blobs_dir / blob_path_name(blob.digest)).string(), blob.size, error);
-  };
-  bool ok = add_blob(image.manifest.config);
-  for (const Descriptor& layer : image.manifest.layers) ok = ok && add_blob(layer);
-  ok = ok && tar.add("manifest.json", docker_manifest_json(image), error) &&
-       tar.add("repositories", repositories_json(image), error) && tar.finish(error) && file.close(error);
-  bool existed = false;
-  if (ok && platform::rename_file(part, output.string(), /*replace=*/true, error, &existed)) return true;
-  std::error_code ignored;
-  fs::remove(part, ignored);
-  return false;
+// The blobs of an image once each: the config, then the layers (a layer may repeat).
+std::vector<Descriptor> distinct_blobs(const Manifest& manifest) {
+  std::vector<Descriptor> blobs{manifest.config};
+  for (const Descriptor& layer : manifest.layers) {
+    auto same = [&](const Descriptor& d) { return d.digest == layer.digest; };
+    if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(layer);
+  }
+  return blobs;
+}
+
+// OUTPUT.part laid out whole (headers, manifest.json, repositories written; blobs to come
+// at `offsets`), removed again unless commit() renames it to OUTPUT.
+class PartialArchive {
+ public:
+  explicit PartialArchive(fs::path output) : output_(std::move(output)), part_(output_.string() + ".part") {}
+  ~PartialArchive() {
+    if (committed_) return;
+    file_.close(nullptr);
+    std::error_code ignored;
+    fs::remove(part_, ignored);
+  }
+
+  bool lay_out(const ResolvedImage& image, std::map<std::string, std::int64_t>* offsets, std::string* error) {
+    registry::TarLayout layout;
+    for (const Descriptor& blob : distinct_blobs(image.manifest)) {
+      if (!layout.add("blobs/sha256/" + blob_path_name(blob.digest), blob.size, &(*offsets)[blob.digest],
+                      error))
+        return false;
+    }
+    const std::string manifest_json = docker_manifest_json(image), repositories = repositories_json(image);
+    std::int64_t manifest_at = 0, repositories_at = 0;
+    return layout.add("manifest.json", static_cast<std::int64_t>(manifest_json.size()), &manifest_at,
+                      error) &&
+           layout.add("repositories", static_cast<std::int64_t>(repositories.size()), &repositories_at,
+                      error) &&
+           file_.open_truncate(part_, error) && layout.write_headers(file_, error) &&
+           file_.write_at(manifest_at, manifest_json.data(), manifest_json.size(), error) &&
+           file_.write_at(repositories_at, repositories.data(), repositories.size(), error);
+  }
+  platform::OutputFile* file() { return &file_; }
+
+  bool commit(std::string* error) {
+    bool existed = false;
+    committed_ = file_.close(error) &&
+                 platform::rename_file(part_, output_.string(), /*replace=*/true, error, &existed);
+    return committed_;
+  }
+
+ private:
+  fs::path output_;
+  std::string part_;
+  platform::OutputFile file_;
+  bool committed_ = false;
+};
+
+// Compares the diff_ids computed from the layers downloaded now with the config's
+// rootfs.diff_ids. A layer that does not match is removed from the store, so that every
+// layer kept there has been checked.
+bool check_diff_ids(const Manifest& manifest, const fs::path& blobs_dir,
+                    const std::map<std::string, std::string>& computed, std::string* error) {
+  std::ifstream in(blobs_dir / blob_path_name(manifest.config.digest), std::ios::binary);
+  auto config = nlohmann::json::parse(in, nullptr, false);
+  const nlohmann::json* listed = nullptr;
+  if (!config.is_discarded() && config.is_object() && config.contains("rootfs") &&
+      config["rootfs"].is_object() && config["rootfs"].contains("diff_ids") &&
+      config["rootfs"]["diff_ids"].is_array())
+    listed = &config["rootfs"]["diff_ids"];
+  if (listed == nullptr || listed->size() != manifest.layers.size()) {
+    *error = "the image config " + manifest.config.digest + " does not list one diff_id per layer (" +
+             std::to_string(manifest.layers.size()) + " layers): the image is broken at the registry";
+    return false;
+  }
+  for (std::size_t i = 0; i < manifest.layers.size(); ++i) {
+    const std::string& digest = manifest.layers[i].digest;
+    auto found = computed.find(digest);
+    if (found == computed.end()) continue;
+    const auto& expected = (*listed)[i];
+    if (expected.is_string() && expected.get<std::string>() == found->second) continue;
+    std::error_code ignored;
+    fs::remove(blobs_dir / blob_path_name(digest), ignored);
+    *error = "layer " + digest + " decompresses to " + found->second + " but the image config lists " +
+             (expected.is_string() ? expected.get<std::string>() : expected.dump()) +
+             ": the image is broken at the registry, and docker load would refuse it";
+    return false;
+  }
+  return true;
 }
 
 // Resolves the reference to one image manifest (through an index for `wanted`).
@@ -195,14 +260,30 @@ PullResult pull_image(const PullOptions& options) {
                          : !options.cache_dir.empty() ? options.cache_dir
                                                       : fs::path(options.output.string() + ".blobs");
   const fs::path blobs_dir = store / "blobs" / "sha256";
+  const std::vector<Descriptor> blobs = distinct_blobs(manifest);
+
+  // A tarball is laid out before the first blob arrives; each blob is copied to its place
+  // (and each new layer's diff_id computed) as soon as it is complete.
+  std::optional<PartialArchive> archive;
+  std::map<std::string, std::int64_t> offsets;
+  if (tarball) {
+    archive.emplace(options.output);
+    if (!archive->lay_out(image, &offsets, &result.error)) return result;
+  }
+  registry::ImageAssembler assembler(tarball ? archive->file() : nullptr);
+  for (const Descriptor& blob : blobs)
+    assembler.expect(blob.digest, blobs_dir / blob_path_name(blob.digest), blob.size, offsets[blob.digest],
+                     &blob != &blobs.front());
+  assembler.start();
+
   EngineOptions engine_options = options.engine;
   engine_options.output_dir = blobs_dir;
   engine_options.if_exists = IfExists::skip;  // a blob already there is that blob: its name is its digest
-  std::vector<Descriptor> blobs{manifest.config};
-  for (const Descriptor& layer : manifest.layers) {
-    auto same = [&](const Descriptor& d) { return d.digest == layer.digest; };
-    if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(layer);  // a layer may repeat
-  }
+  engine_options.on_finished = [&assembler, user = options.engine.on_finished](const Result& ended) {
+    if (ended.ok())
+      assembler.blob_ready("sha256:" + fs::path(ended.path).filename().string(), ended.status == Status::ok);
+    if (user) user(ended);
+  };
   // A token may expire during a long pull: blobs refused with 401 get one more try with a
   // fresh one.
   std::vector<Descriptor> to_fetch = blobs;
@@ -252,8 +333,12 @@ PullResult pull_image(const PullOptions& options) {
   }
 
   std::string error;
+  if (!assembler.finish(&error) || !check_diff_ids(manifest, blobs_dir, assembler.diff_ids(), &error)) {
+    result.error = error;
+    return result;
+  }
   if (tarball) {
-    if (!write_docker_archive(image, blobs_dir, options.output, &error)) {
+    if (!archive->commit(&error)) {
       result.error = error;
       return result;
     }

@@ -131,7 +131,7 @@ TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
 
 TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
   test::RegistryServer registry;
-  registry.push_image("display/app", "v1", 2, 3'000'000);
+  registry.push_image("display/app", "v1", {.layers = 2, .layer_size = 3'000'000});
   // Behind nginx at 1 MiB/s a request, so that the pull is on screen for a while.
   test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, registry.host());
   TempDir dir;

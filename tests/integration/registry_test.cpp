@@ -47,7 +47,8 @@ TEST_F(RegistryTest, SkopeoSeesTheImagesPushedToIt) {
   EXPECT_EQ(inspected["Digest"], digest);
   EXPECT_EQ(inspected["Layers"].size(), 3u);
 
-  std::string index_digest = server_->push_image("test/multi", "v1", 2, 50'000, "linux/amd64,linux/arm64/v8");
+  std::string index_digest = server_->push_image(
+      "test/multi", "v1", {.layers = 2, .layer_size = 50'000, .platforms = "linux/amd64,linux/arm64/v8"});
   auto index = skopeo_inspect("test/multi:v1", true);
   ASSERT_EQ(index["manifests"].size(), 2u) << index.dump();
   EXPECT_EQ(index["manifests"][1]["platform"]["architecture"], "arm64");
@@ -55,7 +56,7 @@ TEST_F(RegistryTest, SkopeoSeesTheImagesPushedToIt) {
 }
 
 TEST_F(RegistryTest, BlobsComeThroughTheEngineCheckedAgainstTheAdvertisedDigest) {
-  server_->push_image("test/blobs", "v1", 2, 3'000'000);
+  server_->push_image("test/blobs", "v1", {.layers = 2, .layer_size = 3'000'000});
   auto manifest = skopeo_inspect("test/blobs:v1", true);
   ASSERT_EQ(manifest["layers"].size(), 2u);
 
@@ -122,7 +123,8 @@ TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
 }
 
 TEST_F(RegistryTest, PullPicksThePlatformOrListsTheOnesThereAre) {
-  server_->push_image("pull/multi", "v2", 2, 50'000, "linux/amd64,linux/arm64/v8");
+  server_->push_image("pull/multi", "v2",
+                      {.layers = 2, .layer_size = 50'000, .platforms = "linux/amd64,linux/arm64/v8"});
   auto index = skopeo_inspect("pull/multi:v2", true);
   std::string arm64 = index["manifests"][1]["digest"];
 
@@ -192,8 +194,52 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
       << "the same image, the same bytes";
 }
 
+TEST_F(RegistryTest, ZstdLayersPullToBothOutputs) {
+  server_->push_image("pull/zstd", "v1", {.layers = 2, .layer_size = 400'000, .compression = "zstd"});
+  std::string image = server_->host() + "/pull/zstd:v1";
+  std::string tarball = dir_ / "zstd.tar";
+  auto run = test::run_fetchpool({"pull", "-q", "-o", tarball, image});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + tarball});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  auto config = test::run_process(
+      {"/usr/bin/skopeo", "inspect", "--config", "--tls-verify=false", "docker://" + image});
+  EXPECT_EQ(nlohmann::json::parse(inspect.out)["Layers"],
+            nlohmann::json::parse(config.out)["rootfs"]["diff_ids"]);
+  auto oci = test::run_fetchpool({"pull", "-q", "--format", "oci", "-o", dir_ / "zstd-oci", image});
+  ASSERT_EQ(oci.exit_code, 0) << oci.err;
+  EXPECT_EQ(test::run_process({"/usr/bin/skopeo", "inspect", "oci:" + dir_ / "zstd-oci" + ":v1"}).exit_code,
+            0);
+}
+
+TEST_F(RegistryTest, ALayerThatDoesNotMatchItsDiffIdFailsThePullAndLeavesNoTarball) {
+  server_->push_image("pull/broken", "v1", {.layers = 2, .wrong_diff_id = true});
+  std::string image = server_->host() + "/pull/broken:v1";
+  auto manifest = skopeo_inspect("pull/broken:v1", true);
+  std::string first_layer = manifest["layers"][0]["digest"];
+
+  std::string tarball = dir_ / "broken.tar";
+  auto run = test::run_fetchpool({"pull", "-q", "-o", tarball, image});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("layer " + first_layer + " decompresses to sha256:"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("but the image config lists"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(tarball));
+  EXPECT_FALSE(std::filesystem::exists(tarball + ".part"));
+
+  // In an OCI layout the image is not named, and the layer that failed is not kept.
+  std::string layout = dir_ / "broken-oci";
+  auto oci = test::run_fetchpool({"pull", "-q", "--format", "oci", "-o", layout, image});
+  EXPECT_EQ(oci.exit_code, 1) << oci.err;
+  EXPECT_FALSE(std::filesystem::exists(layout + "/index.json"));
+  EXPECT_FALSE(std::filesystem::exists(layout + "/blobs/sha256/" + first_layer.substr(7)));
+  EXPECT_TRUE(std::filesystem::exists(layout + "/blobs/sha256/" +
+                                      std::string(manifest["layers"][1]["digest"]).substr(7)));
+}
+
 TEST_F(RegistryTest, DockerSchema2ImagesAndListsPullToo) {
-  server_->push_image("pull/docker", "v1", 2, 50'000, "linux/amd64,linux/arm64/v8", /*docker_schema2=*/true);
+  server_->push_image(
+      "pull/docker", "v1",
+      {.layers = 2, .layer_size = 50'000, .platforms = "linux/amd64,linux/arm64/v8", .docker_schema2 = true});
   auto list = skopeo_inspect("pull/docker:v1", true);
   ASSERT_EQ(list["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json") << list.dump();
 
@@ -220,7 +266,7 @@ TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
 }
 
 TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
-  server_->push_image("pull/slow", "v1", 1, 3'000'000);  // one layer of about 3 MB
+  server_->push_image("pull/slow", "v1", {.layers = 1, .layer_size = 3'000'000});  // one layer of about 3 MB
   // The registry behind nginx at 1 MiB/s, so that the pull is still running when killed.
   test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host());
   std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/pull/slow:v1";

@@ -3,10 +3,11 @@
 library only): the tests push it to a real registry with skopeo.
 
   make_image.py DIR TAG [--layers N] [--layer-size BYTES] [--platforms os/arch,...] [--seed S]
-                [--compress-level 1-9]
+                [--compress-level 1-9] [--compression gzip|zstd] [--wrong-diff-id]
 
-Each layer is a gzip-compressed tar holding one file of deterministic bytes; the config
-lists their diff_ids. With several platforms the layout's index.json points at an image
+Each layer is a gzip-compressed (or, with --compression zstd, zstd-compressed by the zstd
+program) tar holding one file of deterministic bytes; the config lists their diff_ids
+(with --wrong-diff-id, a wrong one for the first layer: a broken image). With several platforms the layout's index.json points at an image
 index with one manifest per platform (each with its own layers). Prints the digest of what
 index.json points at.
 """
@@ -17,6 +18,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import tarfile
 
 
@@ -37,11 +39,17 @@ def layer(name, size, seed):
         info.mtime = 0
         tar.addfile(info, io.BytesIO(content))
     uncompressed = raw.getvalue()
-    compressed = gzip.compress(uncompressed, compresslevel=COMPRESS_LEVEL, mtime=0)
+    if COMPRESSION == "zstd":
+        compressed = subprocess.run(["zstd", "-q", "-c"], input=uncompressed, capture_output=True,
+                                    check=True).stdout
+    else:
+        compressed = gzip.compress(uncompressed, compresslevel=COMPRESS_LEVEL, mtime=0)
     return uncompressed, compressed
 
 
 COMPRESS_LEVEL = 6
+COMPRESSION = "gzip"
+WRONG_DIFF_ID = False
 
 
 def image(layout, platform, layers, layer_size, seed):
@@ -49,8 +57,9 @@ def image(layout, platform, layers, layer_size, seed):
     descriptors, diff_ids = [], []
     for i in range(layers):
         uncompressed, compressed = layer(f"{arch}-layer-{i}.bin", layer_size, seed + i)
-        diff_ids.append("sha256:" + hashlib.sha256(uncompressed).hexdigest())
-        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+        listed = uncompressed + b"wrong" if WRONG_DIFF_ID and i == 0 else uncompressed
+        diff_ids.append("sha256:" + hashlib.sha256(listed).hexdigest())
+        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+" + COMPRESSION,
                             "digest": write_blob(layout, compressed), "size": len(compressed)})
     config = {"architecture": arch, "os": os_name, "created": "2026-01-01T00:00:00Z",
               "config": {"Cmd": ["/bin/sh"]}, "rootfs": {"type": "layers", "diff_ids": diff_ids},
@@ -79,9 +88,11 @@ def main():
     parser.add_argument("--platforms", default="linux/amd64")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--compress-level", type=int, default=6, help="gzip level of the layers (1 is fast)")
+    parser.add_argument("--compression", choices=["gzip", "zstd"], default="gzip")
+    parser.add_argument("--wrong-diff-id", action="store_true", help="list a wrong diff_id for the first layer")
     args = parser.parse_args()
-    global COMPRESS_LEVEL
-    COMPRESS_LEVEL = args.compress_level
+    global COMPRESS_LEVEL, COMPRESSION, WRONG_DIFF_ID
+    COMPRESS_LEVEL, COMPRESSION, WRONG_DIFF_ID = args.compress_level, args.compression, args.wrong_diff_id
 
     os.makedirs(os.path.join(args.layout, "blobs", "sha256"), exist_ok=True)
     platforms = args.platforms.split(",")

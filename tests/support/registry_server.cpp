@@ -112,16 +112,27 @@ std::string RegistryServer::url(const std::string& path) const {
   return "http://" + host() + path;
 }
 
-std::string RegistryServer::push_image(const std::string& repository, const std::string& tag, int layers,
-                                       int layer_size, const std::string& platforms, bool docker_schema2) {
+std::string RegistryServer::push_image(const std::string& repository, const std::string& tag,
+                                       const TestImage& image) {
   std::string layout = dir_ / ("layouts/" + repository + "-" + tag);
-  auto made =
-      run_process({"/usr/bin/python3", FETCHPOOL_MAKE_IMAGE, layout, tag, "--layers", std::to_string(layers),
-                   "--layer-size", std::to_string(layer_size), "--platforms", platforms});
+  std::vector<std::string> make{"/usr/bin/python3",
+                                FETCHPOOL_MAKE_IMAGE,
+                                layout,
+                                tag,
+                                "--layers",
+                                std::to_string(image.layers),
+                                "--layer-size",
+                                std::to_string(image.layer_size),
+                                "--platforms",
+                                image.platforms,
+                                "--compression",
+                                image.compression};
+  if (image.wrong_diff_id) make.push_back("--wrong-diff-id");
+  auto made = run_process(make);
   if (made.exit_code != 0) throw std::runtime_error("make_image.py failed: " + made.err);
   std::string digest = made.out.substr(0, made.out.find('\n'));
   std::vector<std::string> argv{"/usr/bin/skopeo", "copy", "--all", "--dest-tls-verify=false"};
-  if (docker_schema2) argv.insert(argv.end(), {"--format", "v2s2"});
+  if (image.docker_schema2) argv.insert(argv.end(), {"--format", "v2s2"});
   if (auth_ != Auth::none) {
     // Through a file, not the command line: credentials never go on a command line.
     std::string auth_file = dir_ / "auth.json";

@@ -7,6 +7,16 @@
 
 namespace fetchpool::test {
 
+/// What push_image builds (tests/support/make_image.py).
+struct TestImage {
+  int layers = 3;
+  int layer_size = 100'000;               ///< Bytes of content per layer, before compression.
+  std::string platforms = "linux/amd64";  ///< e.g. "linux/amd64,linux/arm64/v8": an index
+  bool docker_schema2 = false;            ///< Pushed as Docker v2 schema 2 manifests and lists.
+  std::string compression = "gzip";       ///< or "zstd"
+  bool wrong_diff_id = false;             ///< The config lists a wrong diff_id for the first layer.
+};
+
 /// A real Registry v2 (Debian's docker-registry binary) on 127.0.0.1 over plain HTTP, with
 /// its storage in a private directory. Stopped by PID in the destructor.
 ///
@@ -31,18 +41,15 @@ class RegistryServer {
   /// "http://127.0.0.1:PORT" + path.
   std::string url(const std::string& path) const;
 
-  /// Builds an image (tests/support/make_image.py: `layers` gzip layers of `layer_size`
-  /// bytes each, for each of `platforms`, e.g. "linux/amd64,linux/arm64/v8") and pushes
-  /// it as REPOSITORY:TAG with skopeo (converted to Docker v2 schema 2 manifests and lists
-  /// with `docker_schema2`). Returns the digest of its manifest (or index) as built.
   /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."}.
   std::string token_log() const;
   /// base64 of kUser:kPassword, as Docker's config.json holds it.
   std::string base64_credentials() const;
 
-  std::string push_image(const std::string& repository, const std::string& tag, int layers = 3,
-                         int layer_size = 100'000, const std::string& platforms = "linux/amd64",
-                         bool docker_schema2 = false);
+  /// Builds an image and pushes it as REPOSITORY:TAG with skopeo. Returns the digest of its
+  /// manifest (or index) as built.
+  std::string push_image(const std::string& repository, const std::string& tag,
+                         const TestImage& image = TestImage{});
 
  private:
   void start_token_server();
