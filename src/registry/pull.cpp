@@ -284,10 +284,12 @@ PullResult pull_image(const PullOptions& options) {
       assembler.blob_ready("sha256:" + fs::path(ended.path).filename().string(), ended.status == Status::ok);
     if (user) user(ended);
   };
-  // A token may expire during a long pull: blobs refused with 401 get one more try with a
-  // fresh one.
+  // A token may expire during a long pull (a queued blob starts late): blobs refused with
+  // 401 are fetched again with a fresh token, round after round while each gets some blob
+  // through; a registry that refuses a token outright gets one renewal.
+  constexpr int kMaxRounds = 16;
   std::vector<Descriptor> to_fetch = blobs;
-  for (int round = 0; round < 2 && !to_fetch.empty(); ++round) {
+  for (int round = 0; !to_fetch.empty(); ++round) {
     std::vector<Result> ended;
     {
       Engine engine(engine_options);
@@ -307,9 +309,11 @@ PullResult pull_image(const PullOptions& options) {
       for (TransferHandle& handle : handles) ended.push_back(handle.wait());
       if (options.on_engine) options.on_engine(nullptr);
     }
+    const bool got_some = std::any_of(ended.begin(), ended.end(), [](const Result& r) { return r.ok(); });
+    const bool try_again = round + 1 < kMaxRounds && (round == 0 || got_some);
     std::vector<Descriptor> refused;
     for (std::size_t i = 0; i < ended.size(); ++i) {
-      if (round == 0 && ended[i].http_status == 401) {
+      if (try_again && ended[i].status == Status::failed && ended[i].http_status == 401) {
         refused.push_back(to_fetch[i]);
       } else {
         result.blobs.push_back(std::move(ended[i]));

@@ -424,5 +424,26 @@ TEST_F(BasicRegistryTest, CredentialsAreSentAsBasicAndAskedForWhenMissing) {
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
 }
 
+TEST_F(TokenRegistryTest, ATokenThatExpiresMidPullIsRenewed) {
+  server_->push_image("auth/long", "v1", {.layers = 3, .layer_size = 1'500'000});
+  // The registry behind nginx at 1 MiB/s, one layer at a time: the pull takes about 4 s.
+  test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host());
+  std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/auth/long:v1";
+  // The registry allows a token 60 s past its expiry: these are good for one to two seconds.
+  server_->set_token_lifetime(-58);
+  int before = token_requests_by("");
+  auto run = test::run_fetchpool({"pull", "-j", "1", "-x", "1", "-o", dir_ / "long.tar", image});
+  server_->set_token_lifetime(300);
+  ASSERT_EQ(run.exit_code, 0) << run.err << proxy.proxy_log();
+  int refused_blobs = 0;
+  std::istringstream log(proxy.proxy_log());
+  for (std::string line; std::getline(log, line);)
+    refused_blobs += line.find("/blobs/") != std::string::npos && line.find("\" 401 ") != std::string::npos;
+  EXPECT_GE(refused_blobs, 1) << "no blob was refused: " << proxy.proxy_log();
+  EXPECT_GE(token_requests_by("") - before, 2) << "the expired token was renewed";
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + dir_ / "long.tar"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+}
+
 }  // namespace
 }  // namespace fetchpool

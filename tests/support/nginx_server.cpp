@@ -41,7 +41,7 @@ pid {dir}/nginx.pid;
 events {{ worker_connections 1024; }}
 http {{
   log_format protocol '$server_protocol $connection';
-  log_format proxied '$request_uri "$http_range" $body_bytes_sent';
+  log_format proxied '$request_uri "$http_range" $status $body_bytes_sent';
   access_log {dir}/access.log protocol;
   default_type application/octet-stream;
   sendfile on;

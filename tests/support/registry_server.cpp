@@ -42,7 +42,8 @@ void RegistryServer::start_token_server() {
   if (made.exit_code != 0) throw std::runtime_error("openssl could not make the token key: " + made.err);
   token_server_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"/usr/bin/python3", FETCHPOOL_TOKEN_SERVER, dir_ / "token-port",
-                               dir_ / "token-key.pem", dir_ / "token-cert.pem", dir_ / "token-log.jsonl"},
+                               dir_ / "token-key.pem", dir_ / "token-cert.pem", dir_ / "token-log.jsonl",
+                               dir_ / "token-lifetime"},
       std::string(kUser) + ":" + kPassword + "\n");
   for (int i = 0; i < 200 && token_port_ == 0 && !token_server_->exited(); ++i) {
     std::string text = read_file(dir_ / "token-port");
@@ -54,6 +55,10 @@ void RegistryServer::start_token_server() {
   }
   if (token_port_ == 0)
     throw std::runtime_error("the token server did not start: " + token_server_->err_so_far());
+}
+
+void RegistryServer::set_token_lifetime(int seconds) {
+  write_file(dir_ / "token-lifetime", std::to_string(seconds));
 }
 
 std::string RegistryServer::token_log() const {

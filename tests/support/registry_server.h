@@ -43,6 +43,8 @@ class RegistryServer {
 
   /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."}.
   std::string token_log() const;
+  /// Tokens issued from now on expire `seconds` after they are issued (300 until set).
+  void set_token_lifetime(int seconds);
   /// base64 of kUser:kPassword, as Docker's config.json holds it.
   std::string base64_credentials() const;
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A Registry v2 token server for fetchpool's tests (standard library + the openssl CLI).
 
-  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE < USER:PASSWORD
+  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE LIFETIME_FILE < USER:PASSWORD
 
 Serves GET /token?service=S&scope=repository:NAME:ACTIONS as the registry's `token` auth
 expects: a JWT signed RS256 by KEY with CERT in its x5c header. Anonymous requests get pull
 access; requests with Basic USER:PASSWORD (read from stdin: credentials go on no command
 line) get what they ask for; wrong credentials get 401.
 Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user) to LOG_FILE.
+Tokens expire after 300 s, or after the seconds LIFETIME_FILE holds when it exists (read
+at every request, so a test can make tokens short-lived after pushing its images).
 """
 
 import base64
@@ -19,7 +21,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-KEY, CERT, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
+KEY, CERT, LOG, LIFETIME_FILE = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 CREDENTIALS = sys.stdin.readline().strip()
 ISSUER, SERVICE = "fetchpool-test-issuer", "fetchpool-test-registry"
 log_lock = threading.Lock()
@@ -33,6 +35,14 @@ def certificate_der():
     pem = open(CERT).read()
     body = "".join(line for line in pem.splitlines() if "-----" not in line)
     return base64.b64decode(body)
+
+
+def lifetime():
+    try:
+        with open(LIFETIME_FILE) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return 300
 
 
 def sign(message):
@@ -65,13 +75,13 @@ class Handler(BaseHTTPRequestHandler):
             access.append({"type": kind, "name": name, "actions": allowed})
         with log_lock, open(LOG, "a") as f:
             f.write(json.dumps({"scope": query.get("scope", []), "user": user}) + "\n")
-        now = int(time.time())
+        now, expires_in = int(time.time()), lifetime()
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(certificate_der()).decode()]}
-        claims = {"iss": ISSUER, "sub": user, "aud": SERVICE, "exp": now + 300, "nbf": now - 10, "iat": now,
+        claims = {"iss": ISSUER, "sub": user, "aud": SERVICE, "exp": now + expires_in, "nbf": now - 10, "iat": now,
                   "jti": str(time.monotonic_ns()), "access": access}
         signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
         token = signing_input.decode() + "." + b64url(sign(signing_input))
-        body = json.dumps({"token": token, "expires_in": 300}).encode()
+        body = json.dumps({"token": token, "expires_in": expires_in}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
