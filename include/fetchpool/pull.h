@@ -31,7 +31,10 @@ struct PullOptions {
   /// Where blobs are kept for a tarball (as CACHE/blobs/sha256/HEX), and kept afterwards.
   /// Empty: OUTPUT.blobs/, removed once the tarball is complete.
   std::filesystem::path cache_dir;
-  std::string platform;     ///< "os/arch[/variant]" from an index; empty: this machine's.
+  std::string platform;  ///< "os/arch[/variant]" from an index; empty: this machine's.
+  /// Every image an index lists, and the index itself (ImageFormat::oci_layout only; the
+  /// index is what the layout's index.json names). platform is then ignored.
+  bool all_platforms = false;
   bool plain_http = false;  ///< http:// even for a registry that is not on loopback.
   /// Registries to try first, in order, for docker.io images (for every image with
   /// mirror_all_registries): "mirror.example", "https://mirror.example:5000",
@@ -58,7 +61,7 @@ struct PullOptions {
 struct PullResult {
   bool ok = false;
   std::string error;            ///< Why not, for a person to act on.
-  std::string manifest_digest;  ///< Of the image manifest pulled.
+  std::string manifest_digest;  ///< Of the image manifest pulled (of the index, with all_platforms).
   std::string reference;        ///< The full reference pulled, e.g. "docker.io/library/alpine:latest".
   std::vector<Result> blobs;    ///< The config and the layers, as the engine ended them.
 };

@@ -178,6 +178,8 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("DIR");
   pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
       ->type_name("OS/ARCH");
+  pull->add_flag("--all-platforms", o.pull.all_platforms,
+                 "Keep every platform of a multi-platform image, and its index (--format oci)");
   pull->add_flag("--plain-http", o.pull.plain_http, "Use http:// for the registry");
   pull->add_option("-r,--registry-mirror", o.pull.mirrors,
                    "Try this registry first for Docker Hub images (repeatable; in order; the origin last)")

@@ -28,6 +28,12 @@ int run_pull(PullCommandOptions options) {
                "fetchpool: error: pull needs -o: the tarball (docker-archive) or directory (oci) to write\n");
     return kExitUsage;
   }
+  if (options.pull.all_platforms && options.pull.format != ImageFormat::oci_layout) {
+    fmt::print(
+        stderr,
+        "fetchpool: error: --all-platforms needs --format oci: a docker-archive tarball holds one image\n");
+    return kExitUsage;
+  }
   options.pull.output = options.output;
   registry::ImageReference reference;
   std::string error;

@@ -184,26 +184,49 @@ bool check_diff_ids(const Manifest& manifest, const fs::path& blobs_dir,
   return true;
 }
 
-// Resolves the reference to one image manifest (through an index for `wanted`).
-bool resolve(registry::RegistryClient& client, const registry::ImageReference& reference,
-             const registry::Platform& wanted, ResolvedImage* image, std::string* error) {
+// GETs and parses one manifest into `image`.
+bool fetch_manifest(registry::RegistryClient& client, const registry::ImageReference& reference,
+                    const std::string& which, ResolvedImage* image, std::string* error) {
   std::string content_type;
   image->reference = reference;
-  if (!client.get_manifest(reference.manifest_reference(), &image->manifest_body, &content_type,
-                           &image->manifest_digest, error) ||
-      !registry::parse_manifest(image->manifest_body, content_type, &image->manifest, error))
-    return false;
-  if (!image->manifest.is_index) return true;
-  Descriptor chosen;
-  if (!registry::choose_platform(image->manifest, wanted, &chosen, error) ||
-      !client.get_manifest(chosen.digest, &image->manifest_body, &content_type, &image->manifest_digest,
-                           error) ||
-      !registry::parse_manifest(image->manifest_body, content_type, &image->manifest, error))
-    return false;
-  if (image->manifest.is_index) {
-    *error = "the index entry for " + wanted.text() + " is another index, which fetchpool does not follow";
-    return false;
+  return client.get_manifest(which, &image->manifest_body, &content_type, &image->manifest_digest, error) &&
+         registry::parse_manifest(image->manifest_body, content_type, &image->manifest, error);
+}
+
+// What a reference resolved to: the manifest it names (`top`: the image, or with
+// all_platforms an index) and the image manifests to pull (one, or every one the index
+// lists).
+struct Resolved {
+  ResolvedImage top;
+  std::vector<ResolvedImage> images;
+};
+
+bool resolve(registry::RegistryClient& client, const registry::ImageReference& reference,
+             const registry::Platform& wanted, bool all_platforms, Resolved* resolved, std::string* error) {
+  if (!fetch_manifest(client, reference, reference.manifest_reference(), &resolved->top, error)) return false;
+  std::vector<Descriptor> entries;
+  if (!resolved->top.manifest.is_index) {
+    resolved->images = {resolved->top};
+    return true;
   }
+  if (all_platforms) {
+    entries = resolved->top.manifest.manifests;
+  } else {
+    entries.emplace_back();
+    if (!registry::choose_platform(resolved->top.manifest, wanted, &entries.back(), error)) return false;
+  }
+  resolved->images.clear();
+  for (const Descriptor& entry : entries) {
+    ResolvedImage image;
+    if (!fetch_manifest(client, reference, entry.digest, &image, error)) return false;
+    if (image.manifest.is_index) {
+      *error = "the index entry for " + entry.platform.text() +
+               " is another index, which fetchpool does not follow";
+      return false;
+    }
+    resolved->images.push_back(std::move(image));
+  }
+  if (!all_platforms) resolved->top = resolved->images.front();
   return true;
 }
 
@@ -220,6 +243,12 @@ PullResult pull_image(const PullOptions& options) {
   if (!options.platform.empty() && !registry::parse_platform(options.platform, &wanted, &result.error))
     return result;
 
+  if (options.all_platforms && options.format == ImageFormat::docker_archive) {
+    result.error =
+        "all platforms need the OCI layout (--format oci): a docker-archive tarball holds one image";
+    return result;
+  }
+
   registry::RegistryClientOptions client_options;
   client_options.plain_http = options.plain_http;
   client_options.verify_tls = options.engine.verify_tls;
@@ -235,7 +264,7 @@ PullResult pull_image(const PullOptions& options) {
   if (reference.registry == "docker.io" || options.mirror_all_registries) endpoints = options.mirrors;
   endpoints.push_back("");
   std::optional<registry::RegistryClient> client;
-  ResolvedImage image;
+  Resolved resolved;
   std::string skipped;
   for (const std::string& endpoint : endpoints) {
     client_options.endpoint = endpoint;
@@ -245,14 +274,13 @@ PullResult pull_image(const PullOptions& options) {
         endpoint.empty() ? origin_credentials : registry::docker_config_credentials(endpoint_host(endpoint));
     client.emplace(reference, client_options);
     std::string error;
-    if (resolve(*client, reference, wanted, &image, &error)) break;
+    if (resolve(*client, reference, wanted, options.all_platforms, &resolved, &error)) break;
     if (endpoint.empty()) {
       result.error = error + skipped;
       return result;
     }
     skipped += "; mirror " + endpoint + " skipped: " + error;
   }
-  const Manifest& manifest = image.manifest;
 
   // Every blob through the engine, verified against its digest before it gets its name.
   const bool tarball = options.format == ImageFormat::docker_archive;
@@ -260,7 +288,15 @@ PullResult pull_image(const PullOptions& options) {
                          : !options.cache_dir.empty() ? options.cache_dir
                                                       : fs::path(options.output.string() + ".blobs");
   const fs::path blobs_dir = store / "blobs" / "sha256";
-  const std::vector<Descriptor> blobs = distinct_blobs(manifest);
+  std::vector<Descriptor> blobs;
+  std::vector<std::string> layers;
+  for (const ResolvedImage& image : resolved.images) {
+    for (const Descriptor& blob : distinct_blobs(image.manifest)) {
+      auto same = [&](const Descriptor& d) { return d.digest == blob.digest; };
+      if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(blob);
+    }
+    for (const Descriptor& layer : image.manifest.layers) layers.push_back(layer.digest);
+  }
 
   // A tarball is laid out before the first blob arrives; each blob is copied to its place
   // (and each new layer's diff_id computed) as soon as it is complete.
@@ -268,12 +304,12 @@ PullResult pull_image(const PullOptions& options) {
   std::map<std::string, std::int64_t> offsets;
   if (tarball) {
     archive.emplace(options.output);
-    if (!archive->lay_out(image, &offsets, &result.error)) return result;
+    if (!archive->lay_out(resolved.images.front(), &offsets, &result.error)) return result;
   }
   registry::ImageAssembler assembler(tarball ? archive->file() : nullptr);
   for (const Descriptor& blob : blobs)
     assembler.expect(blob.digest, blobs_dir / blob_path_name(blob.digest), blob.size, offsets[blob.digest],
-                     &blob != &blobs.front());
+                     std::find(layers.begin(), layers.end(), blob.digest) != layers.end());
   assembler.start();
 
   EngineOptions engine_options = options.engine;
@@ -337,7 +373,10 @@ PullResult pull_image(const PullOptions& options) {
   }
 
   std::string error;
-  if (!assembler.finish(&error) || !check_diff_ids(manifest, blobs_dir, assembler.diff_ids(), &error)) {
+  bool checked = assembler.finish(&error);
+  for (const ResolvedImage& image : resolved.images)
+    checked = checked && check_diff_ids(image.manifest, blobs_dir, assembler.diff_ids(), &error);
+  if (!checked) {
     result.error = error;
     return result;
   }
@@ -349,21 +388,26 @@ PullResult pull_image(const PullOptions& options) {
     std::error_code ignored;
     if (options.cache_dir.empty()) fs::remove_all(store, ignored);  // the tarball holds it all now
   } else {
-    // The manifest blob, then the layout's index naming it: the image is visible only once
-    // everything it points at is in place.
-    Descriptor written;
-    written.media_type = manifest.media_type;
-    written.digest = image.manifest_digest;
-    written.size = static_cast<std::int64_t>(image.manifest_body.size());
-    if (!write_whole(blobs_dir / blob_path_name(written.digest), image.manifest_body, &error) ||
+    // The manifest blobs, then the layout's index naming the top one: the image is visible
+    // only once everything it points at is in place.
+    bool written = true;
+    for (const ResolvedImage& image : resolved.images)
+      written = written &&
+                write_whole(blobs_dir / blob_path_name(image.manifest_digest), image.manifest_body, &error);
+    Descriptor top;
+    top.media_type = resolved.top.manifest.media_type;
+    top.digest = resolved.top.manifest_digest;
+    top.size = static_cast<std::int64_t>(resolved.top.manifest_body.size());
+    if (!written ||
+        !write_whole(blobs_dir / blob_path_name(top.digest), resolved.top.manifest_body, &error) ||
         !write_whole(options.output / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", &error) ||
-        !write_whole(options.output / "index.json", updated_index(options.output, written, reference.tag),
+        !write_whole(options.output / "index.json", updated_index(options.output, top, reference.tag),
                      &error)) {
       result.error = error;
       return result;
     }
   }
-  result.manifest_digest = image.manifest_digest;
+  result.manifest_digest = resolved.top.manifest_digest;
   result.ok = true;
   return result;
 }

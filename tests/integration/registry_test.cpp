@@ -194,6 +194,38 @@ TEST_F(RegistryTest, PullWritesATarballSkopeoLoads) {
       << "the same image, the same bytes";
 }
 
+TEST_F(RegistryTest, AllPlatformsKeepsTheIndexAndEveryImageInTheOciLayout) {
+  std::string index_digest = server_->push_image(
+      "pull/every", "v1", {.layers = 2, .layer_size = 50'000, .platforms = "linux/amd64,linux/arm64/v8"});
+  std::string image = server_->host() + "/pull/every:v1";
+  std::string layout = dir_ / "every";
+  auto run = test::run_fetchpool({"pull", "-q", "--all-platforms", "--format", "oci", "-o", layout, image});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  // index.json names the registry's index, and skopeo finds both images through it.
+  auto index = nlohmann::json::parse(test::read_file(layout + "/index.json"));
+  ASSERT_EQ(index["manifests"].size(), 1u);
+  EXPECT_EQ(index["manifests"][0]["digest"], index_digest);
+  EXPECT_EQ(index["manifests"][0]["mediaType"], "application/vnd.oci.image.index.v1+json");
+  EXPECT_EQ(index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "v1");
+  auto raw = test::run_process({"/usr/bin/skopeo", "inspect", "--raw", "oci:" + layout + ":v1"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(nlohmann::json::parse(raw.out)["manifests"].size(), 2u);
+  for (const char* arch : {"amd64", "arm64"}) {
+    auto inspect = test::run_process(
+        {"/usr/bin/skopeo", "--override-arch", arch, "inspect", "--config", "oci:" + layout + ":v1"});
+    ASSERT_EQ(inspect.exit_code, 0) << arch << ": " << inspect.err;
+    EXPECT_EQ(nlohmann::json::parse(inspect.out)["architecture"], arch);
+  }
+  auto copied = test::run_process(
+      {"/usr/bin/skopeo", "copy", "--all", "oci:" + layout + ":v1", "oci:" + dir_ / "copy" + ":v1"});
+  EXPECT_EQ(copied.exit_code, 0) << copied.err;
+
+  auto tarball = test::run_fetchpool({"pull", "--all-platforms", "-o", dir_ / "every.tar", image});
+  EXPECT_EQ(tarball.exit_code, 2);
+  EXPECT_NE(tarball.err.find("--all-platforms needs --format oci"), std::string::npos) << tarball.err;
+}
+
 TEST_F(RegistryTest, ZstdLayersPullToBothOutputs) {
   server_->push_image("pull/zstd", "v1", {.layers = 2, .layer_size = 400'000, .compression = "zstd"});
   std::string image = server_->host() + "/pull/zstd:v1";
