@@ -1,5 +1,6 @@
 #include "registry/image_assembler.h"
 
+#include <algorithm>
 #include <fstream>
 #include <vector>
 
@@ -20,7 +21,7 @@ ImageAssembler::~ImageAssembler() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& thread : threads_) thread.join();
 }
 
 void ImageAssembler::expect(const std::string& digest, std::filesystem::path path, std::int64_t size,
@@ -29,7 +30,8 @@ void ImageAssembler::expect(const std::string& digest, std::filesystem::path pat
 }
 
 void ImageAssembler::start() {
-  thread_ = std::thread([this] { run(); });
+  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  for (std::size_t i = 0; i < std::min(workers, blobs_.size()); ++i) threads_.emplace_back([this] { run(); });
 }
 
 void ImageAssembler::blob_ready(const std::string& digest, bool downloaded) {
@@ -47,7 +49,7 @@ bool ImageAssembler::finish(std::string* error) {
   std::unique_lock lock(mutex_);
   finishing_ = true;
   wake_.notify_all();
-  wake_.wait(lock, [&] { return (ready_.empty() && !busy_) || !error_.empty(); });
+  wake_.wait(lock, [&] { return (ready_.empty() && busy_ == 0) || !error_.empty(); });
   for (const auto& [digest, blob] : blobs_) {
     if (error_.empty() && !blob.handed_over) error_ = "blob " + digest + " never arrived";
   }
@@ -63,13 +65,13 @@ void ImageAssembler::run() {
     if (stopping_ || !error_.empty()) return;
     auto [digest, downloaded] = ready_.front();
     ready_.pop_front();
-    busy_ = true;
+    ++busy_;
     const Blob& blob = blobs_.at(digest);  // the map is fixed once started
     lock.unlock();
     std::string diff_id, error;
     bool ok = process(digest, blob, downloaded, &diff_id, &error);
     lock.lock();
-    busy_ = false;
+    --busy_;
     if (!ok && error_.empty()) error_ = error;
     if (!diff_id.empty()) diff_ids_[digest] = diff_id;
     wake_.notify_all();

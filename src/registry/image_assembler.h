@@ -8,20 +8,22 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "platform/file.h"
 
 namespace fetchpool::registry {
 
-/// Puts a pulled image together from its blobs as they arrive, on a thread of its own so
-/// that the work overlaps the downloads still running: computes the diff_id of every
-/// layer downloaded now (layers already in the store were checked when they arrived) and,
-/// for a tarball, copies each blob to its place in the archive.
+/// Puts a pulled image together from its blobs as they arrive, on threads of its own (one
+/// per core: layers often finish together, and decompressing is the slow part) so that
+/// the work overlaps the downloads still running: computes the diff_id of every layer
+/// downloaded now (layers already in the store were checked when they arrived) and, for a
+/// tarball, copies each blob to its place in the archive.
 class ImageAssembler {
  public:
   /// `archive`: the tarball being written, laid out already (nullptr for an OCI layout).
   explicit ImageAssembler(platform::OutputFile* archive);
-  /// Stops the work at the next chunk and joins the thread.
+  /// Stops the work at the next chunk and joins the threads.
   ~ImageAssembler();
   ImageAssembler(const ImageAssembler&) = delete;
   ImageAssembler& operator=(const ImageAssembler&) = delete;
@@ -59,10 +61,10 @@ class ImageAssembler {
   std::deque<std::pair<std::string, bool>> ready_;  // digest, downloaded
   bool finishing_ = false;
   bool stopping_ = false;
-  bool busy_ = false;
+  int busy_ = 0;  // blobs being processed
   std::string error_;
   std::map<std::string, std::string> diff_ids_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace fetchpool::registry
