@@ -477,5 +477,28 @@ TEST_F(TokenRegistryTest, ATokenThatExpiresMidPullIsRenewed) {
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
 }
 
+TEST_F(TokenRegistryTest, BlobsRedirectedToAnotherHostGetNoAuthorization) {
+  server_->push_image("auth/redirected", "v1", {.layers = 2, .layer_size = 3'000'000});
+  test::NginxServer front(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host(),
+                          server_->storage_dir());
+  std::string image = "127.0.0.1:" + std::to_string(front.port()) + "/auth/redirected:v1";
+  auto run = test::run_fetchpool({"pull", "-q", "-o", dir_ / "redirected.tar", image});
+  ASSERT_EQ(run.exit_code, 0) << run.err << front.proxy_log();
+  auto inspect =
+      test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + dir_ / "redirected.tar"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+
+  // Manifests went to the registry with the token; every blob request (the config and the
+  // layers) reached the object store without it.
+  EXPECT_NE(front.proxy_log().find("/manifests/v1"), std::string::npos) << front.proxy_log();
+  std::istringstream objects(front.object_log());
+  int requests = 0;
+  for (std::string line; std::getline(objects, line); ++requests) {
+    EXPECT_NE(line.find("host=localhost"), std::string::npos) << line;
+    EXPECT_NE(line.find("authorization=\"-\""), std::string::npos) << line;  // nginx logs none as "-"
+  }
+  EXPECT_GE(requests, 3) << front.object_log();
+}
+
 }  // namespace
 }  // namespace fetchpool

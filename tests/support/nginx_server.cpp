@@ -25,7 +25,7 @@ std::string nginx_binary() {
 }
 
 std::string config(const std::string& dir, const std::string& root, int port, bool tls,
-                   const std::string& slow_upstream) {
+                   const std::string& slow_upstream, const std::string& blob_storage) {
   // A throttled way to a registry: /v2/ passed on at 1 MiB/s, each request logged.
   std::string proxy =
       slow_upstream.empty()
@@ -33,6 +33,15 @@ std::string config(const std::string& dir, const std::string& root, int port, bo
           : fmt::format("location /v2/ {{ proxy_pass http://{}; limit_rate 1m; "
                         "access_log {}/proxy.log proxied; }}",
                         slow_upstream, dir);
+  // Blob GETs sent on to "object storage" on another host name (localhost), as registries
+  // in front of S3 or a CDN do; what arrives there is logged with its Authorization.
+  if (!blob_storage.empty()) {
+    proxy += fmt::format(
+        "location ~ ^/v2/.+/blobs/sha256:([0-9a-f]+)$ {{ return 307 http://localhost:{port}/objects/$1; }}\n"
+        "    location ~ ^/objects/(..)(.+)$ {{ alias {storage}/docker/registry/v2/blobs/sha256/$1/$1$2/data; "
+        "access_log {dir}/objects.log objects; }}",
+        fmt::arg("port", port), fmt::arg("storage", blob_storage), fmt::arg("dir", dir));
+  }
   // clang-format off
   return fmt::format(R"({user}daemon off;
 worker_processes 1;
@@ -42,6 +51,7 @@ events {{ worker_connections 1024; }}
 http {{
   log_format protocol '$server_protocol $connection';
   log_format proxied '$request_uri "$http_range" $status $body_bytes_sent';
+  log_format objects '$request_uri host=$host authorization="$http_authorization"';
   access_log {dir}/access.log protocol;
   default_type application/octet-stream;
   sendfile on;
@@ -134,8 +144,9 @@ std::string NginxServer::access_log() const {
   return read_file(dir_ / "access.log");
 }
 
-NginxServer::NginxServer(const std::string& root, Scheme scheme, std::string slow_upstream)
-    : scheme_(scheme), slow_upstream_(std::move(slow_upstream)) {
+NginxServer::NginxServer(const std::string& root, Scheme scheme, std::string slow_upstream,
+                         std::string blob_storage)
+    : scheme_(scheme), slow_upstream_(std::move(slow_upstream)), blob_storage_(std::move(blob_storage)) {
   if (scheme_ == Scheme::https) make_certificates();
   ProcessResult hash = run_process({"/usr/bin/openssl", "passwd", "-apr1", std::string(kPassword)});
   if (hash.exit_code != 0) throw std::runtime_error("openssl passwd failed: " + hash.err);
@@ -155,6 +166,10 @@ std::string NginxServer::proxy_log() const {
   return read_file(dir_ / "proxy.log");
 }
 
+std::string NginxServer::object_log() const {
+  return read_file(dir_ / "objects.log");
+}
+
 std::string NginxServer::url(const std::string& path) const {
   return (scheme_ == Scheme::https ? "https" : "http") + std::string("://127.0.0.1:") +
          std::to_string(port_) + path;
@@ -163,7 +178,7 @@ std::string NginxServer::url(const std::string& path) const {
 bool NginxServer::try_start(const std::string& root) {
   port_ = free_port();
   std::string conf = dir_ / "nginx.conf";
-  write_file(conf, config(dir_.path(), root, port_, scheme_ == Scheme::https, slow_upstream_));
+  write_file(conf, config(dir_.path(), root, port_, scheme_ == Scheme::https, slow_upstream_, blob_storage_));
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{nginx_binary(), "-c", conf, "-p", dir_.path(), "-e", dir_ / "error.log"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -26,8 +26,12 @@ class NginxServer {
   /// With Scheme::https: TLS with HTTP/2 on, a certificate for 127.0.0.1 signed by a CA
   /// made for this server (ca_file()), and an access log of protocol and connection.
   /// With `slow_upstream` ("127.0.0.1:PORT", a registry), /v2/ is passed on to it at
-  /// 1 MiB/s per request, and each such request is logged (proxy_log()).
-  explicit NginxServer(const std::string& root, Scheme scheme = Scheme::http, std::string slow_upstream = {});
+  /// 1 MiB/s per request, and each such request is logged (proxy_log()). With
+  /// `blob_storage` too (the registry's storage directory), blob GETs are redirected (307)
+  /// to http://localhost:PORT/objects/HEX, served from that storage and logged with their
+  /// Authorization header (object_log()): object storage on another host.
+  explicit NginxServer(const std::string& root, Scheme scheme = Scheme::http, std::string slow_upstream = {},
+                       std::string blob_storage = {});
   ~NginxServer();
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
@@ -39,8 +43,10 @@ class NginxServer {
   std::string ca_file() const { return dir_ / "ca.pem"; }
   /// Lines "PROTOCOL CONNECTION-NUMBER" for every request served so far.
   std::string access_log() const;
-  /// Lines 'URI "RANGE" BYTES-SENT' for every request passed on to the slow upstream.
+  /// Lines 'URI "RANGE" STATUS BYTES-SENT' for every request passed on to the slow upstream.
   std::string proxy_log() const;
+  /// Lines 'URI host=HOST authorization="VALUE"' for every blob served as object storage.
+  std::string object_log() const;
 
  private:
   bool try_start(const std::string& root);
@@ -49,6 +55,7 @@ class NginxServer {
 
   Scheme scheme_;
   std::string slow_upstream_;
+  std::string blob_storage_;
   TempDir dir_;
   int port_ = 0;
   std::unique_ptr<ChildProcess> process_;

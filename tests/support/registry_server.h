@@ -40,6 +40,8 @@ class RegistryServer {
   std::string host() const;
   /// "http://127.0.0.1:PORT" + path.
   std::string url(const std::string& path) const;
+  /// The registry's filesystem storage (rootdirectory).
+  std::string storage_dir() const { return dir_ / "storage"; }
 
   /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."}.
   std::string token_log() const;
