@@ -298,30 +298,33 @@ TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
 }
 
 TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
-  server_->push_image("pull/slow", "v1", {.layers = 1, .layer_size = 3'000'000});  // one layer of about 3 MB
+  server_->push_image("pull/slow", "v1", {.layers = 2, .layer_size = 4'000'000});
   // The registry behind nginx at 1 MiB/s, so that the pull is still running when killed.
   test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host());
   std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/pull/slow:v1";
   std::string tarball = dir_ / "slow.tar";
-  std::vector<std::string> args{"pull", "-q", "-x", "1", "-o", tarball, image};
+  std::vector<std::string> args{"pull", "-q", "-j", "1", "-x", "1", "-o", tarball, image};
   const std::filesystem::path blobs = tarball + ".blobs/blobs/sha256";
-  std::filesystem::path part;
+  std::filesystem::path part, finished;
   {
     test::ChildProcess first(test::fetchpool_argv(args));
-    // Until the layer is kept as NAME.part with its state (after a second of downloading).
-    for (int i = 0; i < 100 && part.empty(); ++i) {
+    // One layer at a time: until the first is complete and the second is kept as
+    // NAME.part with its state (after a second of downloading).
+    for (int i = 0; i < 200 && (part.empty() || finished.empty() || !std::filesystem::exists(part)); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       std::error_code ec;
       for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
         std::string name = entry.path().filename().string();
         if (name.size() > 11 && name.compare(name.size() - 11, 11, ".part.state") == 0)
           part = entry.path().string().substr(0, entry.path().string().size() - 6);
+        if (name.size() == 64 && entry.file_size(ec) > 1'000'000) finished = entry.path();
       }
     }
     first.signal(SIGKILL);
     first.wait(std::chrono::seconds(5));
   }
   ASSERT_FALSE(part.empty()) << "no partial layer appeared: " << proxy.proxy_log();
+  ASSERT_FALSE(finished.empty()) << "no layer was complete: " << proxy.proxy_log();
   ASSERT_FALSE(std::filesystem::exists(tarball));
   const auto kept = static_cast<std::int64_t>(std::filesystem::file_size(part));
   ASSERT_GT(kept, 0);
@@ -341,6 +344,8 @@ TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
     resumed = true;
   }
   EXPECT_TRUE(resumed) << proxy.proxy_log();
+  EXPECT_EQ(proxy.proxy_log().substr(log_before).find(finished.filename().string()), std::string::npos)
+      << "the complete layer was fetched again: " << proxy.proxy_log();
 }
 
 TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
