@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,16 @@ namespace fetchpool {
 namespace detail {
 struct TransferState;
 }
+class TransferHandle;
+
+/// Blocks until one of `handles` has ended, or `timeout` passes. Returns the index of an
+/// ended one (the lowest, when several have), or std::nullopt on timeout. An empty
+/// handle counts as ended. Efficient for handles of one Engine (it wakes once per ended
+/// transfer); handles of several Engines are checked every few milliseconds.
+FETCHPOOL_API std::optional<std::size_t> wait_any(std::span<const TransferHandle> handles,
+                                                  std::chrono::milliseconds timeout);
+/// Blocks until every one of `handles` has ended, or `timeout` passes. True when all have.
+FETCHPOOL_API bool wait_all(std::span<const TransferHandle> handles, std::chrono::milliseconds timeout);
 
 /// A submitted transfer. Cheap to copy; every copy refers to the same transfer.
 /// All members are safe to call from any thread, also after the Engine is gone.
@@ -38,8 +49,10 @@ class FETCHPOOL_API TransferHandle {
  private:
   friend class Engine;
   explicit TransferHandle(std::shared_ptr<detail::TransferState> state);
+  friend std::optional<std::size_t> wait_any(std::span<const TransferHandle>, std::chrono::milliseconds);
   std::shared_ptr<detail::TransferState> state_;
 };
+
 
 /// Runs transfers on one event-loop thread of its own, started by the constructor.
 /// Several Engines may live in one process. Every member is thread-safe.

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,20 @@ struct Request {
 
   /// What progress displays call it (TransferProgress::label); empty: the file name.
   std::string label;
+
+  /// Keep the body in memory (Result::body) instead of writing a file: nothing touches
+  /// the disk, and directory/file_name are only used to name it in progress. The body
+  /// is fetched over one connection; a retry starts it over.
+  bool to_memory = false;
+  /// For to_memory: the largest body accepted. A larger one fails the transfer
+  /// (ErrorCategory::too_large) as soon as that is known: from the Content-Length when
+  /// the server sends one, else when the bytes pass the limit.
+  std::int64_t memory_limit = 64 * 1024 * 1024;
+
+  /// This request's own limits, instead of the engine's (EngineOptions) when set.
+  std::optional<double> max_time_s;  ///< Seconds from the first attempt's start; 0: none.
+  std::optional<int> retries;        ///< Attempts after the first.
+  std::optional<int> connections;    ///< Connections for this one file (1: never split).
 };
 
 }  // namespace fetchpool

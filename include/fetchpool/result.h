@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,13 +33,14 @@ enum class ErrorCategory {
   filesystem,     ///< The output could not be created, written or renamed.
   cancelled,      ///< The transfer was cancelled.
   invalid_input,  ///< Bad URL, unsafe output name, duplicate output path, bad digest spec.
+  too_large,      ///< A body kept in memory was larger than Request::memory_limit.
 };
 
 /// The outcome of one transfer. A plain value: copy it, keep it, pass it between threads.
 struct Result {
   TransferId id = 0;
   std::string url;   ///< As submitted, with any user:password removed.
-  std::string path;  ///< The final output path (UTF-8), even when failed.
+  std::string path;  ///< The final output path (UTF-8), even when failed; empty for to_memory.
   Status status = Status::failed;
   ErrorCategory category = ErrorCategory::none;
   std::string message;     ///< For a person: what happened and, where possible, what to do.
@@ -48,6 +50,9 @@ struct Result {
   double elapsed_s = 0.0;  ///< From the first attempt's start to the end.
   /// Why each failed attempt failed, in order ("attempt 1: HTTP 503 Service Unavailable").
   std::vector<std::string> attempt_errors;
+  /// For a Request with to_memory that ended ok: the body. Shared and immutable, so
+  /// copying a Result stays cheap.
+  std::shared_ptr<const std::string> body;
 
   /// True for Status::ok and Status::skipped: the final name holds the file.
   bool ok() const { return status == Status::ok || status == Status::skipped; }

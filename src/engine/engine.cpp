@@ -47,6 +47,46 @@ void TransferHandle::cancel() const {
   if (std::shared_ptr<engine::Mailbox> mailbox = state_->mailbox.lock()) mailbox->cancel(state_->id);
 }
 
+std::optional<std::size_t> wait_any(std::span<const TransferHandle> handles, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // One signal when all handles come from one Engine: sleep on it. Otherwise poll.
+  std::shared_ptr<detail::CompletionSignal> signal;
+  for (const TransferHandle& handle : handles) {
+    if (!handle.state_) return static_cast<std::size_t>(&handle - handles.data());
+    if (!signal) signal = handle.state_->signal;
+    if (signal != handle.state_->signal) {
+      signal.reset();
+      break;
+    }
+  }
+  for (;;) {
+    std::uint64_t seen = 0;
+    if (signal) {
+      std::lock_guard lock(signal->mutex);
+      seen = signal->ended;  // read before looking, so that an end in between wakes us
+    }
+    for (std::size_t i = 0; i < handles.size(); ++i) {
+      if (handles[i].done()) return i;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    if (signal) {
+      std::unique_lock lock(signal->mutex);
+      signal->cv.wait_until(lock, deadline, [&] { return signal->ended != seen; });
+    } else {
+      std::this_thread::sleep_until(std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
+    }
+  }
+}
+
+bool wait_all(std::span<const TransferHandle> handles, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (const TransferHandle& handle : handles) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!handle.done() && !handle.wait_for(std::max(left, std::chrono::milliseconds(0)))) return false;
+  }
+  return true;
+}
+
 // ---- Engine -----------------------------------------------------------------------------
 
 class Engine::Impl {
@@ -70,6 +110,7 @@ class Engine::Impl {
     auto state = std::make_shared<detail::TransferState>();
     state->id = next_id_.fetch_add(1, std::memory_order_relaxed);
     state->mailbox = mailbox_;
+    state->signal = signal_;
     auto transfer = std::make_unique<engine::Transfer>();
     transfer->id = state->id;
     transfer->request = std::move(request);
@@ -117,6 +158,7 @@ class Engine::Impl {
   std::shared_ptr<engine::ProgressBoard> board_;
   std::unique_ptr<engine::EventLoop> loop_;
   std::shared_ptr<engine::Mailbox> mailbox_;
+  std::shared_ptr<detail::CompletionSignal> signal_ = std::make_shared<detail::CompletionSignal>();
   std::atomic<TransferId> next_id_{1};
   std::thread thread_;
 };
@@ -175,6 +217,7 @@ std::string_view to_string(ErrorCategory category) {
     case ErrorCategory::filesystem: return "filesystem";
     case ErrorCategory::cancelled: return "cancelled";
     case ErrorCategory::invalid_input: return "invalid_input";
+    case ErrorCategory::too_large: return "too_large";
   }
   return "unknown";
 }

@@ -28,6 +28,22 @@ constexpr double kMaxRetryAfterS = 300;
 
 }  // namespace
 
+// A request's own limits, when it sets them, must make sense.
+bool valid_limits(const Request& request, std::string* error) {
+  if (request.retries && *request.retries < 0) {
+    *error = "Request::retries must be 0 or more";
+  } else if (request.max_time_s && *request.max_time_s < 0) {
+    *error = "Request::max_time_s must be 0 (no limit) or more";
+  } else if (request.connections && *request.connections < 1) {
+    *error = "Request::connections must be at least 1";
+  } else if (request.to_memory && request.memory_limit < 0) {
+    *error = "Request::memory_limit must be 0 or more";
+  } else {
+    return true;
+  }
+  return false;
+}
+
 std::string seconds_text(double seconds) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", std::round(seconds * 10) / 10);
@@ -131,6 +147,10 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
     return;
   }
   const Request& request = transfer->request;
+  if (!valid_limits(request, &error)) {
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
+    return;
+  }
   std::string name = request.file_name;
   if (name.empty()) {
     name = file_name_from_url_path(transfer->url.path);
@@ -152,7 +172,7 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   }
 
   std::uint64_t claim = std::hash<std::string>{}((base_dir_ / output).lexically_normal().string());
-  if (!claimed_paths_.insert(claim).second) {
+  if (!request.to_memory && !claimed_paths_.insert(claim).second) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
              "output path '" + transfer->display_path +
                  "' is already used by another download in this run: give one of them another name");
@@ -177,7 +197,9 @@ void EventLoop::start_allowed() {
 void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   // In a directory that was missing or empty when first seen, neither NAME nor NAME.part
   // can be there before this transfer's first attempt: skip looking.
-  const bool look_on_disk = transfer->attempts > 0 || may_exist(transfer->display_path);
+  // A body kept in memory has nothing on disk to find, keep or continue.
+  const bool look_on_disk =
+      !transfer->request.to_memory && (transfer->attempts > 0 || may_exist(transfer->display_path));
   if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite && look_on_disk) {
     std::error_code ec;
     if (fs::exists(fs::path(transfer->display_path), ec)) {
@@ -198,7 +220,9 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
       buffer = std::move(spare_buffers_.back());
       spare_buffers_.pop_back();
     }
-    transfer->sink.emplace(transfer->display_path, kMemoryBodyLimit, std::move(buffer));
+    const Request& request = transfer->request;
+    transfer->sink.emplace(transfer->display_path, request.to_memory ? request.memory_limit : kMemoryBodyLimit,
+                           std::move(buffer), request.to_memory);
   }
   transfer->resume_from = 0;
   transfer->resume_to = -1;
@@ -236,7 +260,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   Clock::time_point now = Clock::now();
   if (transfer->attempts++ == 0) {
     transfer->first_start = now;
-    if (options_.max_time_s > 0) transfer->deadline = now + to_duration(options_.max_time_s);
+    if (transfer->max_time_s() > 0) transfer->deadline = now + to_duration(transfer->max_time_s());
   }
   transfer->activity.restart(now);
   if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
@@ -399,7 +423,7 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
       break;
     case Interrupt::deadline:
       result.category = ErrorCategory::timeout;
-      result.message = "gave up after " + seconds_text(options_.max_time_s) + " s (max time)";
+      result.message = "gave up after " + seconds_text(transfer->max_time_s()) + " s (max time)";
       break;
     case Interrupt::none:
       if (transfer->restart_from_zero) {
@@ -447,6 +471,7 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
       result.status = existed && options_.if_exists == IfExists::skip ? Status::skipped : Status::failed;
       if (result.status == Status::failed) result.category = ErrorCategory::filesystem;
     }
+    if (owned->request.to_memory) result.body = owned->sink->take_body();
     finish(std::move(owned), std::move(result));
     return;
   }
@@ -472,19 +497,19 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
     }
   } else if (owned->restart_from_zero) {
     owned->sink->abandon();
-    if (owned->attempts <= options_.retries + 1) delay = 0.0;
+    if (owned->attempts <= owned->retries() + 1) delay = 0.0;
   } else if (interrupt == Interrupt::deadline || !retry_failures) {
     // Out of time, or a split download whose segments used up their own retries.
   } else {
     AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    delay = retry_delay(error, owned->attempts, retry_policy_, uniform(random_));
+    delay = retry_delay(error, owned->attempts, retry_policy_for(*owned), uniform(random_));
   }
   bool transient = delay.has_value() || is_transient({result.category, owned->http_status, std::nullopt});
   if (delay && owned->deadline && Clock::now() + to_duration(*delay) >= *owned->deadline) {
     result.category = ErrorCategory::timeout;
     result.message =
-        "gave up after " + seconds_text(options_.max_time_s) + " s (max time); last error: " + result.message;
+        "gave up after " + seconds_text(owned->max_time_s()) + " s (max time); last error: " + result.message;
     delay.reset();
   }
   if (delay) {
@@ -525,7 +550,7 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
 void EventLoop::report(Transfer& transfer, Result result) {
   result.id = transfer.id;
   result.url = transfer.url.redacted.empty() ? http::redact_url(transfer.request.url) : transfer.url.redacted;
-  result.path = transfer.display_path;
+  if (!transfer.request.to_memory) result.path = transfer.display_path;
   if (transfer.attempts > 0) {
     result.elapsed_s = std::chrono::duration<double>(Clock::now() - transfer.first_start).count();
   }
@@ -557,7 +582,7 @@ void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double 
   event.url = transfer.url.redacted;
   event.path = transfer.display_path;
   event.attempt = attempt > 0 ? attempt : transfer.attempts;
-  event.max_attempts = options_.retries + 1;
+  event.max_attempts = transfer.retries() + 1;
   event.retry_in_s = retry_in_s;
   event.message = message;
   try {
@@ -599,7 +624,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     item.idle_s = std::chrono::duration<double>(now - transfer->activity.last()).count();
     if (transfer->activity.moved()) item.idle_s = 0;  // bytes since the last timer check
     item.attempt = transfer->attempts;
-    item.max_attempts = options_.retries + 1;
+    item.max_attempts = transfer->retries() + 1;
     item.connections = transfer->segmented ? static_cast<int>(transfer->segmented->connections.size()) : 1;
     if (item.idle_s >= kStalledAfterSeconds) ++totals.stalled;
     running_bytes += item.bytes;
@@ -615,7 +640,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     item.total = transfer->expected_total;
     item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();
     item.attempt = transfer->attempts;
-    item.max_attempts = options_.retries + 1;
+    item.max_attempts = transfer->retries() + 1;
     item.retry_in_s = std::max(0.0, std::chrono::duration<double>(transfer->retry_at - now).count());
     if (!transfer->attempt_errors.empty()) item.last_error = transfer->attempt_errors.back();
     snapshot.transfers.push_back(std::move(item));

@@ -132,6 +132,12 @@ class EventLoop {
 
   const EngineOptions options_;
   const RetryPolicy retry_policy_;
+  /// The engine's retry rule with the transfer's own number of retries.
+  RetryPolicy retry_policy_for(const Transfer& transfer) const {
+    RetryPolicy policy = retry_policy_;
+    policy.max_retries = transfer.retries();
+    return policy;
+  }
   std::shared_ptr<Outstanding> outstanding_;
   std::filesystem::path base_dir_;  ///< Working directory at construction, for claim keys.
 

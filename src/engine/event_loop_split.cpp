@@ -146,7 +146,7 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
       scheduler_.host_struggling(transfer->url.host_key, now);
     AttemptError error{failure.category, static_cast<int>(status), connection->response.retry_after_s};
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    std::optional<double> delay = retry_delay(error, tries.attempts, retry_policy_, uniform(random_));
+    std::optional<double> delay = retry_delay(error, tries.attempts, retry_policy_for(*transfer), uniform(random_));
     if (delay && transfer->deadline && now + to_duration(*delay) >= *transfer->deadline) delay.reset();
     if (!delay) {
       if (tries.attempts > 1) failure.message += " (after " + std::to_string(tries.attempts) + " attempts)";
@@ -219,7 +219,7 @@ void EventLoop::end_split_attempt(Transfer* transfer, Interrupt interrupt) {
     result.message = "cancelled";
   } else {
     result.category = ErrorCategory::timeout;
-    result.message = "gave up after " + seconds_text(options_.max_time_s) + " s (max time)";
+    result.message = "gave up after " + seconds_text(transfer->max_time_s()) + " s (max time)";
   }
   end_split(transfer, std::move(result));
 }

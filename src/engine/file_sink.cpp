@@ -22,13 +22,23 @@ void remove_quietly(const std::string& path) {
 
 }  // namespace
 
-FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer)
+FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer, bool memory_only)
     : final_path_(std::move(final_path)),
       part_path_(final_path_ + ".part"),
       memory_limit_(memory_limit),
-      memory_(std::move(buffer)) {
+      memory_(std::move(buffer)),
+      memory_only_(memory_only) {
   memory_.clear();
 }
+
+namespace {
+
+std::string too_large_message(std::int64_t limit) {
+  return "the body is larger than the in-memory limit of " + std::to_string(limit) +
+         " bytes: raise Request::memory_limit, or download it to a file";
+}
+
+}  // namespace
 
 std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state) {
   std::int64_t on_disk = platform::file_size(part_path_);
@@ -131,8 +141,14 @@ bool FileSink::hash_range(std::int64_t from, std::int64_t to, hash::Digest* dige
   return true;
 }
 
-void FileSink::expect_size(std::int64_t size) {
+bool FileSink::expect_size(std::int64_t size, std::string* error) {
+  if (memory_only_ && size > memory_limit_) {
+    too_large_ = true;
+    *error = too_large_message(memory_limit_);
+    return false;
+  }
   if (size > 0 && size <= memory_limit_ && !file_.is_open()) memory_.reserve(static_cast<std::size_t>(size));
+  return true;
 }
 
 std::string FileSink::take_buffer() {
@@ -191,6 +207,11 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
       stored_ += static_cast<std::int64_t>(size);
       return true;
     }
+    if (memory_only_) {
+      too_large_ = true;
+      *error = too_large_message(memory_limit_);
+      return false;
+    }
     if (!spill(error)) return false;
   }
   if (pending_.empty()) pending_.reserve(kWriteBlock);
@@ -229,6 +250,11 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
   if (!flush(error)) {
     abandon();
     return false;
+  }
+  if (memory_only_) {
+    body_ = std::make_shared<const std::string>(std::move(memory_));
+    memory_ = std::string();
+    return true;
   }
   if (!file_.is_open()) {
     bool ok = platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error,

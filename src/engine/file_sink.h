@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,12 @@ namespace fetchpool::engine {
 ///   beside it, so a retry, or the next run after kill -9, continues from it; commit then
 ///   renames it to NAME. Where unnamed files are not available, the spill goes to
 ///   NAME.part directly.
+/// With `memory_only` (Request::to_memory) the body never leaves memory: more than
+/// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
 class FileSink {
  public:
   /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
-  FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {});
+  FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {}, bool memory_only = false);
 
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
@@ -57,7 +60,8 @@ class FileSink {
   /// Feeds bytes [from, to) of a body begun with begin_ranges() to `digest`.
   bool hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error);
   /// The body's size, when the response says: lets a small body be stored without regrowth.
-  void expect_size(std::int64_t size);
+  /// False (with `error`) when it cannot be held: memory_only and over the limit.
+  bool expect_size(std::int64_t size, std::string* error);
   /// Appends the next bytes of the body (gathered into large writes once on disk).
   bool write(const char* data, std::size_t size, std::string* error);
   /// Makes a body that has been on disk for a while resumable (NAME.part + state). Called
@@ -73,6 +77,11 @@ class FileSink {
   void suspend();
   /// Drops the body: memory, NAME.part and its state.
   void abandon();
+
+  /// memory_only: the body was larger than the limit.
+  bool too_large() const { return too_large_; }
+  /// memory_only: the complete body, after commit().
+  std::shared_ptr<const std::string> take_body() { return std::move(body_); }
 
   /// Bytes stored so far (memory or disk).
   std::int64_t stored() const { return stored_; }
@@ -97,6 +106,9 @@ class FileSink {
   bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.
   bool state_saved_ = false;     ///< NAME.part.state is on disk for this body.
   bool ranges_changed_ = false;  ///< note_ranges() since the state was last saved.
+  bool memory_only_ = false;
+  bool too_large_ = false;
+  std::shared_ptr<const std::string> body_;
   std::chrono::steady_clock::time_point spilled_at_{};
   std::chrono::steady_clock::time_point state_saved_at_{};
 };

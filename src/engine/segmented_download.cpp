@@ -108,7 +108,7 @@ bool should_split(const Transfer& transfer, long status, std::int64_t offset, st
   if (!ranges_supported || version.validator().empty()) return false;
   // A resume that asked for the first gap only must go on with the other gaps.
   if (status == 206 && transfer.resume_to >= 0) return true;
-  return options.connections_per_file > 1 && total - offset >= 2 * options.min_split_size;
+  return transfer.connections() > 1 && total - offset >= 2 * options.min_split_size;
 }
 
 bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total) {
@@ -127,7 +127,7 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   }
   // Set on the transfer only once everything worked: a transfer with `segmented` is
   // settled as a split download.
-  auto split = std::make_unique<SegmentedDownload>(total, options.connections_per_file,
+  auto split = std::make_unique<SegmentedDownload>(total, transfer.connections(),
                                                    options.min_split_size, state.ranges, state.validator());
   std::optional<int> first = split->take_segment_at(offset);
   if (!first) {

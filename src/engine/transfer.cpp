@@ -197,7 +197,7 @@ bool start_body(Transfer& transfer) {
   state.last_modified = transfer.response.last_modified;
   state.total = total;
   if (!transfer.sink->begin(offset, state, &transfer.write_error)) return false;
-  if (offset == 0) transfer.sink->expect_size(length);
+  if (offset == 0 && !transfer.sink->expect_size(length, &transfer.write_error)) return false;
 
   set_up_digest(transfer);
   // Digests follow the bytes in order: after a resume, the bytes already on disk first.
@@ -243,7 +243,8 @@ void describe_failure(CURLcode code, const char* error_buffer, const std::string
   std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   switch (code) {
     case CURLE_WRITE_ERROR:
-      result->category = ErrorCategory::filesystem;
+      result->category = transfer.sink && transfer.sink->too_large() ? ErrorCategory::too_large
+                                                                     : ErrorCategory::filesystem;
       result->message = write_error.empty() ? detail : write_error;
       return;
     case CURLE_COULDNT_RESOLVE_HOST:

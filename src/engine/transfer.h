@@ -74,6 +74,11 @@ struct Transfer {
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
   Activity activity;  ///< Any connection's bytes, for stall detection and the display.
+
+  // The request's own limits where it sets them, else the engine's.
+  int retries() const { return request.retries.value_or(options->retries); }
+  double max_time_s() const { return request.max_time_s.value_or(options->max_time_s); }
+  int connections() const { return request.to_memory ? 1 : request.connections.value_or(options->connections_per_file); }
 };
 
 /// Sets the options every transfer of this engine shares, once per new easy handle.

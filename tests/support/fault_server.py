@@ -16,6 +16,7 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &trickle=BPS                  send at BPS bytes per second
     &fault_once=1                 reset/stall/short only on the first request for NAME
     &fault_on=K                   reset/stall/short only on the K-th request for NAME
+    &no_length=1                  no Content-Length: the body ends when the connection closes
   /redirect-loop                  a 302 to itself
   /redirect?to=URL                a 302 to URL
   /status?code=S                  an empty response with status S
@@ -154,7 +155,11 @@ class Handler(BaseHTTPRequestHandler):
 
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body_slice)))
+        if q.get("no_length") == "1":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(body_slice)))
         self.send_header("ETag", etag)
         if ranged:
             self.send_header("Accept-Ranges", "bytes")

@@ -1,0 +1,184 @@
+// The library API's own promises, against real servers: bodies kept in memory with a cap,
+// per-request limits that override the engine's, and waiting for any or all of many.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "fetchpool/engine.h"
+#include "support/fault_server.h"
+#include "support/nginx_server.h"
+#include "support/process.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::TestData;
+
+class LibraryApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    nginx_ = new test::NginxServer(TestData::get().root());
+    faults_ = new test::FaultServer();
+  }
+  static void TearDownTestSuite() {
+    delete nginx_;
+    delete faults_;
+  }
+  EngineOptions options() const {
+    EngineOptions o;
+    o.output_dir = out_.path();
+    o.retry_wait_s = 0.05;
+    return o;
+  }
+  bool output_dir_is_empty() const { return fs::is_empty(out_.path()); }
+
+  static test::NginxServer* nginx_;
+  static test::FaultServer* faults_;
+  test::TempDir out_;
+};
+test::NginxServer* LibraryApiTest::nginx_ = nullptr;
+test::FaultServer* LibraryApiTest::faults_ = nullptr;
+
+TEST_F(LibraryApiTest, ABodyKeptInMemoryArrivesWholeAndTouchesNoDisk) {
+  Engine engine(options());
+  const test::ServedFile& file = TestData::get().m1();
+  Result result = engine.submit({.url = nginx_->url(file.url_path), .to_memory = true}).wait();
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  ASSERT_TRUE(result.body);
+  EXPECT_EQ(static_cast<std::int64_t>(result.body->size()), file.size);
+  EXPECT_EQ(test::sha256_hex(*result.body), test::sha256_of(file.disk_path));
+  EXPECT_EQ(result.path, "");
+  EXPECT_TRUE(output_dir_is_empty());
+
+  // A file on disk of the same name is neither skipped nor touched.
+  test::write_file(out_ / file.name, "old");
+  Result again = engine.submit({.url = nginx_->url(file.url_path), .to_memory = true}).wait();
+  EXPECT_EQ(again.status, Status::ok) << again.message;
+  EXPECT_EQ(test::read_file(out_ / file.name), "old");
+
+  // A body retried after a reset starts over, and still arrives exact.
+  Result retried = engine
+                       .submit({.url = faults_->data_url("mem", 300'000, "reset_after=100000&fault_once=1"),
+                                .to_memory = true})
+                       .wait();
+  ASSERT_EQ(retried.status, Status::ok) << retried.message;
+  EXPECT_EQ(retried.attempts, 2);
+  EXPECT_EQ(*retried.body, test::fault_body("mem", 300'000));
+}
+
+TEST_F(LibraryApiTest, ABodyOverTheMemoryLimitFailsCleanly) {
+  Engine engine(options());
+  // Known from Content-Length: refused before the body is read.
+  Result known = engine
+                     .submit({.url = nginx_->url(TestData::get().m200().url_path),
+                              .to_memory = true,
+                              .memory_limit = 1'000'000})
+                     .wait();
+  EXPECT_EQ(known.status, Status::failed);
+  EXPECT_EQ(known.category, ErrorCategory::too_large);
+  EXPECT_NE(known.message.find("larger than the in-memory limit of 1000000 bytes"), std::string::npos)
+      << known.message;
+  EXPECT_LT(known.bytes, 1'000'000);
+  EXPECT_EQ(known.attempts, 1) << "not worth a retry";
+  EXPECT_FALSE(known.body);
+
+  // No Content-Length: the bytes pass the limit.
+  Result unknown = engine
+                       .submit({.url = faults_->data_url("nolength", 500'000, "no_length=1"),
+                                .to_memory = true,
+                                .memory_limit = 100'000})
+                       .wait();
+  EXPECT_EQ(unknown.category, ErrorCategory::too_large) << unknown.message;
+  EXPECT_LE(unknown.bytes, 100'000);
+  Result fits = engine
+                    .submit({.url = faults_->data_url("nolength2", 50'000, "no_length=1"),
+                             .to_memory = true,
+                             .memory_limit = 100'000})
+                    .wait();
+  ASSERT_EQ(fits.status, Status::ok) << fits.message;
+  EXPECT_EQ(*fits.body, test::fault_body("nolength2", 50'000));
+  EXPECT_TRUE(output_dir_is_empty());
+}
+
+TEST_F(LibraryApiTest, ARequestsOwnLimitsOverrideTheEngines) {
+  EngineOptions o = options();
+  o.retries = 5;
+  o.max_time_s = 0;
+  Engine engine(o);
+  // retries = 0: one attempt at a 503, where the engine would make six.
+  Result once =
+      engine
+          .submit(
+              {.url = faults_->data_url("busy", 1000, "fail_first=10"), .file_name = "busy", .retries = 0})
+          .wait();
+  EXPECT_EQ(once.http_status, 503);
+  EXPECT_EQ(once.attempts, 1);
+  Result twice =
+      engine
+          .submit(
+              {.url = faults_->data_url("busy2", 1000, "fail_first=10"), .file_name = "busy2", .retries = 1})
+          .wait();
+  EXPECT_EQ(twice.attempts, 2);
+
+  // max_time_s = 1 on a body that stalls: over after a second, where the engine has no limit.
+  auto before = std::chrono::steady_clock::now();
+  std::optional<Result> late =
+      engine.submit({.url = faults_->data_url("late", 100'000, "stall_after=1000"), .max_time_s = 1.0})
+          .wait_for(10s);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->category, ErrorCategory::timeout) << late->message;
+  EXPECT_NE(late->message.find("gave up after 1 s (max time)"), std::string::npos) << late->message;
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 4s);
+
+  // connections = 1: a body the engine would split comes over one connection.
+  EngineOptions split = options();
+  split.min_split_size = 100'000;
+  Engine splitting(split);
+  std::size_t seen = faults_->requests_for("/data/whole").size();
+  Result whole = splitting.submit({.url = faults_->data_url("whole", 2'000'000), .connections = 1}).wait();
+  ASSERT_EQ(whole.status, Status::ok) << whole.message;
+  EXPECT_EQ(faults_->requests_for("/data/whole").size() - seen, 1u);
+  Result parts = splitting.submit({.url = faults_->data_url("parts", 2'000'000)}).wait();
+  ASSERT_EQ(parts.status, Status::ok) << parts.message;
+  EXPECT_GT(faults_->requests_for("/data/parts").size(), 1u) << "the engine's default splits it";
+
+  Result bad = engine.submit({.url = nginx_->url("/x"), .connections = 0}).wait();
+  EXPECT_EQ(bad.category, ErrorCategory::invalid_input);
+  EXPECT_NE(bad.message.find("Request::connections"), std::string::npos) << bad.message;
+}
+
+TEST_F(LibraryApiTest, WaitForAnyOrAllOfManyHandles) {
+  Engine engine(options());
+  std::vector<TransferHandle> handles;
+  handles.push_back(engine.submit({.url = faults_->data_url("slow-a", 1'000'000, "trickle=20000")}));
+  handles.push_back(engine.submit({.url = faults_->data_url("slow-b", 1'000'000, "trickle=20000")}));
+  handles.push_back(engine.submit({.url = nginx_->url(TestData::get().k16().url_path)}));
+
+  std::optional<std::size_t> first = wait_any(handles, 5s);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*first, 2u) << "the small file ends first";
+  EXPECT_FALSE(wait_all(handles, 100ms)) << "the slow ones are still running";
+  std::vector<TransferHandle> slow(handles.begin(), handles.begin() + 2);
+  EXPECT_FALSE(wait_any(slow, 100ms).has_value());
+
+  engine.cancel_all();
+  EXPECT_TRUE(wait_all(handles, 5s));
+  EXPECT_EQ(handles[0].wait().status, Status::cancelled);
+  EXPECT_EQ(wait_any(slow, 0ms), std::optional<std::size_t>(0));
+
+  // Handles of two engines: still found.
+  Engine other(options());
+  std::vector<TransferHandle> mixed{
+      engine.submit({.url = faults_->data_url("slow-c", 1'000'000, "trickle=20000")}),
+      other.submit({.url = nginx_->url(TestData::get().tiny().url_path)})};
+  EXPECT_EQ(wait_any(mixed, 5s), std::optional<std::size_t>(1));
+  engine.cancel_all();
+}
+
+}  // namespace
+}  // namespace fetchpool
