@@ -81,8 +81,10 @@ class FETCHPOOL_API Engine {
   std::int64_t unfinished() const;
 
   /// The latest picture of every running and waiting transfer and of the totals, as the
-  /// engine's thread published it (about ten times a second while anything runs). Safe
-  /// from any thread; takes a short lock that the data path never takes.
+  /// engine's thread published it (about ten times a second while anything runs, and as
+  /// the last unfinished transfer ends: once wait_idle() returns true, the totals count
+  /// every transfer). Safe from any thread; takes a short lock that the data path never
+  /// takes.
   ProgressSnapshot progress() const;
 
  private:

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/generated_docs.h"
 #include "cli/get_command.h"
 #include "cli/pull_command.h"
 #include "fetchpool/engine.h"
@@ -45,6 +46,13 @@ Examples:
   fetchpool get https://example.com/file.iso
   fetchpool get -j 32 -d out -i urls.txt --report report.json --save-failed failed.txt
   fetchpool get -i failed.txt -d out        retry exactly the ones that failed)";
+
+constexpr const char* kFooter = R"(Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.
+
+Environment:
+  http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY   proxies, as curl reads them
+  NO_COLOR                                       no colour in the live display
+  DOCKER_CONFIG                                  where pull finds Docker's config.json)";
 
 void add_get_command(CLI::App& app, GetOptions& o) {
   CLI::App* get = app.add_subcommand("get", "Download URLs into a directory");
@@ -221,11 +229,26 @@ int run_app(int argc, char** argv) {
   CLI::App app(kDescription, "fetchpool");
   app.set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
   app.require_subcommand(1);
-  app.footer("Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.");
+  app.footer(kFooter);
   GetOptions get_options;
   add_get_command(app, get_options);
   PullCommandOptions pull_options;
   add_pull_command(app, pull_options);
+
+  // The build writes the man page and the bash completion from this same option table.
+  if (args.size() == 2 && args[1] == "--generate") {
+    if (args[0] == "man") {
+      const std::string version = version_string();
+      fmt::print("{}", man_page(app, version.substr(0, version.find(" ("))));
+      return kExitOk;
+    }
+    if (args[0] == "bash-completion") {
+      fmt::print("{}", bash_completion(app));
+      return kExitOk;
+    }
+    fmt::print(stderr, "fetchpool: error: --generate takes man or bash-completion\n");
+    return kExitUsage;
+  }
 
   try {
     app.parse(args);

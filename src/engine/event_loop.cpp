@@ -569,6 +569,16 @@ void EventLoop::report(Transfer& transfer, Result result) {
   if (result.status == Status::ok || result.status == Status::failed) finished_bytes_ += result.bytes;
   progress_dirty_ = true;
   transfer.state->complete(std::move(result));
+  bool last = false;
+  {
+    std::lock_guard lock(outstanding_->mutex);
+    last = outstanding_->count == 1;
+  }
+  // Whoever sees the engine idle (wait_idle) then reads totals that count every transfer.
+  if (last) {
+    next_publish_ = Clock::time_point{};
+    publish_progress(Clock::now());
+  }
   std::lock_guard lock(outstanding_->mutex);
   if (--outstanding_->count == 0) outstanding_->idle_cv.notify_all();
 }

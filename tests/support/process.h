@@ -56,10 +56,10 @@ class ChildProcess {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = "",
                           std::chrono::seconds timeout = std::chrono::seconds(120));
 
-/// Runs the fetchpool binary under test with `args`.
 /// argv for the fetchpool binary under test with `args`.
 std::vector<std::string> fetchpool_argv(const std::vector<std::string>& args);
 
+/// Runs the fetchpool binary under test with `args`.
 ProcessResult run_fetchpool(const std::vector<std::string>& args, const std::string& input = "",
                             std::chrono::seconds timeout = std::chrono::seconds(120));
 

@@ -1,0 +1,154 @@
+#include "cli/generated_docs.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <sstream>
+#include <vector>
+
+namespace fetchpool::cli {
+namespace {
+
+// Text as roff reads it: backslashes and hyphens escaped, and no line starting with a
+// control character ('.' or ').
+std::string roff(const std::string& text) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && (c == '.' || c == '\'')) out += "\\&";
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+std::vector<const CLI::Option*> visible_options(const CLI::App& app) {
+  std::vector<const CLI::Option*> options;
+  for (const CLI::Option* option : app.get_options()) {
+    if (!option->get_group().empty()) options.push_back(option);
+  }
+  return options;
+}
+
+// "-j, --jobs N"
+std::string option_label(const CLI::Option* option) {
+  std::string names = option->get_name(false, true);  // "-j,--jobs"
+  std::string label;
+  for (char c : names) label += c == ',' ? std::string(", ") : std::string(1, c);
+  if (option->get_type_size() != 0 && !option->get_type_name().empty())
+    label += " " + option->get_type_name();
+  return label;
+}
+
+// ".B fetchpool get\n[OPTIONS] URL..."
+std::string synopsis(const CLI::App& command) {
+  std::string positional;
+  for (const CLI::Option* option : command.get_options()) {
+    if (option->get_positional())
+      positional += " " + option->get_type_name() + (option->get_expected_max() > 1 ? "..." : "");
+  }
+  return ".B fetchpool " + command.get_name() + "\n[\\fIOPTIONS\\fR]" + roff(positional) + "\n";
+}
+
+void man_section_for(const CLI::App& command, std::ostringstream& out) {
+  std::string title = "FETCHPOOL " + command.get_name();
+  for (char& c : title) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  out << ".SH \"" << title << "\"\n" << roff(command.get_description()) << "\n";
+  out << ".PP\n" << synopsis(command);
+  std::vector<std::string> groups;
+  for (const CLI::Option* option : visible_options(command)) {
+    if (option->get_positional()) continue;
+    if (std::find(groups.begin(), groups.end(), option->get_group()) == groups.end())
+      groups.push_back(option->get_group());
+  }
+  for (const std::string& group : groups) {
+    out << ".SS \"" << roff(group) << "\"\n";
+    for (const CLI::Option* option : visible_options(command)) {
+      if (option->get_positional() || option->get_group() != group) continue;
+      out << ".TP\n.B " << roff(option_label(option)) << "\n" << roff(option->get_description()) << "\n";
+    }
+  }
+  if (!command.get_footer().empty()) out << ".PP\n.nf\n" << roff(command.get_footer()) << "\n.fi\n";
+}
+
+}  // namespace
+
+std::string man_page(const CLI::App& app, const std::string& version) {
+  std::ostringstream out;
+  std::string description = app.get_description();
+  // "fetchpool downloads ... throttle: every file ..." -> "downloads ... throttle".
+  std::string summary = description.substr(0, description.find(':'));
+  for (char& c : summary) c = c == '\n' ? ' ' : c;
+  if (summary.rfind("fetchpool ", 0) == 0) summary.erase(0, 10);
+  out << ".TH FETCHPOOL 1 \"\" \"" << roff(version) << "\" \"User Commands\"\n"
+      << ".SH NAME\nfetchpool \\- " << roff(summary) << "\n"
+      << ".SH SYNOPSIS\n";
+  for (const CLI::App* command : app.get_subcommands({})) out << synopsis(*command) << ".br\n";
+  out << ".SH DESCRIPTION\n" << roff(description) << "\n";
+  if (!app.get_footer().empty()) out << ".PP\n.nf\n" << roff(app.get_footer()) << "\n.fi\n";
+  for (const CLI::App* command : app.get_subcommands({})) man_section_for(*command, out);
+  return out.str();
+}
+
+std::string bash_completion(const CLI::App& app) {
+  std::string commands, files, dirs, cases;
+  for (const CLI::App* command : app.get_subcommands({})) {
+    commands += " " + command->get_name();
+    std::string words;
+    for (const CLI::Option* option : visible_options(*command)) {
+      if (option->get_positional()) continue;
+      for (const std::string& name : option->get_lnames()) words += " --" + name;
+      for (const std::string& name : option->get_snames()) words += " -" + name;
+      const std::string type = option->get_type_name();
+      std::string* completes = type == "DIR" ? &dirs : (type == "FILE" || type == "PATH") ? &files : nullptr;
+      if (completes == nullptr) continue;
+      auto add = [&](const std::string& word) {
+        if ((*completes + "|").find("|" + word + "|") == std::string::npos) *completes += "|" + word;
+      };
+      for (const std::string& name : option->get_lnames()) add("--" + name);
+      for (const std::string& name : option->get_snames()) add("-" + name);
+    }
+    cases += fmt::format("    {}) opts=\"{}\" ;;\n", command->get_name(), words.substr(1));
+  }
+  auto pattern = [](const std::string& list) {
+    return list.empty() ? std::string("--no-such-option") : list.substr(1);
+  };
+  return fmt::format(R"(# bash completion for fetchpool (generated by `fetchpool --generate bash-completion`)
+_fetchpool() {{
+  local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+  local command="" word opts
+  for word in "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"; do
+    case "$word" in {commands_pattern}) command="$word"; break ;; esac
+  done
+  case "$prev" in
+    {files}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    {dirs}) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+  esac
+  case "$command" in
+{cases}    *) COMPREPLY=($(compgen -W "{commands} --help --version" -- "$cur")); return ;;
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -f -- "$cur"))
+  fi
+}}
+complete -o filenames -F _fetchpool fetchpool
+)",
+                     fmt::arg("commands_pattern", pattern([&] {
+                                std::string p;
+                                for (const CLI::App* c : app.get_subcommands({})) p += "|" + c->get_name();
+                                return p;
+                              }())),
+                     fmt::arg("files", pattern(files)), fmt::arg("dirs", pattern(dirs)),
+                     fmt::arg("cases", cases), fmt::arg("commands", commands.substr(1)));
+}
+
+}  // namespace fetchpool::cli
