@@ -17,6 +17,8 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &fault_once=1                 reset/stall/short only on the first request for NAME
     &fault_on=K                   reset/stall/short only on the K-th request for NAME
     &no_length=1                  no Content-Length: the body ends when the connection closes
+  /q/QUERY/NAME                   the same as /data/NAME?QUERY, for clients that name files
+                                  after the last path segment and keep a query in it
   /redirect-loop                  a 302 to itself
   /redirect?to=URL                a 302 to URL
   /status?code=S                  an empty response with status S
@@ -105,6 +107,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.empty(int(query.get("code", "200")))
             if url.path.startswith("/data/"):
                 return self.data(url.path[len("/data/"):], query)
+            if url.path.startswith("/q/") and url.path.count("/") == 3:
+                _, _, path_query, name = url.path.split("/")
+                parsed = urllib.parse.parse_qs(urllib.parse.unquote(path_query))
+                return self.data(name, {k: v[-1] for k, v in parsed.items()})
             self.empty(404)
         except (BrokenPipeError, ConnectionResetError):
             pass
