@@ -47,6 +47,9 @@ class InstallTest : public ::testing::Test {
     delete dir_;
     dir_ = nullptr;
   }
+  void SetUp() override {
+    if (dir_ == nullptr) GTEST_SKIP() << "nothing was installed (see SetUpTestSuite)";
+  }
   static std::string prefix() { return *dir_ / "prefix"; }
   static test::TempDir* dir_;
 };
