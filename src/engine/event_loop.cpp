@@ -302,9 +302,17 @@ void EventLoop::check_timers(Clock::time_point now) {
   next_timer_check_ = now + std::max<Clock::duration>(interval, kMinTimerInterval);
 
   const auto stall_after = to_duration(options_.stall_timeout_s);
+  // Silent for half the stall timeout (5 s at most): the scheduler lets another transfer
+  // run in its place.
+  const Clock::duration silent_after =
+      options_.stall_timeout_s > 0
+          ? std::clamp<Clock::duration>(stall_after / 2, std::chrono::seconds(1), std::chrono::seconds(5))
+          : std::chrono::seconds(5);
+  std::unordered_map<std::string, int> silent_by_host;
   std::vector<std::pair<Transfer*, Interrupt>> interrupted;
   std::vector<std::pair<TransferId, SegmentConnection*>> stalled_connections;
   for (auto& [id, transfer] : running_) {
+    if (transfer->activity.look(now) >= silent_after) ++silent_by_host[transfer->url.host_key];
     if (transfer->segmented) transfer->sink->note_ranges(transfer->segmented->planner.done_ranges());
     transfer->sink->maybe_persist(now);
     if (transfer->deadline && now >= *transfer->deadline) {
@@ -321,6 +329,7 @@ void EventLoop::check_timers(Clock::time_point now) {
       interrupted.emplace_back(transfer.get(), Interrupt::stalled);
     }
   }
+  scheduler_.set_silent(silent_by_host);
   for (auto [transfer, why] : interrupted) end_attempt(transfer, CURLE_OK, why);
   for (auto [id, connection] : stalled_connections) {
     // Ending one connection can end its whole transfer: look both up again.

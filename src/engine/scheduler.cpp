@@ -8,7 +8,18 @@ constexpr auto kDecreaseInterval = std::chrono::seconds(1);
 }
 
 Scheduler::Scheduler(int max_concurrent, int max_per_host)
-    : max_concurrent_(max_concurrent), host_cap_(max_per_host > 0 ? max_per_host : max_concurrent) {}
+    : max_concurrent_(max_concurrent),
+      host_cap_(max_per_host > 0 ? max_per_host : max_concurrent),
+      explicit_host_cap_(max_per_host > 0) {}
+
+void Scheduler::set_silent(const std::unordered_map<std::string, int>& silent_by_host) {
+  silent_ = 0;
+  for (auto& [key, entry] : hosts_) {
+    auto it = silent_by_host.find(key);
+    entry.silent = it == silent_by_host.end() ? 0 : it->second;
+    silent_ += entry.silent;
+  }
+}
 
 Scheduler::Host& Scheduler::host(const std::string& key) {
   auto [it, inserted] = hosts_.try_emplace(key);
@@ -42,7 +53,7 @@ void Scheduler::enqueue_front(std::unique_ptr<Transfer> transfer) {
 }
 
 std::unique_ptr<Transfer> Scheduler::next() {
-  if (running_ >= max_concurrent_) return nullptr;
+  if (running_ - silent_ >= max_concurrent_ || running_ >= 2 * max_concurrent_) return nullptr;
   // Each host with work gets at most one look; every host at its limit is moved to the back.
   for (std::size_t looks = turns_.size(); looks > 0; --looks) {
     std::string key = std::move(turns_.front());
@@ -50,7 +61,8 @@ std::unique_ptr<Transfer> Scheduler::next() {
     auto it = hosts_.find(key);
     if (it == hosts_.end() || it->second.queue.empty()) continue;
     Host& entry = it->second;
-    if (entry.running >= std::max(1, static_cast<int>(entry.limit))) {
+    const int counted = entry.running - (explicit_host_cap_ ? 0 : entry.silent);
+    if (counted >= std::max(1, static_cast<int>(entry.limit))) {
       turns_.push_back(std::move(key));
       continue;
     }
@@ -75,10 +87,14 @@ bool Scheduler::try_take_slot(const std::string& host_key) {
 }
 
 void Scheduler::finished(const std::string& host_key) {
+  // Which one ended is not known here: silent counts are only kept within running until
+  // the loop's next set_silent() (a tenth of the stall timeout at most).
   --running_;
+  silent_ = std::min(silent_, running_);
   auto it = hosts_.find(host_key);
   if (it == hosts_.end()) return;
   --it->second.running;
+  it->second.silent = std::min(it->second.silent, it->second.running);
   forget_if_idle(host_key);
 }
 

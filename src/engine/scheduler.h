@@ -18,7 +18,13 @@ namespace fetchpool::engine {
 /// A host's limit starts at `max_per_host` (or `max_concurrent` when that is 0). When the
 /// host struggles (429, 503, resets) it is halved, at most once a second, down to 1; every
 /// success raises it by 1/limit, so it grows back by about one per round of transfers
-/// (additive increase, multiplicative decrease). Owned by the loop thread.
+/// (additive increase, multiplicative decrease).
+///
+/// A transfer that has received nothing for a while (set_silent()) uses no bandwidth and
+/// may never send again: it stops counting against max_concurrent, and against its host's
+/// limit unless max_per_host was set explicitly, so that a few stalled servers do not
+/// hold up the whole queue until their stall timeouts fire. At most max_concurrent such
+/// extra transfers run. Owned by the loop thread.
 class Scheduler {
  public:
   Scheduler(int max_concurrent, int max_per_host);
@@ -33,6 +39,9 @@ class Scheduler {
   bool try_take_slot(const std::string& host_key);
   /// A running transfer to `host_key` ended (or gave back a slot): frees it.
   void finished(const std::string& host_key);
+
+  /// How many running transfers to each host are silent now (hosts not named: none).
+  void set_silent(const std::unordered_map<std::string, int>& silent_by_host);
 
   void host_struggling(const std::string& host_key, Clock::time_point now);
   void host_succeeded(const std::string& host_key);
@@ -51,6 +60,7 @@ class Scheduler {
   struct Host {
     std::deque<std::unique_ptr<Transfer>> queue;
     int running = 0;
+    int silent = 0;  ///< Of `running`: received nothing for a while.
     double limit = 0;
     Clock::time_point last_decrease{};
   };
@@ -59,7 +69,9 @@ class Scheduler {
 
   int max_concurrent_;
   double host_cap_;
+  bool explicit_host_cap_;
   int running_ = 0;
+  int silent_ = 0;
   std::size_t queued_ = 0;
   std::unordered_map<std::string, Host> hosts_;
   std::deque<std::string> turns_;  ///< Hosts with queued work, in the order they get a turn.

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "fetchpool/engine.h"
 #include "support/fault_server.h"
@@ -178,6 +179,40 @@ TEST_F(LibraryApiTest, WaitForAnyOrAllOfManyHandles) {
       other.submit({.url = nginx_->url(TestData::get().tiny().url_path)})};
   EXPECT_EQ(wait_any(mixed, 5s), std::optional<std::size_t>(1));
   engine.cancel_all();
+}
+
+TEST_F(LibraryApiTest, SilentTransfersGiveTheirSlotsToTheQueue) {
+  EngineOptions o = options();
+  o.max_concurrent = 2;
+  o.stall_timeout_s = 4;  // silent after 2 s
+  o.retries = 0;
+  Engine engine(o);
+  // Two bodies that stop after 1,000 bytes and never go on, holding both slots...
+  std::vector<TransferHandle> stuck{
+      engine.submit({.url = faults_->data_url("stuck-a", 100'000, "stall_after=1000")}),
+      engine.submit({.url = faults_->data_url("stuck-b", 100'000, "stall_after=1000")})};
+  std::this_thread::sleep_for(200ms);
+  // ...then two that would be quick: they run once the first two have been silent a while,
+  // not only when their stall timeouts fire.
+  auto before = std::chrono::steady_clock::now();
+  std::vector<TransferHandle> quick{engine.submit({.url = nginx_->url(TestData::get().k16().url_path)}),
+                                    engine.submit({.url = nginx_->url(TestData::get().tiny().url_path)})};
+  ASSERT_TRUE(wait_all(quick, 10s));
+  auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_GE(took, 1500ms) << "they waited for the silence";
+  EXPECT_LT(took, 3500ms) << "they did not wait for the stall timeout";
+  EXPECT_EQ(quick[0].wait().status, Status::ok);
+  EXPECT_EQ(stuck[0].wait().category, ErrorCategory::stalled);
+
+  // An explicit per-host cap still counts silent transfers.
+  o.max_per_host = 2;
+  Engine capped(o);
+  stuck = {capped.submit({.url = faults_->data_url("stuck-c", 100'000, "stall_after=1000")}),
+           capped.submit({.url = faults_->data_url("stuck-d", 100'000, "stall_after=1000")})};
+  std::this_thread::sleep_for(200ms);
+  TransferHandle waits = capped.submit({.url = faults_->data_url("after-cap", 1000)});
+  EXPECT_FALSE(waits.wait_for(3s).has_value());
+  EXPECT_EQ(waits.wait().status, Status::ok);
 }
 
 }  // namespace
