@@ -8,12 +8,14 @@
 // in order, unless it was picked for dropping. Stops on SIGTERM or SIGINT, letting what it
 // holds through. Built by bench/run (Debian's libnetfilter-queue-dev), not by the project.
 
+// glibc's <arpa/inet.h> before the kernel's headers, which then leave in_addr to it.
+#include <arpa/inet.h>
+// clang-format off
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
+// clang-format on
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
 
 #include <chrono>
 #include <csignal>
