@@ -113,9 +113,10 @@ class PartialArchive {
   explicit PartialArchive(fs::path output) : output_(std::move(output)), part_(output_.string() + ".part") {}
   ~PartialArchive() {
     if (committed_) return;
-    file_.close(nullptr);
-    std::error_code ignored;
-    fs::remove(part_, ignored);
+    std::string ignored;
+    file_.close(&ignored);
+    std::error_code ignored_code;
+    fs::remove(part_, ignored_code);
   }
 
   bool lay_out(const ResolvedImage& image, std::map<std::string, std::int64_t>* offsets, std::string* error) {
