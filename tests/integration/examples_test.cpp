@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "support/fault_server.h"
-#include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/registry_server.h"
+#include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/web_servers.h"
 
 namespace fetchpool {
 namespace {
@@ -22,28 +22,19 @@ std::string example(const std::string& name) {
   return std::string(FETCHPOOL_EXAMPLES_DIR) + "/" + name;
 }
 
-class ExamplesTest : public ::testing::Test {
+class ExamplesTest : public test::SharedServerTest<test::WebServers> {
  protected:
   static void SetUpTestSuite() {
-    nginx_ = new test::NginxServer(TestData::get().root());
-    faults_ = new test::FaultServer();
+    start([] { return std::make_unique<test::WebServers>(); });
   }
-  static void TearDownTestSuite() {
-    delete nginx_;
-    delete faults_;
-  }
-  static test::NginxServer* nginx_;
-  static test::FaultServer* faults_;
   test::TempDir dir_;
 };
-test::NginxServer* ExamplesTest::nginx_ = nullptr;
-test::FaultServer* ExamplesTest::faults_ = nullptr;
 
 TEST_F(ExamplesTest, DeadlineGivesUpOnAStalledDownloadAndGoesOn) {
-  const std::string stalled = faults_->data_url("stuck", 1'000'000, "stall_after=1000");
+  const std::string stalled = server_->faults.data_url("stuck", 1'000'000, "stall_after=1000");
   auto started = std::chrono::steady_clock::now();
-  auto run = test::run_process({example("deadline"), nginx_->url(TestData::get().k16().url_path), stalled,
-                                nginx_->url(TestData::get().m1().url_path)});
+  auto run = test::run_process({example("deadline"), server_->nginx.url(TestData::get().k16().url_path),
+                                stalled, server_->nginx.url(TestData::get().m1().url_path)});
   auto took = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("16k.bin: 16384 bytes"), std::string::npos) << run.out;
@@ -56,10 +47,11 @@ TEST_F(ExamplesTest, DeadlineGivesUpOnAStalledDownloadAndGoesOn) {
 
 TEST_F(ExamplesTest, BatchReportNamesExactlyTheFailedOnes) {
   std::string list;
-  for (int i = 0; i < 20; ++i) list += nginx_->url(TestData::get().many()[i].url_path) + "\n";
-  const std::string missing = nginx_->url("/no/such.bin");
-  const std::string flaky = faults_->data_url("flaky", 100'000, "fail_first=2");  // ok on the 3rd attempt
-  const std::string dead = faults_->data_url("dead", 100'000, "fail_first=100");  // 503 every time
+  for (int i = 0; i < 20; ++i) list += server_->nginx.url(TestData::get().many()[i].url_path) + "\n";
+  const std::string missing = server_->nginx.url("/no/such.bin");
+  const std::string flaky =
+      server_->faults.data_url("flaky", 100'000, "fail_first=2");  // ok on the 3rd attempt
+  const std::string dead = server_->faults.data_url("dead", 100'000, "fail_first=100");  // 503 every time
   list += missing + "\n" + flaky + "\n" + dead + "\n";
   test::write_file(dir_ / "list.txt", list);
 
@@ -76,7 +68,8 @@ TEST_F(ExamplesTest, BatchReportNamesExactlyTheFailedOnes) {
 
 TEST_F(ExamplesTest, OwnProgressDrawsOneLineForAThousandTransfers) {
   std::string urls;
-  for (const test::ServedFile& file : TestData::get().many()) urls += nginx_->url(file.url_path) + "\n";
+  for (const test::ServedFile& file : TestData::get().many())
+    urls += server_->nginx.url(file.url_path) + "\n";
   auto run = test::run_process({example("own_progress"), dir_ / "out"}, urls);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   // One line, redrawn with carriage returns, ending on the totals.

@@ -8,10 +8,10 @@
 #include <thread>
 
 #include "fetchpool/engine.h"
-#include "support/fault_server.h"
-#include "support/nginx_server.h"
 #include "support/process.h"
+#include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/web_servers.h"
 
 namespace fetchpool {
 namespace {
@@ -20,15 +20,10 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test::TestData;
 
-class LibraryApiTest : public ::testing::Test {
+class LibraryApiTest : public test::SharedServerTest<test::WebServers> {
  protected:
   static void SetUpTestSuite() {
-    nginx_ = new test::NginxServer(TestData::get().root());
-    faults_ = new test::FaultServer();
-  }
-  static void TearDownTestSuite() {
-    delete nginx_;
-    delete faults_;
+    start([] { return std::make_unique<test::WebServers>(); });
   }
   EngineOptions options() const {
     EngineOptions o;
@@ -38,17 +33,13 @@ class LibraryApiTest : public ::testing::Test {
   }
   bool output_dir_is_empty() const { return fs::is_empty(out_.path()); }
 
-  static test::NginxServer* nginx_;
-  static test::FaultServer* faults_;
   test::TempDir out_;
 };
-test::NginxServer* LibraryApiTest::nginx_ = nullptr;
-test::FaultServer* LibraryApiTest::faults_ = nullptr;
 
 TEST_F(LibraryApiTest, ABodyKeptInMemoryArrivesWholeAndTouchesNoDisk) {
   Engine engine(options());
   const test::ServedFile& file = TestData::get().m1();
-  Result result = engine.submit({.url = nginx_->url(file.url_path), .to_memory = true}).wait();
+  Result result = engine.submit({.url = server_->nginx.url(file.url_path), .to_memory = true}).wait();
   ASSERT_EQ(result.status, Status::ok) << result.message;
   ASSERT_TRUE(result.body);
   EXPECT_EQ(static_cast<std::int64_t>(result.body->size()), file.size);
@@ -58,15 +49,16 @@ TEST_F(LibraryApiTest, ABodyKeptInMemoryArrivesWholeAndTouchesNoDisk) {
 
   // A file on disk of the same name is neither skipped nor touched.
   test::write_file(out_ / file.name, "old");
-  Result again = engine.submit({.url = nginx_->url(file.url_path), .to_memory = true}).wait();
+  Result again = engine.submit({.url = server_->nginx.url(file.url_path), .to_memory = true}).wait();
   EXPECT_EQ(again.status, Status::ok) << again.message;
   EXPECT_EQ(test::read_file(out_ / file.name), "old");
 
   // A body retried after a reset starts over, and still arrives exact.
-  Result retried = engine
-                       .submit({.url = faults_->data_url("mem", 300'000, "reset_after=100000&fault_once=1"),
-                                .to_memory = true})
-                       .wait();
+  Result retried =
+      engine
+          .submit({.url = server_->faults.data_url("mem", 300'000, "reset_after=100000&fault_once=1"),
+                   .to_memory = true})
+          .wait();
   ASSERT_EQ(retried.status, Status::ok) << retried.message;
   EXPECT_EQ(retried.attempts, 2);
   EXPECT_EQ(*retried.body, test::fault_body("mem", 300'000));
@@ -76,7 +68,7 @@ TEST_F(LibraryApiTest, ABodyOverTheMemoryLimitFailsCleanly) {
   Engine engine(options());
   // Known from Content-Length: refused before the body is read.
   Result known = engine
-                     .submit({.url = nginx_->url(TestData::get().m200().url_path),
+                     .submit({.url = server_->nginx.url(TestData::get().m200().url_path),
                               .to_memory = true,
                               .memory_limit = 1'000'000})
                      .wait();
@@ -90,14 +82,14 @@ TEST_F(LibraryApiTest, ABodyOverTheMemoryLimitFailsCleanly) {
 
   // No Content-Length: the bytes pass the limit.
   Result unknown = engine
-                       .submit({.url = faults_->data_url("nolength", 500'000, "no_length=1"),
+                       .submit({.url = server_->faults.data_url("nolength", 500'000, "no_length=1"),
                                 .to_memory = true,
                                 .memory_limit = 100'000})
                        .wait();
   EXPECT_EQ(unknown.category, ErrorCategory::too_large) << unknown.message;
   EXPECT_LE(unknown.bytes, 100'000);
   Result fits = engine
-                    .submit({.url = faults_->data_url("nolength2", 50'000, "no_length=1"),
+                    .submit({.url = server_->faults.data_url("nolength2", 50'000, "no_length=1"),
                              .to_memory = true,
                              .memory_limit = 100'000})
                     .wait();
@@ -112,24 +104,24 @@ TEST_F(LibraryApiTest, ARequestsOwnLimitsOverrideTheEngines) {
   o.max_time_s = 0;
   Engine engine(o);
   // retries = 0: one attempt at a 503, where the engine would make six.
-  Result once =
-      engine
-          .submit(
-              {.url = faults_->data_url("busy", 1000, "fail_first=10"), .file_name = "busy", .retries = 0})
-          .wait();
+  Result once = engine
+                    .submit({.url = server_->faults.data_url("busy", 1000, "fail_first=10"),
+                             .file_name = "busy",
+                             .retries = 0})
+                    .wait();
   EXPECT_EQ(once.http_status, 503);
   EXPECT_EQ(once.attempts, 1);
-  Result twice =
-      engine
-          .submit(
-              {.url = faults_->data_url("busy2", 1000, "fail_first=10"), .file_name = "busy2", .retries = 1})
-          .wait();
+  Result twice = engine
+                     .submit({.url = server_->faults.data_url("busy2", 1000, "fail_first=10"),
+                              .file_name = "busy2",
+                              .retries = 1})
+                     .wait();
   EXPECT_EQ(twice.attempts, 2);
 
   // max_time_s = 1 on a body that stalls: over after a second, where the engine has no limit.
   auto before = std::chrono::steady_clock::now();
   std::optional<Result> late =
-      engine.submit({.url = faults_->data_url("late", 100'000, "stall_after=1000"), .max_time_s = 1.0})
+      engine.submit({.url = server_->faults.data_url("late", 100'000, "stall_after=1000"), .max_time_s = 1.0})
           .wait_for(10s);
   ASSERT_TRUE(late.has_value());
   EXPECT_EQ(late->category, ErrorCategory::timeout) << late->message;
@@ -140,15 +132,16 @@ TEST_F(LibraryApiTest, ARequestsOwnLimitsOverrideTheEngines) {
   EngineOptions split = options();
   split.min_split_size = 100'000;
   Engine splitting(split);
-  std::size_t seen = faults_->requests_for("/data/whole").size();
-  Result whole = splitting.submit({.url = faults_->data_url("whole", 2'000'000), .connections = 1}).wait();
+  std::size_t seen = server_->faults.requests_for("/data/whole").size();
+  Result whole =
+      splitting.submit({.url = server_->faults.data_url("whole", 2'000'000), .connections = 1}).wait();
   ASSERT_EQ(whole.status, Status::ok) << whole.message;
-  EXPECT_EQ(faults_->requests_for("/data/whole").size() - seen, 1u);
-  Result parts = splitting.submit({.url = faults_->data_url("parts", 2'000'000)}).wait();
+  EXPECT_EQ(server_->faults.requests_for("/data/whole").size() - seen, 1u);
+  Result parts = splitting.submit({.url = server_->faults.data_url("parts", 2'000'000)}).wait();
   ASSERT_EQ(parts.status, Status::ok) << parts.message;
-  EXPECT_GT(faults_->requests_for("/data/parts").size(), 1u) << "the engine's default splits it";
+  EXPECT_GT(server_->faults.requests_for("/data/parts").size(), 1u) << "the engine's default splits it";
 
-  Result bad = engine.submit({.url = nginx_->url("/x"), .connections = 0}).wait();
+  Result bad = engine.submit({.url = server_->nginx.url("/x"), .connections = 0}).wait();
   EXPECT_EQ(bad.category, ErrorCategory::invalid_input);
   EXPECT_NE(bad.message.find("Request::connections"), std::string::npos) << bad.message;
 }
@@ -156,9 +149,9 @@ TEST_F(LibraryApiTest, ARequestsOwnLimitsOverrideTheEngines) {
 TEST_F(LibraryApiTest, WaitForAnyOrAllOfManyHandles) {
   Engine engine(options());
   std::vector<TransferHandle> handles;
-  handles.push_back(engine.submit({.url = faults_->data_url("slow-a", 1'000'000, "trickle=20000")}));
-  handles.push_back(engine.submit({.url = faults_->data_url("slow-b", 1'000'000, "trickle=20000")}));
-  handles.push_back(engine.submit({.url = nginx_->url(TestData::get().k16().url_path)}));
+  handles.push_back(engine.submit({.url = server_->faults.data_url("slow-a", 1'000'000, "trickle=20000")}));
+  handles.push_back(engine.submit({.url = server_->faults.data_url("slow-b", 1'000'000, "trickle=20000")}));
+  handles.push_back(engine.submit({.url = server_->nginx.url(TestData::get().k16().url_path)}));
 
   std::optional<std::size_t> first = wait_any(handles, 5s);
   ASSERT_TRUE(first.has_value());
@@ -175,8 +168,8 @@ TEST_F(LibraryApiTest, WaitForAnyOrAllOfManyHandles) {
   // Handles of two engines: still found.
   Engine other(options());
   std::vector<TransferHandle> mixed{
-      engine.submit({.url = faults_->data_url("slow-c", 1'000'000, "trickle=20000")}),
-      other.submit({.url = nginx_->url(TestData::get().tiny().url_path)})};
+      engine.submit({.url = server_->faults.data_url("slow-c", 1'000'000, "trickle=20000")}),
+      other.submit({.url = server_->nginx.url(TestData::get().tiny().url_path)})};
   EXPECT_EQ(wait_any(mixed, 5s), std::optional<std::size_t>(1));
   engine.cancel_all();
 }
@@ -189,14 +182,15 @@ TEST_F(LibraryApiTest, SilentTransfersGiveTheirSlotsToTheQueue) {
   Engine engine(o);
   // Two bodies that stop after 1,000 bytes and never go on, holding both slots...
   std::vector<TransferHandle> stuck{
-      engine.submit({.url = faults_->data_url("stuck-a", 100'000, "stall_after=1000")}),
-      engine.submit({.url = faults_->data_url("stuck-b", 100'000, "stall_after=1000")})};
+      engine.submit({.url = server_->faults.data_url("stuck-a", 100'000, "stall_after=1000")}),
+      engine.submit({.url = server_->faults.data_url("stuck-b", 100'000, "stall_after=1000")})};
   std::this_thread::sleep_for(200ms);
   // ...then two that would be quick: they run once the first two have been silent a while,
   // not only when their stall timeouts fire.
   auto before = std::chrono::steady_clock::now();
-  std::vector<TransferHandle> quick{engine.submit({.url = nginx_->url(TestData::get().k16().url_path)}),
-                                    engine.submit({.url = nginx_->url(TestData::get().tiny().url_path)})};
+  std::vector<TransferHandle> quick{
+      engine.submit({.url = server_->nginx.url(TestData::get().k16().url_path)}),
+      engine.submit({.url = server_->nginx.url(TestData::get().tiny().url_path)})};
   ASSERT_TRUE(wait_all(quick, 10s));
   auto took = std::chrono::steady_clock::now() - before;
   EXPECT_GE(took, 1500ms) << "they waited for the silence";
@@ -207,10 +201,10 @@ TEST_F(LibraryApiTest, SilentTransfersGiveTheirSlotsToTheQueue) {
   // An explicit per-host cap still counts silent transfers.
   o.max_per_host = 2;
   Engine capped(o);
-  stuck = {capped.submit({.url = faults_->data_url("stuck-c", 100'000, "stall_after=1000")}),
-           capped.submit({.url = faults_->data_url("stuck-d", 100'000, "stall_after=1000")})};
+  stuck = {capped.submit({.url = server_->faults.data_url("stuck-c", 100'000, "stall_after=1000")}),
+           capped.submit({.url = server_->faults.data_url("stuck-d", 100'000, "stall_after=1000")})};
   std::this_thread::sleep_for(200ms);
-  TransferHandle waits = capped.submit({.url = faults_->data_url("after-cap", 1000)});
+  TransferHandle waits = capped.submit({.url = server_->faults.data_url("after-cap", 1000)});
   EXPECT_FALSE(waits.wait_for(3s).has_value());
   EXPECT_EQ(waits.wait().status, Status::ok);
 }
