@@ -80,25 +80,17 @@ struct DiffIdHasher::State {
 
   bool unzstd(const unsigned char* data, std::size_t size) {
     ZSTD_inBuffer in{data, size, 0};
-    while (in.pos < in.size) {
+    for (;;) {
       ZSTD_outBuffer output{out.data(), out.size(), 0};
       std::size_t hint = ZSTD_decompressStream(zstd, &output, &in);
       if (ZSTD_isError(hint))
         return fail(std::string("the zstd stream is broken: ") + ZSTD_getErrorName(hint));
       digest.update(out.data(), output.pos);
       zstd_hint = hint;
+      // All input taken and the output not filled: nothing is held back any more (a full
+      // buffer may have more to flush, so it goes round again).
+      if (in.pos == in.size && output.pos < output.size) return true;
     }
-    // Output may still be held back once all input is in: drain it.
-    while (zstd_hint != 0) {
-      ZSTD_outBuffer output{out.data(), out.size(), 0};
-      std::size_t hint = ZSTD_decompressStream(zstd, &output, &in);
-      if (ZSTD_isError(hint))
-        return fail(std::string("the zstd stream is broken: ") + ZSTD_getErrorName(hint));
-      digest.update(out.data(), output.pos);
-      zstd_hint = hint;
-      if (output.pos == 0) break;  // it needs more input
-    }
-    return true;
   }
 
   // Tells the compression from the bytes held so far, then feeds them.
