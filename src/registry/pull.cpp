@@ -96,13 +96,16 @@ std::string repositories_json(const ResolvedImage& image) {
       .dump();
 }
 
+// Appends `blob` to `blobs` unless a blob of its digest is there already.
+void add_distinct(const Descriptor& blob, std::vector<Descriptor>* blobs) {
+  auto same = [&](const Descriptor& d) { return d.digest == blob.digest; };
+  if (std::none_of(blobs->begin(), blobs->end(), same)) blobs->push_back(blob);
+}
+
 // The blobs of an image once each: the config, then the layers (a layer may repeat).
 std::vector<Descriptor> distinct_blobs(const Manifest& manifest) {
   std::vector<Descriptor> blobs{manifest.config};
-  for (const Descriptor& layer : manifest.layers) {
-    auto same = [&](const Descriptor& d) { return d.digest == layer.digest; };
-    if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(layer);
-  }
+  for (const Descriptor& layer : manifest.layers) add_distinct(layer, &blobs);
   return blobs;
 }
 
@@ -292,10 +295,7 @@ PullResult pull_image(const PullOptions& options) {
   std::vector<Descriptor> blobs;
   std::vector<std::string> layers;
   for (const ResolvedImage& image : resolved.images) {
-    for (const Descriptor& blob : distinct_blobs(image.manifest)) {
-      auto same = [&](const Descriptor& d) { return d.digest == blob.digest; };
-      if (std::none_of(blobs.begin(), blobs.end(), same)) blobs.push_back(blob);
-    }
+    for (const Descriptor& blob : distinct_blobs(image.manifest)) add_distinct(blob, &blobs);
     for (const Descriptor& layer : image.manifest.layers) layers.push_back(layer.digest);
   }
 
