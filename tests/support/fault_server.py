@@ -51,6 +51,11 @@ body_cache = {}
 body_lock = threading.Lock()
 
 
+def query_of(text):
+    """A query string as a dict, the last value of each name winning."""
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(text).items()}
+
+
 def body_of(name, size, version=0):
     """The bytes of NAME: SHAKE-128 of "NAME:VERSION", so a test can compute the same."""
     key = (name, size, version)
@@ -97,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve(self):
         url = urllib.parse.urlsplit(self.path)
-        query = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
+        query = query_of(url.query)
         try:
             if url.path == "/redirect-loop":
                 return self.redirect("/redirect-loop")
@@ -109,8 +114,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.data(url.path[len("/data/"):], query)
             if url.path.startswith("/q/") and url.path.count("/") == 3:
                 _, _, path_query, name = url.path.split("/")
-                parsed = urllib.parse.parse_qs(urllib.parse.unquote(path_query))
-                return self.data(name, {k: v[-1] for k, v in parsed.items()})
+                return self.data(name, query_of(urllib.parse.unquote(path_query)))
             self.empty(404)
         except (BrokenPipeError, ConnectionResetError):
             pass
