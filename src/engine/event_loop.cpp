@@ -25,6 +25,8 @@ constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
 constexpr std::size_t kMaxRememberedDirs = 4096;
 constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
 constexpr double kMaxRetryAfterS = 300;
+// In-memory bodies waiting for the BodyWriter: at most 8 MiB.
+constexpr std::size_t kMaxQueuedBodies = 64;
 
 }  // namespace
 
@@ -62,6 +64,7 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
       multi_(curl_multi_init()),
       share_(curl_share_init()),
       scheduler_(options.max_concurrent, options.max_per_host),
+      body_writer_([this] { mailbox_->wake(); }, kMaxQueuedBodies),
       random_(std::random_device{}()),
       board_(std::move(board)) {
   if (!multi_ || !share_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
@@ -88,8 +91,11 @@ EventLoop::~EventLoop() {
 void EventLoop::run() {
   for (;;) {
     take_mail();
+    take_written();
     if (shutting_down_) {
       cancel_everything();
+      body_writer_.wait_until_idle();  // those transfers succeeded: their files are due
+      take_written();
       break;
     }
     Clock::time_point now = Clock::now();
@@ -221,8 +227,9 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
       spare_buffers_.pop_back();
     }
     const Request& request = transfer->request;
-    transfer->sink.emplace(transfer->display_path, request.to_memory ? request.memory_limit : kMemoryBodyLimit,
-                           std::move(buffer), request.to_memory);
+    transfer->sink.emplace(transfer->display_path,
+                           request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
+                           request.to_memory);
   }
   transfer->resume_from = 0;
   transfer->resume_to = -1;
@@ -475,11 +482,10 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
                        bool retry_failures) {
   if (result.status == Status::ok) {
     scheduler_.host_succeeded(owned->url.host_key);
+    if (owned->sink->body_in_memory() && write_elsewhere(owned, result)) return;
     bool existed = false;
-    if (!owned->sink->commit(options_.if_exists, &result.message, &existed)) {
-      result.status = existed && options_.if_exists == IfExists::skip ? Status::skipped : Status::failed;
-      if (result.status == Status::failed) result.category = ErrorCategory::filesystem;
-    }
+    if (!owned->sink->commit(options_.if_exists, &result.message, &existed))
+      note_commit_failure(existed, &result);
     if (owned->request.to_memory) result.body = owned->sink->take_body();
     finish(std::move(owned), std::move(result));
     return;
@@ -536,6 +542,38 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
   finish(std::move(owned), std::move(result));
 }
 
+bool EventLoop::write_elsewhere(std::unique_ptr<Transfer>& owned, Result& result) {
+  if (body_writer_.full()) return false;
+  BodyWriter::Job job;
+  job.id = owned->id;
+  job.path = owned->display_path;
+  job.body = owned->sink->take_memory_body();
+  job.replace = options_.if_exists == IfExists::overwrite;
+  body_writer_.submit(std::move(job));
+  TransferId id = owned->id;
+  committing_.emplace(id, std::make_pair(std::move(owned), std::move(result)));
+  return true;
+}
+
+void EventLoop::take_written() {
+  for (BodyWriter::Done& done : body_writer_.take_done()) {
+    auto node = committing_.extract(done.id);
+    if (node.empty()) continue;
+    auto& [transfer, result] = node.mapped();
+    if (!done.ok) {
+      result.message = std::move(done.error);
+      note_commit_failure(done.existed, &result);
+    }
+    if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(done.storage));
+    finish(std::move(transfer), std::move(result));
+  }
+}
+
+void EventLoop::note_commit_failure(bool existed, Result* result) const {
+  result->status = existed && options_.if_exists == IfExists::skip ? Status::skipped : Status::failed;
+  if (result->status == Status::failed) result->category = ErrorCategory::filesystem;
+}
+
 void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s,
                                const std::string& reason) {
   Clock::time_point when = Clock::now() + to_duration(delay_s);
@@ -548,7 +586,8 @@ void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_
 
 void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   if (transfer->sink && spare_buffers_.size() < kMaxSpareBuffers) {
-    spare_buffers_.push_back(transfer->sink->take_buffer());
+    std::string buffer = transfer->sink->take_buffer();
+    if (buffer.capacity() > 0) spare_buffers_.push_back(std::move(buffer));  // not when it went to the writer
   }
   result.attempts = transfer->attempts;
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
@@ -670,7 +709,9 @@ void EventLoop::publish_progress(Clock::time_point now) {
   totals.submitted = submitted_count_;
   totals.ok = ok_count_;
   totals.failed = failed_count_;
-  totals.running = static_cast<std::int64_t>(running_.size());
+  // Bodies at the BodyWriter count as running until their files are there.
+  for (auto& [id, committing] : committing_) running_bytes += committing.first->sink->stored();
+  totals.running = static_cast<std::int64_t>(running_.size() + committing_.size());
   totals.queued = static_cast<std::int64_t>(scheduler_.queued());
   totals.waiting = static_cast<std::int64_t>(waiting_.size());
   totals.bytes = finished_bytes_ + running_bytes;

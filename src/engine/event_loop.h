@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/body_writer.h"
 #include "engine/mailbox.h"
 #include "engine/retry_policy.h"
 #include "engine/scheduler.h"
@@ -44,8 +45,9 @@ struct ProgressBoard {
 /// allows -> curl_multi_perform -> settle what curl reports done (commit, retry or fail) ->
 /// check stalls and deadlines -> poll until woken or a timer is due.
 ///
-/// A transfer is always in exactly one place: the scheduler's queue, `running_`, or
-/// `waiting_` (between attempts, holding no connection and no slot).
+/// A transfer is always in exactly one place: the scheduler's queue, `running_`,
+/// `waiting_` (between attempts, holding no connection and no slot), or `committing_`
+/// (done, its body being written by the BodyWriter).
 class EventLoop {
  public:
   EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
@@ -88,6 +90,14 @@ class EventLoop {
   /// own retries.
   void settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
               bool retry_failures);
+  /// Hands a successful transfer whose body is in memory to the BodyWriter; false (nothing
+  /// done) when the writer is full and the loop should write it itself.
+  bool write_elsewhere(std::unique_ptr<Transfer>& owned, Result& result);
+  /// Ends the transfers whose bodies the BodyWriter has written.
+  void take_written();
+  /// The final name could not be created: failed, or skipped when it exists and existing
+  /// files are to be skipped.
+  void note_commit_failure(bool existed, Result* result) const;
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
   /// An easy handle from the pool, or a new one; empty when libcurl cannot make one.
@@ -147,6 +157,8 @@ class EventLoop {
   Scheduler scheduler_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
+  /// Succeeded, with the body at the BodyWriter: the result waits for the file.
+  std::unordered_map<TransferId, std::pair<std::unique_ptr<Transfer>, Result>> committing_;
   std::vector<TransferId> splits_;                            ///< Running transfers that are split downloads.
   std::vector<TransferId> split_notices_;                     ///< Split during the last curl_multi_perform.
   std::multimap<Clock::time_point, TransferId> retry_times_;  ///< When each waiting transfer may go.
@@ -158,6 +170,7 @@ class EventLoop {
   /// requests for one file fail clearly instead of overwriting each other.
   std::unordered_set<std::uint64_t> claimed_paths_;
   std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
+  BodyWriter body_writer_;  ///< After mailbox_, which it wakes: destroyed (joined) first.
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};

@@ -30,7 +30,8 @@ namespace fetchpool::engine {
 class FileSink {
  public:
   /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
-  FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {}, bool memory_only = false);
+  FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {},
+           bool memory_only = false);
 
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
@@ -69,6 +70,12 @@ class FileSink {
   void maybe_persist(std::chrono::steady_clock::time_point now);
   /// Feeds the first `length` bytes stored on disk to `digest` (after a resume).
   bool hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error);
+
+  /// The complete body is held in memory and goes to a file: commit() would create the
+  /// final name in one step, which the loop may hand to another thread (BodyWriter) instead.
+  bool body_in_memory() const { return !memory_only_ && !file_.is_open(); }
+  /// Takes that body out; the sink then counts as committed.
+  std::string take_memory_body() { return std::move(memory_); }
 
   /// Puts the complete body under the final name, replacing an existing file only with
   /// IfExists::overwrite. When the name turned out to exist, sets `*existed`.

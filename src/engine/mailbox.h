@@ -43,6 +43,11 @@ class Mailbox {
     pending_.shutdown = true;
     wake_locked();
   }
+  /// Makes the loop take a turn: something it looks at every turn (BodyWriter) has news.
+  void wake() {
+    std::lock_guard lock(mutex_);
+    wake_locked();
+  }
 
   /// Loop thread: everything posted since the last call.
   Batch take() {

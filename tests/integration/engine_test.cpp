@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "support/nginx_server.h"
 #include "support/shared_server.h"
@@ -204,6 +205,41 @@ TEST_F(EngineTest, DestructorCancelsEverythingWithoutWaitingForTheNetwork) {
   EXPECT_EQ(queued.wait().attempts, 0);
   EXPECT_FALSE(fs::exists(out("200m.bin")));
   EXPECT_FALSE(fs::exists(out("1m.bin")));
+}
+
+// Small bodies reach their files on a writer thread: an engine stopped while some are being
+// written still reports ok only for files that are there, whole, and leaves nothing else.
+TEST_F(EngineTest, StoppingMidRunLeavesEverySuccessWithItsFileAndNothingElse) {
+  constexpr int kFiles = 3000;
+  std::vector<TransferHandle> handles;
+  {
+    Engine engine(options());
+    for (int i = 0; i < kFiles; ++i)
+      handles.push_back(
+          engine.submit({.url = server_->url("/16k.bin"), .file_name = "f" + std::to_string(i)}));
+    handles[200].wait();
+  }
+  const std::string expected = test::sha256_of(TestData::get().k16().disk_path);
+  int ok = 0;
+  int cancelled = 0;
+  for (int i = 0; i < kFiles; ++i) {
+    ASSERT_TRUE(handles[i].done()) << i;
+    Result result = handles[i].wait();
+    fs::path path = out("f" + std::to_string(i));
+    if (result.status == Status::ok) {
+      ++ok;
+      EXPECT_EQ(test::sha256_of(path), expected) << path;
+    } else {
+      ++cancelled;
+      EXPECT_EQ(result.status, Status::cancelled) << path << ": " << result.message;
+      EXPECT_FALSE(fs::exists(path)) << path;
+    }
+  }
+  EXPECT_GT(ok, 200);
+  EXPECT_GT(cancelled, 0);
+  std::size_t on_disk = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(out_.path())) ++on_disk;
+  EXPECT_EQ(on_disk, static_cast<std::size_t>(ok)) << "no .part or other leftovers";
 }
 
 TEST_F(EngineTest, WaitForTimesOutWhileTheTransferRuns) {
