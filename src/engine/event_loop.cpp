@@ -64,7 +64,8 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
       multi_(curl_multi_init()),
       share_(curl_share_init()),
       scheduler_(options.max_concurrent, options.max_per_host),
-      body_writer_([this] { mailbox_->wake(); }, kMaxQueuedBodies),
+      body_writer_(
+          &disk_thread_, [this] { mailbox_->wake(); }, kMaxQueuedBodies),
       random_(std::random_device{}()),
       board_(std::move(board)) {
   if (!multi_ || !share_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
@@ -94,7 +95,7 @@ void EventLoop::run() {
     take_written();
     if (shutting_down_) {
       cancel_everything();
-      body_writer_.wait_until_idle();  // those transfers succeeded: their files are due
+      disk_thread_.wait_until_idle();  // those transfers succeeded: their files are due
       take_written();
       break;
     }
@@ -229,7 +230,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     const Request& request = transfer->request;
     transfer->sink.emplace(transfer->display_path,
                            request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
-                           request.to_memory);
+                           request.to_memory, &disk_thread_);
   }
   transfer->resume_from = 0;
   transfer->resume_to = -1;

@@ -170,7 +170,10 @@ class EventLoop {
   /// requests for one file fail clearly instead of overwriting each other.
   std::unordered_set<std::uint64_t> claimed_paths_;
   std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
-  BodyWriter body_writer_;  ///< After mailbox_, which it wakes: destroyed (joined) first.
+  BodyWriter body_writer_;                            ///< After mailbox_, which it wakes.
+  /// Where files are written off the loop thread. Declared after everything its tasks use,
+  /// so it is joined before they go.
+  TaskThread disk_thread_;
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};

@@ -1,8 +1,10 @@
 #include "engine/file_sink.h"
 
 #include <cerrno>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <system_error>
 #include <vector>
 
@@ -14,6 +16,13 @@ constexpr auto kPersistAfter = std::chrono::seconds(1);
 // Bytes of a spilled body gathered before one write: libcurl hands over at most 16 KiB per
 // callback, and a write per callback was 146,000 system calls for a 2 GiB file.
 constexpr std::size_t kWriteBlock = 256 * 1024;
+// Blocks of one body at the disk thread at once: enough to keep it busy while the loop
+// receives, little enough that a slow disk soon holds up the network (1 MiB).
+constexpr int kBlocksInFlight = 4;
+// Bodies are written behind only once they are this large: for a file of a few MiB the
+// hand-offs and the wait at its end cost more than the overlap gains (1,000 x 1 MiB took
+// 1.24 s with it, 0.95 s without; 2 GiB 2.14 s with it, 2.65 s without).
+constexpr std::int64_t kWriteBehindFrom = 8 << 20;
 
 void remove_quietly(const std::string& path) {
   std::error_code ec;
@@ -22,13 +31,31 @@ void remove_quietly(const std::string& path) {
 
 }  // namespace
 
-FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer, bool memory_only)
+/// The blocks of a spilled body at the disk thread. Shared by the loop thread and the disk
+/// thread, under `mutex`.
+struct FileSink::WriteBehind {
+  std::mutex mutex;
+  std::condition_variable written;
+  int in_flight = 0;
+  bool failed = false;
+  std::string error;               ///< The first block's error.
+  std::vector<std::string> spare;  ///< Written blocks' buffers, for the next ones.
+};
+
+FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer, bool memory_only,
+                   TaskThread* disk)
     : final_path_(std::move(final_path)),
       part_path_(final_path_ + ".part"),
       memory_limit_(memory_limit),
       memory_(std::move(buffer)),
+      disk_(disk),
       memory_only_(memory_only) {
   memory_.clear();
+}
+
+FileSink::~FileSink() {
+  std::string ignored;
+  settle_writes(&ignored);
 }
 
 namespace {
@@ -64,6 +91,8 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
 }
 
 bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string* error) {
+  std::string ignored;  // a failed write belongs to the attempt that ended
+  settle_writes(&ignored);
   state_ = state;
   memory_.clear();
   pending_.clear();
@@ -88,6 +117,8 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
 }
 
 bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::string* error) {
+  std::string ignored;
+  settle_writes(&ignored);
   state_ = state;
   memory_.clear();
   pending_.clear();
@@ -217,14 +248,69 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
   if (pending_.empty()) pending_.reserve(kWriteBlock);
   pending_.append(data, size);
   stored_ += static_cast<std::int64_t>(size);
-  return pending_.size() < kWriteBlock || flush(error);
+  if (pending_.size() < kWriteBlock) return true;
+  return disk_ != nullptr && stored_ >= kWriteBehindFrom ? write_behind(error) : flush(error);
 }
 
 bool FileSink::flush(std::string* error) {
+  if (!settle_writes(error)) {
+    pending_.clear();
+    return false;
+  }
   if (pending_.empty()) return true;
-  bool ok = file_.write_all(pending_.data(), pending_.size(), error);
+  // At an offset, not the file position: blocks written behind do not move it.
+  bool ok = file_.write_at(stored_ - static_cast<std::int64_t>(pending_.size()), pending_.data(),
+                           pending_.size(), error);
   pending_.clear();
   return ok;
+}
+
+bool FileSink::write_behind(std::string* error) {
+  if (!behind_) behind_ = std::make_unique<WriteBehind>();
+  std::string next;
+  {
+    std::unique_lock lock(behind_->mutex);
+    behind_->written.wait(lock, [this] { return behind_->in_flight < kBlocksInFlight; });
+    if (behind_->failed) {
+      *error = behind_->error;
+      pending_.clear();
+      return false;
+    }
+    ++behind_->in_flight;
+    if (!behind_->spare.empty()) {
+      next = std::move(behind_->spare.back());
+      behind_->spare.pop_back();
+    }
+  }
+  const std::int64_t offset = stored_ - static_cast<std::int64_t>(pending_.size());
+  // The sink outlives the task: every path that closes, names or drops the file, and the
+  // destructor, settle_writes() first.
+  disk_->post([this, offset, block = std::move(pending_)]() mutable {
+    std::string write_error;
+    bool ok = file_.write_at(offset, block.data(), block.size(), &write_error);
+    block.clear();
+    std::lock_guard lock(behind_->mutex);
+    if (!ok && !behind_->failed) {
+      behind_->failed = true;
+      behind_->error = std::move(write_error);
+    }
+    behind_->spare.push_back(std::move(block));
+    --behind_->in_flight;
+    behind_->written.notify_all();
+  });
+  pending_ = std::move(next);
+  return true;
+}
+
+bool FileSink::settle_writes(std::string* error) {
+  if (!behind_) return true;
+  std::unique_lock lock(behind_->mutex);
+  behind_->written.wait(lock, [this] { return behind_->in_flight == 0; });
+  if (!behind_->failed) return true;
+  behind_->failed = false;
+  *error = std::move(behind_->error);
+  behind_->error.clear();
+  return false;
 }
 
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
@@ -292,6 +378,7 @@ void FileSink::abandon() {
   memory_.clear();
   pending_.clear();
   std::string ignored;
+  settle_writes(&ignored);
   file_.close(&ignored);
   if (part_may_exist_ || state_saved_) {
     remove_quietly(part_path_);

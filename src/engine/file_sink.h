@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/resume_state.h"
+#include "engine/task_thread.h"
 #include "fetchpool/options.h"
 #include "hash/digest.h"
 #include "platform/file.h"
@@ -24,14 +25,20 @@ namespace fetchpool::engine {
 ///   ends early (suspend), it is named `NAME.part`, with `NAME.part.state` (ResumeState)
 ///   beside it, so a retry, or the next run after kill -9, continues from it; commit then
 ///   renames it to NAME. Where unnamed files are not available, the spill goes to
-///   NAME.part directly.
+///   NAME.part directly. Past 8 MiB, a body's 256 KiB blocks are written on the engine's
+///   disk thread (at most four at a time) while the loop receives the next ones.
 /// With `memory_only` (Request::to_memory) the body never leaves memory: more than
 /// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
 class FileSink {
  public:
   /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
+  /// With `disk`, a spilled body's blocks are written there while the next ones arrive.
   FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {},
-           bool memory_only = false);
+           bool memory_only = false, TaskThread* disk = nullptr);
+  /// Waits for blocks still being written (they write into this sink's file).
+  ~FileSink();
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
 
   const std::string& final_path() const { return final_path_; }
   const std::string& part_path() const { return part_path_; }
@@ -97,8 +104,16 @@ class FileSink {
 
  private:
   bool spill(std::string* error);
-  /// Writes the gathered bytes of a spilled body.
+  /// Writes the gathered bytes of a spilled body; afterwards everything stored is in the
+  /// file (blocks written behind included), or false with the first error.
   bool flush(std::string* error);
+  /// Hands the gathered block to the disk thread and starts the next one; false with the
+  /// error of an earlier block when one failed.
+  bool write_behind(std::string* error);
+  /// Waits until no block is being written; false with the first write error (then
+  /// forgotten: the next attempt starts clean).
+  bool settle_writes(std::string* error);
+  struct WriteBehind;
   void persist();
   void save_state();
 
@@ -108,6 +123,8 @@ class FileSink {
   std::string memory_;         ///< The body while it is small.
   platform::OutputFile file_;  ///< NAME.part once it is not.
   std::string pending_;        ///< Bytes for file_ not yet written (at most kWriteBlock).
+  TaskThread* disk_ = nullptr;
+  std::unique_ptr<WriteBehind> behind_;  ///< Blocks at the disk thread; made by the first.
   ResumeState state_;
   std::int64_t stored_ = 0;
   bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.

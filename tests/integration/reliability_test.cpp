@@ -185,12 +185,35 @@ class ReliabilityTest : public test::SharedServerTest<FaultServer> {
   TempDir dir_;
 };
 
+// Past 8 MiB a body's blocks are written on the disk thread while more arrive: a reset
+// there keeps every byte received (the retry continues from them) and the file ends exact.
+TEST_F(ReliabilityTest, BodyWrittenBehindResumesAfterAResetAndEndsExact) {
+  constexpr std::int64_t kSize = 24 << 20;
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  options.connections_per_file = 1;
+  options.retry_wait_s = 0.05;
+  Engine engine(options);
+  std::string url = server_->data_url("behind-reset", kSize, "reset_after=16000000&fault_once=1");
+  Result result = engine.submit({.url = url, .file_name = "big.bin"}).wait();
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  EXPECT_EQ(result.attempts, 2);
+  EXPECT_EQ(test::sha256_of(dir_ / "out/big.bin"), test::sha256_hex(test::fault_body("behind-reset", kSize)));
+  auto requests = server_->requests_for("/data/behind-reset?");
+  ASSERT_EQ(requests.size(), 2u);
+  ASSERT_TRUE(requests[1].headers.count("Range"));
+  const std::string& range = requests[1].headers.at("Range");  // bytes=N-
+  EXPECT_GT(std::stoll(range.substr(range.find('=') + 1)), 12'000'000) << range;
+  EXPECT_FALSE(fs::exists(dir_ / "out/big.bin.part"));
+}
+
 TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
   EngineOptions options;
   options.output_dir = dir_ / "out";
   options.stall_timeout_s = 60;
   Engine engine(options);
-  TransferHandle handle = engine.submit({.url = server_->data_url("cancel-stall", kLarge, "stall_after=400000")});
+  TransferHandle handle =
+      engine.submit({.url = server_->data_url("cancel-stall", kLarge, "stall_after=400000")});
   // Wait until the stall: the server has sent its bytes and gone quiet.
   std::this_thread::sleep_for(500ms);
   ASSERT_FALSE(handle.done());
@@ -392,8 +415,8 @@ class DiskTest : public ReliabilityTest {
 
 TEST_F(DiskTest, FullDiskFailsThatFileAndTheOthersGoOn) {
   if (!mount_tmpfs(dir_ / "small-disk", "size=1m")) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
-  std::string list =
-      server_->data_url("too-big", 3 * kLarge) + "\n  dir=small-disk\n" + server_->data_url("fits", 20'000) + "\n";
+  std::string list = server_->data_url("too-big", 3 * kLarge) + "\n  dir=small-disk\n" +
+                     server_->data_url("fits", 20'000) + "\n";
   auto run = run_fetchpool({"get", "-d", dir_.path(), "-i", "-"}, list);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
@@ -403,6 +426,23 @@ TEST_F(DiskTest, FullDiskFailsThatFileAndTheOthersGoOn) {
   EXPECT_FALSE(fs::exists(dir_ / "small-disk/too-big"));
   EXPECT_EQ(test::sha256_of(dir_ / "fits"), test::sha256_hex(test::fault_body("fits", 20'000)));
   EXPECT_EQ(server_->requests_for("/data/too-big?").size(), 1u) << "a full disk is not retried";
+}
+
+// The disk fills while blocks are being written behind the network (past 8 MiB): the
+// error still fails that file, clearly, at once, and leaves nothing.
+TEST_F(DiskTest, DiskFullWhileWritingBehindFailsThatFileClearly) {
+  if (!mount_tmpfs(dir_ / "disk", "size=12m")) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  auto run = run_fetchpool({"get", "-x", "1", "--report", dir_ / "report.json", "-d", dir_ / "disk",
+                            server_->data_url("behind-full", 24 << 20)});
+  EXPECT_EQ(run.exit_code, 1);
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  EXPECT_LT(report["transfers"].at(0)["bytes"].get<std::int64_t>(), 16 << 20)
+      << "the first failed write stops the download; it does not fetch the rest first";
+  EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "disk/behind-full"));
+  EXPECT_FALSE(fs::exists(dir_ / "disk/behind-full.part"));
+  EXPECT_EQ(server_->requests_for("/data/behind-full?").size(), 1u) << "a full disk is not retried";
 }
 
 TEST_F(DiskTest, ReadOnlyDirectoryIsAClearError) {
@@ -416,8 +456,8 @@ TEST_F(DiskTest, ReadOnlyDirectoryIsAClearError) {
 
 TEST_F(DiskTest, DirectoryThatCannotBeCreatedIsAClearError) {
   test::write_file(dir_ / "a-file", "not a directory");
-  auto run = run_fetchpool(
-      {"get", "-d", dir_ / "a-file/sub", server_->data_url("nodir", 20'000), server_->data_url("nodir-big", kLarge)});
+  auto run = run_fetchpool({"get", "-d", dir_ / "a-file/sub", server_->data_url("nodir", 20'000),
+                            server_->data_url("nodir-big", kLarge)});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("a-file/sub"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
