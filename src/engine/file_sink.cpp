@@ -55,7 +55,7 @@ FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::strin
 
 FileSink::~FileSink() {
   std::string ignored;
-  settle_writes(&ignored);
+  wait_for_writes(&ignored);
 }
 
 namespace {
@@ -91,8 +91,7 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
 }
 
 bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string* error) {
-  std::string ignored;  // a failed write belongs to the attempt that ended
-  settle_writes(&ignored);
+  start_clean();
   state_ = state;
   memory_.clear();
   pending_.clear();
@@ -117,8 +116,7 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
 }
 
 bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::string* error) {
-  std::string ignored;
-  settle_writes(&ignored);
+  start_clean();
   state_ = state;
   memory_.clear();
   pending_.clear();
@@ -150,10 +148,12 @@ bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::s
   return true;
 }
 
-bool FileSink::write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error) {
-  if (!file_.write_at(offset, data, size, error)) return false;
-  stored_ += static_cast<std::int64_t>(size);
-  return true;
+bool FileSink::write_block_at(std::int64_t offset, std::string& block, std::string* error) {
+  stored_ += static_cast<std::int64_t>(block.size());
+  if (disk_ != nullptr && stored_ >= kWriteBehindFrom) return write_behind(offset, block, error);
+  bool ok = file_.write_at(offset, block.data(), block.size(), error);
+  block.clear();
+  return ok;
 }
 
 void FileSink::note_ranges(std::vector<ByteRange> ranges) {
@@ -162,6 +162,7 @@ void FileSink::note_ranges(std::vector<ByteRange> ranges) {
 }
 
 bool FileSink::hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error) {
+  if (!wait_for_writes(error)) return false;  // the bytes to read back may be among them
   std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(to - from, 1 << 20)));
   while (from < to) {
     auto step = static_cast<std::size_t>(std::min<std::int64_t>(to - from, buffer.size()));
@@ -224,6 +225,9 @@ void FileSink::persist() {
 }
 
 void FileSink::save_state() {
+  // The state names bytes as there (a split download's ranges): only once they are.
+  std::string failed;
+  if (!wait_for_writes(&failed)) return;
   state_.done = stored_;
   ranges_changed_ = false;
   state_saved_at_ = std::chrono::steady_clock::now();
@@ -249,11 +253,12 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
   pending_.append(data, size);
   stored_ += static_cast<std::int64_t>(size);
   if (pending_.size() < kWriteBlock) return true;
-  return disk_ != nullptr && stored_ >= kWriteBehindFrom ? write_behind(error) : flush(error);
+  if (disk_ == nullptr || stored_ < kWriteBehindFrom) return flush(error);
+  return write_behind(stored_ - static_cast<std::int64_t>(pending_.size()), pending_, error);
 }
 
 bool FileSink::flush(std::string* error) {
-  if (!settle_writes(error)) {
+  if (!wait_for_writes(error)) {
     pending_.clear();
     return false;
   }
@@ -265,7 +270,7 @@ bool FileSink::flush(std::string* error) {
   return ok;
 }
 
-bool FileSink::write_behind(std::string* error) {
+bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string* error) {
   if (!behind_) behind_ = std::make_unique<WriteBehind>();
   std::string next;
   {
@@ -273,7 +278,7 @@ bool FileSink::write_behind(std::string* error) {
     behind_->written.wait(lock, [this] { return behind_->in_flight < kBlocksInFlight; });
     if (behind_->failed) {
       *error = behind_->error;
-      pending_.clear();
+      block.clear();
       return false;
     }
     ++behind_->in_flight;
@@ -282,35 +287,38 @@ bool FileSink::write_behind(std::string* error) {
       behind_->spare.pop_back();
     }
   }
-  const std::int64_t offset = stored_ - static_cast<std::int64_t>(pending_.size());
   // The sink outlives the task: every path that closes, names or drops the file, and the
-  // destructor, settle_writes() first.
-  disk_->post([this, offset, block = std::move(pending_)]() mutable {
+  // destructor, wait_for_writes() first.
+  disk_->post([this, offset, data = std::move(block)]() mutable {
     std::string write_error;
-    bool ok = file_.write_at(offset, block.data(), block.size(), &write_error);
-    block.clear();
+    bool ok = file_.write_at(offset, data.data(), data.size(), &write_error);
+    data.clear();
     std::lock_guard lock(behind_->mutex);
     if (!ok && !behind_->failed) {
       behind_->failed = true;
       behind_->error = std::move(write_error);
     }
-    behind_->spare.push_back(std::move(block));
+    behind_->spare.push_back(std::move(data));
     --behind_->in_flight;
     behind_->written.notify_all();
   });
-  pending_ = std::move(next);
+  block = std::move(next);
   return true;
 }
 
-bool FileSink::settle_writes(std::string* error) {
+bool FileSink::wait_for_writes(std::string* error) {
   if (!behind_) return true;
   std::unique_lock lock(behind_->mutex);
   behind_->written.wait(lock, [this] { return behind_->in_flight == 0; });
   if (!behind_->failed) return true;
-  behind_->failed = false;
-  *error = std::move(behind_->error);
-  behind_->error.clear();
+  *error = behind_->error;
   return false;
+}
+
+void FileSink::start_clean() {
+  std::string ignored;
+  wait_for_writes(&ignored);
+  if (behind_) behind_->failed = false;  // that failure ended the attempt before this one
 }
 
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
@@ -378,7 +386,7 @@ void FileSink::abandon() {
   memory_.clear();
   pending_.clear();
   std::string ignored;
-  settle_writes(&ignored);
+  wait_for_writes(&ignored);
   file_.close(&ignored);
   if (part_may_exist_ || state_saved_) {
     remove_quietly(part_path_);

@@ -25,8 +25,9 @@ namespace fetchpool::engine {
 ///   ends early (suspend), it is named `NAME.part`, with `NAME.part.state` (ResumeState)
 ///   beside it, so a retry, or the next run after kill -9, continues from it; commit then
 ///   renames it to NAME. Where unnamed files are not available, the spill goes to
-///   NAME.part directly. Past 8 MiB, a body's 256 KiB blocks are written on the engine's
-///   disk thread (at most four at a time) while the loop receives the next ones.
+///   NAME.part directly. Past 8 MiB, a body's 256 KiB blocks (a split download's too) are
+///   written on the engine's disk thread (at most four at a time) while the loop receives
+///   the next ones; the state file only ever names bytes that are written.
 /// With `memory_only` (Request::to_memory) the body never leaves memory: more than
 /// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
 class FileSink {
@@ -60,8 +61,10 @@ class FileSink {
   /// `keep_existing`, the bytes of NAME.part in `state.ranges` are kept (a resume);
   /// otherwise anything stored is dropped.
   bool begin_ranges(const ResumeState& state, bool keep_existing, std::string* error);
-  /// Writes bytes of a body begun with begin_ranges().
-  bool write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error);
+  /// Writes a gathered block of a body begun with begin_ranges() at `offset`. Takes
+  /// `block`'s bytes and leaves it empty (maybe with another block's storage, for reuse).
+  /// Past 8 MiB, written behind: the error of a failed block comes with a later call.
+  bool write_block_at(std::int64_t offset, std::string& block, std::string* error);
   /// The ranges on disk now, for the state file (saved at most once a second, and by
   /// suspend()).
   void note_ranges(std::vector<ByteRange> ranges);
@@ -107,12 +110,14 @@ class FileSink {
   /// Writes the gathered bytes of a spilled body; afterwards everything stored is in the
   /// file (blocks written behind included), or false with the first error.
   bool flush(std::string* error);
-  /// Hands the gathered block to the disk thread and starts the next one; false with the
-  /// error of an earlier block when one failed.
-  bool write_behind(std::string* error);
-  /// Waits until no block is being written; false with the first write error (then
-  /// forgotten: the next attempt starts clean).
-  bool settle_writes(std::string* error);
+  /// Hands `block` (taken; left empty, maybe with a spare's storage) to the disk thread, to
+  /// be written at `offset`; false with the error of an earlier block when one failed.
+  bool write_behind(std::int64_t offset, std::string& block, std::string* error);
+  /// Waits until no block is being written; false with the first write error, which stays
+  /// until start_clean().
+  bool wait_for_writes(std::string* error);
+  /// A new attempt: no block in flight, no failure from the last one.
+  void start_clean();
   struct WriteBehind;
   void persist();
   void save_state();

@@ -127,8 +127,8 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   }
   // Set on the transfer only once everything worked: a transfer with `segmented` is
   // settled as a split download.
-  auto split = std::make_unique<SegmentedDownload>(total, transfer.connections(),
-                                                   options.min_split_size, state.ranges, state.validator());
+  auto split = std::make_unique<SegmentedDownload>(total, transfer.connections(), options.min_split_size,
+                                                   state.ranges, state.validator());
   std::optional<int> first = split->take_segment_at(offset);
   if (!first) {
     transfer.write_error = "the server resumed at a byte that is already on disk; starting over";
@@ -192,15 +192,15 @@ bool flush_segment(SegmentConnection& connection) {
   const std::int64_t end = split.planner.end(connection.segment);
   auto size = static_cast<std::size_t>(std::clamp<std::int64_t>(
       end - connection.pending_at, 0, static_cast<std::int64_t>(connection.pending.size())));
-  bool ok = transfer.sink->write_at(connection.pending_at, connection.pending.data(), size,
-                                    &connection.write_error);
-  if (ok) {
-    if (transfer.digest && connection.pending_at == split.hashed) {
-      transfer.digest->update(connection.pending.data(), size);
-      split.hashed += static_cast<std::int64_t>(size);
-    }
-    split.planner.advance(connection.segment, connection.pending_at + static_cast<std::int64_t>(size));
+  connection.pending.resize(size);  // bytes past the segment's end are another connection's
+  // Digested before the block is handed over. A failed write ends the whole download (a
+  // disk error is not retried), so the digest never goes on with bytes that are not there.
+  if (transfer.digest && connection.pending_at == split.hashed) {
+    transfer.digest->update(connection.pending.data(), size);
+    split.hashed += static_cast<std::int64_t>(size);
   }
+  bool ok = transfer.sink->write_block_at(connection.pending_at, connection.pending, &connection.write_error);
+  if (ok) split.planner.advance(connection.segment, connection.pending_at + static_cast<std::int64_t>(size));
   connection.pending.clear();
   return ok;
 }
@@ -223,10 +223,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   connection.activity.restart(Clock::now());
 
   std::string range = std::to_string(connection.offset) + "-" + std::to_string(connection.request_end - 1);
-  curl_easy_setopt(easy, CURLOPT_RANGE, range.c_str());
-  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, connection.error_buffer);
+  set_request_target(easy, transfer, range, connection.error_buffer);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_segment_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &connection);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_segment_header);

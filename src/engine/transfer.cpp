@@ -124,10 +124,7 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   } else if (transfer.resume_from > 0) {
     range = std::to_string(transfer.resume_from) + "-";
   }
-  curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
-  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer);
+  set_request_target(easy, transfer, range, transfer.error_buffer);
   // A pooled handle may last have fetched a segment, with other callbacks and HTTP/1.1.
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
@@ -139,6 +136,13 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
 
   set_request_headers(easy, transfer.request, range.empty() ? std::string() : transfer.if_range,
                       &transfer.headers);
+}
+
+void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer) {
+  curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
+  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
 }
 
 void set_request_headers(CURL* easy, const Request& request, const std::string& if_range,
@@ -243,8 +247,8 @@ void describe_failure(CURLcode code, const char* error_buffer, const std::string
   std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   switch (code) {
     case CURLE_WRITE_ERROR:
-      result->category = transfer.sink && transfer.sink->too_large() ? ErrorCategory::too_large
-                                                                     : ErrorCategory::filesystem;
+      result->category =
+          transfer.sink && transfer.sink->too_large() ? ErrorCategory::too_large : ErrorCategory::filesystem;
       result->message = write_error.empty() ? detail : write_error;
       return;
     case CURLE_COULDNT_RESOLVE_HOST:

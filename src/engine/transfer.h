@@ -78,7 +78,9 @@ struct Transfer {
   // The request's own limits where it sets them, else the engine's.
   int retries() const { return request.retries.value_or(options->retries); }
   double max_time_s() const { return request.max_time_s.value_or(options->max_time_s); }
-  int connections() const { return request.to_memory ? 1 : request.connections.value_or(options->connections_per_file); }
+  int connections() const {
+    return request.to_memory ? 1 : request.connections.value_or(options->connections_per_file);
+  }
 };
 
 /// Sets the options every transfer of this engine shares, once per new easy handle.
@@ -86,6 +88,11 @@ void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share)
 /// Sets every option that differs between attempts (all of them, every time) and resets
 /// the attempt's fields.
 void configure_attempt(CURL* easy, Transfer& transfer);
+
+/// Sets what one request of `transfer` asks for (its URL; `range` "A-B" or "A-", empty for
+/// the whole body) and where libcurl reports (the transfer as the handle's private
+/// pointer, `error_buffer`): the same for a transfer's own request and a segment's.
+void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer);
 
 /// Sets the request's own headers, and If-Range when `if_range` is not empty (a range of
 /// that version, else the whole body), on `easy`; `list` keeps them alive meanwhile.

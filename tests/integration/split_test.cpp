@@ -66,6 +66,7 @@ class SplitTest : public test::SharedServerTest<FaultServer> {
     EXPECT_FALSE(fs::exists(path + ".part"));
     EXPECT_FALSE(fs::exists(path + ".part.state"));
   }
+  void kill_then_rerun(const std::string& name, std::int64_t size, int trickle, std::int64_t at_least);
   TempDir dir_;
 };
 
@@ -131,7 +132,8 @@ TEST_F(SplitTest, VersionChangingMidDownloadStartsOverOnOneConnection) {
     one_version |= got == test::sha256_hex(test::fault_body("split-etag", kSize, version));
   EXPECT_TRUE(one_version) << "the file mixes versions";
   EXPECT_FALSE(fs::exists(dir_ / "out/split-etag.part"));
-  auto whole = std::count_if(seen.begin() + 1, seen.end(), [](const auto& r) { return !r.headers.count("Range"); });
+  auto whole =
+      std::count_if(seen.begin() + 1, seen.end(), [](const auto& r) { return !r.headers.count("Range"); });
   EXPECT_EQ(whole, 1) << "one fresh request after the split was given up";
   ASSERT_FALSE(result.attempt_errors.empty());
   EXPECT_NE(result.attempt_errors.back().find("changed on the server"), std::string::npos);
@@ -205,16 +207,24 @@ TEST_F(SplitTest, CancelKeepsTheRangesForALaterRun) {
   EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(dir_ / "out/split-cancel.part")), kSize);
 }
 
-TEST_F(SplitTest, KillNineThenRerunFetchesOnlyTheMissingRanges) {
-  const std::string name = "split-kill9";
-  std::string url = server_->data_url(name, 2 * kSize, "trickle=500000");  // four 1 MiB segments, ~2 s each
+// Kills a split download of `size` bytes (`trickle` bytes/s per connection) once its state
+// file lists ranges of several segments holding at least `at_least` bytes, then reruns
+// it: the file must end exact, fetching exactly the ranges the state did not list.
+void SplitTest::kill_then_rerun(const std::string& name, std::int64_t size, int trickle,
+                                std::int64_t at_least) {
+  std::string url = server_->data_url(name, size, "trickle=" + std::to_string(trickle));
   std::string part = dir_ / ("out/" + name + ".part");
   engine::ResumeState state;
+  auto listed = [&state] {
+    std::int64_t bytes = 0;
+    for (const auto& range : state.ranges) bytes += range.size();
+    return bytes;
+  };
   {
     test::ChildProcess first(
         test::fetchpool_argv({"get", "-q", "-x", "4", "--min-split-size", "256K", "-d", dir_ / "out", url}));
-    // Until the state file lists ranges of several segments (saved about once a second).
-    for (int i = 0; i < 100 && state.ranges.size() < 2; ++i) {
+    // Until the state file (saved about once a second) lists enough.
+    for (int i = 0; i < 200 && (state.ranges.size() < 2 || listed() < at_least); ++i) {
       std::this_thread::sleep_for(50ms);
       engine::load_resume_state(part + ".state", &state);
     }
@@ -222,14 +232,18 @@ TEST_F(SplitTest, KillNineThenRerunFetchesOnlyTheMissingRanges) {
     first.wait(5s);
   }
   ASSERT_GE(state.ranges.size(), 2u) << "no state with ranges appeared";
+  ASSERT_GE(listed(), at_least);
   ASSERT_TRUE(engine::load_resume_state(part + ".state", &state));  // the last one saved
   ASSERT_FALSE(fs::exists(dir_ / ("out/" + name)));
   const std::size_t first_run_requests = requests(name).size();
 
-  // No re-splitting on the rerun (1M parts), so what it asks for is exactly what is missing.
-  auto second = test::run_fetchpool({"get", "-q", "--min-split-size", "1M", "-d", dir_ / "out", url});
+  // No re-splitting on the rerun (parts of at least half the file), so what it asks for is
+  // exactly what is missing.
+  auto second = test::run_fetchpool(
+      {"get", "-q", "--min-split-size", std::to_string(size / 2), "-d", dir_ / "out", url});
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name)), test::sha256_hex(test::fault_body(name, 2 * kSize)));
+  EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name)), test::sha256_hex(test::fault_body(name, size)))
+      << "every byte the state file listed was on disk";
   EXPECT_FALSE(fs::exists(part));
   EXPECT_FALSE(fs::exists(part + ".state"));
 
@@ -241,10 +255,33 @@ TEST_F(SplitTest, KillNineThenRerunFetchesOnlyTheMissingRanges) {
     EXPECT_TRUE(seen[i].headers.count("If-Range"));
     asked += end - begin;
   }
-  std::int64_t had = 0;
-  for (const auto& range : state.ranges) had += range.size();
-  EXPECT_GT(had, 0);
-  EXPECT_EQ(asked, 2 * kSize - had) << "only the missing ranges are fetched again";
+  EXPECT_EQ(asked, size - listed()) << "only the missing ranges are fetched again";
+}
+
+TEST_F(SplitTest, KillNineThenRerunFetchesOnlyTheMissingRanges) {
+  kill_then_rerun("split-kill9", 2 * kSize, 500'000, 1);  // four 1 MiB segments, ~2 s each
+}
+
+// Past 8 MiB the blocks are written behind the network, on the disk thread: the state file
+// still names only bytes that are on disk.
+TEST_F(SplitTest, KillNineWhileWritingBehindThenRerunEndsExact) {
+  kill_then_rerun("split-kill9-behind", 32 << 20, 2'000'000, 10 << 20);
+}
+
+// A body past 8 MiB over several connections, written behind: exact, and its advertised
+// digest (fed in order, partly read back from the file) checked.
+TEST_F(SplitTest, BodyWrittenBehindOverSeveralConnectionsIsExactAndVerified) {
+  constexpr std::int64_t kBig = 24 << 20;
+  Engine engine(options());
+  Result result = engine
+                      .submit({.url = server_->data_url("split-behind", kBig, "digest=right"),
+                               .file_name = "split-behind"})
+                      .wait();
+  ASSERT_EQ(result.status, Status::ok) << result.message;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/split-behind"),
+            test::sha256_hex(test::fault_body("split-behind", kBig)));
+  EXPECT_GE(requests("split-behind").size(), 4u);
+  EXPECT_FALSE(fs::exists(dir_ / "out/split-behind.part"));
 }
 
 }  // namespace
