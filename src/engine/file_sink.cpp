@@ -318,7 +318,9 @@ bool FileSink::wait_for_writes(std::string* error) {
 void FileSink::start_clean() {
   std::string ignored;
   wait_for_writes(&ignored);
-  if (behind_) behind_->failed = false;  // that failure ended the attempt before this one
+  if (!behind_) return;
+  std::lock_guard lock(behind_->mutex);
+  behind_->failed = false;  // that failure ended the attempt before this one
 }
 
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
