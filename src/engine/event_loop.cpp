@@ -565,9 +565,15 @@ void EventLoop::take_written() {
       result.message = std::move(done.error);
       note_commit_failure(done.existed, &result);
     }
-    if (spare_buffers_.size() < kMaxSpareBuffers) spare_buffers_.push_back(std::move(done.storage));
+    keep_spare_buffer(std::move(done.storage));
     finish(std::move(transfer), std::move(result));
   }
+}
+
+void EventLoop::keep_spare_buffer(std::string buffer) {
+  // Empty storage is not worth keeping (a sink whose body went to the BodyWriter).
+  if (buffer.capacity() > 0 && spare_buffers_.size() < kMaxSpareBuffers)
+    spare_buffers_.push_back(std::move(buffer));
 }
 
 void EventLoop::note_commit_failure(bool existed, Result* result) const {
@@ -586,10 +592,7 @@ void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_
 }
 
 void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
-  if (transfer->sink && spare_buffers_.size() < kMaxSpareBuffers) {
-    std::string buffer = transfer->sink->take_buffer();
-    if (buffer.capacity() > 0) spare_buffers_.push_back(std::move(buffer));  // not when it went to the writer
-  }
+  if (transfer->sink) keep_spare_buffer(transfer->sink->take_buffer());
   result.attempts = transfer->attempts;
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);

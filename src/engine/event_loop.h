@@ -95,6 +95,8 @@ class EventLoop {
   bool write_elsewhere(std::unique_ptr<Transfer>& owned, Result& result);
   /// Ends the transfers whose bodies the BodyWriter has written.
   void take_written();
+  /// Keeps a body buffer's storage for the next transfer, while the pool has room.
+  void keep_spare_buffer(std::string buffer);
   /// The final name could not be created: failed, or skipped when it exists and existing
   /// files are to be skipped.
   void note_commit_failure(bool existed, Result* result) const;
