@@ -150,7 +150,7 @@ bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::s
 
 bool FileSink::write_block_at(std::int64_t offset, std::string& block, std::string* error) {
   stored_ += static_cast<std::int64_t>(block.size());
-  if (disk_ != nullptr && stored_ >= kWriteBehindFrom) return write_behind(offset, block, error);
+  if (writes_behind()) return write_behind(offset, block, error);
   bool ok = file_.write_at(offset, block.data(), block.size(), error);
   block.clear();
   return ok;
@@ -253,7 +253,7 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
   pending_.append(data, size);
   stored_ += static_cast<std::int64_t>(size);
   if (pending_.size() < kWriteBlock) return true;
-  if (disk_ == nullptr || stored_ < kWriteBehindFrom) return flush(error);
+  if (!writes_behind()) return flush(error);
   return write_behind(stored_ - static_cast<std::int64_t>(pending_.size()), pending_, error);
 }
 
@@ -268,6 +268,10 @@ bool FileSink::flush(std::string* error) {
                            pending_.size(), error);
   pending_.clear();
   return ok;
+}
+
+bool FileSink::writes_behind() const {
+  return disk_ != nullptr && stored_ >= kWriteBehindFrom;
 }
 
 bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string* error) {

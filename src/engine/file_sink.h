@@ -110,6 +110,8 @@ class FileSink {
   /// Writes the gathered bytes of a spilled body; afterwards everything stored is in the
   /// file (blocks written behind included), or false with the first error.
   bool flush(std::string* error);
+  /// Whether blocks go to the disk thread: there is one, and the body is past 8 MiB.
+  bool writes_behind() const;
   /// Hands `block` (taken; left empty, maybe with a spare's storage) to the disk thread, to
   /// be written at `offset`; false with the error of an earlier block when one failed.
   bool write_behind(std::int64_t offset, std::string& block, std::string* error);
