@@ -25,8 +25,8 @@ constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
 constexpr std::size_t kMaxRememberedDirs = 4096;
 constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
 constexpr double kMaxRetryAfterS = 300;
-// In-memory bodies waiting for the BodyWriter: at most 8 MiB.
-constexpr std::size_t kMaxQueuedBodies = 64;
+// Bodies waiting for the CommitQueue (those in memory: at most 8 MiB).
+constexpr std::size_t kMaxQueuedCommits = 64;
 
 }  // namespace
 
@@ -64,8 +64,8 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
       multi_(curl_multi_init()),
       share_(curl_share_init()),
       scheduler_(options.max_concurrent, options.max_per_host),
-      body_writer_(
-          &disk_thread_, [this] { mailbox_->wake(); }, kMaxQueuedBodies),
+      commits_(
+          &disk_thread_, [this] { mailbox_->wake(); }, kMaxQueuedCommits),
       random_(std::random_device{}()),
       board_(std::move(board)) {
   if (!multi_ || !share_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
@@ -92,11 +92,11 @@ EventLoop::~EventLoop() {
 void EventLoop::run() {
   for (;;) {
     take_mail();
-    take_written();
+    take_committed();
     if (shutting_down_) {
       cancel_everything();
       disk_thread_.wait_until_idle();  // those transfers succeeded: their files are due
-      take_written();
+      take_committed();
       break;
     }
     Clock::time_point now = Clock::now();
@@ -230,7 +230,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     const Request& request = transfer->request;
     transfer->sink.emplace(transfer->display_path,
                            request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
-                           request.to_memory, &disk_thread_);
+                           request.to_memory, &disk_thread_, &blocks_);
   }
   transfer->resume_from = 0;
   transfer->resume_to = -1;
@@ -483,7 +483,7 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
                        bool retry_failures) {
   if (result.status == Status::ok) {
     scheduler_.host_succeeded(owned->url.host_key);
-    if (owned->sink->body_in_memory() && write_elsewhere(owned, result)) return;
+    if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
     bool existed = false;
     if (!owned->sink->commit(options_.if_exists, &result.message, &existed))
       note_commit_failure(existed, &result);
@@ -543,21 +543,20 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
   finish(std::move(owned), std::move(result));
 }
 
-bool EventLoop::write_elsewhere(std::unique_ptr<Transfer>& owned, Result& result) {
-  if (body_writer_.full()) return false;
-  BodyWriter::Job job;
+bool EventLoop::commit_elsewhere(std::unique_ptr<Transfer>& owned, Result& result) {
+  if (commits_.full()) return false;
+  CommitQueue::Job job;
   job.id = owned->id;
-  job.path = owned->display_path;
-  job.body = owned->sink->take_memory_body();
-  job.replace = options_.if_exists == IfExists::overwrite;
-  body_writer_.submit(std::move(job));
+  job.sink = &*owned->sink;
+  job.if_exists = options_.if_exists;
+  commits_.submit(std::move(job));
   TransferId id = owned->id;
   committing_.emplace(id, std::make_pair(std::move(owned), std::move(result)));
   return true;
 }
 
-void EventLoop::take_written() {
-  for (BodyWriter::Done& done : body_writer_.take_done()) {
+void EventLoop::take_committed() {
+  for (CommitQueue::Done& done : commits_.take_done()) {
     auto node = committing_.extract(done.id);
     if (node.empty()) continue;
     auto& [transfer, result] = node.mapped();
@@ -565,13 +564,12 @@ void EventLoop::take_written() {
       result.message = std::move(done.error);
       note_commit_failure(done.existed, &result);
     }
-    keep_spare_buffer(std::move(done.storage));
     finish(std::move(transfer), std::move(result));
   }
 }
 
 void EventLoop::keep_spare_buffer(std::string buffer) {
-  // Empty storage is not worth keeping (a sink whose body went to the BodyWriter).
+  // Empty storage is not worth keeping.
   if (buffer.capacity() > 0 && spare_buffers_.size() < kMaxSpareBuffers)
     spare_buffers_.push_back(std::move(buffer));
 }
@@ -713,7 +711,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
   totals.submitted = submitted_count_;
   totals.ok = ok_count_;
   totals.failed = failed_count_;
-  // Bodies at the BodyWriter count as running until their files are there.
+  // Bodies at the CommitQueue count as running until their files are there.
   for (auto& [id, committing] : committing_) running_bytes += committing.first->sink->stored();
   totals.running = static_cast<std::int64_t>(running_.size() + committing_.size());
   totals.queued = static_cast<std::int64_t>(scheduler_.queued());

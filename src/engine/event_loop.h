@@ -11,7 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/body_writer.h"
+#include "engine/block_pool.h"
+#include "engine/commit_queue.h"
 #include "engine/mailbox.h"
 #include "engine/retry_policy.h"
 #include "engine/scheduler.h"
@@ -47,7 +48,7 @@ struct ProgressBoard {
 ///
 /// A transfer is always in exactly one place: the scheduler's queue, `running_`,
 /// `waiting_` (between attempts, holding no connection and no slot), or `committing_`
-/// (done, its body being written by the BodyWriter).
+/// (done, its body being committed by the CommitQueue).
 class EventLoop {
  public:
   EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
@@ -90,11 +91,11 @@ class EventLoop {
   /// own retries.
   void settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
               bool retry_failures);
-  /// Hands a successful transfer whose body is in memory to the BodyWriter; false (nothing
-  /// done) when the writer is full and the loop should write it itself.
-  bool write_elsewhere(std::unique_ptr<Transfer>& owned, Result& result);
-  /// Ends the transfers whose bodies the BodyWriter has written.
-  void take_written();
+  /// Hands a successful transfer's body (bound for a file) to the CommitQueue; false
+  /// (nothing done) when the queue is full and the loop should commit it itself.
+  bool commit_elsewhere(std::unique_ptr<Transfer>& owned, Result& result);
+  /// Ends the transfers whose bodies the CommitQueue has committed.
+  void take_committed();
   /// Keeps a body buffer's storage for the next transfer, while the pool has room.
   void keep_spare_buffer(std::string buffer);
   /// The final name could not be created: failed, or skipped when it exists and existing
@@ -159,7 +160,7 @@ class EventLoop {
   Scheduler scheduler_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
-  /// Succeeded, with the body at the BodyWriter: the result waits for the file.
+  /// Succeeded, with the body at the CommitQueue: the result waits for the file.
   std::unordered_map<TransferId, std::pair<std::unique_ptr<Transfer>, Result>> committing_;
   std::vector<TransferId> splits_;                            ///< Running transfers that are split downloads.
   std::vector<TransferId> split_notices_;                     ///< Split during the last curl_multi_perform.
@@ -172,7 +173,9 @@ class EventLoop {
   /// requests for one file fail clearly instead of overwriting each other.
   std::unordered_set<std::uint64_t> claimed_paths_;
   std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
-  BodyWriter body_writer_;                            ///< After mailbox_, which it wakes.
+  CommitQueue commits_;                               ///< After mailbox_, which it wakes.
+  /// 4 MiB at most at the disk thread, 8 MiB of buffers kept. Used by the disk thread's tasks.
+  BlockPool blocks_{16, 32};
   /// Where files are written off the loop thread. Declared after everything its tasks use,
   /// so it is joined before they go.
   TaskThread disk_thread_;

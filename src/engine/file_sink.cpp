@@ -13,16 +13,6 @@ namespace {
 
 // A spilled body that has been written for this long is made resumable.
 constexpr auto kPersistAfter = std::chrono::seconds(1);
-// Bytes of a spilled body gathered before one write: libcurl hands over at most 16 KiB per
-// callback, and a write per callback was 146,000 system calls for a 2 GiB file.
-constexpr std::size_t kWriteBlock = 256 * 1024;
-// Blocks of one body at the disk thread at once: enough to keep it busy while the loop
-// receives, little enough that a slow disk soon holds up the network (1 MiB).
-constexpr int kBlocksInFlight = 4;
-// Bodies are written behind only once they are this large: for a file of a few MiB the
-// hand-offs and the wait at its end cost more than the overlap gains (1,000 x 1 MiB took
-// 1.24 s with it, 0.95 s without; 2 GiB 2.14 s with it, 2.65 s without).
-constexpr std::int64_t kWriteBehindFrom = 8 << 20;
 
 void remove_quietly(const std::string& path) {
   std::error_code ec;
@@ -38,17 +28,17 @@ struct FileSink::WriteBehind {
   std::condition_variable written;
   int in_flight = 0;
   bool failed = false;
-  std::string error;               ///< The first block's error.
-  std::vector<std::string> spare;  ///< Written blocks' buffers, for the next ones.
+  std::string error;  ///< The first block's error.
 };
 
 FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer, bool memory_only,
-                   TaskThread* disk)
+                   TaskThread* disk, BlockPool* blocks)
     : final_path_(std::move(final_path)),
       part_path_(final_path_ + ".part"),
       memory_limit_(memory_limit),
       memory_(std::move(buffer)),
       disk_(disk),
+      blocks_(blocks),
       memory_only_(memory_only) {
   memory_.clear();
 }
@@ -195,6 +185,12 @@ bool FileSink::spill(std::string* error) {
     part_may_exist_ = true;
   }
   spilled_at_ = std::chrono::steady_clock::now();
+  if (writes_behind()) {  // what is in memory becomes the start of the first block
+    pending_ = take_block();
+    pending_.append(memory_);
+    memory_.clear();
+    return true;
+  }
   bool ok = file_.write_all(memory_.data(), memory_.size(), error);
   memory_.clear();
   return ok;
@@ -249,10 +245,10 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
     }
     if (!spill(error)) return false;
   }
-  if (pending_.empty()) pending_.reserve(kWriteBlock);
+  if (pending_.capacity() < kWriteBlockBytes) pending_ = take_block();
   pending_.append(data, size);
   stored_ += static_cast<std::int64_t>(size);
-  if (pending_.size() < kWriteBlock) return true;
+  if (pending_.size() < kWriteBlockBytes) return true;
   if (!writes_behind()) return flush(error);
   return write_behind(stored_ - static_cast<std::int64_t>(pending_.size()), pending_, error);
 }
@@ -270,43 +266,44 @@ bool FileSink::flush(std::string* error) {
   return ok;
 }
 
-bool FileSink::writes_behind() const {
-  return disk_ != nullptr && stored_ >= kWriteBehindFrom;
+std::string FileSink::take_block() {
+  if (blocks_) return blocks_->take();
+  std::string block;
+  block.reserve(kWriteBlockBytes);
+  return block;
 }
 
 bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string* error) {
+  if (!blocks_->try_start_write()) {  // the disk thread has enough: this thread writes too
+    bool ok = file_.write_at(offset, block.data(), block.size(), error);
+    block.clear();
+    return ok;
+  }
   if (!behind_) behind_ = std::make_unique<WriteBehind>();
-  std::string next;
   {
-    std::unique_lock lock(behind_->mutex);
-    behind_->written.wait(lock, [this] { return behind_->in_flight < kBlocksInFlight; });
+    std::lock_guard lock(behind_->mutex);
     if (behind_->failed) {
+      blocks_->end_write(std::move(block));
       *error = behind_->error;
-      block.clear();
       return false;
     }
     ++behind_->in_flight;
-    if (!behind_->spare.empty()) {
-      next = std::move(behind_->spare.back());
-      behind_->spare.pop_back();
-    }
   }
   // The sink outlives the task: every path that closes, names or drops the file, and the
   // destructor, wait_for_writes() first.
   disk_->post([this, offset, data = std::move(block)]() mutable {
     std::string write_error;
     bool ok = file_.write_at(offset, data.data(), data.size(), &write_error);
-    data.clear();
+    blocks_->end_write(std::move(data));
     std::lock_guard lock(behind_->mutex);
     if (!ok && !behind_->failed) {
       behind_->failed = true;
       behind_->error = std::move(write_error);
     }
-    behind_->spare.push_back(std::move(data));
     --behind_->in_flight;
     behind_->written.notify_all();
   });
-  block = std::move(next);
+  block = take_block();
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/block_pool.h"
 #include "engine/resume_state.h"
 #include "engine/task_thread.h"
 #include "fetchpool/options.h"
@@ -35,7 +36,7 @@ class FileSink {
   /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
   /// With `disk`, a spilled body's blocks are written there while the next ones arrive.
   FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {},
-           bool memory_only = false, TaskThread* disk = nullptr);
+           bool memory_only = false, TaskThread* disk = nullptr, BlockPool* blocks = nullptr);
   /// Waits for blocks still being written (they write into this sink's file).
   ~FileSink();
   FileSink(const FileSink&) = delete;
@@ -81,12 +82,6 @@ class FileSink {
   /// Feeds the first `length` bytes stored on disk to `digest` (after a resume).
   bool hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error);
 
-  /// The complete body is held in memory and goes to a file: commit() would create the
-  /// final name in one step, which the loop may hand to another thread (BodyWriter) instead.
-  bool body_in_memory() const { return !memory_only_ && !file_.is_open(); }
-  /// Takes that body out; the sink then counts as committed.
-  std::string take_memory_body() { return std::move(memory_); }
-
   /// Puts the complete body under the final name, replacing an existing file only with
   /// IfExists::overwrite. When the name turned out to exist, sets `*existed`.
   bool commit(IfExists if_exists, std::string* error, bool* existed);
@@ -110,8 +105,10 @@ class FileSink {
   /// Writes the gathered bytes of a spilled body; afterwards everything stored is in the
   /// file (blocks written behind included), or false with the first error.
   bool flush(std::string* error);
-  /// Whether blocks go to the disk thread: there is one, and the body is past 8 MiB.
-  bool writes_behind() const;
+  /// Whether blocks go to the disk thread (the engine has one).
+  bool writes_behind() const { return disk_ != nullptr && blocks_ != nullptr; }
+  /// An empty buffer for the next block, from the engine's pool when there is one.
+  std::string take_block();
   /// Hands `block` (taken; left empty, maybe with a spare's storage) to the disk thread, to
   /// be written at `offset`; false with the error of an earlier block when one failed.
   bool write_behind(std::int64_t offset, std::string& block, std::string* error);
@@ -131,6 +128,7 @@ class FileSink {
   platform::OutputFile file_;  ///< NAME.part once it is not.
   std::string pending_;        ///< Bytes for file_ not yet written (at most kWriteBlock).
   TaskThread* disk_ = nullptr;
+  BlockPool* blocks_ = nullptr;
   std::unique_ptr<WriteBehind> behind_;  ///< Blocks at the disk thread; made by the first.
   ResumeState state_;
   std::int64_t stored_ = 0;

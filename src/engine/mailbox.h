@@ -43,7 +43,7 @@ class Mailbox {
     pending_.shutdown = true;
     wake_locked();
   }
-  /// Makes the loop take a turn: something it looks at every turn (BodyWriter) has news.
+  /// Makes the loop take a turn: something it looks at every turn (CommitQueue) has news.
   void wake() {
     std::lock_guard lock(mutex_);
     wake_locked();

@@ -1,23 +1,18 @@
-#include "engine/body_writer.h"
+#include "engine/commit_queue.h"
 
 #include <utility>
 
-#include "platform/file.h"
-
 namespace fetchpool::engine {
 
-BodyWriter::BodyWriter(TaskThread* disk, std::function<void()> wake, std::size_t max_queued)
+CommitQueue::CommitQueue(TaskThread* disk, std::function<void()> wake, std::size_t max_queued)
     : disk_(disk), wake_(std::move(wake)), max_queued_(max_queued) {}
 
-void BodyWriter::submit(Job job) {
+void CommitQueue::submit(Job job) {
   ++outstanding_;
   disk_->post([this, job = std::move(job)]() mutable {
     Done done;
     done.id = job.id;
-    done.ok = platform::create_file_atomically(job.path, job.body.data(), job.body.size(), job.replace,
-                                               &done.error, &done.existed);
-    job.body.clear();
-    done.storage = std::move(job.body);
+    done.ok = job.sink->commit(job.if_exists, &done.error, &done.existed);
     bool was_empty = false;
     {
       std::lock_guard lock(mutex_);
@@ -29,7 +24,7 @@ void BodyWriter::submit(Job job) {
   });
 }
 
-std::vector<BodyWriter::Done> BodyWriter::take_done() {
+std::vector<CommitQueue::Done> CommitQueue::take_done() {
   std::vector<Done> done;
   {
     std::lock_guard lock(mutex_);
