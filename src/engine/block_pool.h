@@ -51,13 +51,23 @@ class BlockPool {
 
   /// The disk thread is done with a block: its buffer is kept for a later take().
   void end_write(std::string block) {
-    block.clear();
     std::lock_guard lock(mutex_);
     --in_flight_;
-    if (block.capacity() >= kWriteBlockBytes && kept_.size() < max_kept_) kept_.push_back(std::move(block));
+    keep_locked(std::move(block));
+  }
+
+  /// A block written by its own thread (or dropped): its buffer is kept for a later take().
+  void keep(std::string block) {
+    std::lock_guard lock(mutex_);
+    keep_locked(std::move(block));
   }
 
  private:
+  void keep_locked(std::string block) {
+    block.clear();
+    if (block.capacity() >= kWriteBlockBytes && kept_.size() < max_kept_) kept_.push_back(std::move(block));
+  }
+
   const std::size_t max_in_flight_;
   const std::size_t max_kept_;
   std::mutex mutex_;

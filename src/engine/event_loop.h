@@ -158,6 +158,9 @@ class EventLoop {
   http::CurlShare share_;
   std::shared_ptr<Mailbox> mailbox_;
   Scheduler scheduler_;
+  /// Blocks of bodies on their way to disk: 4 MiB at most at the disk thread, 8 MiB of
+  /// buffers kept. Before the transfers, whose sinks use it, and the disk thread.
+  BlockPool blocks_{16, 32};
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
   /// Succeeded, with the body at the CommitQueue: the result waits for the file.
@@ -174,8 +177,6 @@ class EventLoop {
   std::unordered_set<std::uint64_t> claimed_paths_;
   std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
   CommitQueue commits_;                               ///< After mailbox_, which it wakes.
-  /// 4 MiB at most at the disk thread, 8 MiB of buffers kept. Used by the disk thread's tasks.
-  BlockPool blocks_{16, 32};
   /// Where files are written off the loop thread. Declared after everything its tasks use,
   /// so it is joined before they go.
   TaskThread disk_thread_;

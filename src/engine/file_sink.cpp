@@ -6,6 +6,7 @@
 #include <fstream>
 #include <mutex>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace fetchpool::engine {
@@ -255,15 +256,26 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
 
 bool FileSink::flush(std::string* error) {
   if (!wait_for_writes(error)) {
-    pending_.clear();
+    release_pending();
     return false;
   }
-  if (pending_.empty()) return true;
+  if (pending_.empty()) {
+    release_pending();
+    return true;
+  }
   // At an offset, not the file position: blocks written behind do not move it.
   bool ok = file_.write_at(stored_ - static_cast<std::int64_t>(pending_.size()), pending_.data(),
                            pending_.size(), error);
-  pending_.clear();
+  release_pending();
   return ok;
+}
+
+void FileSink::release_pending() {
+  if (blocks_ == nullptr) {
+    pending_.clear();
+    return;
+  }
+  blocks_->keep(std::exchange(pending_, std::string()));
 }
 
 std::string FileSink::take_block() {
@@ -387,7 +399,7 @@ void FileSink::suspend() {
 
 void FileSink::abandon() {
   memory_.clear();
-  pending_.clear();
+  release_pending();
   std::string ignored;
   wait_for_writes(&ignored);
   file_.close(&ignored);

@@ -109,6 +109,8 @@ class FileSink {
   bool writes_behind() const { return disk_ != nullptr && blocks_ != nullptr; }
   /// An empty buffer for the next block, from the engine's pool when there is one.
   std::string take_block();
+  /// Drops the gathered bytes; their buffer goes back to the pool.
+  void release_pending();
   /// Hands `block` (taken; left empty, maybe with a spare's storage) to the disk thread, to
   /// be written at `offset`; false with the error of an earlier block when one failed.
   bool write_behind(std::int64_t offset, std::string& block, std::string* error);
