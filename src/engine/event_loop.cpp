@@ -179,7 +179,7 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   }
 
   std::uint64_t claim = std::hash<std::string>{}((base_dir_ / output).lexically_normal().string());
-  if (!request.to_memory && !claimed_paths_.insert(claim).second) {
+  if (!request.to_memory && !claimed_paths_.claim(claim)) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
              "output path '" + transfer->display_path +
                  "' is already used by another download in this run: give one of them another name");

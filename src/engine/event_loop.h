@@ -8,12 +8,12 @@
 #include <mutex>
 #include <random>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "engine/block_pool.h"
 #include "engine/commit_queue.h"
 #include "engine/mailbox.h"
+#include "engine/path_claims.h"
 #include "engine/retry_policy.h"
 #include "engine/scheduler.h"
 #include "engine/transfer.h"
@@ -174,7 +174,7 @@ class EventLoop {
   std::vector<std::string> spare_buffers_;
   /// Output paths used by this engine (hashes of normalised absolute paths), so that two
   /// requests for one file fail clearly instead of overwriting each other.
-  std::unordered_set<std::uint64_t> claimed_paths_;
+  PathClaims claimed_paths_;
   std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
   CommitQueue commits_;                               ///< After mailbox_, which it wakes.
   /// Where files are written off the loop thread. Declared after everything its tasks use,

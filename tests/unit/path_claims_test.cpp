@@ -1,0 +1,29 @@
+#include "engine/path_claims.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace fetchpool::engine {
+namespace {
+
+// A multiplicative hash: distinct, unordered values, as path hashes are.
+std::uint64_t spread(std::uint64_t i) {
+  return i * 0x9E3779B97F4A7C15ull;
+}
+
+TEST(PathClaims, EveryPathIsClaimedOnceAcrossMerges) {
+  PathClaims claims;
+  constexpr std::uint64_t kPaths = 100'000;  // several merges of the recent set
+  for (std::uint64_t i = 0; i < kPaths; ++i) ASSERT_TRUE(claims.claim(spread(i))) << i;
+  EXPECT_EQ(claims.size(), kPaths);
+  // Claimed before a merge, after one, and among the newest: all refused the second time.
+  for (std::uint64_t i : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{16383}, std::uint64_t{16384},
+                          std::uint64_t{50'000}, kPaths - 1})
+    EXPECT_FALSE(claims.claim(spread(i))) << i;
+  EXPECT_TRUE(claims.claim(spread(kPaths)));
+  EXPECT_EQ(claims.size(), kPaths + 1);
+}
+
+}  // namespace
+}  // namespace fetchpool::engine
