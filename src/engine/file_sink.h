@@ -26,9 +26,10 @@ namespace fetchpool::engine {
 ///   ends early (suspend), it is named `NAME.part`, with `NAME.part.state` (ResumeState)
 ///   beside it, so a retry, or the next run after kill -9, continues from it; commit then
 ///   renames it to NAME. Where unnamed files are not available, the spill goes to
-///   NAME.part directly. Past 8 MiB, a body's 256 KiB blocks (a split download's too) are
-///   written on the engine's disk thread (at most four at a time) while the loop receives
-///   the next ones; the state file only ever names bytes that are written.
+///   NAME.part directly. With a disk thread, a spilled body's 256 KiB blocks (a split
+///   download's too) are written there while the loop receives the next ones (BlockPool
+///   bounds how many wait; past that the calling thread writes), and commit() may run
+///   there too, after them; the state file only ever names bytes that are written.
 /// With `memory_only` (Request::to_memory) the body never leaves memory: more than
 /// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
 class FileSink {
@@ -64,7 +65,7 @@ class FileSink {
   bool begin_ranges(const ResumeState& state, bool keep_existing, std::string* error);
   /// Writes a gathered block of a body begun with begin_ranges() at `offset`. Takes
   /// `block`'s bytes and leaves it empty (maybe with another block's storage, for reuse).
-  /// Past 8 MiB, written behind: the error of a failed block comes with a later call.
+  /// With a disk thread, written behind: the error of a failed block comes with a later call.
   bool write_block_at(std::int64_t offset, std::string& block, std::string* error);
   /// The ranges on disk now, for the state file (saved at most once a second, and by
   /// suspend()).
