@@ -25,7 +25,8 @@ constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
 constexpr std::size_t kMaxRememberedDirs = 4096;
 constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
 constexpr double kMaxRetryAfterS = 300;
-// Bodies waiting for the CommitQueue (those in memory: at most 8 MiB).
+// Bodies waiting for the CommitQueue; each holds its body in memory (up to 128 KiB) or
+// the last, partial block of one on disk (under 256 KiB).
 constexpr std::size_t kMaxQueuedCommits = 64;
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <unordered_set>
 #include <vector>
 
@@ -32,7 +31,8 @@ class PathClaims {
 
   void merge() {
     const std::size_t old_size = sorted_.size();
-    sorted_.reserve(old_size + recent_.size());  // doubles as it grows: amortised
+    // insert() grows the vector geometrically; a reserve of the exact size here would
+    // copy all of it again at every merge.
     sorted_.insert(sorted_.end(), recent_.begin(), recent_.end());
     std::sort(sorted_.begin() + static_cast<std::ptrdiff_t>(old_size), sorted_.end());
     std::inplace_merge(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(old_size),
