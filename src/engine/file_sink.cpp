@@ -87,8 +87,10 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
   memory_.clear();
   pending_.clear();
   stored_ = offset;
+  expected_size_ = 0;
   if (offset > 0) {
     if (!file_.open_at(part_path_, offset, error)) return false;
+    if (state.total > offset && !file_.reserve(offset, state.total - offset, error)) return false;
     save_state();  // the response's validator, in case it was refreshed
     return true;
   }
@@ -134,7 +136,7 @@ bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::s
       spilled_at_ = std::chrono::steady_clock::now();
     }
   }
-  if (!file_.resize(state_.total, error)) return false;
+  if (!file_.resize(state_.total, error) || !file_.reserve(0, state_.total, error)) return false;
   if (!file_.is_unnamed()) save_state();
   return true;
 }
@@ -170,6 +172,8 @@ bool FileSink::expect_size(std::int64_t size, std::string* error) {
     *error = too_large_message(memory_limit_);
     return false;
   }
+  expected_size_ = size;  // reserved on disk when the body spills
+  if (file_.is_open() && !file_.reserve(0, size, error)) return false;  // a restart, already on disk
   if (size > 0 && size <= memory_limit_ && !file_.is_open()) memory_.reserve(static_cast<std::size_t>(size));
   return true;
 }
@@ -186,6 +190,7 @@ bool FileSink::spill(std::string* error) {
     part_may_exist_ = true;
   }
   spilled_at_ = std::chrono::steady_clock::now();
+  if (!file_.reserve(0, expected_size_, error)) return false;
   if (writes_behind()) {  // what is in memory becomes the start of the first block
     pending_ = take_block();
     pending_.append(memory_);

@@ -44,6 +44,12 @@ class OutputFile {
   bool write_all(const char* data, std::size_t size, std::string* error);
   /// Sets the file's size: longer reads as zeros (a sparse hole where the filesystem can).
   bool resize(std::int64_t size, std::string* error);
+  /// Allocates disk space for bytes [offset, offset + length) without changing the file's
+  /// size, so a body whose size is known fails at once on a disk without room for it
+  /// rather than part way through, and its blocks are found already allocated as they are
+  /// written. False (with `error`) only when there is no room (ENOSPC, EDQUOT, EFBIG);
+  /// where the filesystem or platform cannot reserve, true and nothing is done.
+  bool reserve(std::int64_t offset, std::int64_t length, std::string* error);
   /// Writes all of `data` at `offset`, leaving the current position alone.
   bool write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error);
   /// Reads exactly `size` bytes at `offset`; false (with `error`) on failure or a short file.

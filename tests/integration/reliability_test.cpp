@@ -428,15 +428,37 @@ TEST_F(DiskTest, FullDiskFailsThatFileAndTheOthersGoOn) {
   EXPECT_EQ(server_->requests_for("/data/too-big?").size(), 1u) << "a full disk is not retried";
 }
 
-// The disk fills while blocks are being written behind the network (past 8 MiB): the
-// error still fails that file, clearly, at once, and leaves nothing.
+// A body whose size the response gives is given its disk space before it is fetched: on
+// a disk without room for it, it fails at once, over one connection or several, and
+// leaves nothing.
+TEST_F(DiskTest, BodyTooBigForTheDiskFailsBeforeItIsFetched) {
+  if (!mount_tmpfs(dir_ / "disk", "size=12m")) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  for (const char* connections : {"1", "4"}) {
+    SCOPED_TRACE(std::string("-x ") + connections);
+    std::string name = std::string("too-big-x") + connections;
+    auto run = run_fetchpool({"get", "-x", connections, "--min-split-size", "1M", "--report",
+                              dir_ / "report.json", "-d", dir_ / "disk", server_->data_url(name, 24 << 20)});
+    EXPECT_EQ(run.exit_code, 1);
+    auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+    EXPECT_LT(report["transfers"].at(0)["bytes"].get<std::int64_t>(), 2 << 20)
+        << "the missing room is found before the body is fetched";
+    EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
+    EXPECT_TRUE(fs::is_empty(dir_ / "disk")) << "nothing is left behind";
+  }
+}
+
+// The disk fills while blocks are being written behind the network (a body of no stated
+// size, so nothing is reserved): the error still fails that file, clearly, at once, and
+// leaves nothing.
 TEST_F(DiskTest, DiskFullWhileWritingBehindFailsThatFileClearly) {
   if (!mount_tmpfs(dir_ / "disk", "size=12m")) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
   auto run = run_fetchpool({"get", "-x", "1", "--report", dir_ / "report.json", "-d", dir_ / "disk",
-                            server_->data_url("behind-full", 24 << 20)});
+                            server_->data_url("behind-full", 64 << 20, "no_length=1")});
   EXPECT_EQ(run.exit_code, 1);
   auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
-  EXPECT_LT(report["transfers"].at(0)["bytes"].get<std::int64_t>(), 16 << 20)
+  // 12 MiB written, at most 16 blocks of 256 KiB waiting at the disk thread, some in flight.
+  EXPECT_LT(report["transfers"].at(0)["bytes"].get<std::int64_t>(), 24 << 20)
       << "the first failed write stops the download; it does not fetch the rest first";
   EXPECT_NE(run.err.find("No space left on device"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
