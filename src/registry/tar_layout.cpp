@@ -79,7 +79,8 @@ bool TarLayout::add(const std::string& name, std::int64_t size, std::int64_t* da
 }
 
 bool TarLayout::write_headers(platform::OutputFile& out, std::string* error) const {
-  if (!out.resize(size_, error)) return false;
+  // Reserved up front: a disk without room fails the pull before any blob is copied.
+  if (!out.resize(size_, error) || !out.reserve(0, size_, error)) return false;
   for (const Entry& entry : entries_) {
     std::string bytes = headers(entry.name, entry.size);
     if (!out.write_at(entry.header_offset, bytes.data(), bytes.size(), error)) return false;
