@@ -30,6 +30,8 @@ namespace fetchpool::engine {
 ///   download's too) are written there while the loop receives the next ones (BlockPool
 ///   bounds how many wait; past that the calling thread writes), and commit() may run
 ///   there too, after them; the state file only ever names bytes that are written.
+/// - When the response gives the size, a body on disk has its space reserved first
+///   (OutputFile::reserve): no room fails it before its bytes are fetched.
 /// With `memory_only` (Request::to_memory) the body never leaves memory: more than
 /// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
 class FileSink {
