@@ -78,7 +78,10 @@ std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state
   state_saved_ = true;
   *state = saved;
   if (!saved.ranges.empty()) return saved.ranges.front().begin == 0 ? saved.ranges.front().end : 0;
-  return on_disk;
+  // A body's blocks can reach the file out of order (the loop writes one itself while
+  // earlier ones still wait at the disk thread), so after kill -9 the file may end past a
+  // gap that was never written: continue from the gap, never over it.
+  return platform::written_prefix(part_path_);
 }
 
 bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string* error) {

@@ -51,9 +51,10 @@ class FileSink {
 
   /// Bytes of `url` that an earlier attempt or run left in NAME.part and that can be
   /// continued (a state file for the same URL, a validator, at least as many bytes on disk),
-  /// with that state. For a body that was fetched over several connections, the bytes from
-  /// offset 0 up to the first gap; `state->ranges` says which others are there. 0 when
-  /// there is nothing usable; a stale .part and state are deleted.
+  /// with that state: the bytes from offset 0 up to the first gap never written (after
+  /// kill -9, blocks written out of order can leave one). For a body that was fetched over
+  /// several connections, up to the first gap in `state->ranges`, which says which others
+  /// are there. 0 when there is nothing usable; a stale .part and state are deleted.
   std::int64_t find_resumable(const std::string& url, ResumeState* state);
 
   /// A response starts delivering the body at `offset`: 0 drops anything stored; otherwise

@@ -80,6 +80,11 @@ bool create_file_atomically(const std::string& path, const char* data, std::size
 /// Size of the file at `path`, -1 when it does not exist or is not a regular file.
 std::int64_t file_size(const std::string& path);
 
+/// How many bytes of the file at `path`, from its start, were ever written: its size, or
+/// less where a gap that was never written (a hole) comes first. Where the filesystem
+/// cannot tell (no SEEK_HOLE), its size. -1 when it does not exist.
+std::int64_t written_prefix(const std::string& path);
+
 /// The directory `path` is in; "." for a bare name.
 std::string parent_directory(const std::string& path);
 

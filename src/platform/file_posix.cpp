@@ -307,6 +307,19 @@ std::int64_t file_size(const std::string& path) {
   return static_cast<std::int64_t>(st.st_size);
 }
 
+std::int64_t written_prefix(const std::string& path) {
+  std::int64_t size = file_size(path);
+  if (size <= 0) return size;
+#ifdef SEEK_HOLE
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return size;
+  off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  ::close(fd);
+  if (hole >= 0 && hole < size) return static_cast<std::int64_t>(hole);
+#endif
+  return size;
+}
+
 std::string describe_file_error(int error_code, const char* what, const std::string& path) {
   std::string message = std::string(what) + " '" + path + "': " + std::strerror(error_code);
   switch (error_code) {
