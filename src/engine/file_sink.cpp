@@ -90,15 +90,16 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
   memory_.clear();
   pending_.clear();
   stored_ = offset;
-  expected_size_ = 0;
+  // The rest of the body's space is reserved here when the file is already open, and by
+  // spill() when it is not (state_.total is -1 when the response gave no size).
   if (offset > 0) {
-    if (!file_.open_at(part_path_, offset, error)) return false;
-    if (state.total > offset && !file_.reserve(offset, state.total - offset, error)) return false;
+    if (!file_.open_at(part_path_, offset, error) || !file_.reserve(offset, state_.total - offset, error))
+      return false;
     save_state();  // the response's validator, in case it was refreshed
     return true;
   }
   if (file_.is_open()) {  // a restart of a body already on disk
-    if (!file_.truncate_all(error)) return false;
+    if (!file_.truncate_all(error) || !file_.reserve(0, state_.total, error)) return false;
     if (state_saved_) save_state();
     return true;
   }
@@ -175,8 +176,6 @@ bool FileSink::expect_size(std::int64_t size, std::string* error) {
     *error = too_large_message(memory_limit_);
     return false;
   }
-  expected_size_ = size;  // reserved on disk when the body spills
-  if (file_.is_open() && !file_.reserve(0, size, error)) return false;  // a restart, already on disk
   if (size > 0 && size <= memory_limit_ && !file_.is_open()) memory_.reserve(static_cast<std::size_t>(size));
   return true;
 }
@@ -193,7 +192,7 @@ bool FileSink::spill(std::string* error) {
     part_may_exist_ = true;
   }
   spilled_at_ = std::chrono::steady_clock::now();
-  if (!file_.reserve(0, expected_size_, error)) return false;
+  if (!file_.reserve(0, state_.total, error)) return false;
   if (writes_behind()) {  // what is in memory becomes the start of the first block
     pending_ = take_block();
     pending_.append(memory_);

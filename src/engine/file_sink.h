@@ -138,10 +138,9 @@ class FileSink {
   std::unique_ptr<WriteBehind> behind_;  ///< Blocks at the disk thread; made by the first.
   ResumeState state_;
   std::int64_t stored_ = 0;
-  std::int64_t expected_size_ = 0;  ///< The body's size when the response said (else 0).
-  bool part_may_exist_ = false;     ///< NAME.part was seen or made: clean up before a restart.
-  bool state_saved_ = false;        ///< NAME.part.state is on disk for this body.
-  bool ranges_changed_ = false;     ///< note_ranges() since the state was last saved.
+  bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.
+  bool state_saved_ = false;     ///< NAME.part.state is on disk for this body.
+  bool ranges_changed_ = false;  ///< note_ranges() since the state was last saved.
   bool memory_only_ = false;
   bool too_large_ = false;
   std::shared_ptr<const std::string> body_;
