@@ -184,6 +184,36 @@ class ReliabilityTest : public test::SharedServerTest<FaultServer> {
   static void SetUpTestSuite() {
     start([] { return std::make_unique<FaultServer>(); });
   }
+
+  /// `fetchpool get` of NAME (4 MiB trickled at 1.2 MB/s, ~3.5 s) into out/, killed with
+  /// -9 after 2 s: past the first second, after which a body is resumable. Returns the
+  /// command, to run again.
+  std::vector<std::string> get_then_kill_nine(const std::string& name) {
+    std::string url = server_->data_url(name, kKillNineSize, "trickle=1200000");
+    std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
+    test::ChildProcess first(test::fetchpool_argv(args));
+    std::this_thread::sleep_for(2000ms);
+    first.signal(SIGKILL);
+    first.wait(5s);
+    return args;
+  }
+
+  /// Runs `args` again: it ends byte-exact, having asked for the bytes from `from` on,
+  /// and leaves no NAME.part or state behind.
+  void expect_rerun_continues_from(const std::vector<std::string>& args, const std::string& name,
+                                   std::int64_t from) {
+    auto second = run_fetchpool(args);
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name)),
+              test::sha256_hex(test::fault_body(name, kKillNineSize)));
+    auto requests = server_->requests_for("/data/" + name + "?");
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[1].headers["Range"], "bytes=" + std::to_string(from) + "-");
+    EXPECT_FALSE(fs::exists(dir_ / ("out/" + name + ".part")));
+    EXPECT_FALSE(fs::exists(dir_ / ("out/" + name + ".part.state")));
+  }
+
+  static constexpr std::int64_t kKillNineSize = 4 * kLarge;
   TempDir dir_;
 };
 
@@ -231,28 +261,11 @@ TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
 }
 
 TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
-  const std::int64_t size = 4 * kLarge;
-  std::string url = server_->data_url("kill9", size, "trickle=1200000");  // ~3.5 s in all
-  std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
-  {
-    // Past the first second: a body is made resumable once it has been written for a second.
-    test::ChildProcess first(test::fetchpool_argv(args));
-    std::this_thread::sleep_for(2000ms);
-    first.signal(SIGKILL);
-    first.wait(5s);
-  }
+  auto args = get_then_kill_nine("kill9");
   ASSERT_FALSE(fs::exists(dir_ / "out/kill9"));
   std::int64_t kept = static_cast<std::int64_t>(fs::file_size(dir_ / "out/kill9.part"));
   ASSERT_GT(kept, 0);
-
-  auto second = run_fetchpool(args);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(test::sha256_of(dir_ / "out/kill9"), test::sha256_hex(test::fault_body("kill9", size)));
-  auto requests = server_->requests_for("/data/kill9?");
-  ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[1].headers["Range"], "bytes=" + std::to_string(kept) + "-");
-  EXPECT_FALSE(fs::exists(dir_ / "out/kill9.part"));
-  EXPECT_FALSE(fs::exists(dir_ / "out/kill9.part.state"));
+  expect_rerun_continues_from(args, "kill9", kept);
 }
 
 // A body's blocks can reach NAME.part out of order (the loop writes one itself while
@@ -260,15 +273,7 @@ TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
 // gap never written. Made here by punching that gap into a kept NAME.part: the rerun must
 // continue from the gap, not from the end, and end byte-exact.
 TEST_F(ReliabilityTest, KillNineLeavingAGapThenRerunContinuesFromTheGap) {
-  const std::int64_t size = 4 * kLarge;
-  std::string url = server_->data_url("kill9-gap", size, "trickle=1200000");
-  std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
-  {
-    test::ChildProcess first(test::fetchpool_argv(args));
-    std::this_thread::sleep_for(2000ms);
-    first.signal(SIGKILL);
-    first.wait(5s);
-  }
+  auto args = get_then_kill_nine("kill9-gap");
   const std::string part = dir_ / "out/kill9-gap.part";
   const std::int64_t gap = kLarge, gap_end = kLarge + 256 * 1024;
   ASSERT_GT(static_cast<std::int64_t>(fs::file_size(part)), gap_end) << "the first run kept too little";
@@ -277,13 +282,7 @@ TEST_F(ReliabilityTest, KillNineLeavingAGapThenRerunContinuesFromTheGap) {
   int punched = ::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, gap, gap_end - gap);
   ::close(fd);
   if (punched != 0) GTEST_SKIP() << "this filesystem cannot punch holes";
-
-  auto second = run_fetchpool(args);
-  ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(test::sha256_of(dir_ / "out/kill9-gap"), test::sha256_hex(test::fault_body("kill9-gap", size)));
-  auto requests = server_->requests_for("/data/kill9-gap?");
-  ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[1].headers["Range"], "bytes=" + std::to_string(gap) + "-");
+  expect_rerun_continues_from(args, "kill9-gap", gap);
 }
 
 TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
