@@ -53,7 +53,6 @@ class FETCHPOOL_API TransferHandle {
   std::shared_ptr<detail::TransferState> state_;
 };
 
-
 /// Runs transfers on one event-loop thread of its own, started by the constructor.
 /// Several Engines may live in one process. Every member is thread-safe.
 class FETCHPOOL_API Engine {

@@ -51,6 +51,12 @@ struct EngineOptions {
   double connect_timeout_s = 10.0;
   /// An attempt that receives no byte for this many seconds fails as stalled. 0: never.
   double stall_timeout_s = 30.0;
+  /// The minimum rate: an attempt (or one connection of a split download) that receives
+  /// fewer than this many body bytes per second, averaged over a window of stall_timeout_s
+  /// (30 s when that is 0), fails as stalled and is retried, so a trickle never holds a
+  /// download forever (curl's --speed-limit/--speed-time, aria2's --lowest-speed-limit).
+  /// 0: no minimum.
+  std::int64_t min_rate_bytes_per_s = 1024;
   /// A transfer gives up this many seconds after its first attempt started, whatever it
   /// is doing then (ErrorCategory::timeout). 0: no limit.
   double max_time_s = 0;

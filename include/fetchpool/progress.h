@@ -24,33 +24,33 @@ enum class Phase {
 /// One running or waiting transfer, as of the snapshot.
 struct TransferProgress {
   TransferId id = 0;
-  std::string path;             ///< The final output path (UTF-8).
-  std::string label;            ///< Request::label: a display's name for it, when set.
+  std::string path;   ///< The final output path (UTF-8).
+  std::string label;  ///< Request::label: a display's name for it, when set.
   Phase phase = Phase::queued;
-  std::int64_t bytes = 0;       ///< Stored so far, including a resumed part.
-  std::int64_t total = -1;      ///< Size of the whole body, -1 when unknown.
-  double rate = 0;              ///< Bytes per second, smoothed over the last seconds.
-  double elapsed_s = 0;         ///< Since the first attempt started.
-  double idle_s = 0;            ///< Since the last byte arrived (or the attempt started).
-  int connections = 0;          ///< Connections fetching it now (several for a split download).
-  int attempt = 0;              ///< 1 for the first attempt.
-  int max_attempts = 0;         ///< 1 + retries.
-  double retry_in_s = 0;        ///< For Phase::waiting: seconds until the next attempt.
-  std::string last_error;       ///< For Phase::waiting: why the last attempt failed.
+  std::int64_t bytes = 0;   ///< Stored so far, including a resumed part.
+  std::int64_t total = -1;  ///< Size of the whole body, -1 when unknown.
+  double rate = 0;          ///< Bytes per second, smoothed over the last seconds.
+  double elapsed_s = 0;     ///< Since the first attempt started.
+  double idle_s = 0;        ///< Since the last byte arrived (or the attempt started).
+  int connections = 0;      ///< Connections fetching it now (several for a split download).
+  int attempt = 0;          ///< 1 for the first attempt.
+  int max_attempts = 0;     ///< 1 + retries.
+  double retry_in_s = 0;    ///< For Phase::waiting: seconds until the next attempt.
+  std::string last_error;   ///< For Phase::waiting: why the last attempt failed.
 };
 
 /// The totals over everything submitted to an Engine so far.
 struct ProgressTotals {
   std::int64_t submitted = 0;
-  std::int64_t ok = 0;          ///< Includes skipped.
-  std::int64_t failed = 0;      ///< Includes cancelled.
+  std::int64_t ok = 0;      ///< Includes skipped.
+  std::int64_t failed = 0;  ///< Includes cancelled.
   std::int64_t running = 0;
   std::int64_t queued = 0;
-  std::int64_t waiting = 0;     ///< Between attempts.
-  std::int64_t stalled = 0;     ///< Running, and idle for kStalledAfterSeconds or more.
-  std::int64_t bytes = 0;       ///< Received by all transfers, finished ones included.
-  double rate = 0;              ///< Bytes per second over all transfers, smoothed.
-  double elapsed_s = 0;         ///< Since the Engine started.
+  std::int64_t waiting = 0;  ///< Between attempts.
+  std::int64_t stalled = 0;  ///< Running, and idle for kStalledAfterSeconds or more.
+  std::int64_t bytes = 0;    ///< Received by all transfers, finished ones included.
+  double rate = 0;           ///< Bytes per second over all transfers, smoothed.
+  double elapsed_s = 0;      ///< Since the Engine started.
 };
 
 /// Something that happened to a transfer, for EngineOptions::on_event. (Its end is
@@ -62,12 +62,12 @@ struct TransferEvent {
   };
   Kind kind = Kind::started;
   TransferId id = 0;
-  std::string url;       ///< Without user:password.
+  std::string url;  ///< Without user:password.
   std::string path;
-  int attempt = 0;       ///< The attempt that started or failed (of one range, for a split download).
+  int attempt = 0;  ///< The attempt that started or failed (of one range, for a split download).
   int max_attempts = 0;
-  double retry_in_s = 0; ///< For retrying.
-  std::string message;   ///< For retrying: why the attempt failed.
+  double retry_in_s = 0;  ///< For retrying.
+  std::string message;    ///< For retrying: why the attempt failed.
 };
 
 /// A consistent picture of an Engine at one moment, published by its loop thread about

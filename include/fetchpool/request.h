@@ -30,6 +30,10 @@ struct Request {
   /// is left under the final name.
   std::string expected_digest;
 
+  /// Expected size of the whole file in bytes; -1: unknown. A response that states another
+  /// size, or a body that ends at another, fails with ErrorCategory::checksum and nothing
+  /// is left under the final name (as a digest mismatch does).
+  std::int64_t expected_size = -1;
   /// What progress displays call it (TransferProgress::label); empty: the file name.
   std::string label;
 

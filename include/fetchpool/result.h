@@ -24,16 +24,20 @@ enum class Status {
 /// Why a transfer failed. Stable: the CLI's report prints these names.
 enum class ErrorCategory {
   none,           ///< Not failed.
-  network,        ///< DNS, connect, reset, truncated body, protocol error.
+  network,        ///< DNS, connect, reset, truncated body.
   tls,            ///< Certificate verification or handshake failure.
   timeout,        ///< A deadline passed (connect timeout, overall deadline).
   stalled,        ///< No byte arrived for the stall timeout.
   http,           ///< The server answered with status >= 400 (see Result::http_status).
-  checksum,       ///< The bytes did not match the expected digest.
+  checksum,       ///< The bytes did not match the expected digest or size.
   filesystem,     ///< The output could not be created, written or renamed.
   cancelled,      ///< The transfer was cancelled.
   invalid_input,  ///< Bad URL, unsafe output name, duplicate output path, bad digest spec.
   too_large,      ///< A body kept in memory was larger than Request::memory_limit.
+  /// The server's answer was not the body asked for: a 206 for another range than the
+  /// request's, a 3xx without Location, a 304 to an unconditional request, fewer bytes
+  /// than it stated. Retried like a network failure (a proxy may have mangled it).
+  protocol,
 };
 
 /// The outcome of one transfer. A plain value: copy it, keep it, pass it between threads.

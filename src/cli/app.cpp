@@ -106,6 +106,13 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("S")
       ->group("Connections");
 
+  get->add_option("--min-rate", o.engine.min_rate_bytes_per_s,
+                  "Abort and retry an attempt slower than RATE bytes/s over the stall timeout, e.g. 10K; "
+                  "0 never (default: 1K)")
+      ->type_name("RATE")
+      ->transform(CLI::AsSizeValue(false).description(""))
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 50).description(""))
+      ->group("Connections");
   get->add_option("--max-time", o.engine.max_time_s,
                   "Give up on a file S seconds after it started (default: never)")
       ->type_name("S")
@@ -174,7 +181,8 @@ Examples:
   fetchpool pull --format oci -o out --platform linux/arm64 registry.example/team/app:1.2)";
 
 void add_pull_command(CLI::App& app, PullCommandOptions& o) {
-  CLI::App* pull = app.add_subcommand("pull", "Pull a container image into a docker-archive tarball or an OCI layout");
+  CLI::App* pull =
+      app.add_subcommand("pull", "Pull a container image into a docker-archive tarball or an OCI layout");
   pull->footer(kPullFooter);
   pull->add_option("image", o.pull.image, "alpine, host:5000/team/app:tag, name@sha256:...")
       ->type_name("IMAGE")
@@ -182,9 +190,11 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   pull->add_option("-o,--output", o.output, "Write the image to FILE (docker-archive) or DIR (oci)")
       ->type_name("PATH");
   pull->add_option("--format", o.format, "docker-archive (default) or oci")->type_name("FORMAT");
-  pull->add_option("--cache-dir", o.pull.cache_dir, "Keep blobs in DIR/blobs/sha256 for later pulls (docker-archive)")
+  pull->add_option("--cache-dir", o.pull.cache_dir,
+                   "Keep blobs in DIR/blobs/sha256 for later pulls (docker-archive)")
       ->type_name("DIR");
-  pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
+  pull->add_option("--platform", o.pull.platform,
+                   "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
       ->type_name("OS/ARCH");
   pull->add_flag("--all-platforms", o.pull.all_platforms,
                  "Keep every platform of a multi-platform image, and its index (--format oci)");
@@ -194,10 +204,12 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("HOST|URL");
   pull->add_flag("--mirror-all-registries", o.pull.mirror_all_registries,
                  "Use the mirrors for images of every registry, not only Docker Hub");
-  pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")->type_name("USER");
+  pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")
+      ->type_name("USER");
   pull->add_flag("--password-stdin", o.password_stdin, "Read the password from the first line of stdin");
   pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");
-  pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")->type_name("FILE");
+  pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
+      ->type_name("FILE");
   pull->add_option("-j,--jobs", o.pull.engine.max_concurrent, "Fetch N blobs at once (default: 16)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000).description(""));

@@ -218,6 +218,7 @@ std::string_view to_string(ErrorCategory category) {
     case ErrorCategory::cancelled: return "cancelled";
     case ErrorCategory::invalid_input: return "invalid_input";
     case ErrorCategory::too_large: return "too_large";
+    case ErrorCategory::protocol: return "protocol";
   }
   return "unknown";
 }

@@ -238,7 +238,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   transfer->saved_ranges.clear();
   transfer->if_range.clear();
   transfer->split_notices = &split_notices_;
-  if (options_.resume && look_on_disk) {
+  if (options_.resume && look_on_disk && !transfer->ranges_refused) {
     ResumeState saved;
     transfer->resume_from = transfer->sink->find_resumable(transfer->request.url, &saved);
     if (!saved.ranges.empty()) {
@@ -311,6 +311,16 @@ void EventLoop::check_timers(Clock::time_point now) {
   next_timer_check_ = now + std::max<Clock::duration>(interval, kMinTimerInterval);
 
   const auto stall_after = to_duration(options_.stall_timeout_s);
+  const Clock::duration rate_window = to_duration(min_rate_window_s(options_));
+  const std::int64_t min_window_bytes = static_cast<std::int64_t>(
+      static_cast<double>(options_.min_rate_bytes_per_s) * min_rate_window_s(options_));
+  auto judge_activity = [&](Activity& activity) {
+    Clock::duration idle = activity.look(now);
+    if (options_.stall_timeout_s > 0 && idle >= stall_after) return Interrupt::stalled;
+    if (min_window_bytes > 0 && activity.too_slow(now, rate_window, min_window_bytes))
+      return Interrupt::too_slow;
+    return Interrupt::none;
+  };
   // Silent for half the stall timeout (5 s at most): the scheduler lets another transfer
   // run in its place.
   const Clock::duration silent_after =
@@ -319,7 +329,7 @@ void EventLoop::check_timers(Clock::time_point now) {
           : std::chrono::seconds(5);
   std::unordered_map<std::string, int> silent_by_host;
   std::vector<std::pair<Transfer*, Interrupt>> interrupted;
-  std::vector<std::pair<TransferId, SegmentConnection*>> stalled_connections;
+  std::vector<std::tuple<TransferId, SegmentConnection*, Interrupt>> stalled_connections;
   for (auto& [id, transfer] : running_) {
     if (transfer->activity.look(now) >= silent_after) ++silent_by_host[transfer->url.host_key];
     if (transfer->segmented) transfer->sink->note_ranges(transfer->segmented->planner.done_ranges());
@@ -328,27 +338,37 @@ void EventLoop::check_timers(Clock::time_point now) {
       interrupted.emplace_back(transfer.get(), Interrupt::deadline);
     } else if (transfer->segmented) {
       for (auto& connection : transfer->segmented->connections) {
-        Clock::duration idle = connection->activity.look(now);
-        if (options_.stall_timeout_s > 0 && idle >= stall_after)
-          stalled_connections.emplace_back(id, connection.get());
+        if (Interrupt why = judge_activity(connection->activity); why != Interrupt::none)
+          stalled_connections.emplace_back(id, connection.get(), why);
       }
       transfer->activity.look(now);  // for the display; each connection judges its own stall
-    } else if (Clock::duration idle = transfer->activity.look(now);
-               options_.stall_timeout_s > 0 && idle >= stall_after) {
-      interrupted.emplace_back(transfer.get(), Interrupt::stalled);
+    } else if (Interrupt why = judge_activity(transfer->activity); why != Interrupt::none) {
+      interrupted.emplace_back(transfer.get(), why);
     }
   }
   scheduler_.set_silent(silent_by_host);
   for (auto [transfer, why] : interrupted) end_attempt(transfer, CURLE_OK, why);
-  for (auto [id, connection] : stalled_connections) {
+  for (auto [id, connection, why] : stalled_connections) {
     // Ending one connection can end its whole transfer: look both up again.
     auto it = running_.find(id);
     if (it == running_.end() || !it->second->segmented) continue;
     const auto& connections = it->second->segmented->connections;
     bool still_there = std::any_of(connections.begin(), connections.end(),
                                    [connection](const auto& c) { return c.get() == connection; });
-    if (still_there) end_connection(it->second.get(), connection, CURLE_OK, Interrupt::stalled);
+    if (still_there) end_connection(it->second.get(), connection, CURLE_OK, why);
   }
+}
+
+double min_rate_window_s(const EngineOptions& options) {
+  constexpr double kDefaultWindowS = 30;
+  return options.stall_timeout_s > 0 ? options.stall_timeout_s : kDefaultWindowS;
+}
+
+std::string EventLoop::stall_message(Interrupt interrupt) const {
+  if (interrupt == Interrupt::stalled)
+    return "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
+  return "slower than the minimum rate of " + std::to_string(options_.min_rate_bytes_per_s) +
+         " bytes/s over " + seconds_text(min_rate_window_s(options_)) + " s (min rate)";
 }
 
 void EventLoop::cancel(TransferId id) {
@@ -435,16 +455,19 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
       result.message = "cancelled";
       break;
     case Interrupt::stalled:
+    case Interrupt::too_slow:
       result.category = ErrorCategory::stalled;
-      result.message =
-          "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
+      result.message = stall_message(interrupt);
       break;
     case Interrupt::deadline:
       result.category = ErrorCategory::timeout;
       result.message = "gave up after " + seconds_text(transfer->max_time_s()) + " s (max time)";
       break;
     case Interrupt::none:
-      if (transfer->restart_from_zero) {
+      if (transfer->refused_as != ErrorCategory::none) {
+        result.category = transfer->refused_as;
+        result.message = transfer->write_error;
+      } else if (transfer->restart_from_zero) {
         result.category = ErrorCategory::network;
         result.message = transfer->write_error;
       } else if (*code != CURLE_OK) {
@@ -458,6 +481,8 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
       } else if (http_status >= 400) {
         result.category = ErrorCategory::http;
         result.message = http_failure_message(http_status, transfer->response.status_line);
+      } else if (std::string problem = check_complete_body(*transfer, &result.category); !problem.empty()) {
+        result.message = std::move(problem);
       } else {
         result.status = Status::ok;
         check_digest(*transfer, &result);
@@ -516,8 +541,12 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
     owned->sink->abandon();
     if (owned->attempts <= owned->retries() + 1) delay = 0.0;
   } else if (interrupt == Interrupt::deadline || !retry_failures) {
+    if (result.category == ErrorCategory::protocol) refuse_ranges(*owned);
     // Out of time, or a split download whose segments used up their own retries.
   } else {
+    // A server or proxy that answered a range wrongly may do it again: the retry asks for
+    // the whole body, so bytes of two answers are never joined.
+    if (result.category == ErrorCategory::protocol) refuse_ranges(*owned);
     AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
     delay = retry_delay(error, owned->attempts, retry_policy_for(*owned), uniform(random_));
@@ -542,6 +571,13 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
     owned->sink->abandon();
   }
   finish(std::move(owned), std::move(result));
+}
+
+void EventLoop::refuse_ranges(Transfer& transfer) {
+  if (transfer.resume_from == 0 && transfer.resume_to < 0) return;  // asked for no range
+  transfer.sink->abandon();
+  transfer.ranges_refused = true;
+  transfer.split_disabled = true;
 }
 
 bool EventLoop::commit_elsewhere(std::unique_ptr<Transfer>& owned, Result& result) {

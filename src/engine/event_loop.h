@@ -26,6 +26,8 @@ namespace fetchpool::engine {
 /// "2.5": seconds as a person reads them in a message.
 std::string seconds_text(double seconds);
 Clock::duration to_duration(double seconds);
+/// The window over which EngineOptions::min_rate_bytes_per_s is averaged.
+double min_rate_window_s(const EngineOptions& options);
 
 /// Counts transfers that have not ended, for Engine::wait_idle. Shared by the loop
 /// (which decrements) and the Engine (which increments and waits).
@@ -80,7 +82,9 @@ class EventLoop {
   /// Ends a queued or waiting transfer as cancelled.
   void cancel_idle(std::unique_ptr<Transfer> transfer);
   /// Why a running attempt ended, besides curl's code.
-  enum class Interrupt { none, cancelled, stalled, deadline };
+  enum class Interrupt { none, cancelled, stalled, too_slow, deadline };
+  /// The message of a stalled or too slow attempt.
+  std::string stall_message(Interrupt interrupt) const;
   /// What a finished attempt amounts to: ok, or failed/cancelled with a category and a
   /// message (curl's code, HTTP status, digest). May turn `code` into a write error.
   Result judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt);
@@ -91,6 +95,10 @@ class EventLoop {
   /// own retries.
   void settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
               bool retry_failures);
+  /// After a protocol violation in answer to a ranged request: drops what is on disk
+  /// (it came with answers that cannot be trusted) and makes the transfer ask for the
+  /// whole body, on one connection, from now on.
+  static void refuse_ranges(Transfer& transfer);
   /// Hands a successful transfer's body (bound for a file) to the CommitQueue; false
   /// (nothing done) when the queue is full and the loop should commit it itself.
   bool commit_elsewhere(std::unique_ptr<Transfer>& owned, Result& result);

@@ -110,10 +110,15 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     transfer->split_disabled = true;
     Result result;
     result.status = Status::failed;
-    result.category = ErrorCategory::network;
-    result.message = "the file changed on the server during the download (" +
-                     range_text({connection->offset, connection->request_end}) + " came back as HTTP " +
-                     std::to_string(status) + "); starting over on one connection";
+    if (!connection->problem.empty()) {
+      result.category = ErrorCategory::protocol;
+      result.message = connection->problem + "; starting over on one connection";
+    } else {
+      result.category = ErrorCategory::network;
+      result.message = "the file changed on the server during the download (" +
+                       range_text({connection->offset, connection->request_end}) + " came back as HTTP " +
+                       std::to_string(status) + "); starting over on one connection";
+    }
     end_split(transfer, std::move(result));
     return;
   }
@@ -124,10 +129,9 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   if (!got_all) {
     Result failure;
     failure.status = Status::failed;
-    if (interrupt == Interrupt::stalled) {
+    if (interrupt == Interrupt::stalled || interrupt == Interrupt::too_slow) {
       failure.category = ErrorCategory::stalled;
-      failure.message =
-          "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
+      failure.message = stall_message(interrupt);
     } else if (code != CURLE_OK) {
       const char* error_buffer = was_adopted ? transfer->error_buffer : connection->error_buffer;
       describe_failure(code, error_buffer, connection->write_error, *transfer, &failure);
@@ -146,7 +150,8 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
       scheduler_.host_struggling(transfer->url.host_key, now);
     AttemptError error{failure.category, static_cast<int>(status), connection->response.retry_after_s};
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    std::optional<double> delay = retry_delay(error, tries.attempts, retry_policy_for(*transfer), uniform(random_));
+    std::optional<double> delay =
+        retry_delay(error, tries.attempts, retry_policy_for(*transfer), uniform(random_));
     if (delay && transfer->deadline && now + to_duration(*delay) >= *transfer->deadline) delay.reset();
     if (!delay) {
       if (tries.attempts > 1) failure.message += " (after " + std::to_string(tries.attempts) + " attempts)";

@@ -8,6 +8,7 @@ namespace fetchpool::engine {
 bool is_transient(const AttemptError& error) {
   switch (error.category) {
     case ErrorCategory::network:
+    case ErrorCategory::protocol:
     case ErrorCategory::timeout:
     case ErrorCategory::stalled: return true;
     case ErrorCategory::http:

@@ -22,7 +22,7 @@ struct AttemptError {
 };
 
 /// Whether another attempt could succeed: connect failures, resets, truncated bodies,
-/// timeouts, stalls and HTTP 408, 429, 500, 502, 503, 504. Not other 4xx, TLS failures,
+/// protocol violations (a proxy may have mangled the answer), timeouts, stalls and HTTP 408, 429, 500, 502, 503, 504. Not other 4xx, TLS failures,
 /// invalid input, filesystem errors, cancellation. (Checksum mismatches have their own rule.)
 bool is_transient(const AttemptError& error);
 

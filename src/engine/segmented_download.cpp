@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "engine/block_pool.h"
+#include "engine/body_rule.h"
 #include "engine/transfer.h"
 
 namespace fetchpool::engine {
@@ -24,12 +25,20 @@ size_t on_segment_header(char* data, size_t size, size_t count, void* user) noex
   return length;
 }
 
-/// True when the response is the range asked for, of the version being fetched.
-bool is_expected_range(const SegmentConnection& connection, long status) {
+/// True when the response is the range asked for, of the version being fetched; else
+/// notes why not in `connection.problem` when the answer broke the body rule.
+bool is_expected_range(SegmentConnection& connection, long status) {
   const SegmentedDownload& split = *connection.owner->segmented;
   const http::ResponseHeaders& response = connection.response;
-  if (status != 206 || response.range_start != connection.offset) return false;
-  if (response.range_total >= 0 && response.range_total != split.planner.size()) return false;
+  if (status != 206) return false;  // a 200: the server stopped taking ranges, or the version changed
+  curl_off_t length = -1;
+  curl_easy_getinfo(connection.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  BodyPlan plan = plan_body({connection.offset, connection.request_end}, status, length, response);
+  if (!plan.is_body) {
+    connection.problem = std::move(plan.problem);
+    return false;
+  }
+  if (plan.total >= 0 && plan.total != split.planner.size()) return false;
   // If-Range already makes the server answer 200 for another version; this also catches
   // a server that ignores If-Range.
   bool validator_is_etag = !split.validator.empty() && split.validator.front() == '"';
@@ -155,8 +164,8 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
 std::size_t write_segment(SegmentConnection& connection, const char* data, std::size_t length) {
   Transfer& transfer = *connection.owner;
   SegmentedDownload& split = *transfer.segmented;
-  connection.activity.bump();
-  transfer.activity.bump();
+  connection.activity.bump(static_cast<std::int64_t>(length));
+  transfer.activity.bump(static_cast<std::int64_t>(length));
   const std::int64_t end = split.planner.end(connection.segment);
   auto take = static_cast<std::size_t>(
       std::clamp<std::int64_t>(end - connection.offset, 0, static_cast<std::int64_t>(length)));
@@ -216,6 +225,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   connection.discard_body = false;
   connection.stopped_on_purpose = false;
   connection.changed = false;
+  connection.problem.clear();
   connection.write_error.clear();
   connection.pending.clear();
   connection.offset = split.planner.next_offset(connection.segment);

@@ -39,6 +39,7 @@ struct SegmentConnection {
   /// first request (open-ended) and asks again for just its segment.
   bool stopped_on_purpose = false;
   bool changed = false;  ///< The answer was not the asked range of the same version.
+  std::string problem;   ///< With `changed`: how the answer broke the body rule, if it did.
   std::string write_error;
   Activity activity;  ///< This connection's bytes, for its own stall detection.
 };

@@ -29,7 +29,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
 size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
-  transfer.activity.bump();
+  transfer.activity.bump(static_cast<std::int64_t>(length));
   if (!transfer.body_started) {
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
@@ -114,6 +114,8 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   transfer.body_started = false;
   transfer.discard_body = false;
   transfer.write_error.clear();
+  transfer.refused_as = ErrorCategory::none;
+  transfer.body_plan = BodyPlan{};
   transfer.restart_from_zero = false;
   transfer.digest.reset();
   transfer.checking_digest.clear();
@@ -159,24 +161,37 @@ void set_request_headers(CURL* easy, const Request& request, const std::string& 
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 }
 
+namespace {
+
+/// Stops the attempt at the first byte of a response that is not what was asked.
+bool refuse(Transfer& transfer, ErrorCategory category, std::string message) {
+  transfer.refused_as = category;
+  transfer.write_error = std::move(message);
+  return false;
+}
+
+std::string size_mismatch_message(std::int64_t expected, std::int64_t actual, bool stated) {
+  return "size mismatch: expected " + std::to_string(expected) + " bytes, the server " +
+         (stated ? "states " : "sent ") + std::to_string(actual);
+}
+
+}  // namespace
+
 bool start_body(Transfer& transfer) {
   transfer.body_started = true;
   long status = 0;
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
-  std::int64_t offset = 0;
-  const bool asked_range = transfer.resume_from > 0 || transfer.resume_to >= 0;
-  if (asked_range && status == 206) {
-    if (transfer.response.range_start != transfer.resume_from) {
-      transfer.write_error = "the server resumed at a different offset than asked; starting over";
-      transfer.restart_from_zero = true;
-      return false;
-    }
-    offset = transfer.resume_from;
-  }
   curl_off_t length = -1;
   curl_easy_getinfo(transfer.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-  std::int64_t total = length >= 0 ? offset + length : -1;
-  if (status == 206 && transfer.response.range_total >= 0) total = transfer.response.range_total;
+  const AskedRange asked{transfer.resume_from, transfer.resume_to};
+  transfer.body_plan = plan_body(asked, status, length, transfer.response);
+  const BodyPlan& plan = transfer.body_plan;
+  if (!plan.is_body) return refuse(transfer, ErrorCategory::protocol, plan.problem);
+  const std::int64_t expected_size = transfer.request.expected_size;
+  if (expected_size >= 0 && plan.total >= 0 && plan.total != expected_size)
+    return refuse(transfer, ErrorCategory::checksum, size_mismatch_message(expected_size, plan.total, true));
+  const std::int64_t offset = plan.offset;
+  const std::int64_t total = plan.total;
   if (status == 206 && transfer.resume_to >= 0 && total != transfer.saved_total) {
     transfer.write_error = "the file's size changed on the server; starting over";
     transfer.restart_from_zero = true;
@@ -211,6 +226,21 @@ bool start_body(Transfer& transfer) {
     return false;
   }
   return true;
+}
+
+std::string check_complete_body(const Transfer& transfer, ErrorCategory* category) {
+  const std::int64_t received_to = transfer.sink->stored();
+  std::string problem = check_body_length(transfer.body_plan, received_to);
+  if (!problem.empty()) {
+    *category = ErrorCategory::protocol;
+    return problem;
+  }
+  const std::int64_t expected_size = transfer.request.expected_size;
+  if (expected_size >= 0 && received_to != expected_size) {
+    *category = ErrorCategory::checksum;
+    return size_mismatch_message(expected_size, received_to, false);
+  }
+  return {};
 }
 
 bool host_seems_overloaded(CURLcode code, int http_status) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/activity.h"
+#include "engine/body_rule.h"
 #include "engine/file_sink.h"
 #include "engine/segmented_download.h"
 #include "engine/transfer_state.h"
@@ -48,6 +49,9 @@ struct Transfer {
   std::int64_t rate_bytes = 0;
   bool checksum_retried = false;  ///< A mismatch already caused one fresh download.
   bool split_disabled = false;    ///< The file changed under a split download: one connection now.
+  /// A ranged request got an answer that broke the body rule: from now on this transfer
+  /// asks for the whole body, on one connection.
+  bool ranges_refused = false;
   /// Where the loop learns that an attempt split its body over several connections.
   std::vector<TransferId>* split_notices = nullptr;
   /// While the body comes over several connections; null otherwise.
@@ -69,7 +73,12 @@ struct Transfer {
   bool body_started = false;         ///< The first body byte (or the end of an empty body) was seen.
   bool discard_body = false;         ///< An error page: read it (to keep the connection) but drop it.
   std::string write_error;           ///< Why the attempt was aborted from a callback.
-  bool restart_from_zero = false;    ///< What is on disk cannot be continued; start over at once.
+  /// Set with write_error when a callback refused the response itself rather than failed
+  /// to store it: ErrorCategory::protocol (not the body asked for, see plan_body) or
+  /// ErrorCategory::checksum (not the size the request expects).
+  ErrorCategory refused_as = ErrorCategory::none;
+  BodyPlan body_plan;              ///< What the response says its body is, once it started.
+  bool restart_from_zero = false;  ///< What is on disk cannot be continued; start over at once.
   std::optional<hash::Digest> digest;
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
@@ -103,6 +112,11 @@ void set_request_headers(CURL* easy, const Request& request, const std::string& 
 /// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest
 /// to check. False (with `transfer.write_error`) when the attempt must stop.
 bool start_body(Transfer& transfer);
+
+/// At the end of a body that arrived whole as far as libcurl knows: empty when it may be
+/// committed (the bytes received end where the response said, and the request's expected
+/// size, if any, holds); otherwise why not, with its category.
+std::string check_complete_body(const Transfer& transfer, ErrorCategory* category);
 
 /// Turns a failed request (curl's code, its error buffer, and why a callback stopped it)
 /// into the category and message a person reads.

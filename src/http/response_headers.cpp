@@ -1,13 +1,13 @@
 #include "http/response_headers.h"
 
-#include "http/base64.h"
-
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <vector>
+
+#include "http/base64.h"
 
 namespace fetchpool::http {
 namespace {
@@ -127,8 +127,11 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
       std::time_t when = curl_getdate(date.c_str(), nullptr);
       if (when >= 0) headers->retry_after_s = static_cast<double>(std::max<std::time_t>(0, when - now));
     }
+  } else if (name == "location") {
+    headers->location = std::string(value);
   } else if (name == "content-range") {
     // bytes START-END/TOTAL
+    headers->content_range = std::string(value);
     std::string_view rest = value;
     if (lower(rest.substr(0, 6)) != "bytes ") return;
     rest.remove_prefix(6);
@@ -136,6 +139,7 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
     std::size_t slash = rest.find('/');
     if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) return;
     headers->range_start = to_int(rest.substr(0, dash));
+    headers->range_end = to_int(rest.substr(dash + 1, slash - dash - 1)).value_or(-1);
     headers->range_total = to_int(rest.substr(slash + 1)).value_or(-1);
   } else if (name == "repr-digest" || name == "digest") {
     offer_dictionary(value, headers);

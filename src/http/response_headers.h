@@ -14,12 +14,16 @@ struct ResponseHeaders {
   std::string status_line;  ///< "HTTP/1.1 206 Partial Content"
   std::string etag;         ///< As sent, quotes included; weak ones start with W/.
   std::string last_modified;
-  std::string content_type;      ///< As sent, parameters included.
-  std::string www_authenticate;  ///< The challenge of a 401, as sent.
+  std::string content_type;             ///< As sent, parameters included.
+  std::string www_authenticate;         ///< The challenge of a 401, as sent.
   std::optional<double> retry_after_s;  ///< Seconds from now.
-  /// "Content-Range: bytes START-END/TOTAL" (TOTAL -1 when "*").
+  /// "Content-Range: bytes START-END/TOTAL" (TOTAL -1 when "*"), and the value as sent
+  /// (quoted when the range is not the one asked for).
   std::optional<std::int64_t> range_start;
+  std::int64_t range_end = -1;  ///< Inclusive, as in the header.
   std::int64_t range_total = -1;
+  std::string content_range;
+  std::string location;  ///< Of a redirect; libcurl follows it, so only a final one stays.
   bool accept_ranges = false;
   /// A digest of the whole representation the server advertised, "algo:hex" (sha256,
   /// sha512 or sha1 preferred in that order); empty when none. Content-Digest counts only

@@ -66,6 +66,17 @@ const Fault kFaults[] = {
   {"TrickleIsNotAStall", "trickle=40000", 60'000, Expect::exact, "none", "", 1},
   {"AlwaysShortFails", "short_by=1000", kLarge, Expect::fails, "network", "", 2, false, 1},
   {"AlwaysStalledFails", "stall_after=1000", kSmall, Expect::fails, "stalled", "no data received", 2, false, 1},
+  // The body rule: only a 200, or a 206 for exactly the range asked, is ever body.
+  {"ResumeAnsweredWithAShortRangeStartsOver", "reset_after=300000&fault_once=1&short_range=100000", kLarge, Expect::exact, "none", "", 3, true},
+  {"PartialAnswerToAWholeRequestFails", "partial=300000", kLarge, Expect::fails, "protocol", "HTTP 206 Partial Content (Content-Range: bytes 0-299999/1048576) to a request for the whole file", 2, false, 1},
+  {"MovedWithoutLocationFails", "answer=301", kSmall, Expect::fails, "protocol", "HTTP 301 Moved Permanently without a Location header", 2, false, 1},
+  {"FoundWithoutLocationFails", "answer=302", kSmall, Expect::fails, "protocol", "HTTP 302 Found without a Location header", 2, false, 1},
+  {"SeeOtherWithoutLocationFails", "answer=303", kSmall, Expect::fails, "protocol", "HTTP 303 See Other without a Location header", 2, false, 1},
+  {"TemporaryRedirectWithoutLocationFails", "answer=307", kSmall, Expect::fails, "protocol", "HTTP 307 Temporary Redirect without a Location header", 2, false, 1},
+  {"NotModifiedToAPlainRequestFails", "answer=304", kSmall, Expect::fails, "protocol", "HTTP 304 Not Modified to a request that was not conditional", 2, false, 1},
+  {"NoContentIsNotABody", "answer=204", kSmall, Expect::fails, "protocol", "HTTP 204 No Content is not a file's body", 2, false, 1},
+  // Nothing waits forever with default options: a trickle is under the minimum rate.
+  {"TrickleUnderTheMinimumRateIsStalled", "trickle_gap=0.1", kSmall, Expect::fails, "stalled", "minimum rate", 2, false, 1, 10.0},
 };
 // clang-format on
 

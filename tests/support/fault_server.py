@@ -17,6 +17,12 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &fault_once=1                 reset/stall/short only on the first request for NAME
     &fault_on=K                   reset/stall/short only on the K-th request for NAME
     &no_length=1                  no Content-Length: the body ends when the connection closes
+    &short_range=B                to a Range request, a 206 whose Content-Range (and body)
+                                  ends B bytes before what was asked; the total stays SIZE
+    &partial=B                    to a request without Range, a 206 for bytes 0-(B-1)/SIZE
+    &answer=S                     answer status S (a 3xx: no Location) with a small HTML
+                                  body (none for 204, 304), instead of the data
+    &trickle_gap=T                send one byte every T seconds (a trickle under any rate)
   /q/QUERY/NAME                   the same as /data/NAME?QUERY, for clients that name files
                                   after the last path segment and keep a query in it
   /redirect-loop                  a 302 to itself
@@ -125,6 +131,16 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def page(self, code):
+        """A status with an HTML page as its body (none for 204 and 304) and no Location."""
+        page = b"" if code in (204, 304) else b"<html><body>moved, but not saying where</body></html>\n"
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(page)
+
     def empty(self, code, headers=()):
         self.send_response(code)
         for name, value in headers:
@@ -139,6 +155,9 @@ class Handler(BaseHTTPRequestHandler):
         if n <= fail_first:
             headers = [("Retry-After", q["retry_after"])] if "retry_after" in q else []
             return self.empty(int(q.get("status", "503")), headers)
+
+        if "answer" in q:
+            return self.page(int(q["answer"]))
 
         version = n if q.get("changing_etag") else 0
         body = body_of(name, size, version)
@@ -158,8 +177,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if "short_range" in q:
+                end = max(start + 1, end - int(q["short_range"]))
             status = 206
             body_slice = body[start:end]
+        elif "partial" in q and not range_header:
+            status = 206
+            body_slice = body[:int(q["partial"])]
         else:
             body_slice = body
 
@@ -195,6 +219,13 @@ class Handler(BaseHTTPRequestHandler):
                 limit = int(q[key]) if key != "short_by" else max(0, len(body_slice) - int(q[key]))
         trickle = int(q.get("trickle", "0"))
         sent = 0
+        if "trickle_gap" in q:
+            gap = float(q["trickle_gap"])
+            while sent < limit and not self.server.stopping.is_set():
+                self.wfile.write(body_slice[sent:sent + 1])
+                self.wfile.flush()
+                sent += 1
+                self.server.stopping.wait(gap)
         while sent < min(limit, len(body_slice)):
             step = min(CHUNK, limit - sent)
             if trickle:

@@ -15,6 +15,7 @@ TEST(RetryPolicy, TransientStatusesAndCategories) {
   EXPECT_TRUE(is_transient({ErrorCategory::network}));
   EXPECT_TRUE(is_transient({ErrorCategory::timeout}));
   EXPECT_TRUE(is_transient({ErrorCategory::stalled}));
+  EXPECT_TRUE(is_transient({ErrorCategory::protocol}));
   EXPECT_FALSE(is_transient({ErrorCategory::tls}));
   EXPECT_FALSE(is_transient({ErrorCategory::filesystem}));
   EXPECT_FALSE(is_transient({ErrorCategory::invalid_input}));
