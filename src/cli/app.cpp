@@ -217,6 +217,25 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
                    "Fetch one blob over up to N connections (default: 4)")
       ->type_name("N")
       ->check(CLI::Range(1, 64).description(""));
+  pull->add_option("--connect-timeout", o.pull.engine.connect_timeout_s,
+                   "Give up on a connection attempt after S seconds (default: 10)")
+      ->type_name("S")
+      ->check(CLI::PositiveNumber.description(""));
+  pull->add_option("--stall-timeout", o.pull.engine.stall_timeout_s,
+                   "Abort and retry a request that receives nothing for S seconds; 0 never (default: 30)")
+      ->type_name("S")
+      ->check(CLI::NonNegativeNumber.description(""));
+  pull->add_option("--min-rate", o.pull.engine.min_rate_bytes_per_s,
+                   "Abort and retry a request slower than RATE bytes/s over the stall timeout; 0 never "
+                   "(default: 1K)")
+      ->type_name("RATE")
+      ->transform(CLI::AsSizeValue(false).description(""))
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 50).description(""));
+  pull->add_option("--max-time", o.pull.engine.max_time_s,
+                   "Give up on a blob S seconds after it started, and on a manifest or token request "
+                   "after S seconds or 60, whichever is less (default: no limit for blobs)")
+      ->type_name("S")
+      ->check(CLI::NonNegativeNumber.description(""));
   pull->add_option("--retries", o.pull.engine.retries, "Retry a transient failure N times (default: 5)")
       ->type_name("N")
       ->check(CLI::Range(0, 1000).description(""));

@@ -258,6 +258,10 @@ PullResult pull_image(const PullOptions& options) {
   client_options.verify_tls = options.engine.verify_tls;
   client_options.ca_cert_file = options.engine.ca_cert_file;
   client_options.connect_timeout_s = options.engine.connect_timeout_s;
+  client_options.stall_timeout_s = options.engine.stall_timeout_s;
+  client_options.min_rate_bytes_per_s = options.engine.min_rate_bytes_per_s;
+  if (options.engine.max_time_s > 0)
+    client_options.request_timeout_s = std::min(client_options.request_timeout_s, options.engine.max_time_s);
   const std::string origin_credentials = options.credentials.empty()
                                              ? registry::docker_config_credentials(reference.registry)
                                              : options.credentials;
@@ -337,6 +341,7 @@ PullResult pull_image(const PullOptions& options) {
         request.url = client->blob_url(blob.digest);
         request.file_name = blob_path_name(blob.digest);
         request.expected_digest = blob.digest;
+        request.expected_size = blob.size;  // the descriptor's size binds as its digest does
         request.label = blob.digest.substr(blob.digest.find(':') + 1, 12);  // as docker shows layers
         // libcurl does not send it on to another host a redirect leads to (object storage).
         if (!client->authorization().empty())

@@ -13,6 +13,10 @@ struct RegistryClientOptions {
   std::string ca_cert_file;
   double connect_timeout_s = 10;
   double request_timeout_s = 60;  ///< Manifests and tokens are small: a whole request's limit.
+  /// As EngineOptions::stall_timeout_s and min_rate_bytes_per_s: a request slower than
+  /// min_rate over that window fails (0: no such limit).
+  double stall_timeout_s = 30;
+  std::int64_t min_rate_bytes_per_s = 1024;
   /// "user:password" for Basic auth and for token requests; empty: anonymous.
   std::string credentials;
   /// Where to ask instead of the reference's registry: a mirror, "https://mirror.example" or

@@ -268,6 +268,39 @@ TEST_F(RegistryTest, ALayerThatDoesNotMatchItsDiffIdFailsThePullAndLeavesNoTarba
                                       std::string(manifest["layers"][1]["digest"]).substr(7)));
 }
 
+TEST_F(RegistryTest, ADescriptorWhoseSizeIsNotTheBlobsFailsThePull) {
+  server_->push_image("pull/sizes", "good", {.layers = 2, .layer_size = 50'000});
+  nlohmann::json manifest = skopeo_inspect("pull/sizes:good", true);
+  const std::string media_type = manifest["mediaType"];
+  for (const char* which : {"config", "layer"}) {
+    nlohmann::json lying = manifest;
+    nlohmann::json& descriptor = std::string(which) == "config" ? lying["config"] : lying["layers"][1];
+    const std::int64_t size = descriptor["size"];
+    descriptor["size"] = size + 7;
+    const std::string tag = std::string("wrong-") + which;
+    server_->put_manifest("pull/sizes", tag, media_type, lying.dump());
+    const std::string digest = descriptor["digest"];
+
+    std::string tarball = dir_ / (tag + ".tar");
+    auto run = test::run_fetchpool({"pull", "-q", "-o", tarball, server_->host() + "/pull/sizes:" + tag});
+    EXPECT_EQ(run.exit_code, 1) << which << ": " << run.err;
+    EXPECT_NE(run.err.find("size mismatch: expected " + std::to_string(size + 7) +
+                           " bytes, the server states " + std::to_string(size)),
+              std::string::npos)
+        << run.err;
+    EXPECT_NE(run.err.find(digest.substr(7)), std::string::npos) << run.err;
+    EXPECT_FALSE(std::filesystem::exists(tarball)) << which;
+    EXPECT_FALSE(std::filesystem::exists(tarball + ".part")) << which;
+
+    std::string layout = dir_ / (tag + "-oci");
+    auto oci = test::run_fetchpool(
+        {"pull", "-q", "--format", "oci", "-o", layout, server_->host() + "/pull/sizes:" + tag});
+    EXPECT_EQ(oci.exit_code, 1) << which << ": " << oci.err;
+    EXPECT_FALSE(std::filesystem::exists(layout + "/index.json")) << which;
+    EXPECT_FALSE(std::filesystem::exists(layout + "/blobs/sha256/" + digest.substr(7))) << which;
+  }
+}
+
 TEST_F(RegistryTest, DockerSchema2ImagesAndListsPullToo) {
   server_->push_image(
       "pull/docker", "v1",

@@ -250,6 +250,34 @@ TEST_F(ReliabilityTest, BodyWrittenBehindResumesAfterAResetAndEndsExact) {
   EXPECT_FALSE(fs::exists(dir_ / "out/big.bin.part"));
 }
 
+TEST_F(ReliabilityTest, AnExpectedSizeBindsWhetherTheServerStatesOneOrNot) {
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  options.retry_wait_s = 0.01;
+  Engine engine(options);
+  for (const char* query : {"", "no_length=1"}) {
+    for (std::int64_t size : {kSmall, kLarge}) {
+      const std::string name = "sized-" + std::to_string(size) + (*query ? "-unstated" : "-stated");
+      Request request{.url = server_->data_url(name, size, query)};
+      request.expected_size = size + 1;
+      Result wrong = engine.submit(request).wait();
+      EXPECT_EQ(wrong.category, ErrorCategory::checksum) << name << ": " << wrong.message;
+      EXPECT_NE(wrong.message.find("size mismatch: expected " + std::to_string(size + 1) + " bytes"),
+                std::string::npos)
+          << wrong.message;
+      EXPECT_FALSE(fs::exists(dir_ / ("out/" + name))) << name;
+      EXPECT_FALSE(fs::exists(dir_ / ("out/" + name + ".part"))) << name;
+
+      request.expected_size = size;
+      request.file_name = name + "-right";  // one engine writes a path once
+      Result right = engine.submit(request).wait();
+      ASSERT_EQ(right.status, Status::ok) << name << ": " << right.message;
+      EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name + "-right")),
+                test::sha256_hex(test::fault_body(name, size)));
+    }
+  }
+}
+
 TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
   EngineOptions options;
   options.output_dir = dir_ / "out";

@@ -150,4 +150,19 @@ std::string RegistryServer::push_image(const std::string& repository, const std:
   return digest;
 }
 
+void RegistryServer::put_manifest(const std::string& repository, const std::string& tag,
+                                  const std::string& media_type, const std::string& manifest) {
+  std::string file = dir_ / "manifest-to-put.json";
+  write_file(file, manifest);
+  const char* script =
+      "import sys, urllib.request\n"
+      "data = open(sys.argv[3], 'rb').read()\n"
+      "req = urllib.request.Request(sys.argv[1], data=data, method='PUT', headers={'Content-Type': "
+      "sys.argv[2]})\n"
+      "urllib.request.urlopen(req, timeout=10)\n";
+  auto put = run_process(
+      {"/usr/bin/python3", "-c", script, url("/v2/" + repository + "/manifests/" + tag), media_type, file});
+  if (put.exit_code != 0) throw std::runtime_error("PUT of the manifest failed: " + put.err);
+}
+
 }  // namespace fetchpool::test

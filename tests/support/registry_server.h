@@ -54,6 +54,11 @@ class RegistryServer {
   /// manifest (or index) as built.
   std::string push_image(const std::string& repository, const std::string& tag,
                          const TestImage& image = TestImage{});
+  /// Stores `manifest` (JSON of `media_type`) as REPOSITORY:TAG with an HTTP PUT, as a
+  /// client would: for manifests no image builder would write (the registry only checks
+  /// that the blobs they name exist). No auth.
+  void put_manifest(const std::string& repository, const std::string& tag, const std::string& media_type,
+                    const std::string& manifest);
 
  private:
   void start_token_server();
