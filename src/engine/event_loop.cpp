@@ -236,6 +236,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   transfer->resume_from = 0;
   transfer->resume_to = -1;
   transfer->saved_ranges.clear();
+  transfer->saved_total = -1;
   transfer->if_range.clear();
   transfer->split_notices = &split_notices_;
   if (options_.resume && look_on_disk && !transfer->ranges_refused) {
@@ -252,8 +253,8 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
         }
       }
       transfer->saved_ranges = std::move(saved.ranges);
-      transfer->saved_total = saved.total;
     }
+    if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->saved_total = saved.total;
     if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->if_range = saved.validator();
   } else if (!options_.resume && look_on_disk && transfer->attempts == 0) {
     transfer->sink->abandon();  // --no-continue: whatever an earlier run left is dropped

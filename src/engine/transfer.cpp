@@ -192,7 +192,9 @@ bool start_body(Transfer& transfer) {
     return refuse(transfer, ErrorCategory::checksum, size_mismatch_message(expected_size, plan.total, true));
   const std::int64_t offset = plan.offset;
   const std::int64_t total = plan.total;
-  if (status == 206 && transfer.resume_to >= 0 && total != transfer.saved_total) {
+  // The bytes on disk belong to a body of the size their state recorded: a 206 for a body
+  // of another size is another file, whatever its validator says.
+  if (status == 206 && transfer.saved_total >= 0 && total != transfer.saved_total) {
     transfer.write_error = "the file's size changed on the server; starting over";
     transfer.restart_from_zero = true;
     return false;

@@ -65,7 +65,7 @@ struct Transfer {
   std::int64_t resume_to = -1;   ///< End (exclusive) asked for, -1 for the rest of the body.
   /// What an earlier split download left in NAME.part (from its state file).
   std::vector<ByteRange> saved_ranges;
-  std::int64_t saved_total = -1;  ///< The size the state file recorded with them.
+  std::int64_t saved_total = -1;  ///< The size the state file recorded with the bytes resumed.
   std::string if_range;           ///< The validator sent with it.
   http::ResponseHeaders response;
   int http_status = 0;

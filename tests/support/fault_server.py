@@ -25,6 +25,10 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &trickle_gap=T                send one byte every T seconds (a trickle under any rate)
   /q/QUERY/NAME                   the same as /data/NAME?QUERY, for clients that name files
                                   after the last path segment and keep a query in it
+  /lie/NAME?seed=S&size=N         the liar: each request for NAME is answered from a random
+                                  choice seeded by S and the request's number (see lie()), over
+                                  status, lengths, ranges, framing, validators and digests;
+                                  the content itself is always body_of(NAME, N)
   /redirect-loop                  a 302 to itself
   /redirect?to=URL                a 302 to URL
   /status?code=S                  an empty response with status S
@@ -37,6 +41,7 @@ many requests (this one included) were being served at that moment.
 import base64
 import hashlib
 import json
+import random
 import socket
 import struct
 import sys
@@ -118,6 +123,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.empty(int(query.get("code", "200")))
             if url.path.startswith("/data/"):
                 return self.data(url.path[len("/data/"):], query)
+            if url.path.startswith("/lie/"):
+                return self.lie(url.path[len("/lie/"):], query)
             if url.path.startswith("/q/") and url.path.count("/") == 3:
                 _, _, path_query, name = url.path.split("/")
                 return self.data(name, query_of(urllib.parse.unquote(path_query)))
@@ -130,6 +137,112 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def lie(self, name, q):
+        """Answers with one seeded random choice of what servers and proxies get wrong.
+
+        Every lie is one a careful client can tell from the truth: a body cut short of what
+        its headers state, a range that is not the one asked, a size that disagrees with an
+        earlier answer, a wrong digest. Answers that are wrong but self-consistent (a 200
+        whose Content-Length and body are both short) are indistinguishable from another
+        file, so the liar never tells them: the content is always body_of(NAME, SIZE).
+        """
+        size = int(q.get("size", "1024"))
+        n = count("lie:" + name)
+        rng = random.Random(f"{q.get('seed', '0')}:{name}:{n}")
+        body = body_of(name, size)
+        range_header = self.headers.get("Range")
+        start, end = 0, size
+        if range_header and range_header.startswith("bytes="):
+            first, _, last = range_header[len("bytes="):].partition("-")
+            start, end = int(first), (int(last) + 1 if last else size)
+        kind = rng.choices(
+            ["good", "good", "good", "good", "whole", "redirect", "no_location", "not_modified", "no_content",
+             "error", "cut", "long_length", "bad_range", "partial", "chunked_cut"],
+            k=1)[0]
+        etag = rng.choice(['"v1"', '"v1"', '"v1"', 'W/"v1"', None, f'"v{n}"'])
+        digest = rng.choice(["none", "none", "right", "right", "wrong"])
+        headers = []
+        if etag:
+            headers.append(("ETag", etag))
+        if rng.random() < 0.8:
+            headers.append(("Accept-Ranges", "bytes"))
+        if digest != "none":
+            sha = hashlib.sha256(body if digest == "right" else body + b"x")
+            headers.append(("X-Checksum-Sha256", sha.hexdigest()))
+
+        if kind == "redirect":
+            return self.redirect(self.path)
+        if kind in ("no_location", "not_modified", "no_content"):
+            return self.page({"no_location": rng.choice([301, 302, 303, 307]), "not_modified": 304,
+                              "no_content": 204}[kind])
+        if kind == "error":
+            return self.page(rng.choice([404, 500, 503]))
+
+        status, piece, content_range = 200, body, None
+        ranged = range_header is not None and kind != "whole" and start < size
+        if ranged:
+            status, piece = 206, body[start:end]
+            content_range = f"bytes {start}-{end - 1}/{size}"
+            if kind == "bad_range":
+                lie = rng.choice(["short_end", "wrong_start", "wrong_total", "missing", "long_end"])
+                if lie == "short_end" and end - start > 1:
+                    cut = rng.randrange(1, end - start)
+                    piece = body[start:end - cut]
+                    content_range = f"bytes {start}-{end - cut - 1}/{size}"
+                elif lie == "wrong_start" and start > 0:
+                    s0 = rng.randrange(0, start)
+                    piece = body[s0:end]
+                    content_range = f"bytes {s0}-{end - 1}/{size}"
+                elif lie == "wrong_total":
+                    total = size + rng.choice([-1, 1, 1000])
+                    piece = body[start:min(end, total)]
+                    content_range = f"bytes {start}-{start + len(piece) - 1}/{total}"
+                elif lie == "missing":
+                    content_range = None
+                else:
+                    piece = body[start:end] + b"z" * 10
+                    content_range = f"bytes {start}-{end + 9}/{size}"
+        elif kind == "partial" and size > 1:
+            status = 206
+            piece = body[:rng.randrange(1, size)]
+            content_range = f"bytes 0-{len(piece) - 1}/{size}"
+
+        framing = rng.choice(["length", "length", "chunked", "close"])
+        if kind == "chunked_cut":
+            framing = "chunked"
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        for header, value in headers:
+            self.send_header(header, value)
+        if content_range:
+            self.send_header("Content-Range", content_range)
+        declared = len(piece) + (rng.randrange(1, 1000) if kind == "long_length" else 0)
+        if framing == "length" or kind in ("long_length", "cut"):
+            framing = "length"
+            self.send_header("Content-Length", str(declared))
+        elif framing == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        if framing != "length" or kind in ("long_length", "cut"):
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        send = piece
+        if kind in ("cut", "chunked_cut") and len(piece) > 0:
+            send = piece[:rng.randrange(0, len(piece))]
+        if framing == "chunked":
+            for at in range(0, len(send), CHUNK):
+                chunk = send[at:at + CHUNK]
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            if kind != "chunked_cut":
+                self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.wfile.write(send)
+        self.wfile.flush()
+        if self.close_connection:
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def page(self, code):
         """A status with an HTML page as its body (none for 204 and 304) and no Location."""
