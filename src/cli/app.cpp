@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/console.h"
 #include "cli/generated_docs.h"
 #include "cli/get_command.h"
 #include "cli/pull_command.h"
@@ -174,7 +175,8 @@ Examples:
   fetchpool pull --format oci -o out --platform linux/arm64 registry.example/team/app:1.2)";
 
 void add_pull_command(CLI::App& app, PullCommandOptions& o) {
-  CLI::App* pull = app.add_subcommand("pull", "Pull a container image into a docker-archive tarball or an OCI layout");
+  CLI::App* pull =
+      app.add_subcommand("pull", "Pull a container image into a docker-archive tarball or an OCI layout");
   pull->footer(kPullFooter);
   pull->add_option("image", o.pull.image, "alpine, host:5000/team/app:tag, name@sha256:...")
       ->type_name("IMAGE")
@@ -182,9 +184,11 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   pull->add_option("-o,--output", o.output, "Write the image to FILE (docker-archive) or DIR (oci)")
       ->type_name("PATH");
   pull->add_option("--format", o.format, "docker-archive (default) or oci")->type_name("FORMAT");
-  pull->add_option("--cache-dir", o.pull.cache_dir, "Keep blobs in DIR/blobs/sha256 for later pulls (docker-archive)")
+  pull->add_option("--cache-dir", o.pull.cache_dir,
+                   "Keep blobs in DIR/blobs/sha256 for later pulls (docker-archive)")
       ->type_name("DIR");
-  pull->add_option("--platform", o.pull.platform, "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
+  pull->add_option("--platform", o.pull.platform,
+                   "os/arch[/variant] to pick from a multi-platform image (default: this machine's)")
       ->type_name("OS/ARCH");
   pull->add_flag("--all-platforms", o.pull.all_platforms,
                  "Keep every platform of a multi-platform image, and its index (--format oci)");
@@ -194,10 +198,12 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("HOST|URL");
   pull->add_flag("--mirror-all-registries", o.pull.mirror_all_registries,
                  "Use the mirrors for images of every registry, not only Docker Hub");
-  pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")->type_name("USER");
+  pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")
+      ->type_name("USER");
   pull->add_flag("--password-stdin", o.password_stdin, "Read the password from the first line of stdin");
   pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");
-  pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")->type_name("FILE");
+  pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
+      ->type_name("FILE");
   pull->add_option("-j,--jobs", o.pull.engine.max_concurrent, "Fetch N blobs at once (default: 16)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000).description(""));
@@ -239,14 +245,14 @@ int run_app(int argc, char** argv) {
   if (args.size() == 2 && args[1] == "--generate") {
     if (args[0] == "man") {
       const std::string version = version_string();
-      fmt::print("{}", man_page(app, version.substr(0, version.find(" ("))));
+      print_console(stdout, "{}", man_page(app, version.substr(0, version.find(" ("))));
       return kExitOk;
     }
     if (args[0] == "bash-completion") {
-      fmt::print("{}", bash_completion(app));
+      print_console(stdout, "{}", bash_completion(app));
       return kExitOk;
     }
-    fmt::print(stderr, "fetchpool: error: --generate takes man or bash-completion\n");
+    print_console(stderr, "fetchpool: error: --generate takes man or bash-completion\n");
     return kExitUsage;
   }
 
@@ -260,10 +266,10 @@ int run_app(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (argc <= 1) {
-      fmt::print(stderr, "{}\n", app.help());
+      print_console(stderr, "{}\n", app.help());
       return kExitUsage;
     }
-    fmt::print(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
+    print_console(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
     return kExitUsage;
   }
   if (app.got_subcommand("get")) return run_get(get_options);
