@@ -94,7 +94,10 @@ class FETCHPOOL_API Engine {
 /// "fetchpool 0.1.0 (libcurl/x OpenSSL/y ...)": this library and what it runs on.
 FETCHPOOL_API std::string version_string();
 
-/// `url` with any user:password removed: safe to print or log.
+/// `url` with any user:password removed: safe to print or log. Works on the text, so a
+/// malformed URL (a password with an unescaped '@', '/', '?' or '#') is redacted too: then
+/// everything from "://" to its last '@' goes. Every URL fetchpool prints or writes (Result,
+/// TransferEvent, messages) has been through this.
 FETCHPOOL_API std::string redact_url(std::string_view url);
 
 /// Whether `name` is safe as Request::file_name (or as a subdirectory): relative, no ".."

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/console.h"
 #include "cli/generated_docs.h"
 #include "cli/get_command.h"
 #include "cli/pull_command.h"
@@ -270,14 +271,14 @@ int run_app(int argc, char** argv) {
   if (args.size() == 2 && args[1] == "--generate") {
     if (args[0] == "man") {
       const std::string version = version_string();
-      fmt::print("{}", man_page(app, version.substr(0, version.find(" ("))));
+      print_console(stdout, "{}", man_page(app, version.substr(0, version.find(" ("))));
       return kExitOk;
     }
     if (args[0] == "bash-completion") {
-      fmt::print("{}", bash_completion(app));
+      print_console(stdout, "{}", bash_completion(app));
       return kExitOk;
     }
-    fmt::print(stderr, "fetchpool: error: --generate takes man or bash-completion\n");
+    print_console(stderr, "fetchpool: error: --generate takes man or bash-completion\n");
     return kExitUsage;
   }
 
@@ -291,10 +292,10 @@ int run_app(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (argc <= 1) {
-      fmt::print(stderr, "{}\n", app.help());
+      print_console(stderr, "{}\n", app.help());
       return kExitUsage;
     }
-    fmt::print(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
+    print_console(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
     return kExitUsage;
   }
   if (app.got_subcommand("get")) return run_get(get_options);

@@ -10,9 +10,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include "cli/console.h"
 #include "cli/entry_source.h"
 #include "cli/input_list.h"
 #include "cli/interrupt.h"
+#include "cli/private_file.h"
 #include "cli/progress_display.h"
 #include "cli/report.h"
 #include "cli/result_queue.h"
@@ -27,7 +29,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 void print_error(const std::string& message) {
-  fmt::print(stderr, "fetchpool: error: {}\n", message);
+  print_console(stderr, "fetchpool: error: {}\n", message);
 }
 
 std::optional<IfExists> parse_if_exists(const std::string& text) {
@@ -95,7 +97,8 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
     // dir= is a subdirectory of -d: a list can never send files outside it.
     std::string why;
     if (!is_safe_relative_name(entry.dir, &why)) {
-      *error = "dir=" + entry.dir + ": " + why;
+      std::string where = entry.line > 0 ? "line " + std::to_string(entry.line) + ": " : "";
+      *error = where + "dir=" + progress::cut_for_message(entry.dir) + ": " + why;
       return false;
     }
     request->directory /= fs::path(entry.dir);
@@ -140,7 +143,7 @@ int run_get(const GetOptions& options) {
   std::string error;
   if (!validate(options, &error)) {
     print_error(error);
-    fmt::print(stderr, "Run 'fetchpool get --help' for usage.\n");
+    print_console(stderr, "Run 'fetchpool get --help' for usage.\n");
     return kExitUsage;
   }
   EntrySource source(options);
@@ -219,7 +222,9 @@ int run_get(const GetOptions& options) {
         ++entries_read;
         Request request;
         if (!make_request(entry, options, &request, &error)) {
-          settle(invalid_entry_result(entry, error), std::move(entry));
+          // Built before the entry is moved into settle(): its URL names the entry in the report.
+          Result invalid = invalid_entry_result(entry, error);
+          settle(invalid, std::move(entry));
           continue;
         }
         TransferHandle handle = engine.submit(std::move(request));
@@ -248,7 +253,10 @@ int run_get(const GetOptions& options) {
     status = kExitFailed;
   }
   if (!options.save_failed_file.empty()) {
-    std::ofstream out(fs::path(options.save_failed_file), std::ios::binary | std::ios::trunc);
+    // The entries as given, credentials and header= lines included, so it can run again:
+    // owner-only.
+    std::ofstream out;
+    open_private_file(options.save_failed_file, &out);
     for (const auto& [result, entry] : failures) write_input_entry(out, entry);
     for (const InputEntry& entry : cancelled) write_input_entry(out, entry);
     if (!out) {
@@ -257,14 +265,15 @@ int run_get(const GetOptions& options) {
     }
   }
   if (mode == ProgressMode::json) {
-    fmt::print(stderr, "{}\n", summary_json(totals, "summary"));
+    print_console(stderr, "{}\n", summary_json(totals, "summary"));
     return status;
   }
-  if (!options.quiet) fmt::print(stderr, "{}\n", summary_line(totals));
+  if (!options.quiet) print_console(stderr, "{}\n", summary_line(totals));
   if (!failures.empty()) {
-    fmt::print(stderr, "{} failed:\n", failures.size());
+    print_console(stderr, "{} failed:\n", failures.size());
     for (const auto& [result, entry] : failures) {
-      fmt::print(stderr, "  {}: {} [{}]\n", result.url, result.message, to_string(result.category));
+      print_console(stderr, "  {}: {} [{}]\n", progress::cut_for_message(result.url, kConsoleUrlBytes),
+                    result.message, to_string(result.category));
     }
   }
   return status;

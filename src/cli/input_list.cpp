@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include "progress/format.h"
+
 namespace fetchpool::cli {
 namespace {
 
@@ -45,7 +47,8 @@ void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
   std::size_t equals = option.find('=');
   if (equals == std::string::npos) {
     if (entry->error.empty()) {
-      entry->error = "line " + std::to_string(line_number_) + ": option '" + option + "' is not NAME=VALUE";
+      entry->error = "line " + std::to_string(line_number_) + ": option '" +
+                     progress::cut_for_message(option) + "' is not NAME=VALUE";
     }
     return;
   }
@@ -60,8 +63,8 @@ void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
   } else if (name == "checksum") {
     entry->checksum = normalise_checksum(value);
   } else if (entry->error.empty()) {
-    entry->error = "line " + std::to_string(line_number_) + ": unknown option '" + name +
-                   "' (known: out, dir, header, checksum)";
+    entry->error = "line " + std::to_string(line_number_) + ": unknown option '" +
+                   progress::cut_for_message(name) + "' (known: out, dir, header, checksum)";
   }
 }
 

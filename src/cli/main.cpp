@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "cli/app.h"
+#include "cli/console.h"
 
 int main(int argc, char** argv) {
   // Character classes only (UTF-8 detection); numbers stay in the "C" format.
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
     return fetchpool::cli::run_app(argc, argv);
   } catch (const std::exception& e) {
     // Bad configuration that only shows once the engine starts (e.g. libcurl unusable).
-    fmt::print(stderr, "fetchpool: error: {}\n", e.what());
+    fetchpool::cli::print_console(stderr, "fetchpool: error: {}\n", e.what());
     return 2;
   }
 }

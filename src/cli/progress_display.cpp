@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/console.h"
 #include "cli/report.h"
 #include "progress/format.h"
 #include "progress/live_view.h"
@@ -78,12 +79,15 @@ void ProgressDisplay::run() {
     } else if (mode_ == ProgressMode::json) {
       for (const TransferProgress& transfer : snapshot.transfers) {
         if (transfer.phase != Phase::receiving) continue;
-        nlohmann::ordered_json line{
-            {"event", "progress"},         {"id", transfer.id},
-            {"path", transfer.path},       {"bytes", transfer.bytes},
-            {"total", transfer.total},     {"rate", std::round(transfer.rate)},
-            {"attempt", transfer.attempt}, {"connections", transfer.connections},
-            {"idle_s", std::round(transfer.idle_s * 10) / 10}};
+        nlohmann::ordered_json line{{"event", "progress"},
+                                    {"id", transfer.id},
+                                    {"path", transfer.path},
+                                    {"bytes", transfer.bytes},
+                                    {"total", transfer.total},
+                                    {"rate", std::round(transfer.rate)},
+                                    {"attempt", transfer.attempt},
+                                    {"connections", transfer.connections},
+                                    {"idle_s", std::round(transfer.idle_s * 10) / 10}};
         emit_json_locked(json_line(line));
       }
     }
@@ -91,8 +95,7 @@ void ProgressDisplay::run() {
 }
 
 void ProgressDisplay::write_locked(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
+  write_console(stderr, text);
 }
 
 void ProgressDisplay::emit_json_locked(const std::string& json) {
@@ -158,7 +161,8 @@ void ProgressDisplay::file_finished(const Result& result) {
     return;  // the summary counts them; one line each would bury the real failures after Ctrl-C
   }
   if (!result.ok()) {
-    print_line(red("FAILED", color_) + "  " + result.url + ": " + result.message);
+    print_line(red("FAILED", color_) + "  " + progress::cut_for_message(result.url, kConsoleUrlBytes) + ": " +
+               result.message);
   } else if (!quiet_ && mode_ != ProgressMode::none) {
     if (result.status == Status::skipped) {
       print_line("skipped " + result.path + " (already exists)");
@@ -184,7 +188,8 @@ void ProgressDisplay::transfer_event(const TransferEvent& event) {
     std::lock_guard lock(mutex_);
     emit_json_locked(json_line(line));
   } else if (mode_ == ProgressMode::plain && event.kind == TransferEvent::Kind::retrying && !quiet_) {
-    print_line(fmt::format("retry   {} (attempt {}/{} in {}): {}", event.url, event.attempt + 1,
+    print_line(fmt::format("retry   {} (attempt {}/{} in {}): {}",
+                           progress::cut_for_message(event.url, kConsoleUrlBytes), event.attempt + 1,
                            event.max_attempts, progress::format_duration(event.retry_in_s), event.message));
   }
 }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -19,6 +20,10 @@ enum class ProgressMode {
   json,   ///< JSON lines (docs/PROGRESS.md).
   none,   ///< Only failures and the summary.
 };
+
+/// How much of a URL a line on the terminal shows: enough for any real one's host and path;
+/// the report and --save-failed keep it whole.
+inline constexpr std::size_t kConsoleUrlBytes = 1024;
 
 /// The mode a run gets: `mode_name` (--progress) when given, else none with -q, else bar on
 /// a terminal and plain otherwise.

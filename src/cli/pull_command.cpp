@@ -5,6 +5,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "cli/console.h"
 #include "cli/get_command.h"
 #include "cli/interrupt.h"
 #include "cli/progress_display.h"
@@ -18,18 +19,19 @@ int run_pull(PullCommandOptions options) {
   } else if (options.format == "oci") {
     options.pull.format = ImageFormat::oci_layout;
   } else {
-    fmt::print(stderr,
-               "fetchpool: error: --format {}: use docker-archive (a tarball for docker load) or oci\n",
-               options.format);
+    print_console(stderr,
+                  "fetchpool: error: --format {}: use docker-archive (a tarball for docker load) or oci\n",
+                  options.format);
     return kExitUsage;
   }
   if (options.output.empty()) {
-    fmt::print(stderr,
-               "fetchpool: error: pull needs -o: the tarball (docker-archive) or directory (oci) to write\n");
+    print_console(
+        stderr,
+        "fetchpool: error: pull needs -o: the tarball (docker-archive) or directory (oci) to write\n");
     return kExitUsage;
   }
   if (options.pull.all_platforms && options.pull.format != ImageFormat::oci_layout) {
-    fmt::print(
+    print_console(
         stderr,
         "fetchpool: error: --all-platforms needs --format oci: a docker-archive tarball holds one image\n");
     return kExitUsage;
@@ -38,11 +40,11 @@ int run_pull(PullCommandOptions options) {
   registry::ImageReference reference;
   std::string error;
   if (!registry::parse_image_reference(options.pull.image, &reference, &error)) {
-    fmt::print(stderr, "fetchpool: error: {}\n", error);
+    print_console(stderr, "fetchpool: error: {}\n", error);
     return kExitUsage;
   }
   if (options.password_stdin != !options.username.empty()) {
-    fmt::print(stderr, "fetchpool: error: --username and --password-stdin go together\n");
+    print_console(stderr, "fetchpool: error: --username and --password-stdin go together\n");
     return kExitUsage;
   }
   if (options.password_stdin) {
@@ -86,15 +88,16 @@ int run_pull(PullCommandOptions options) {
     interrupted = interrupts.interrupted();
   }
   if (interrupted) {
-    fmt::print(stderr, "fetchpool: pull {}: interrupted; run it again to continue\n", options.pull.image);
+    print_console(stderr, "fetchpool: pull {}: interrupted; run it again to continue\n", options.pull.image);
     return kExitInterrupted;
   }
   if (!result.ok) {
-    fmt::print(stderr, "fetchpool: pull {}: {}\n", options.pull.image, result.error);
+    print_console(stderr, "fetchpool: pull {}: {}\n", options.pull.image, result.error);
     return kExitFailed;
   }
   if (!options.quiet) {
-    fmt::print(stderr, "pulled {} ({}) into {}\n", result.reference, result.manifest_digest, options.output);
+    print_console(stderr, "pulled {} ({}) into {}\n", result.reference, result.manifest_digest,
+                  options.output);
   }
   return kExitOk;
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/private_file.h"
 #include "progress/format.h"
 
 namespace fetchpool::cli {
@@ -52,8 +53,8 @@ std::string summary_line(const RunTotals& totals) {
 
 bool ReportWriter::open(const std::string& path, std::string* error) {
   path_ = path;
-  out_.open(path + ".part", std::ios::binary | std::ios::trunc);
-  if (!out_) {
+  // Owner-only: a URL's query string can carry a signed token, and the report keeps it.
+  if (!open_private_file(path + ".part", &out_)) {
     *error = "cannot write report '" + path + ".part'";
     return false;
   }

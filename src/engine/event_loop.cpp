@@ -241,7 +241,9 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   transfer->split_notices = &split_notices_;
   if (options_.resume && look_on_disk && !transfer->ranges_refused) {
     ResumeState saved;
-    transfer->resume_from = transfer->sink->find_resumable(transfer->request.url, &saved);
+    // The state file names the URL without its password (it lies on disk beside the data),
+    // so that same form is what a resume is matched by.
+    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, &saved);
     if (!saved.ranges.empty()) {
       // A split download left ranges with holes: ask for the first hole; the others
       // follow once the answer shows the same version.

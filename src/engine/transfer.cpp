@@ -213,7 +213,7 @@ bool start_body(Transfer& transfer) {
     return false;
   }
   ResumeState state;
-  state.url = transfer.request.url;
+  state.url = transfer.url.redacted;
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;
   state.total = total;

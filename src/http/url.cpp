@@ -1,5 +1,6 @@
 #include "http/url.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -52,25 +53,34 @@ bool parse_url(std::string_view url, ParsedUrl* out, std::string* error) {
   out->host_key = out->scheme + "://" + host + ":" + port;
   out->path = get_part(handle.get(), CURLUPART_PATH);
   if (out->path.empty()) out->path = "/";
-  curl_url_set(handle.get(), CURLUPART_USER, nullptr, 0);
-  curl_url_set(handle.get(), CURLUPART_PASSWORD, nullptr, 0);
-  out->redacted = get_part(handle.get(), CURLUPART_URL);
+  // The one redaction everything printed goes through, not libcurl's view of the userinfo.
+  out->redacted = redact_url(url);
   return true;
 }
 
 std::string redact_url(std::string_view url) {
-  ParsedUrl parsed;
-  std::string error;
-  if (parse_url(url, &parsed, &error)) return parsed.redacted;
-  // Unparsable: still never echo "user:password@" back.
+  // Cut the userinfo out of the text before any parser sees it: a password holding an
+  // unescaped '@', '/', '?' or '#' either fails to parse or parses into another host, and a
+  // fallback after a failed parse is where such passwords used to leak.
   std::string text(url);
-  std::size_t authority = text.find("://");
-  authority = authority == std::string::npos ? 0 : authority + 3;
-  std::size_t at = text.find('@', authority);
-  std::size_t slash = text.find('/', authority);
-  if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
-    text.erase(authority, at + 1 - authority);
+  std::size_t start = text.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  // RFC 3986: the authority ends at the first '/', '?' or '#'; its userinfo at its last '@'.
+  std::size_t authority_end = std::min(text.find_first_of("/?#", start), text.size());
+  std::size_t at = text.substr(0, authority_end).rfind('@');
+  if (at != std::string::npos && at >= start) text.erase(start, at + 1 - start);
+  // What libcurl accepts is given back in libcurl's form, as it was always reported.
+  CurlUrl handle(curl_url());
+  if (handle && text.find('\0') == std::string::npos &&
+      curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+    std::string normalised = get_part(handle.get(), CURLUPART_URL);
+    if (!normalised.empty()) return normalised;
   }
+  // Malformed: a '/', '?' or '#' in the password ended the authority too early, so anything
+  // up to the last '@' anywhere may be userinfo. Too much cut is harmless in a URL that
+  // cannot run; a password printed is not.
+  at = text.rfind('@');
+  if (at != std::string::npos && at >= start) text.erase(start, at + 1 - start);
   return text;
 }
 

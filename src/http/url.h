@@ -17,7 +17,10 @@ struct ParsedUrl {
 /// Only http and https are accepted.
 bool parse_url(std::string_view url, ParsedUrl* out, std::string* error);
 
-/// `url` with any user:password removed; `url` unchanged when it does not parse.
+/// `url` with any user:password removed, cut from the text before parsing: the RFC 3986
+/// userinfo (up to the authority's last '@'); when what is left does not parse, everything
+/// from "://" to the last '@' (a password with an unescaped '/', '?' or '#'). A URL that
+/// parses comes back in libcurl's normal form.
 std::string redact_url(std::string_view url);
 
 }  // namespace fetchpool::http

@@ -61,4 +61,11 @@ std::string format_clock(double seconds) {
   return fmt::format("{}:{:02}:{:02}", whole / 3600, (whole % 3600) / 60, whole % 60);
 }
 
+std::string cut_for_message(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // a continuation byte
+  return fmt::format("{}... ({} bytes)", text.substr(0, end), text.size());
+}
+
 }  // namespace fetchpool::progress

@@ -1,9 +1,14 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace fetchpool::progress {
+
+/// How much of a value a message quotes (see cut_for_message).
+inline constexpr std::size_t kMessageValueBytes = 200;
 
 /// "512 B", "16.0 KiB", "1.5 GiB": binary multiples (1 KiB = 1024 B), one decimal.
 std::string format_bytes(std::int64_t bytes);
@@ -23,5 +28,10 @@ std::string format_rate_compact(double bytes_per_second);
 
 /// A clock: "00:12", "59:59", "1:02:03"; "--:--" when unknown (negative or not finite).
 std::string format_clock(double seconds);
+
+/// `text` as it may appear in a message: whole up to `max_bytes`, else its first
+/// `max_bytes` (never splitting a UTF-8 character) + "... (N bytes)", N its full length.
+/// A line of a list can be any length; a message quoting it must stay readable.
+std::string cut_for_message(std::string_view text, std::size_t max_bytes = kMessageValueBytes);
 
 }  // namespace fetchpool::progress

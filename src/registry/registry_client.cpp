@@ -13,6 +13,7 @@
 #include "http/base64.h"
 #include "http/curl_handles.h"
 #include "http/response_headers.h"
+#include "http/url.h"
 #include "registry/manifest.h"
 
 namespace fetchpool::registry {
@@ -173,7 +174,7 @@ bool RegistryClient::authorize(const std::string& challenge, std::string* error)
                     "service=" + url_encode(parameters["service"]) + "&scope=" + url_encode(scope);
   Reply reply;
   if (!get(url, "", false, options_.credentials, &reply, error)) {
-    *error = "token request to " + parameters["realm"] + " failed: " + *error;
+    *error = "token request to " + http::redact_url(parameters["realm"]) + " failed: " + *error;
     return false;
   }
   if (reply.status == 401 || reply.status == 403) {
@@ -188,7 +189,7 @@ bool RegistryClient::authorize(const std::string& challenge, std::string* error)
   std::string token;
   if (reply.status == 200 && json.is_object()) token = json.value("token", json.value("access_token", ""));
   if (token.empty()) {
-    *error = "the token service at " + parameters["realm"] + " answered HTTP " +
+    *error = "the token service at " + http::redact_url(parameters["realm"]) + " answered HTTP " +
              std::to_string(reply.status) + " without a token";
     return false;
   }

@@ -1,6 +1,7 @@
 // The fetchpool binary end to end against a real nginx: what a user runs and checks.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/shared_server.h"
@@ -271,6 +273,148 @@ TEST_F(GetCommandTest, CredentialsInUrlsAreNeverPrinted) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err.find("hunter2"), std::string::npos) << run.err;
   EXPECT_EQ(test::read_file(dir_ / "r.json").find("hunter2"), std::string::npos);
+}
+
+// The same command against the fault server: data it generates, failures it injects.
+class GetCommandFaultTest : public test::SharedServerTest<test::FaultServer> {
+ protected:
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<test::FaultServer>(); });
+  }
+  /// "http://USERINFO@127.0.0.1:PORT/data/NAME?size=SIZE&QUERY".
+  std::string with_userinfo(const std::string& userinfo, const std::string& name,
+                            const std::string& query = "") {
+    return "http://" + userinfo + "@" + server_->data_url(name, kSize, query).substr(7);
+  }
+  std::string body(const std::string& name) const { return test::sha256_hex(test::fault_body(name, kSize)); }
+  std::string out(const std::string& name) const { return dir_ / ("out/" + name); }
+  static int mode_of(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 ? static_cast<int>(info.st_mode & 07777) : -1;
+  }
+  static constexpr std::int64_t kSize = 100'000;
+  TempDir dir_;
+};
+
+// A password holding an unescaped '@', '/', '?' or '#' makes a URL libcurl cannot parse, or
+// parse differently; no part of it may reach stderr, the progress stream or the report.
+TEST_F(GetCommandFaultTest, PasswordsWithDelimitersAreNeverPrintedOrReported) {
+  std::vector<std::string> urls;
+  for (const char* delimiter : {"@", "/", "?", "#", ""}) {
+    urls.push_back(with_userinfo(std::string("bob:s3cr") + delimiter + "etX9",
+                                 "pw" + std::to_string(urls.size()), "fail_first=1&status=503"));
+  }
+  for (const char* progress : {"plain", "json"}) {
+    SCOPED_TRACE(progress);
+    std::string report = dir_ / (std::string(progress) + ".json");
+    std::string saved = dir_ / (std::string(progress) + "-failed.txt");
+    std::string out_dir = dir_ / ("out-" + std::string(progress));
+    std::vector<std::string> args{"get",   "--progress", progress, "--retry-wait",  "0.05", "-d",
+                                  out_dir, "--report",   report,   "--save-failed", saved};
+    args.insert(args.end(), urls.begin(), urls.end());
+    auto run = run_fetchpool(args);
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    // The well-formed one was retried (a line naming its URL) and arrived.
+    EXPECT_EQ(test::sha256_of(out_dir + "/pw4"), body("pw4"));
+    EXPECT_NE(run.err.find("/data/pw4"), std::string::npos) << run.err;
+    std::string written = test::read_file(report);
+    for (const char* piece : {"s3cr", "etX9"}) {
+      EXPECT_EQ(run.err.find(piece), std::string::npos) << run.err;
+      EXPECT_EQ(written.find(piece), std::string::npos) << written;
+    }
+    auto transfers = nlohmann::json::parse(written)["transfers"];
+    ASSERT_EQ(transfers.size(), urls.size());
+    for (const auto& transfer : transfers) {
+      EXPECT_NE(transfer["url"].get<std::string>().find("/data/pw"), std::string::npos) << transfer;
+    }
+    // --save-failed keeps the URLs as given: running it again must send the same credentials.
+    std::string failed = test::read_file(saved);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_NE(failed.find(urls[i] + "\n"), std::string::npos) << failed;
+  }
+}
+
+TEST_F(GetCommandFaultTest, SaveFailedAndReportAreReadableByTheOwnerOnly) {
+  // Left readable by all by an earlier run: the run narrows them.
+  test::write_file(dir_ / "failed.txt", "old\n");
+  test::write_file(dir_ / "report.json.part", "old\n");
+  ::chmod((dir_ / "failed.txt").c_str(), 0644);
+  ::chmod((dir_ / "report.json.part").c_str(), 0644);
+  auto run =
+      run_fetchpool({"get", "-q", "-d", dir_ / "out", "--report", dir_ / "report.json", "--save-failed",
+                     dir_ / "failed.txt", with_userinfo("bob:s3cretX9", "gone", "fail_first=9&status=404")});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(mode_of(dir_ / "failed.txt"), 0600);
+  EXPECT_EQ(mode_of(dir_ / "report.json"), 0600);
+  EXPECT_NE(test::read_file(dir_ / "failed.txt").find("bob:s3cretX9@"), std::string::npos);
+}
+
+// `fetchpool get ... 2>&1 | head -1` under a shell that ignores SIGPIPE: once head is gone
+// every write to the terminal fails; the run must finish as if nobody had been watching.
+TEST_F(GetCommandFaultTest, ClosedOutputPipeChangesNothingWhenSigpipeIsIgnored) {
+  const std::vector<std::string> names{"pipe0", "pipe1", "pipe2", "pipe3"};
+  for (const char* progress : {"plain", "json"}) {
+    SCOPED_TRACE(progress);
+    std::string out_dir = dir_ / ("out-" + std::string(progress));
+    std::string report = dir_ / (std::string(progress) + ".json");
+    std::vector<std::string> args{"get", "--progress", progress,   "--retry-wait", "0.05",
+                                  "-d",  out_dir,      "--report", report};
+    for (const std::string& name : names) {
+      args.push_back(
+          server_->data_url(name + progress, kSize, name == "pipe0" ? "fail_first=1&status=503" : ""));
+    }
+    test::ChildProcess child(test::fetchpool_argv(args),
+                             test::ChildOptions{.ignore_sigpipe = true, .output_to_closed_pipe = true});
+    auto run = child.wait(std::chrono::seconds(60));
+    EXPECT_EQ(run.exit_code, 0);
+    for (const std::string& name : names) {
+      EXPECT_EQ(test::sha256_of(out_dir + "/" + name + progress),
+                test::sha256_hex(test::fault_body(name + progress, kSize)))
+          << name;
+    }
+    auto written = nlohmann::json::parse(test::read_file(report));
+    EXPECT_EQ(written["transfers"].size(), names.size());
+    EXPECT_EQ(written["summary"]["ok"], 4);
+  }
+}
+
+// An entry with a bad option never runs, but it is still that entry: its URL in the report,
+// the line at fault in the message.
+TEST_F(GetCommandFaultTest, BadListEntryIsReportedWithItsUrlAndLine) {
+  std::string bad = server_->data_url("bad", kSize);
+  test::write_file(dir_ / "list.txt", bad + "\n  bogus=1\n" + server_->data_url("good", kSize) + "\n");
+  auto run =
+      run_fetchpool({"get", "-d", dir_ / "out", "-i", dir_ / "list.txt", "--report", dir_ / "report.json"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(test::sha256_of(out("good")), body("good"));
+  EXPECT_FALSE(fs::exists(out("bad")));
+  EXPECT_NE(run.err.find(bad + ": line 2: unknown option 'bogus'"), std::string::npos) << run.err;
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  const nlohmann::json* entry = nullptr;
+  for (const auto& transfer : report["transfers"]) {
+    if (transfer["status"] == "failed") entry = &transfer;
+  }
+  ASSERT_NE(entry, nullptr) << report;
+  EXPECT_EQ((*entry)["url"], bad);
+  EXPECT_EQ((*entry)["category"], "invalid_input");
+  EXPECT_NE((*entry)["error"].get<std::string>().find("line 2: unknown option 'bogus'"), std::string::npos);
+}
+
+TEST_F(GetCommandFaultTest, HugeListLineIsQuotedShortly) {
+  constexpr std::size_t kHuge = 50 * 1024 * 1024;
+  std::string bad = server_->data_url("huge", kSize);
+  test::write_file(dir_ / "list.txt",
+                   bad + "\n  " + std::string(kHuge, 'x') + "\n" + server_->data_url("after", kSize) + "\n");
+  auto run =
+      run_fetchpool({"get", "-d", dir_ / "out", "-i", dir_ / "list.txt", "--report", dir_ / "report.json"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(test::sha256_of(out("after")), body("after"));
+  EXPECT_LT(run.err.size(), 4096u) << run.err.substr(0, 4096);
+  EXPECT_NE(run.err.find("line 2: option 'xxx"), std::string::npos) << run.err.substr(0, 4096);
+  EXPECT_NE(run.err.find("... (" + std::to_string(kHuge) + " bytes)"), std::string::npos)
+      << run.err.substr(0, 4096);
+  std::string report = test::read_file(dir_ / "report.json");
+  EXPECT_LT(report.size(), 4096u);
+  EXPECT_NE(report.find(bad), std::string::npos);
 }
 
 }  // namespace

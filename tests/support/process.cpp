@@ -15,15 +15,27 @@
 namespace fetchpool::test {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& input)
+    : ChildProcess(argv, ChildOptions{.input = input}) {}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOptions& options)
     : io_(std::make_unique<TempDir>()) {
   std::string in_path = *io_ / "stdin", out_path = *io_ / "stdout", err_path = *io_ / "stderr";
-  write_file(in_path, input);
+  write_file(in_path, options.input);
+  int closed_pipe = -1;
+  if (options.output_to_closed_pipe) {
+    int ends[2];
+    if (pipe(ends) != 0) throw std::runtime_error("pipe failed");
+    // The read end is gone before the child exists: its very first write fails.
+    close(ends[0]);
+    closed_pipe = ends[1];
+  }
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    if (options.ignore_sigpipe) ::signal(SIGPIPE, SIG_IGN);
     int in = open(in_path.c_str(), O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int out = closed_pipe >= 0 ? closed_pipe : open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = closed_pipe >= 0 ? closed_pipe : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
@@ -33,6 +45,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     execv(args[0], args.data());
     _exit(127);
   }
+  if (closed_pipe >= 0) close(closed_pipe);
 }
 
 ChildProcess::~ChildProcess() {

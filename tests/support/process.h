@@ -27,11 +27,23 @@ struct ProcessResult {
   std::string err;
 };
 
+/// How a child is started, beyond its arguments.
+struct ChildOptions {
+  std::string input;  ///< Its stdin.
+  /// SIGPIPE ignored (inherited through exec), as a shell or a supervisor may leave it: a
+  /// write to a closed pipe then fails with EPIPE instead of killing the process.
+  bool ignore_sigpipe = false;
+  /// stdout and stderr are one pipe with no reader left, as `... 2>&1 | head -1` becomes
+  /// once head has exited: every write fails. Nothing is captured then.
+  bool output_to_closed_pipe = false;
+};
+
 /// A child process with its output captured to files; killed (by PID) if still running
 /// when destroyed.
 class ChildProcess {
  public:
   explicit ChildProcess(const std::vector<std::string>& argv, const std::string& input = "");
+  ChildProcess(const std::vector<std::string>& argv, const ChildOptions& options);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

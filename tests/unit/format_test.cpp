@@ -2,8 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace fetchpool::progress {
 namespace {
+
+TEST(CutForMessage, KeepsShortTextAndCutsLongTextNamingItsLength) {
+  EXPECT_EQ(cut_for_message("bogus"), "bogus");
+  EXPECT_EQ(cut_for_message(std::string(200, 'a')), std::string(200, 'a'));
+  EXPECT_EQ(cut_for_message(std::string(50'000'000, 'a')), std::string(200, 'a') + "... (50000000 bytes)");
+  // "é" is two bytes; a cut inside it keeps neither.
+  EXPECT_EQ(cut_for_message("abc\xC3\xA9xyz", 4), "abc... (8 bytes)");
+  EXPECT_EQ(cut_for_message("abc\xC3\xA9xyz", 5), "abc\xC3\xA9... (8 bytes)");
+}
 
 TEST(FormatBytes, UsesBinaryMultiplesWithOneDecimal) {
   EXPECT_EQ(format_bytes(0), "0 B");
