@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
     release_due(link, Clock::now());
   }
   release_due(link, Clock::now());
-  std::fprintf(stderr, "nfqueue_link: %llu passed, %llu dropped\n", static_cast<unsigned long long>(link.passed),
-               static_cast<unsigned long long>(link.dropped));
+  std::fprintf(stderr, "nfqueue_link: %llu passed, %llu dropped\n",
+               static_cast<unsigned long long>(link.passed), static_cast<unsigned long long>(link.dropped));
   nfq_destroy_queue(link.queue);
   nfq_close(handle);
   return 0;

@@ -11,7 +11,12 @@
 int main() {
   using namespace fetchpool;
   ProgressSnapshot snapshot;
-  snapshot.totals = {.submitted = 10000, .ok = 500, .running = 64, .queued = 9000, .bytes = 1 << 30, .rate = 3e7,
+  snapshot.totals = {.submitted = 10000,
+                     .ok = 500,
+                     .running = 64,
+                     .queued = 9000,
+                     .bytes = 1 << 30,
+                     .rate = 3e7,
                      .elapsed_s = 60};
   for (int i = 0; i < 64; ++i) {
     TransferProgress transfer;
@@ -35,6 +40,7 @@ int main() {
   std::size_t lines = 0;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kFrames; ++i) lines += progress::render_live_area(snapshot, context).size();
-  double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kFrames;
+  double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / kFrames;
   std::printf("frame_us %.1f lines %zu\n", us, lines / kFrames);
 }

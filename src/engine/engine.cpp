@@ -47,7 +47,8 @@ void TransferHandle::cancel() const {
   if (std::shared_ptr<engine::Mailbox> mailbox = state_->mailbox.lock()) mailbox->cancel(state_->id);
 }
 
-std::optional<std::size_t> wait_any(std::span<const TransferHandle> handles, std::chrono::milliseconds timeout) {
+std::optional<std::size_t> wait_any(std::span<const TransferHandle> handles,
+                                    std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // One signal when all handles come from one Engine: sleep on it. Otherwise poll.
   std::shared_ptr<detail::CompletionSignal> signal;
@@ -73,7 +74,8 @@ std::optional<std::size_t> wait_any(std::span<const TransferHandle> handles, std
       std::unique_lock lock(signal->mutex);
       signal->cv.wait_until(lock, deadline, [&] { return signal->ended != seen; });
     } else {
-      std::this_thread::sleep_until(std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
+      std::this_thread::sleep_until(
+          std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)));
     }
   }
 }
@@ -81,7 +83,8 @@ std::optional<std::size_t> wait_any(std::span<const TransferHandle> handles, std
 bool wait_all(std::span<const TransferHandle> handles, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const TransferHandle& handle : handles) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!handle.done() && !handle.wait_for(std::max(left, std::chrono::milliseconds(0)))) return false;
   }
   return true;

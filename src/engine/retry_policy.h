@@ -22,8 +22,9 @@ struct AttemptError {
 };
 
 /// Whether another attempt could succeed: connect failures, resets, truncated bodies,
-/// protocol violations (a proxy may have mangled the answer), timeouts, stalls and HTTP 408, 429, 500, 502, 503, 504. Not other 4xx, TLS failures,
-/// invalid input, filesystem errors, cancellation. (Checksum mismatches have their own rule.)
+/// protocol violations (a proxy may have mangled the answer), timeouts, stalls and HTTP 408, 429, 500, 502,
+/// 503, 504. Not other 4xx, TLS failures, invalid input, filesystem errors, cancellation. (Checksum
+/// mismatches have their own rule.)
 bool is_transient(const AttemptError& error);
 
 /// Seconds to wait before the next attempt, or nullopt when there is none: the error is

@@ -22,7 +22,9 @@ std::string file_name(const std::string& path) {
 // Fits `name` and a right-hand part into `width`: the name is shortened in the middle.
 std::string compose(const std::string& name, const std::string& right, int width, bool utf8) {
   int name_width = std::max(kMinNameWidth, width - display_width(right) - 2);
-  std::string line = pad_right(elide_middle(name, name_width, utf8), std::min(name_width, display_width(name))) + "  " + right;
+  std::string line =
+      pad_right(elide_middle(name, name_width, utf8), std::min(name_width, display_width(name))) + "  " +
+      right;
   if (display_width(line) > width) line = elide_middle(line, width, utf8);
   return line;
 }
@@ -34,7 +36,8 @@ std::string render_bar(double fraction, int width, bool utf8) {
   fraction = std::clamp(std::isfinite(fraction) ? fraction : 0.0, 0.0, 1.0);
   if (!utf8) {
     int filled = static_cast<int>(fraction * width);
-    return std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(width - filled), ' ');
+    return std::string(static_cast<std::size_t>(filled), '#') +
+           std::string(static_cast<std::size_t>(width - filled), ' ');
   }
   static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
   int eighths = static_cast<int>(fraction * width * 8);
@@ -52,12 +55,14 @@ std::string render_bar(double fraction, int width, bool utf8) {
 
 std::string render_transfer_line(const TransferProgress& transfer, int width, bool utf8) {
   std::string name = transfer.label.empty() ? file_name(transfer.path) : transfer.label;
-  std::string tries = transfer.attempt > 1 ? fmt::format(" try {}/{}", transfer.attempt, transfer.max_attempts) : "";
+  std::string tries =
+      transfer.attempt > 1 ? fmt::format(" try {}/{}", transfer.attempt, transfer.max_attempts) : "";
   // A file split over several connections: how many are fetching it now.
   std::string connections = transfer.connections > 1 ? fmt::format(", {} conn", transfer.connections) : "";
   if (transfer.phase == Phase::waiting) {
     std::string reason = transfer.last_error;
-    if (std::size_t colon = reason.find(": "); reason.rfind("attempt ", 0) == 0 && colon != std::string::npos) {
+    if (std::size_t colon = reason.find(": ");
+        reason.rfind("attempt ", 0) == 0 && colon != std::string::npos) {
       reason = reason.substr(colon + 2);
     }
     return compose(name,
@@ -66,27 +71,29 @@ std::string render_transfer_line(const TransferProgress& transfer, int width, bo
                    width, utf8);
   }
   bool stalled = transfer.idle_s >= kStalledAfterSeconds;
-  std::string rate = stalled ? fmt::format("stalled {:.0f}s", transfer.idle_s)
+  std::string rate = stalled                               ? fmt::format("stalled {:.0f}s", transfer.idle_s)
                      : transfer.phase == Phase::connecting ? std::string("connecting")
                                                            : format_rate_compact(transfer.rate);
   if (transfer.total <= 0) {
     return compose(name,
-                   fmt::format("{} [{}, {}]{}", format_size_compact(transfer.bytes), format_clock(transfer.elapsed_s),
-                               rate, tries),
+                   fmt::format("{} [{}, {}]{}", format_size_compact(transfer.bytes),
+                               format_clock(transfer.elapsed_s), rate, tries),
                    width, utf8);
   }
-  double fraction = std::clamp(static_cast<double>(transfer.bytes) / static_cast<double>(transfer.total), 0.0, 1.0);
+  double fraction =
+      std::clamp(static_cast<double>(transfer.bytes) / static_cast<double>(transfer.total), 0.0, 1.0);
   double eta = transfer.rate > 0 ? static_cast<double>(transfer.total - transfer.bytes) / transfer.rate : -1;
   std::string sizes = format_size_compact(transfer.bytes) + "/" + format_size_compact(transfer.total);
-  std::string clocks = fmt::format("[{}<{}, {}{}]{}", format_clock(transfer.elapsed_s), format_clock(eta), rate,
-                                   connections, tries);
+  std::string clocks = fmt::format("[{}<{}, {}{}]{}", format_clock(transfer.elapsed_s), format_clock(eta),
+                                   rate, connections, tries);
   std::string percent = fmt::format("{:3.0f}%", std::floor(fraction * 100));
   int name_width = std::min(display_width(name), std::max(kMinNameWidth, width / 3));
   // The widest form that leaves the name its columns: with a bar, without, without clocks.
   std::string stats = "| " + sizes + " " + clocks;
   int bar_width = width - name_width - 2 - display_width(percent) - 1 - display_width(stats);
   if (bar_width >= kMinBarWidth) {
-    return compose(name, percent + "|" + render_bar(fraction, std::min(bar_width, 40), utf8) + stats, width, utf8);
+    return compose(name, percent + "|" + render_bar(fraction, std::min(bar_width, 40), utf8) + stats, width,
+                   utf8);
   }
   std::string without_bar = percent + " " + sizes + " " + clocks;
   if (display_width(without_bar) + 2 + kMinNameWidth <= width) return compose(name, without_bar, width, utf8);
@@ -104,8 +111,8 @@ std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContex
   }
   std::string line = fmt::format("{}  {}  {}  [{}<{}]  active {} queued {} retrying {} stalled {}", files,
                                  format_size_compact(totals.bytes), format_rate_compact(totals.rate),
-                                 format_clock(totals.elapsed_s), format_clock(eta), totals.running, totals.queued,
-                                 totals.waiting, totals.stalled);
+                                 format_clock(totals.elapsed_s), format_clock(eta), totals.running,
+                                 totals.queued, totals.waiting, totals.stalled);
   if (context.files_failed > 0) line += fmt::format(" failed {}", context.files_failed);
   return elide_middle(line, context.width, context.utf8);
 }
@@ -117,7 +124,8 @@ std::vector<std::string> render_live_area(const ProgressSnapshot& snapshot, cons
   int count = static_cast<int>(snapshot.transfers.size());
   int shown = count <= room ? count : room - 1;
   for (int i = 0; i < shown; ++i) {
-    lines.push_back(render_transfer_line(snapshot.transfers[static_cast<std::size_t>(i)], context.width, context.utf8));
+    lines.push_back(
+        render_transfer_line(snapshot.transfers[static_cast<std::size_t>(i)], context.width, context.utf8));
   }
   if (shown < count) lines.push_back(fmt::format("+{} more", count - shown));
   return lines;

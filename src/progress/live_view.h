@@ -10,11 +10,11 @@ namespace fetchpool::progress {
 
 /// What the live display knows beyond the engine's snapshot.
 struct ViewContext {
-  int width = 80;                  ///< Terminal columns.
-  int height = 24;                 ///< Terminal rows; the live area uses at most height - 2.
-  bool utf8 = true;                ///< Block characters and "…"; false: '#' and "...".
-  std::int64_t files_total = -1;   ///< Files the run will have, -1 while unknown.
-  std::int64_t files_done = 0;     ///< Ended so far, as the caller counts them.
+  int width = 80;                 ///< Terminal columns.
+  int height = 24;                ///< Terminal rows; the live area uses at most height - 2.
+  bool utf8 = true;               ///< Block characters and "…"; false: '#' and "...".
+  std::int64_t files_total = -1;  ///< Files the run will have, -1 while unknown.
+  std::int64_t files_done = 0;    ///< Ended so far, as the caller counts them.
   std::int64_t files_failed = 0;
 };
 

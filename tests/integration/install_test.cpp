@@ -50,7 +50,9 @@ class InstallTest : public ::testing::Test {
   void SetUp() override {
     if (dir_ == nullptr) GTEST_SKIP() << "nothing was installed (see SetUpTestSuite)";
   }
-  static std::string prefix() { return *dir_ / "prefix"; }
+  static std::string prefix() {
+    return *dir_ / "prefix";
+  }
   static test::TempDir* dir_;
 };
 test::TempDir* InstallTest::dir_ = nullptr;

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,8 +69,8 @@ TEST_F(LiarTest, EveryDownloadEndsExactOrFailsWithNothingUnderItsName) {
       const std::int64_t size = kSizes[static_cast<std::size_t>(seed) % std::size(kSizes)];
       const std::string name = "s" + std::to_string(seed) + "-" + std::to_string(size);
       expected.push_back({name, size, seed});
-      handles.push_back(engine.submit(
-          {.url = server_->url("/lie/" + name + "?seed=" + std::to_string(seed) + "&size=" + std::to_string(size))}));
+      handles.push_back(engine.submit({.url = server_->url("/lie/" + name + "?seed=" + std::to_string(seed) +
+                                                           "&size=" + std::to_string(size))}));
     }
     std::vector<std::string> broken;
     int ok = 0;

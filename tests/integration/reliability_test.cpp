@@ -167,7 +167,9 @@ TEST_P(FaultTest, EndsExactOrFailsWithTheReason) {
     EXPECT_FALSE(fs::exists(final_path + ".part"));
     EXPECT_FALSE(fs::exists(final_path + ".part.state"));
   }
-  if (fault.attempts > 0) EXPECT_EQ(outcome.attempts, fault.attempts) << outcome.message;
+  if (fault.attempts > 0) {
+    EXPECT_EQ(outcome.attempts, fault.attempts) << outcome.message;
+  }
 
   auto requests = server_->requests_for("/data/" + name + "?");
   if (fault.resumes) {
@@ -185,9 +187,9 @@ TEST_P(FaultTest, EndsExactOrFailsWithTheReason) {
 INSTANTIATE_TEST_SUITE_P(Faults, FaultTest,
                          ::testing::Combine(::testing::ValuesIn(kFaults),
                                             ::testing::Values(Through::library, Through::binary)),
-                         [](const auto& info) {
-                           return std::string(std::get<0>(info.param).label) +
-                                  (std::get<1>(info.param) == Through::library ? "_Library" : "_Binary");
+                         [](const auto& test_info) {
+                           return std::string(std::get<0>(test_info.param).label) +
+                                  (std::get<1>(test_info.param) == Through::library ? "_Library" : "_Binary");
                          });
 
 class ReliabilityTest : public test::SharedServerTest<FaultServer> {

@@ -39,7 +39,8 @@ std::string FaultServer::url(const std::string& path_and_query) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path_and_query;
 }
 
-std::string FaultServer::data_url(const std::string& name, std::int64_t size, const std::string& query) const {
+std::string FaultServer::data_url(const std::string& name, std::int64_t size,
+                                  const std::string& query) const {
   return url("/data/" + name + "?size=" + std::to_string(size) + (query.empty() ? "" : "&" + query));
 }
 

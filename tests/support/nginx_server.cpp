@@ -27,12 +27,11 @@ std::string nginx_binary() {
 std::string config(const std::string& dir, const std::string& root, int port, bool tls,
                    const std::string& slow_upstream, const std::string& blob_storage) {
   // A throttled way to a registry: /v2/ passed on at 1 MiB/s, each request logged.
-  std::string proxy =
-      slow_upstream.empty()
-          ? std::string()
-          : fmt::format("location /v2/ {{ proxy_pass http://{}; limit_rate 1m; "
-                        "access_log {}/proxy.log proxied; }}",
-                        slow_upstream, dir);
+  std::string proxy = slow_upstream.empty() ? std::string()
+                                            : fmt::format(
+                                                  "location /v2/ {{ proxy_pass http://{}; limit_rate 1m; "
+                                                  "access_log {}/proxy.log proxied; }}",
+                                                  slow_upstream, dir);
   // Blob GETs sent on to "object storage" on another host name (localhost), as registries
   // in front of S3 or a CDN do; what arrives there is logged with its Authorization.
   if (!blob_storage.empty()) {

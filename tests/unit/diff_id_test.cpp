@@ -85,8 +85,9 @@ TEST(DiffId, TruncatedOrCorruptStreamsAreErrors) {
   gz[gz.size() / 2 + 1] ^= 0x55;
   const std::string corrupt = diff_id_of(gz, 4096);
   EXPECT_NE(corrupt, sha256(tar));
-  if (corrupt.rfind("error: ", 0) == 0)
+  if (corrupt.rfind("error: ", 0) == 0) {
     EXPECT_EQ(corrupt.rfind("error: the gzip stream is broken", 0), 0u) << corrupt;
+  }
   // A broken deflate header is an error still.
   std::string bad_block = gzip(tar);
   bad_block[10] = static_cast<char>(0xff);  // the first block's header: reserved block type 3

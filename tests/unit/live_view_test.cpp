@@ -1,13 +1,15 @@
+#include "progress/live_view.h"
+
 #include <gtest/gtest.h>
 
 #include "progress/format.h"
-#include "progress/live_view.h"
 #include "progress/text_width.h"
 
 namespace fetchpool::progress {
 namespace {
 
-TransferProgress transfer(std::string path, std::int64_t bytes, std::int64_t total, double rate, double elapsed) {
+TransferProgress transfer(std::string path, std::int64_t bytes, std::int64_t total, double rate,
+                          double elapsed) {
   TransferProgress t;
   t.id = 1;
   t.path = std::move(path);
@@ -61,7 +63,8 @@ TEST(Bar, EighthBlocksOrHashes) {
 }
 
 TEST(TransferLine, TqdmShapeAt80Columns) {
-  auto line = render_transfer_line(transfer("out/name.bin", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12.4), 80, true);
+  auto line =
+      render_transfer_line(transfer("out/name.bin", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12.4), 80, true);
   EXPECT_EQ(line, "name.bin   43%|█████████████▏                | 450M/1.0G [00:12<00:15, 36.5MB/s]");
   EXPECT_LE(display_width(line), 80) << line;
 }
@@ -79,11 +82,13 @@ TEST(TransferLine, LabelNamesTheLineWhenGiven) {
   auto t = transfer("out/blobs/sha256/24376b8a2dea49d1bf141722c70114569ea007bd61113e3034313d4ee9c0eb1c", kMiB,
                     4 * kMiB, kMiB, 1);
   t.label = "24376b8a2dea";
-  EXPECT_EQ(render_transfer_line(t, 80, true).rfind("24376b8a2dea  ", 0), 0u) << render_transfer_line(t, 80, true);
+  EXPECT_EQ(render_transfer_line(t, 80, true).rfind("24376b8a2dea  ", 0), 0u)
+      << render_transfer_line(t, 80, true);
 }
 
 TEST(TransferLine, FitsEveryWidth) {
-  auto t = transfer("out/a-rather-long-file-name-for-the-display-中文.iso", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12);
+  auto t = transfer("out/a-rather-long-file-name-for-the-display-中文.iso", 450 * kMiB, 1024 * kMiB,
+                    36.5 * kMiB, 12);
   for (int width : {40, 80, 200}) {
     for (bool utf8 : {true, false}) {
       std::string line = render_transfer_line(t, width, utf8);
@@ -118,7 +123,8 @@ TEST(TransferLine, StalledAndRetrying) {
   waiting.attempt = 2;
   waiting.retry_in_s = 3.2;
   waiting.last_error = "attempt 2: HTTP 503 Service Unavailable";
-  EXPECT_EQ(render_transfer_line(waiting, 100, true), "flaky.bin  retry 3/6 in 00:03: HTTP 503 Service Unavailable");
+  EXPECT_EQ(render_transfer_line(waiting, 100, true),
+            "flaky.bin  retry 3/6 in 00:03: HTTP 503 Service Unavailable");
 }
 
 TEST(LiveArea, FoldsWhatDoesNotFitIntoMore) {
@@ -137,8 +143,9 @@ TEST(LiveArea, FoldsWhatDoesNotFitIntoMore) {
   context.files_failed = 2;
   auto lines = render_live_area(snapshot, context);
   ASSERT_EQ(lines.size(), 18u);  // total + 16 transfers + "+48 more": two rows stay free
-  EXPECT_EQ(lines.front(),
-            "936/10000 files  1.2G  36.5MB/s  [01:02<10:00]  active 64 queued 9000 retrying 0 stalled 0 failed 2");
+  EXPECT_EQ(
+      lines.front(),
+      "936/10000 files  1.2G  36.5MB/s  [01:02<10:00]  active 64 queued 9000 retrying 0 stalled 0 failed 2");
   EXPECT_EQ(lines.back(), "+48 more");
 }
 
