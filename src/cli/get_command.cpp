@@ -90,15 +90,16 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
     return false;
   }
   request->url = entry.url;
-  request->directory = fs::path(options.directory);
   if (!entry.dir.empty()) {
-    // dir= is a subdirectory of -d: a list can never send files outside it.
+    // dir= is a subdirectory of -d (EngineOptions::output_dir, where the engine resolves a
+    // relative Request::directory, never through a symbolic link): a list can never send
+    // files outside it.
     std::string why;
     if (!is_safe_relative_name(entry.dir, &why)) {
       *error = "dir=" + entry.dir + ": " + why;
       return false;
     }
-    request->directory /= fs::path(entry.dir);
+    request->directory = fs::path(entry.dir);
   }
   request->file_name = entry.out;
   request->headers = options.headers;
