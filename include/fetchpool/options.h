@@ -32,7 +32,9 @@ struct EngineOptions {
   /// from twice this size on.
   std::int64_t min_split_size = 20 * 1024 * 1024;
 
-  /// Where requests without a directory write.
+  /// Where requests without an absolute directory write (symlinks in it followed: it is
+  /// the program's choice). Every name beneath it is made without following a symbolic
+  /// link, so a file name or a relative Request::directory never leads outside it.
   std::filesystem::path output_dir = ".";
   IfExists if_exists = IfExists::skip;
 

@@ -13,12 +13,17 @@ struct Request {
   /// http:// or https:// URL. user:password@ in it is used for auth and never reported.
   std::string url;
 
-  /// Output directory; empty means EngineOptions::output_dir. Created when missing.
+  /// Output directory, created when missing. Relative (or empty): a subdirectory of
+  /// EngineOptions::output_dir, reached without following a symbolic link (one on the way
+  /// fails the transfer with ErrorCategory::filesystem), never containing ".." (fails with
+  /// ErrorCategory::invalid_input). Absolute: that directory itself, symlinks followed, as
+  /// EngineOptions::output_dir is.
   std::filesystem::path directory;
 
   /// Output file name (UTF-8), relative to `directory`; may contain subdirectories
-  /// ("a/b.bin") but never "..", an absolute path, or control characters: such a name
-  /// fails the transfer with ErrorCategory::invalid_input. Empty: derived from the URL
+  /// ("a/b.bin", made without following a symbolic link) but never "..", an absolute path,
+  /// control characters, or a directory ("sub/", "."): such a name fails the transfer with
+  /// ErrorCategory::invalid_input. Empty: derived from the URL
   /// (last path segment, percent-decoded and made safe; "index.html" when there is none).
   std::string file_name;
 

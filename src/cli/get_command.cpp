@@ -92,16 +92,17 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
     return false;
   }
   request->url = entry.url;
-  request->directory = fs::path(options.directory);
   if (!entry.dir.empty()) {
-    // dir= is a subdirectory of -d: a list can never send files outside it.
+    // dir= is a subdirectory of -d (EngineOptions::output_dir, where the engine resolves a
+    // relative Request::directory, never through a symbolic link): a list can never send
+    // files outside it.
     std::string why;
     if (!is_safe_relative_name(entry.dir, &why)) {
       std::string where = entry.line > 0 ? "line " + std::to_string(entry.line) + ": " : "";
       *error = where + "dir=" + progress::cut_for_message(entry.dir) + ": " + why;
       return false;
     }
-    request->directory /= fs::path(entry.dir);
+    request->directory = fs::path(entry.dir);
   }
   request->file_name = entry.out;
   request->headers = options.headers;

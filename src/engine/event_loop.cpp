@@ -1,9 +1,11 @@
 #include "engine/event_loop.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -28,6 +30,31 @@ constexpr double kMaxRetryAfterS = 300;
 // Bodies waiting for the CommitQueue; each holds its body in memory (up to 128 KiB) or
 // the last, partial block of one on disk (under 256 KiB).
 constexpr std::size_t kMaxQueuedCommits = 64;
+
+// The names a download of NAME keeps its partial data under (see FileSink).
+constexpr std::array<std::string_view, 3> kPartSuffixes{".part", ".part.state", ".part.state.tmp"};
+
+// Claims `path` (absolute, normal) for one download of this run. Empty, or why not: it is
+// another's name, or another keeps its partial data there, or this one would keep its
+// partial data under another's name (a list with both big.iso and big.iso.part).
+std::string claim_output(PathClaims& claims, const std::string& path, const std::string& display) {
+  auto key = [](const std::string& text) { return std::hash<std::string>{}(text); };
+  const std::string advice = ": give one of them another name";
+  if (claims.contains(key(path)))
+    return "output path '" + display + "' is already used by another download in this run" + advice;
+  for (std::string_view suffix : kPartSuffixes) {
+    if (path.ends_with(suffix) && claims.contains(key(path.substr(0, path.size() - suffix.size())))) {
+      return "output path '" + display + "' is where another download in this run keeps its partial data" +
+             advice;
+    }
+    if (claims.contains(key(path + std::string(suffix)))) {
+      return "output path '" + display + "' would keep its partial data in '" + display +
+             std::string(suffix) + "', the name of another download in this run" + advice;
+    }
+  }
+  claims.claim(key(path));
+  return {};
+}
 
 }  // namespace
 
@@ -166,8 +193,13 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
     return;
   }
-  const fs::path& directory = request.directory.empty() ? options_.output_dir : request.directory;
-  fs::path output = (directory / fs::path(name)).lexically_normal();
+  fs::path root;
+  std::string relative;
+  if (!locate_output(request.directory, options_.output_dir, name, &root, &relative, &error)) {
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
+    return;
+  }
+  fs::path output = (root / relative).lexically_normal();
   transfer->display_path = output.string();
 
   if (!request.expected_digest.empty()) {
@@ -179,12 +211,13 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
     transfer->expected_digest = spec.algorithm + ":" + spec.hex;
   }
 
-  std::uint64_t claim = std::hash<std::string>{}((base_dir_ / output).lexically_normal().string());
-  if (!request.to_memory && !claimed_paths_.claim(claim)) {
-    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input,
-             "output path '" + transfer->display_path +
-                 "' is already used by another download in this run: give one of them another name");
-    return;
+  if (!request.to_memory) {
+    std::string clash = claim_output(claimed_paths_, (base_dir_ / output).lexically_normal().string(),
+                                     transfer->display_path);
+    if (!clash.empty()) {
+      end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, clash);
+      return;
+    }
   }
   scheduler_.enqueue(std::move(transfer));
 }
@@ -208,30 +241,40 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   // A body kept in memory has nothing on disk to find, keep or continue.
   const bool look_on_disk =
       !transfer->request.to_memory && (transfer->attempts > 0 || may_exist(transfer->display_path));
-  if (transfer->attempts == 0 && options_.if_exists != IfExists::overwrite && look_on_disk) {
-    std::error_code ec;
-    if (fs::exists(fs::path(transfer->display_path), ec)) {
-      scheduler_.finished(transfer->url.host_key);
-      if (options_.if_exists == IfExists::skip) {
-        end_idle(std::move(transfer), Status::skipped, ErrorCategory::none, "already exists; kept it");
-      } else {
-        std::string message = "'" + transfer->display_path +
-                              "' already exists: remove it, or choose to skip or overwrite existing files";
-        end_idle(std::move(transfer), Status::failed, ErrorCategory::filesystem, message);
-      }
-      return;
-    }
-  }
+  const Request& request = transfer->request;
   if (!transfer->sink) {
     std::string buffer;
     if (!spare_buffers_.empty()) {
       buffer = std::move(spare_buffers_.back());
       spare_buffers_.pop_back();
     }
-    const Request& request = transfer->request;
-    transfer->sink.emplace(transfer->display_path,
+    // As accept() found it, which it checked.
+    std::string name =
+        request.file_name.empty() ? file_name_from_url_path(transfer->url.path) : request.file_name;
+    fs::path root;
+    std::string relative, ignored;
+    locate_output(request.directory, options_.output_dir, name, &root, &relative, &ignored);
+    transfer->sink.emplace(transfer->display_path, root.string(), relative,
                            request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
                            request.to_memory, &disk_thread_, &blocks_);
+  }
+  auto fail_here = [&](std::string message) {
+    scheduler_.finished(transfer->url.host_key);
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::filesystem, std::move(message));
+  };
+  if (transfer->attempts == 0 && look_on_disk) {
+    bool exists = false;
+    std::string why;
+    if (!transfer->sink->check_final(options_.if_exists, &exists, &why)) return fail_here(std::move(why));
+    if (exists && options_.if_exists == IfExists::skip) {
+      scheduler_.finished(transfer->url.host_key);
+      end_idle(std::move(transfer), Status::skipped, ErrorCategory::none, "already exists; kept it");
+      return;
+    }
+    if (exists && options_.if_exists == IfExists::fail) {
+      return fail_here("'" + transfer->display_path +
+                       "' already exists: remove it, or choose to skip or overwrite existing files");
+    }
   }
   transfer->resume_from = 0;
   transfer->resume_to = -1;
@@ -239,11 +282,16 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   transfer->saved_total = -1;
   transfer->if_range.clear();
   transfer->split_notices = &split_notices_;
-  if (options_.resume && look_on_disk && !transfer->ranges_refused) {
+  // --no-continue: whatever an earlier run left for this URL is dropped (and only that).
+  // After ranges were answered wrongly, nothing on disk is continued either.
+  const bool resume = options_.resume && !transfer->ranges_refused;
+  if (look_on_disk && (resume || transfer->attempts == 0)) {
     ResumeState saved;
+    std::string why;
     // The state file names the URL without its password (it lies on disk beside the data),
     // so that same form is what a resume is matched by.
-    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, &saved);
+    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, resume, &saved, &why);
+    if (transfer->resume_from < 0) return fail_here(std::move(why));
     if (!saved.ranges.empty()) {
       // A split download left ranges with holes: ask for the first hole; the others
       // follow once the answer shows the same version.
@@ -258,8 +306,6 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     }
     if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->saved_total = saved.total;
     if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->if_range = saved.validator();
-  } else if (!options_.resume && look_on_disk && transfer->attempts == 0) {
-    transfer->sink->abandon();  // --no-continue: whatever an earlier run left is dropped
   }
 
   http::CurlEasy easy = take_easy();

@@ -1,11 +1,9 @@
 #include "engine/file_sink.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -15,9 +13,14 @@ namespace {
 // A spilled body that has been written for this long is made resumable.
 constexpr auto kPersistAfter = std::chrono::seconds(1);
 
-void remove_quietly(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove(path, ec);
+using platform::EntryType;
+
+// NAME.part or its state is there and is someone else's.
+std::string not_ours_message(const std::string& path, EntryType type) {
+  const char* what = type == EntryType::symlink     ? "is a symbolic link, not a file fetchpool left"
+                     : type == EntryType::directory ? "is a directory, not a file fetchpool left"
+                                                    : "exists and was not left by fetchpool";
+  return "'" + path + "' " + what + " for this URL: move it away or choose another name";
 }
 
 }  // namespace
@@ -32,16 +35,23 @@ struct FileSink::WriteBehind {
   std::string error;  ///< The first block's error.
 };
 
-FileSink::FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer, bool memory_only,
-                   TaskThread* disk, BlockPool* blocks)
+FileSink::FileSink(std::string final_path, std::string root, const std::string& relative,
+                   std::int64_t memory_limit, std::string buffer, bool memory_only, TaskThread* disk,
+                   BlockPool* blocks)
     : final_path_(std::move(final_path)),
       part_path_(final_path_ + ".part"),
+      root_(std::move(root)),
       memory_limit_(memory_limit),
       memory_(std::move(buffer)),
       disk_(disk),
       blocks_(blocks),
       memory_only_(memory_only) {
   memory_.clear();
+  std::size_t slash = relative.rfind('/');
+  if (slash != std::string::npos) subdir_ = relative.substr(0, slash);
+  name_ = slash == std::string::npos ? relative : relative.substr(slash + 1);
+  part_name_ = name_ + ".part";
+  state_name_ = part_name_ + ".state";
 }
 
 FileSink::~FileSink() {
@@ -58,30 +68,112 @@ std::string too_large_message(std::int64_t limit) {
 
 }  // namespace
 
-std::int64_t FileSink::find_resumable(const std::string& url, ResumeState* state) {
-  std::int64_t on_disk = platform::file_size(part_path_);
-  if (on_disk < 0) return 0;
-  part_may_exist_ = true;
+bool FileSink::open_dir(bool create, platform::Directory* dir, std::string* error, bool* missing) const {
+  bool ignored = false;
+  if (!missing) missing = &ignored;
+  platform::Directory root;
+  if (!platform::open_directory(root_, create, &root, error, missing)) return false;
+  if (subdir_.empty()) {
+    *dir = std::move(root);
+    return true;
+  }
+  return platform::open_beneath(root, subdir_, create, dir, error, missing);
+}
+
+void FileSink::drop_ours(const platform::Directory* dir) {
+  platform::Directory opened;
+  std::string ignored;
+  if ((part_ours_ || state_saved_) && (dir != nullptr || open_dir(false, &opened, &ignored))) {
+    if (dir == nullptr) dir = &opened;
+    if (part_ours_) platform::remove_file(*dir, part_name_);
+    if (state_saved_) platform::remove_file(*dir, state_name_);
+  }
+  part_ours_ = state_saved_ = false;
+}
+
+bool FileSink::check_final(IfExists if_exists, bool* exists, std::string* error) {
+  *exists = false;
+  platform::Directory dir;
+  bool missing = false;
+  if (!open_dir(false, &dir, error, &missing)) return missing;
+  switch (platform::entry_type(dir, name_)) {
+    case EntryType::missing: return true;
+    case EntryType::file: *exists = true; return true;
+    case EntryType::directory:
+      *error = "'" + final_path_ + "' is a directory: choose another name for the download, or move it away";
+      return false;
+    case EntryType::symlink:
+      // A link to a file is that file, there (skipped, or kept, as any); a download only
+      // ever replaces the link itself, never writes through it.
+      if (platform::target_type(dir, name_) == EntryType::file) {
+        *exists = true;
+        return true;
+      }
+      if (if_exists == IfExists::overwrite) return true;
+      *error = "'" + final_path_ +
+               "' is a symbolic link that leads to no file: remove it, or choose to overwrite existing files "
+               "(which replaces the link)";
+      return false;
+    case EntryType::other: break;
+  }
+  *error =
+      "'" + final_path_ + "' is not a regular file: choose another name for the download, or move it away";
+  return false;
+}
+
+std::int64_t FileSink::find_resumable(const std::string& url, bool resume, ResumeState* state,
+                                      std::string* error) {
+  platform::Directory dir;
+  bool missing = false;
+  if (!open_dir(false, &dir, error, &missing)) return missing ? 0 : -1;
+  std::int64_t on_disk = -1;
+  const EntryType part = platform::entry_type(dir, part_name_, &on_disk);
+  const EntryType state_entry = platform::entry_type(dir, state_name_);
+  if (part == EntryType::missing && state_entry == EntryType::missing) return 0;
+  // Only a state file naming this URL says these are fetchpool's, from this download:
+  // anything else at NAME.part or NAME.part.state is someone's file (maybe one they
+  // downloaded under that very name), never to be removed or written over.
   ResumeState saved;
-  bool usable = load_resume_state(state_path(), &saved) && saved.url == url && !saved.validator().empty() &&
+  const bool ours =
+      state_entry == EntryType::file && load_resume_state(dir, state_name_, &saved) && saved.url == url;
+  if (!ours || (part != EntryType::missing && part != EntryType::file)) {
+    *error = part != EntryType::missing ? not_ours_message(part_path_, part)
+                                        : not_ours_message(state_path(), state_entry);
+    return -1;
+  }
+  part_ours_ = part == EntryType::file;
+  state_saved_ = true;
+  bool usable = resume && part == EntryType::file && !saved.validator().empty() &&
                 (saved.total < 0 || on_disk <= saved.total) &&
                 (saved.ranges.empty() || (saved.total > 0 && on_disk == saved.total));
   if (!usable) {
-    // A .part without a state we can trust: its bytes cannot be proven to be this version.
-    remove_quietly(part_path_);
-    remove_quietly(state_path());
-    part_may_exist_ = false;
+    // Ours, but its bytes cannot be proven to be this version (or --no-continue).
+    drop_ours(&dir);
     return 0;
   }
   // After a crash the file may hold more than the state recorded, or (after power loss)
   // less; the file is what is there, the state only says which version it is.
-  state_saved_ = true;
   *state = saved;
   if (!saved.ranges.empty()) return saved.ranges.front().begin == 0 ? saved.ranges.front().end : 0;
   // A body's blocks can reach the file out of order (the loop writes one itself while
   // earlier ones still wait at the disk thread), so after kill -9 the file may end past a
   // gap that was never written: continue from the gap, never over it.
-  return platform::written_prefix(part_path_);
+  return std::max<std::int64_t>(0, platform::written_prefix(dir, part_name_));
+}
+
+bool FileSink::create_named_part(const platform::Directory& dir, std::string* error) {
+  // The state first: a NAME.part a crash leaves behind is then always found beside the
+  // state that says it is ours, never mistaken for someone's file.
+  save_state();
+  bool existed = false;
+  if (file_.create_new(dir, part_name_, error, &existed)) {
+    part_ours_ = true;
+    return true;
+  }
+  if (existed) *error = not_ours_message(part_path_, platform::entry_type(dir, part_name_));
+  if (state_saved_) platform::remove_file(dir, state_name_);
+  state_saved_ = false;
+  return false;
 }
 
 bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string* error) {
@@ -93,7 +185,9 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
   // The rest of the body's space is reserved here when the file is already open, and by
   // spill() when it is not (state_.total is -1 when the response gave no size).
   if (offset > 0) {
-    if (!file_.open_at(part_path_, offset, error) || !file_.reserve(offset, state_.total - offset, error))
+    platform::Directory dir;
+    if (!open_dir(false, &dir, error) || !file_.open_at(dir, part_name_, offset, error) ||
+        !file_.reserve(offset, state_.total - offset, error))
       return false;
     save_state();  // the response's validator, in case it was refreshed
     return true;
@@ -103,12 +197,7 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
     if (state_saved_) save_state();
     return true;
   }
-  if (part_may_exist_) {
-    remove_quietly(part_path_);
-    remove_quietly(state_path());
-    part_may_exist_ = false;
-    state_saved_ = false;
-  }
+  drop_ours(nullptr);
   return true;
 }
 
@@ -120,23 +209,23 @@ bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::s
   stored_ = 0;
   if (keep_existing) {
     for (const ByteRange& range : state_.ranges) stored_ += range.size();
-    if (!file_.is_open() && !file_.open_existing(part_path_, error)) return false;
-    part_may_exist_ = true;
+    if (!file_.is_open()) {
+      platform::Directory dir;
+      if (!open_dir(false, &dir, error) || !file_.open_existing(dir, part_name_, error)) return false;
+    }
+    part_ours_ = true;
   } else {
     state_.ranges.clear();
     if (file_.is_open()) {
       if (!file_.truncate_all(error)) return false;
     } else {
-      if (part_may_exist_) {
-        remove_quietly(part_path_);
-        remove_quietly(state_path());
-        part_may_exist_ = state_saved_ = false;
-      }
+      platform::Directory dir;
+      if (!open_dir(true, &dir, error)) return false;
+      drop_ours(&dir);
       bool unsupported = false;
-      if (!file_.open_unnamed(part_path_, error, &unsupported)) {
-        if (!unsupported || !file_.open_truncate(part_path_, error)) return false;
-        part_may_exist_ = true;
-      }
+      if (!file_.open_unnamed(dir, name_, error, &unsupported) &&
+          (!unsupported || !create_named_part(dir, error)))
+        return false;
       spilled_at_ = std::chrono::steady_clock::now();
     }
   }
@@ -186,11 +275,12 @@ std::string FileSink::take_buffer() {
 }
 
 bool FileSink::spill(std::string* error) {
+  platform::Directory dir;
+  if (!open_dir(true, &dir, error)) return false;
   bool unsupported = false;
-  if (!file_.open_unnamed(part_path_, error, &unsupported)) {
-    if (!unsupported || !file_.open_truncate(part_path_, error)) return false;
-    part_may_exist_ = true;
-  }
+  if (!file_.open_unnamed(dir, name_, error, &unsupported) &&
+      (!unsupported || !create_named_part(dir, error)))
+    return false;
   spilled_at_ = std::chrono::steady_clock::now();
   if (!file_.reserve(0, state_.total, error)) return false;
   if (writes_behind()) {  // what is in memory becomes the start of the first block
@@ -207,25 +297,38 @@ bool FileSink::spill(std::string* error) {
 void FileSink::maybe_persist(std::chrono::steady_clock::time_point now) {
   if (!file_.is_open()) return;
   if (!state_saved_) {
-    if (now - spilled_at_ >= kPersistAfter) persist();
+    if (!never_persist_ && now - spilled_at_ >= kPersistAfter) persist();
   } else if (ranges_changed_ && now - state_saved_at_ >= kPersistAfter) {
     save_state();  // a body over several connections: which ranges are there changes
   }
 }
 
 void FileSink::persist() {
+  if (never_persist_ && file_.is_unnamed()) return;
   std::string ignored;
   flush(&ignored);  // what cannot be written is not on disk, and the file's size says so
-  if (file_.is_unnamed()) {
-    bool existed = false;
-    if (!file_.link_as(part_path_, &ignored, &existed) && existed) {
-      remove_quietly(part_path_);  // a stale one from an earlier run: this body is newer
-      file_.link_as(part_path_, &ignored, &existed);
-    }
-    if (file_.is_unnamed()) return;  // could not name it: the body completes, just not resumably
-    part_may_exist_ = true;
+  if (!file_.is_unnamed()) {
+    save_state();
+    return;
+  }
+  // The state first, as in create_named_part(). Where NAME.part cannot be made (something
+  // is there that is not ours: it stays), the body completes, just not resumably; and no
+  // state of ours is written beside that file again, where it would claim it.
+  platform::Directory dir;
+  if (!open_dir(false, &dir, &ignored) || platform::entry_type(dir, part_name_) != EntryType::missing) {
+    never_persist_ = true;
+    return;
   }
   save_state();
+  if (!state_saved_) return;
+  bool existed = false;
+  if (file_.link_as(dir, part_name_, &ignored, &existed)) {
+    part_ours_ = true;
+    return;
+  }
+  platform::remove_file(dir, state_name_);
+  state_saved_ = false;
+  never_persist_ = true;
 }
 
 void FileSink::save_state() {
@@ -236,7 +339,11 @@ void FileSink::save_state() {
   ranges_changed_ = false;
   state_saved_at_ = std::chrono::steady_clock::now();
   std::string ignored;  // without a state file the download still completes; it just cannot resume
-  state_saved_ = save_resume_state(state_path(), state_, &ignored) || state_saved_;
+  platform::Directory dir;
+  if (!open_dir(false, &dir, &ignored)) return;
+  // A NAME.part.state.tmp beside a state of ours is ours too (a crash between its write
+  // and its rename); otherwise it is not known to be, and stays.
+  state_saved_ = save_resume_state(dir, state_name_, state_, state_saved_, &ignored) || state_saved_;
 }
 
 bool FileSink::write(const char* data, std::size_t size, std::string* error) {
@@ -345,18 +452,16 @@ void FileSink::start_clean() {
 
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
   if (!flush(error)) return false;
-  std::ifstream in(part_path_, std::ios::binary);
-  std::vector<char> buffer(1 << 20);
-  while (length > 0 && in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::int64_t>(length, buffer.size())));
-    std::streamsize got = in.gcount();
-    if (got <= 0) break;
-    digest->update(buffer.data(), static_cast<std::size_t>(got));
-    length -= got;
-  }
-  if (length != 0) {
-    *error = "cannot read back '" + part_path_ + "' to continue its checksum";
-    return false;
+  // From the open file: the name may since lead somewhere else.
+  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(length, 1 << 20)));
+  for (std::int64_t at = 0; at < length;) {
+    auto step = static_cast<std::size_t>(std::min<std::int64_t>(length - at, buffer.size()));
+    if (!file_.read_at(at, buffer.data(), step, error)) {
+      *error = "cannot read back '" + part_path_ + "' to continue its checksum: " + *error;
+      return false;
+    }
+    digest->update(buffer.data(), step);
+    at += static_cast<std::int64_t>(step);
   }
   return true;
 }
@@ -372,26 +477,39 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
     memory_ = std::string();
     return true;
   }
+  platform::Directory dir;
   if (!file_.is_open()) {
-    bool ok = platform::create_file_atomically(final_path_, memory_.data(), memory_.size(), replace, error,
-                                               existed);
+    bool ok =
+        open_dir(true, &dir, error) &&
+        platform::create_file_atomically(dir, name_, memory_.data(), memory_.size(), replace, error, existed);
     memory_.clear();
     return ok;
   }
-  if (file_.is_unnamed()) {
-    if (!replace) {
-      bool ok = file_.link_as(final_path_, error, existed) && file_.close(error);
-      if (!ok) abandon();
-      return ok;
-    }
-    persist();  // replacing needs a name to rename from
-  }
-  if (!file_.close(error) || !platform::rename_file(part_path_, final_path_, replace, error, existed)) {
+  if (!open_dir(false, &dir, error)) {
     abandon();
     return false;
   }
-  if (state_saved_) remove_quietly(state_path());
-  part_may_exist_ = state_saved_ = false;
+  if (file_.is_unnamed()) {
+    if (!replace) {
+      bool ok = file_.link_as(dir, name_, error, existed) && file_.close(error);
+      if (!ok) abandon();
+      return ok;
+    }
+    // Replacing needs a name to rename from; never one that is someone else's.
+    bool part_existed = false;
+    if (!file_.link_as(dir, part_name_, error, &part_existed)) {
+      if (part_existed) *error = not_ours_message(part_path_, platform::entry_type(dir, part_name_));
+      abandon();
+      return false;
+    }
+    part_ours_ = true;
+  }
+  if (!file_.close(error) || !platform::rename_file(dir, part_name_, name_, replace, error, existed)) {
+    abandon();
+    return false;
+  }
+  if (state_saved_) platform::remove_file(dir, state_name_);
+  part_ours_ = state_saved_ = false;
   return true;
 }
 
@@ -410,11 +528,7 @@ void FileSink::abandon() {
   std::string ignored;
   wait_for_writes(&ignored);
   file_.close(&ignored);
-  if (part_may_exist_ || state_saved_) {
-    remove_quietly(part_path_);
-    remove_quietly(state_path());
-    part_may_exist_ = state_saved_ = false;
-  }
+  drop_ours(nullptr);
 }
 
 }  // namespace fetchpool::engine

@@ -34,12 +34,22 @@ namespace fetchpool::engine {
 ///   (OutputFile::reserve): no room fails it before its bytes are fetched.
 /// With `memory_only` (Request::to_memory) the body never leaves memory: more than
 /// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
+///
+/// Every name is made beneath `root` (opened as given: the user's choice), through the
+/// directories of `relative` without following a symbolic link, so nothing a list, a
+/// server or a state file supplies can lead a write elsewhere. NAME.part and
+/// NAME.part.state are only ever removed, continued or replaced when a state file naming
+/// this download's URL says they are fetchpool's; anything else at those names is
+/// someone's file, and the download fails rather than touch it.
 class FileSink {
  public:
-  /// `buffer` is storage to reuse for the in-memory body (its contents are discarded).
-  /// With `disk`, a spilled body's blocks are written there while the next ones arrive.
-  FileSink(std::string final_path, std::int64_t memory_limit, std::string buffer = {},
-           bool memory_only = false, TaskThread* disk = nullptr, BlockPool* blocks = nullptr);
+  /// `final_path` is how messages name the file; it is `relative` ("sub/NAME") beneath
+  /// the directory `root`. `buffer` is storage to reuse for the in-memory body (its
+  /// contents are discarded). With `disk`, a spilled body's blocks are written there
+  /// while the next ones arrive.
+  FileSink(std::string final_path, std::string root, const std::string& relative, std::int64_t memory_limit,
+           std::string buffer = {}, bool memory_only = false, TaskThread* disk = nullptr,
+           BlockPool* blocks = nullptr);
   /// Waits for blocks still being written (they write into this sink's file).
   ~FileSink();
   FileSink(const FileSink&) = delete;
@@ -49,13 +59,21 @@ class FileSink {
   const std::string& part_path() const { return part_path_; }
   std::string state_path() const { return part_path_ + ".state"; }
 
+  /// Looks at the final name before a download starts. False (with `error`) when what is
+  /// there can never be the file: a directory, a link to no file (unless `if_exists` is
+  /// overwrite, which replaces the link itself), anything but a regular file, or a
+  /// directory on the way that is a link. `*exists` when a file (or a link to one) is there.
+  bool check_final(IfExists if_exists, bool* exists, std::string* error);
+
   /// Bytes of `url` that an earlier attempt or run left in NAME.part and that can be
   /// continued (a state file for the same URL, a validator, at least as many bytes on disk),
   /// with that state: the bytes from offset 0 up to the first gap never written (after
   /// kill -9, blocks written out of order can leave one). For a body that was fetched over
   /// several connections, up to the first gap in `state->ranges`, which says which others
-  /// are there. 0 when there is nothing usable; a stale .part and state are deleted.
-  std::int64_t find_resumable(const std::string& url, ResumeState* state);
+  /// are there. 0 when there is nothing usable (or `resume` is false); an unusable .part
+  /// and state of this URL are deleted. -1 (with `error`) when NAME.part or its state is
+  /// there but not left by fetchpool for this URL: it is not touched.
+  std::int64_t find_resumable(const std::string& url, bool resume, ResumeState* state, std::string* error);
 
   /// A response starts delivering the body at `offset`: 0 drops anything stored; otherwise
   /// NAME.part (holding at least `offset` bytes) is continued. `state` describes the
@@ -126,9 +144,21 @@ class FileSink {
   struct WriteBehind;
   void persist();
   void save_state();
+  /// Opens the directory NAME goes in (beneath root_, never through a link); with
+  /// `create`, making what is missing. `*missing` when it is not there.
+  bool open_dir(bool create, platform::Directory* dir, std::string* error, bool* missing = nullptr) const;
+  /// Creates NAME.part where unnamed files are not available, its state first.
+  bool create_named_part(const platform::Directory& dir, std::string* error);
+  /// Removes NAME.part and its state, those of them that are ours.
+  void drop_ours(const platform::Directory* dir);
 
   std::string final_path_;
   std::string part_path_;
+  std::string root_;        ///< The directory names are made beneath, as given.
+  std::string subdir_;      ///< The directories between root_ and NAME; may be empty.
+  std::string name_;        ///< NAME itself.
+  std::string part_name_;   ///< NAME.part
+  std::string state_name_;  ///< NAME.part.state
   std::int64_t memory_limit_;
   std::string memory_;         ///< The body while it is small.
   platform::OutputFile file_;  ///< NAME.part once it is not.
@@ -138,9 +168,11 @@ class FileSink {
   std::unique_ptr<WriteBehind> behind_;  ///< Blocks at the disk thread; made by the first.
   ResumeState state_;
   std::int64_t stored_ = 0;
-  bool part_may_exist_ = false;  ///< NAME.part was seen or made: clean up before a restart.
-  bool state_saved_ = false;     ///< NAME.part.state is on disk for this body.
-  bool ranges_changed_ = false;  ///< note_ranges() since the state was last saved.
+  bool part_ours_ = false;    ///< NAME.part, when there, is this download's (seen with its state, or made).
+  bool state_saved_ = false;  ///< NAME.part.state is on disk for this body (ours).
+  bool ranges_changed_ = false;
+  bool never_persist_ = false;  ///< NAME.part is someone else's: the body stays unnamed.  ///< note_ranges()
+                                ///< since the state was last saved.
   bool memory_only_ = false;
   bool too_large_ = false;
   std::shared_ptr<const std::string> body_;

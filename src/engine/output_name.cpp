@@ -73,10 +73,32 @@ bool check_relative_name(std::string_view name, std::string* error) {
     }
     start = end + 1;
   }
-  if (name.back() == '/' || name.back() == '\\') {
+  std::size_t last = name.find_last_of("/\\");
+  std::string_view leaf = last == std::string_view::npos ? name : name.substr(last + 1);
+  if (leaf.empty() || leaf == ".") {
     *error = "output name '" + std::string(name) + "' names a directory, not a file";
     return false;
   }
+  return true;
+}
+
+bool locate_output(const std::filesystem::path& directory, const std::filesystem::path& output_dir,
+                   const std::string& name, std::filesystem::path* root, std::string* relative,
+                   std::string* error) {
+  if (directory.is_absolute()) {
+    *root = directory;
+    *relative = std::filesystem::path(name).lexically_normal().generic_string();
+    return true;
+  }
+  for (const auto& component : directory) {
+    if (component == "..") {
+      *error =
+          "directory '" + directory.string() + "' contains '..': it must stay inside the output directory";
+      return false;
+    }
+  }
+  *root = output_dir.empty() ? std::filesystem::path(".") : output_dir;
+  *relative = (directory / name).lexically_normal().generic_string();
   return true;
 }
 

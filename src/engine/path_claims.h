@@ -24,6 +24,11 @@ class PathClaims {
     return true;
   }
 
+  /// Whether `path_hash` was claimed.
+  bool contains(std::uint64_t path_hash) const {
+    return std::binary_search(sorted_.begin(), sorted_.end(), path_hash) || recent_.count(path_hash) != 0;
+  }
+
   std::size_t size() const { return sorted_.size() + recent_.size(); }
 
  private:

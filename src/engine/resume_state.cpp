@@ -1,13 +1,15 @@
 #include "engine/resume_state.h"
 
-#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace fetchpool::engine {
 namespace {
 
 constexpr const char* kSignature = "fetchpool-resume-state 1";
+// A split download of a large file lists many ranges, but never this many bytes of them.
+constexpr std::size_t kMaxStateBytes = 16 << 20;
 
 bool is_single_line(const std::string& value) {
   return value.find_first_of("\r\n") == std::string::npos;
@@ -20,8 +22,10 @@ std::string ResumeState::validator() const {
   return last_modified;
 }
 
-bool load_resume_state(const std::string& path, ResumeState* state) {
-  std::ifstream in(path, std::ios::binary);
+namespace {
+
+bool parse_resume_state(const std::string& text, ResumeState* state) {
+  std::istringstream in(text);
   std::string line;
   if (!std::getline(in, line) || line != kSignature) return false;
   ResumeState loaded;
@@ -52,7 +56,21 @@ bool load_resume_state(const std::string& path, ResumeState* state) {
   return true;
 }
 
-bool save_resume_state(const std::string& path, const ResumeState& state, std::string* error) {
+}  // namespace
+
+bool load_resume_state(const std::string& path, ResumeState* state) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_resume_state(text, state);
+}
+
+bool load_resume_state(const platform::Directory& dir, const std::string& name, ResumeState* state) {
+  std::string text;
+  return platform::read_small_file(dir, name, kMaxStateBytes, &text) && parse_resume_state(text, state);
+}
+
+bool save_resume_state(const platform::Directory& dir, const std::string& name, const ResumeState& state,
+                       bool temp_is_ours, std::string* error) {
   if (!is_single_line(state.url) || !is_single_line(state.etag) || !is_single_line(state.last_modified)) {
     *error = "cannot save resume state: a value spans lines";
     return false;
@@ -62,22 +80,7 @@ bool save_resume_state(const std::string& path, const ResumeState& state, std::s
        << "\nlast-modified=" << state.last_modified << "\ntotal=" << state.total << "\ndone=" << state.done
        << "\n";
   if (!state.ranges.empty()) text << "ranges=" << format_ranges(state.ranges) << "\n";
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text.str();
-    if (!out.flush()) {
-      *error = "cannot write '" + temporary + "'";
-      std::remove(temporary.c_str());
-      return false;
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    *error = "cannot rename '" + temporary + "' to '" + path + "'";
-    std::remove(temporary.c_str());
-    return false;
-  }
-  return true;
+  return platform::replace_file_contents(dir, name, text.str(), temp_is_ours, error);
 }
 
 }  // namespace fetchpool::engine

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/byte_range.h"
+#include "platform/file.h"
 
 namespace fetchpool::engine {
 
@@ -28,10 +29,14 @@ struct ResumeState {
 
 /// Reads a state file; false when missing, unreadable, or not a state file of this version.
 bool load_resume_state(const std::string& path, ResumeState* state);
+/// The same for `name` in `dir`, never through a symbolic link.
+bool load_resume_state(const platform::Directory& dir, const std::string& name, ResumeState* state);
 
-/// Writes a state file through a temporary file and a rename, so a crash leaves the old
-/// state or the new one, never a torn one. Not fsynced: it is a hint that saves work, and
-/// the bytes it describes are checked again (validator, size, digest) before use.
-bool save_resume_state(const std::string& path, const ResumeState& state, std::string* error);
+/// Writes the state file `name` in `dir` through `name`.tmp and a rename, so a crash
+/// leaves the old state or the new one, never a torn one (a leftover `name`.tmp is
+/// replaced only when `temp_is_ours`). Not fsynced: it is a hint that saves work, and the
+/// bytes it describes are checked again (validator, size, digest) before use.
+bool save_resume_state(const platform::Directory& dir, const std::string& name, const ResumeState& state,
+                       bool temp_is_ours, std::string* error);
 
 }  // namespace fetchpool::engine

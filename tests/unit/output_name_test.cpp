@@ -51,5 +51,33 @@ TEST(OutputName, RelativeNamesChecked) {
   EXPECT_FALSE(check_relative_name("dir/", &error));
 }
 
+// "." and "sub/." name a directory: refused, never taken for a file that exists.
+TEST(OutputName, NamesEndingInADotComponentAreDirectories) {
+  std::string error;
+  EXPECT_FALSE(check_relative_name(".", &error));
+  EXPECT_EQ(error, "output name '.' names a directory, not a file");
+  EXPECT_FALSE(check_relative_name("sub/.", &error));
+  EXPECT_TRUE(check_relative_name("./a.bin", &error));
+  EXPECT_TRUE(check_relative_name("a.", &error));
+}
+
+// A relative Request::directory is beneath the output directory; an absolute one is its
+// own root; ".." in one is refused.
+TEST(OutputName, OutputIsLocatedBeneathItsRoot) {
+  std::filesystem::path root;
+  std::string relative, error;
+  ASSERT_TRUE(locate_output("", "out", "a.bin", &root, &relative, &error));
+  EXPECT_EQ(root, "out");
+  EXPECT_EQ(relative, "a.bin");
+  ASSERT_TRUE(locate_output("sub/./deeper", "out", "x/a.bin", &root, &relative, &error));
+  EXPECT_EQ(root, "out");
+  EXPECT_EQ(relative, "sub/deeper/x/a.bin");
+  ASSERT_TRUE(locate_output("/srv/files", "out", "a.bin", &root, &relative, &error));
+  EXPECT_EQ(root, "/srv/files");
+  EXPECT_EQ(relative, "a.bin");
+  EXPECT_FALSE(locate_output("sub/../..", "out", "a.bin", &root, &relative, &error));
+  EXPECT_NE(error.find("'..'"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace fetchpool::engine

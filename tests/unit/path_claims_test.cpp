@@ -25,5 +25,14 @@ TEST(PathClaims, EveryPathIsClaimedOnceAcrossMerges) {
   EXPECT_EQ(claims.size(), kPaths + 1);
 }
 
+TEST(PathClaims, ContainsSeesClaimsBeforeAndAfterAMerge) {
+  PathClaims claims;
+  for (std::uint64_t i = 0; i < 20'000; ++i) claims.claim(spread(i));
+  EXPECT_TRUE(claims.contains(spread(0)));       // merged
+  EXPECT_TRUE(claims.contains(spread(19'999)));  // recent
+  EXPECT_FALSE(claims.contains(spread(20'000)));
+  EXPECT_EQ(claims.size(), 20'000u) << "contains() claims nothing";
+}
+
 }  // namespace
 }  // namespace fetchpool::engine
