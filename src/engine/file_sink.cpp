@@ -134,8 +134,11 @@ std::int64_t FileSink::find_resumable(const std::string& url, bool resume, Resum
   // anything else at NAME.part or NAME.part.state is someone's file (maybe one they
   // downloaded under that very name), never to be removed or written over.
   ResumeState saved;
+  // This sink's own NAME.part of an earlier attempt is ours too, even when its state could
+  // not be written (a full disk, a name too long for the state's): it is replaced below.
   const bool ours =
-      state_entry == EntryType::file && load_resume_state(dir, state_name_, &saved) && saved.url == url;
+      (state_entry == EntryType::file && load_resume_state(dir, state_name_, &saved) && saved.url == url) ||
+      (part_ours_ && part == EntryType::file && state_entry == EntryType::missing);
   if (!ours || (part != EntryType::missing && part != EntryType::file)) {
     *error = part != EntryType::missing ? not_ours_message(part_path_, part)
                                         : not_ours_message(state_path(), state_entry);

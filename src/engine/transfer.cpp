@@ -14,6 +14,28 @@ namespace {
 // every allocation was a fresh mmap, costing 1-2 page faults per small file (measured).
 constexpr long kReceiveBufferBytes = 100 * 1024;
 
+/// Bytes past the end the response stated (a chunked or close-delimited body, which libcurl
+/// does not hold to a length) or past the request's expected size stop the attempt as they
+/// arrive, before they fill a disk.
+bool within_stated_size(Transfer& transfer, std::int64_t length) {
+  const std::int64_t after = transfer.sink->stored() + length;
+  const std::int64_t expected_size = transfer.request.expected_size;
+  if (expected_size >= 0 && after > expected_size) {
+    transfer.refused_as = ErrorCategory::checksum;
+    transfer.write_error =
+        "size mismatch: expected " + std::to_string(expected_size) + " bytes, the server sent more";
+    return false;
+  }
+  if (transfer.body_plan.end >= 0 && after > transfer.body_plan.end) {
+    transfer.refused_as = ErrorCategory::protocol;
+    transfer.write_error = "the server sent more than the " +
+                           std::to_string(transfer.body_plan.end - transfer.body_plan.offset) +
+                           " bytes it stated";
+    return false;
+  }
+  return true;
+}
+
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
@@ -48,6 +70,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   if (transfer.discard_body) return length;
   if (transfer.segmented && transfer.segmented->adopted)
     return write_segment(*transfer.segmented->adopted, data, length);
+  if (!within_stated_size(transfer, static_cast<std::int64_t>(length))) return 0;
   if (!transfer.sink->write(data, length, &transfer.write_error)) return 0;
   if (transfer.digest) transfer.digest->update(data, length);
   return length;
@@ -170,6 +193,14 @@ bool refuse(Transfer& transfer, ErrorCategory category, std::string message) {
   return false;
 }
 
+/// Whether a response names the version `validator` (an ETag, or a Last-Modified date) or
+/// names none of that kind.
+bool same_version(const std::string& validator, const http::ResponseHeaders& response) {
+  const bool is_etag = validator.front() == '"' || validator.rfind("W/", 0) == 0;
+  const std::string& named = is_etag ? response.etag : response.last_modified;
+  return named.empty() || named == validator;
+}
+
 std::string size_mismatch_message(std::int64_t expected, std::int64_t actual, bool stated) {
   return "size mismatch: expected " + std::to_string(expected) + " bytes, the server " +
          (stated ? "states " : "sent ") + std::to_string(actual);
@@ -192,6 +223,14 @@ bool start_body(Transfer& transfer) {
     return refuse(transfer, ErrorCategory::checksum, size_mismatch_message(expected_size, plan.total, true));
   const std::int64_t offset = plan.offset;
   const std::int64_t total = plan.total;
+  if (status == 206 && !transfer.if_range.empty() && !same_version(transfer.if_range, transfer.response)) {
+    // If-Range asked for the rest of this version only; a server (or a cache) that
+    // ignored it sent a range of another version: those bytes never join ours.
+    transfer.write_error =
+        "the file changed on the server (the range came with another version); starting over";
+    transfer.restart_from_zero = true;
+    return false;
+  }
   // The bytes on disk belong to a body of the size their state recorded: a 206 for a body
   // of another size is another file, whatever its validator says.
   if (status == 206 && transfer.saved_total >= 0 && total != transfer.saved_total) {
@@ -234,8 +273,11 @@ std::string check_complete_body(const Transfer& transfer, ErrorCategory* categor
   const std::int64_t received_to = transfer.sink->stored();
   std::string problem = check_body_length(transfer.body_plan, received_to);
   if (!problem.empty()) {
-    *category = ErrorCategory::protocol;
-    return problem;
+    // A body cut short of what its headers stated (one without Content-Length, which
+    // libcurl cannot hold to a length): truncated, like a connection closed early, so
+    // the bytes received are kept and continued.
+    *category = ErrorCategory::network;
+    return "connection closed early: " + problem;
   }
   const std::int64_t expected_size = transfer.request.expected_size;
   if (expected_size >= 0 && received_to != expected_size) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -121,12 +122,14 @@ bool RegistryClient::get(const std::string& url, const std::string& accept, bool
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_s * 1000));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_s * 1000));
-  if (options_.stall_timeout_s > 0) {
+  if (options_.min_rate_bytes_per_s > 0 || options_.stall_timeout_s > 0) {
     // A silent or trickling registry ends like a silent blob does: below the minimum rate
     // (at least one byte) for the stall window.
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT,
                      static_cast<long>(std::max<std::int64_t>(1, options_.min_rate_bytes_per_s)));
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(options_.stall_timeout_s)));
+    // The engine's window: the stall timeout, or 30 s when that is 0; whole seconds, up.
+    const double window_s = options_.stall_timeout_s > 0 ? options_.stall_timeout_s : 30;
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::ceil(window_s)));
   }
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);

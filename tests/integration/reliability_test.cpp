@@ -32,7 +32,7 @@ using test::TempDir;
 constexpr std::int64_t kLarge = 1024 * 1024;  // spills to NAME.part, so it resumes
 constexpr std::int64_t kSmall = 50'000;       // stays in memory, so it restarts
 
-enum class Expect { exact, newer_version, fails };
+enum class Expect { exact, newer_version, third_version, fails };
 
 struct Fault {
   const char* label;
@@ -60,6 +60,8 @@ const Fault kFaults[] = {
   {"NotFoundIsNotRetried", "fail_first=100&status=404", kSmall, Expect::fails, "http", "HTTP 404", 1},
   {"RangeIgnoredStartsOver", "ignore_range=1&reset_after=300000&fault_once=1", kLarge, Expect::exact, "none", "", 2},
   {"ChangedEtagStartsOver", "changing_etag=1&reset_after=300000&fault_once=1", kLarge, Expect::newer_version, "none", "", 2, true},
+  // A cache that ignores If-Range sends a range of the new version: never joined to the old.
+  {"RangeOfAnotherVersionStartsOver", "changing_etag=1&ignore_if_range=1&reset_after=300000&fault_once=1", kLarge, Expect::third_version, "none", "", 3, true},
   {"WrongAdvertisedDigestFails", "digest=wrong", kLarge, Expect::fails, "checksum", "expected sha256:", 2},
   {"RightAdvertisedDigestPasses", "digest=right", kLarge, Expect::exact, "none", "", 1},
   {"TrickleHitsMaxTime", "trickle=2000", 100'000, Expect::fails, "timeout", "max time", 1, false, 5, 1.0},
@@ -162,7 +164,8 @@ TEST_P(FaultTest, EndsExactOrFailsWithTheReason) {
     EXPECT_FALSE(fs::exists(final_path)) << "a failed download must leave nothing under its final name";
   } else {
     ASSERT_EQ(outcome.status, "ok") << outcome.message;
-    int version = fault.expect == Expect::newer_version ? 2 : 0;  // the second response's content
+    // The content of the response that delivered the file: the second, or the third.
+    int version = fault.expect == Expect::newer_version ? 2 : fault.expect == Expect::third_version ? 3 : 0;
     EXPECT_EQ(test::sha256_of(final_path), test::sha256_hex(test::fault_body(name, fault.size, version)));
     EXPECT_FALSE(fs::exists(final_path + ".part"));
     EXPECT_FALSE(fs::exists(final_path + ".part.state"));

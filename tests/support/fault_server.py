@@ -12,6 +12,7 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &retry_after=T                with such a failure, a Retry-After: T header
     &ignore_range=1               always 200 with the whole body, no Accept-Ranges
     &changing_etag=1              a new ETag on every request (the content changes too)
+    &ignore_if_range=1            honour Range even when If-Range names another version
     &digest=right|wrong           advertise Repr-Digest, X-Checksum-Sha256 and Digest
     &trickle=BPS                  send at BPS bytes per second
     &fault_once=1                 reset/stall/short only on the first request for NAME
@@ -280,7 +281,8 @@ class Handler(BaseHTTPRequestHandler):
         ranged = q.get("ignore_range") != "1"
         range_header = self.headers.get("Range")
         if_range = self.headers.get("If-Range")
-        if ranged and range_header and range_header.startswith("bytes=") and (if_range is None or if_range == etag):
+        if_range_ok = if_range is None or if_range == etag or q.get("ignore_if_range") == "1"
+        if ranged and range_header and range_header.startswith("bytes=") and if_range_ok:
             first, _, last = range_header[len("bytes="):].partition("-")
             start = int(first)
             end = int(last) + 1 if last else size
