@@ -42,13 +42,26 @@ bool InputListReader::read_line(std::string* line) {
   return true;
 }
 
+namespace {
+
+/// What a message may quote of a bad option line: its first word, up to a ':', '=' or
+/// blank. A header written without `header=` ("Authorization: Bearer ...") must not have
+/// its secret echoed into stderr and the report.
+std::string quotable_part(const std::string& option) {
+  std::size_t end = option.find_first_of(":= \t");
+  std::string word = option.substr(0, end);
+  return progress::cut_for_message(word) + (end == std::string::npos ? "" : "...");
+}
+
+}  // namespace
+
 void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
   std::string option = trim(line);
   std::size_t equals = option.find('=');
   if (equals == std::string::npos) {
     if (entry->error.empty()) {
-      entry->error = "line " + std::to_string(line_number_) + ": option '" +
-                     progress::cut_for_message(option) + "' is not NAME=VALUE";
+      entry->error = "line " + std::to_string(line_number_) + ": option '" + quotable_part(option) +
+                     "' is not NAME=VALUE (a header is written header=Name: value)";
     }
     return;
   }
@@ -63,8 +76,8 @@ void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
   } else if (name == "checksum") {
     entry->checksum = normalise_checksum(value);
   } else if (entry->error.empty()) {
-    entry->error = "line " + std::to_string(line_number_) + ": unknown option '" +
-                   progress::cut_for_message(name) + "' (known: out, dir, header, checksum)";
+    entry->error = "line " + std::to_string(line_number_) + ": unknown option '" + quotable_part(name) +
+                   "' (known: out, dir, header, checksum)";
   }
 }
 

@@ -16,6 +16,21 @@ std::vector<InputEntry> read_all(const std::string& text) {
   return entries;
 }
 
+TEST(InputList, ABadOptionLineNeverEchoesWhatMayBeASecret) {
+  auto entries = read_all(
+      "http://h/a\n"
+      "  Authorization: Bearer s3cr3t-token\n"
+      "http://h/b\n"
+      "  X-Api-Key: key=s3cr3t-token\n"
+      "http://h/c\n"
+      "  bogus=1\n");
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].error,
+            "line 2: option 'Authorization...' is not NAME=VALUE (a header is written header=Name: value)");
+  EXPECT_EQ(entries[1].error, "line 4: unknown option 'X-Api-Key...' (known: out, dir, header, checksum)");
+  EXPECT_EQ(entries[2].error, "line 6: unknown option 'bogus' (known: out, dir, header, checksum)");
+}
+
 TEST(InputList, ReadsUrlsWithIndentedOptions) {
   auto entries = read_all(
       "# comment\n"
