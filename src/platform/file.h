@@ -158,15 +158,10 @@ bool create_file_atomically(const std::string& path, const char* data, std::size
 bool create_file_atomically(const Directory& dir, const std::string& name, const char* data, std::size_t size,
                             bool replace, std::string* error, bool* existed);
 
-/// Size of the file at `path`, -1 when it does not exist or is not a regular file.
-std::int64_t file_size(const std::string& path);
-
-/// How many bytes of the file at `path`, from its start, were ever written: its size, or
-/// less where a gap that was never written (a hole) comes first. Where the filesystem
-/// cannot tell (no SEEK_HOLE), its size. -1 when it does not exist.
-std::int64_t written_prefix(const std::string& path);
-
-/// written_prefix() of `name` in `dir`, not through a link.
+/// How many bytes of the regular file `name` in `dir` (never through a link), from its
+/// start, were ever written: its size, or less where a gap that was never written (a hole)
+/// comes first. Where the filesystem cannot tell (no SEEK_HOLE), its size. -1 when it does
+/// not exist.
 std::int64_t written_prefix(const Directory& dir, const std::string& name);
 
 /// The directory `path` is in; "." for a bare name.

@@ -596,29 +596,12 @@ bool OutputFile::open_unnamed(const Directory& dir, const std::string& intended_
 }
 
 bool OutputFile::open_unnamed(const std::string& intended_path, std::string* error, bool* unsupported) {
+  // The directory-held form does the work; this one only opens (and makes) the directory.
   *unsupported = false;
-#if defined(__linux__) && defined(O_TMPFILE)
-  const std::string directory = parent_directory(intended_path);
-  int fd = ::open(directory.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0666);
-  if (fd < 0 && errno == ENOENT) {
-    std::error_code ec;
-    std::filesystem::create_directories(directory, ec);
-    fd = ::open(directory.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0666);
-  }
-  if (fd >= 0) {
-    take(fd, intended_path, true);
-    return true;
-  }
-  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-    *error = describe_file_error(errno, "cannot create a file in", directory);
-    return false;
-  }
-#else
-  (void)intended_path;
-  (void)error;
-#endif
-  *unsupported = true;
-  return false;
+  Directory dir;
+  bool missing = false;
+  if (!open_directory(parent_directory(intended_path), /*create=*/true, &dir, error, &missing)) return false;
+  return open_unnamed(dir, std::filesystem::path(intended_path).filename().string(), error, unsupported);
 }
 
 bool OutputFile::link_as(const std::string& path, std::string* error, bool* existed) {
@@ -664,25 +647,6 @@ bool OutputFile::link_at(int dir_fd, const std::string& name, const std::string&
 std::string parent_directory(const std::string& path) {
   std::string parent = std::filesystem::path(path).parent_path().string();
   return parent.empty() ? "." : parent;
-}
-
-std::int64_t file_size(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return -1;
-  return static_cast<std::int64_t>(st.st_size);
-}
-
-std::int64_t written_prefix(const std::string& path) {
-  std::int64_t size = file_size(path);
-  if (size <= 0) return size;
-#ifdef SEEK_HOLE
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return size;
-  off_t hole = ::lseek(fd, 0, SEEK_HOLE);
-  ::close(fd);
-  if (hole >= 0 && hole < size) return static_cast<std::int64_t>(hole);
-#endif
-  return size;
 }
 
 std::int64_t written_prefix(const Directory& dir, const std::string& name) {
