@@ -6,16 +6,10 @@
 #include <string>
 
 #include "fetchpool/progress.h"
+#include "fetchpool/request.h"
 #include "fetchpool/result.h"
 
 namespace fetchpool {
-
-/// What to do when a transfer's final name already exists before it starts.
-enum class IfExists {
-  skip,       ///< Keep the existing file; the transfer ends as Status::skipped. The default.
-  fail,       ///< End the transfer as failed (ErrorCategory::filesystem); keep the file.
-  overwrite,  ///< Download, then atomically replace the file once the new one is complete.
-};
 
 /// Engine-wide settings, fixed when the Engine is constructed.
 struct EngineOptions {

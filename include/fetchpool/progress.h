@@ -62,9 +62,9 @@ struct TransferEvent {
   };
   Kind kind = Kind::started;
   TransferId id = 0;
-  std::string url;  ///< Without user:password.
-  std::string path;
-  int attempt = 0;  ///< The attempt that started or failed (of one range, for a split download).
+  std::string url;   ///< Without user:password.
+  std::string path;  ///< As Result::path: empty for a Request with to_memory.
+  int attempt = 0;   ///< The attempt that started or failed (of one range, for a split download).
   int max_attempts = 0;
   double retry_in_s = 0;  ///< For retrying.
   std::string message;    ///< For retrying: why the attempt failed.

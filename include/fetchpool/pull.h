@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fetchpool/engine.h"
@@ -47,13 +48,21 @@ struct PullOptions {
   /// ($DOCKER_CONFIG/config.json or ~/.docker/config.json) when it has an entry for the
   /// registry, else anonymous. Never printed and never put in a Result.
   std::string credentials;
-  /// For the blobs: concurrency, connections per blob, retries, timeouts, TLS, progress
-  /// callbacks. output_dir and if_exists are set by the pull.
+  /// The engine the pull makes for every request it sends (tokens, manifests, blobs):
+  /// concurrency, connections per blob, retries, timeouts, TLS, proxies, progress callbacks.
+  /// output_dir and if_exists do not apply (blobs go to the blob store, one already there
+  /// is kept). on_finished and on_event see the blobs only; token and manifest requests are
+  /// kept in memory and are not passed on. A token or manifest request is limited to 60 s
+  /// (or max_time_s when shorter), its retries included; a mirror's get no retries.
   EngineOptions engine;
-  /// Called (on the pulling thread) with the engine that fetches the blobs as it starts,
-  /// and with nullptr just before it goes: for a progress display (Engine::progress), or
-  /// to stop the pull (Engine::cancel_all) from another thread. A second round (blobs
-  /// refused with an expired token) calls it again. Empty: none.
+  /// An engine to run every request of the pull on instead of one of its own (several pulls
+  /// may share one): its options apply, and `engine` is not used. Its callbacks then see the
+  /// registry's requests too (Request::to_memory, an empty Result::path). Must outlive the
+  /// pull. nullptr: the pull makes its own.
+  Engine* run_on = nullptr;
+  /// Called (on the pulling thread) with the engine every request goes through, before the
+  /// first, and with nullptr after the last: for a progress display (Engine::progress), or
+  /// to stop the pull (Engine::cancel_all) from another thread. Empty: none.
   std::function<void(Engine*)> on_engine;
 };
 
@@ -68,5 +77,9 @@ struct PullResult {
 
 /// Pulls one image. Blocks until done; safe to call from any thread.
 FETCHPOOL_API PullResult pull_image(const PullOptions& options);
+
+/// Whether `image` is an image reference pull_image can parse ("alpine", "host:5000/a/b:1",
+/// "a@sha256:..."); when not, `why` says why, for a person.
+FETCHPOOL_API bool check_image_reference(std::string_view image, std::string* why);
 
 }  // namespace fetchpool

@@ -8,6 +8,13 @@
 
 namespace fetchpool {
 
+/// What to do when a transfer's final name already exists before it starts.
+enum class IfExists {
+  skip,       ///< Keep the existing file; the transfer ends as Status::skipped. The default.
+  fail,       ///< End the transfer as failed (ErrorCategory::filesystem); keep the file.
+  overwrite,  ///< Download, then atomically replace the file once the new one is complete.
+};
+
 /// One download: where from, where to, and what it must be.
 struct Request {
   /// http:// or https:// URL. user:password@ in it is used for auth and never reported.
@@ -55,6 +62,7 @@ struct Request {
   std::optional<double> max_time_s;  ///< Seconds from the first attempt's start; 0: none.
   std::optional<int> retries;        ///< Attempts after the first.
   std::optional<int> connections;    ///< Connections for this one file (1: never split).
+  std::optional<IfExists> if_exists;
 };
 
 }  // namespace fetchpool

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fetchpool/export.h"
@@ -57,6 +58,13 @@ struct Result {
   /// For a Request with to_memory that ended ok: the body. Shared and immutable, so
   /// copying a Result stays cheap.
   std::shared_ptr<const std::string> body;
+  /// For a Request with to_memory: the headers of the last response (after redirects), as
+  /// sent and in order, whether it ended ok or failed with an HTTP status (a 401's
+  /// WWW-Authenticate). Empty for a file: a download of many files keeps no headers.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  /// The value of the first header named `name` (any case) in `headers`; empty when none.
+  FETCHPOOL_API std::string_view header(std::string_view name) const;
 
   /// True for Status::ok and Status::skipped: the final name holds the file.
   bool ok() const { return status == Status::ok || status == Status::skipped; }

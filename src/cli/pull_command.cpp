@@ -9,7 +9,7 @@
 #include "cli/get_command.h"
 #include "cli/interrupt.h"
 #include "cli/progress_display.h"
-#include "registry/reference.h"
+#include "fetchpool/pull.h"
 
 namespace fetchpool::cli {
 
@@ -37,9 +37,8 @@ int run_pull(PullCommandOptions options) {
     return kExitUsage;
   }
   options.pull.output = options.output;
-  registry::ImageReference reference;
   std::string error;
-  if (!registry::parse_image_reference(options.pull.image, &reference, &error)) {
+  if (!check_image_reference(options.pull.image, &error)) {
     print_console(stderr, "fetchpool: error: {}\n", error);
     return kExitUsage;
   }

@@ -1,6 +1,8 @@
 #include "fetchpool/engine.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <stdexcept>
 #include <thread>
 
@@ -196,6 +198,16 @@ std::string redact_url(std::string_view url) {
 bool is_safe_relative_name(std::string_view name, std::string* why) {
   std::string ignored;
   return engine::check_relative_name(name, why != nullptr ? why : &ignored);
+}
+
+std::string_view Result::header(std::string_view name) const {
+  auto same_name = [name](const std::pair<std::string, std::string>& header) {
+    return std::equal(header.first.begin(), header.first.end(), name.begin(), name.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  auto found = std::find_if(headers.begin(), headers.end(), same_name);
+  return found == headers.end() ? std::string_view() : std::string_view(found->second);
 }
 
 std::string_view to_string(Status status) {

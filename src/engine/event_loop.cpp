@@ -37,7 +37,8 @@ constexpr std::array<std::string_view, 3> kPartSuffixes{".part", ".part.state", 
 // Claims `path` (absolute, normal) for one download of this run. Empty, or why not: it is
 // another's name, or another keeps its partial data there, or this one would keep its
 // partial data under another's name (a list with both big.iso and big.iso.part).
-std::string claim_output(PathClaims& claims, const std::string& path, const std::string& display) {
+std::string claim_output(PathClaims& claims, const std::string& path, const std::string& display,
+                         std::optional<std::uint64_t>* claimed) {
   auto key = [](const std::string& text) { return std::hash<std::string>{}(text); };
   const std::string advice = ": give one of them another name";
   if (claims.contains(key(path)))
@@ -53,6 +54,7 @@ std::string claim_output(PathClaims& claims, const std::string& path, const std:
     }
   }
   claims.claim(key(path));
+  *claimed = key(path);
   return {};
 }
 
@@ -213,7 +215,7 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
 
   if (!request.to_memory) {
     std::string clash = claim_output(claimed_paths_, (base_dir_ / output).lexically_normal().string(),
-                                     transfer->display_path);
+                                     transfer->display_path, &transfer->claimed_path);
     if (!clash.empty()) {
       end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, clash);
       return;
@@ -265,13 +267,13 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   if (transfer->attempts == 0 && look_on_disk) {
     bool exists = false;
     std::string why;
-    if (!transfer->sink->check_final(options_.if_exists, &exists, &why)) return fail_here(std::move(why));
-    if (exists && options_.if_exists == IfExists::skip) {
+    if (!transfer->sink->check_final(transfer->if_exists(), &exists, &why)) return fail_here(std::move(why));
+    if (exists && transfer->if_exists() == IfExists::skip) {
       scheduler_.finished(transfer->url.host_key);
       end_idle(std::move(transfer), Status::skipped, ErrorCategory::none, "already exists; kept it");
       return;
     }
-    if (exists && options_.if_exists == IfExists::fail) {
+    if (exists && transfer->if_exists() == IfExists::fail) {
       return fail_here("'" + transfer->display_path +
                        "' already exists: remove it, or choose to skip or overwrite existing files");
     }
@@ -560,8 +562,8 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
     scheduler_.host_succeeded(owned->url.host_key);
     if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
     bool existed = false;
-    if (!owned->sink->commit(options_.if_exists, &result.message, &existed))
-      note_commit_failure(existed, &result);
+    if (!owned->sink->commit(owned->if_exists(), &result.message, &existed))
+      note_commit_failure(*owned, existed, &result);
     if (owned->request.to_memory) result.body = owned->sink->take_body();
     finish(std::move(owned), std::move(result));
     return;
@@ -634,7 +636,7 @@ bool EventLoop::commit_elsewhere(std::unique_ptr<Transfer>& owned, Result& resul
   CommitQueue::Job job;
   job.id = owned->id;
   job.sink = &*owned->sink;
-  job.if_exists = options_.if_exists;
+  job.if_exists = owned->if_exists();
   commits_.submit(std::move(job));
   TransferId id = owned->id;
   committing_.emplace(id, std::make_pair(std::move(owned), std::move(result)));
@@ -648,7 +650,7 @@ void EventLoop::take_committed() {
     auto& [transfer, result] = node.mapped();
     if (!done.ok) {
       result.message = std::move(done.error);
-      note_commit_failure(done.existed, &result);
+      note_commit_failure(*transfer, done.existed, &result);
     }
     finish(std::move(transfer), std::move(result));
   }
@@ -660,8 +662,8 @@ void EventLoop::keep_spare_buffer(std::string buffer) {
     spare_buffers_.push_back(std::move(buffer));
 }
 
-void EventLoop::note_commit_failure(bool existed, Result* result) const {
-  result->status = existed && options_.if_exists == IfExists::skip ? Status::skipped : Status::failed;
+void EventLoop::note_commit_failure(const Transfer& transfer, bool existed, Result* result) const {
+  result->status = existed && transfer.if_exists() == IfExists::skip ? Status::skipped : Status::failed;
   if (result->status == Status::failed) result->category = ErrorCategory::filesystem;
 }
 
@@ -680,6 +682,9 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   result.attempts = transfer->attempts;
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);
+  result.headers = std::move(transfer->kept_headers);
+  // Failed or cancelled, it may be submitted again; a name that holds its file stays taken.
+  if (!result.ok() && transfer->claimed_path) claimed_paths_.release(*transfer->claimed_path);
   report(*transfer, std::move(result));
 }
 
@@ -726,7 +731,7 @@ void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double 
   event.kind = kind;
   event.id = transfer.id;
   event.url = transfer.url.redacted;
-  event.path = transfer.display_path;
+  if (!transfer.request.to_memory) event.path = transfer.display_path;
   event.attempt = attempt > 0 ? attempt : transfer.attempts;
   event.max_attempts = transfer.retries() + 1;
   event.retry_in_s = retry_in_s;

@@ -108,7 +108,7 @@ class EventLoop {
   void keep_spare_buffer(std::string buffer);
   /// The final name could not be created: failed, or skipped when it exists and existing
   /// files are to be skipped.
-  void note_commit_failure(bool existed, Result* result) const;
+  void note_commit_failure(const Transfer& transfer, bool existed, Result* result) const;
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
   /// An easy handle from the pool, or a new one; empty when libcurl cannot make one.

@@ -13,23 +13,32 @@ namespace fetchpool::engine {
 /// million. Kept compact because it grows with every request: a node-based set cost ~40
 /// bytes per path, which alone would pass the 64 MiB a million-URL list may take; here
 /// the bulk is one sorted vector (8 bytes per path) and the newest claims wait in a small
-/// set until it is merged in.
+/// set until it is merged in. A claim given back (its download failed or was cancelled, so
+/// it may be submitted again) waits in a small set of its own.
 class PathClaims {
  public:
-  /// Claims `path_hash`; false when it was claimed already.
+  /// Claims `path_hash`; false when it is claimed already.
   bool claim(std::uint64_t path_hash) {
+    if (released_.erase(path_hash) != 0) return true;
     if (std::binary_search(sorted_.begin(), sorted_.end(), path_hash)) return false;
     if (!recent_.insert(path_hash).second) return false;
     if (recent_.size() >= kMergeAt) merge();
     return true;
   }
 
-  /// Whether `path_hash` was claimed.
-  bool contains(std::uint64_t path_hash) const {
-    return std::binary_search(sorted_.begin(), sorted_.end(), path_hash) || recent_.count(path_hash) != 0;
+  /// Gives a claim back: `path_hash` may be claimed again.
+  void release(std::uint64_t path_hash) {
+    if (recent_.erase(path_hash) != 0) return;
+    if (std::binary_search(sorted_.begin(), sorted_.end(), path_hash)) released_.insert(path_hash);
   }
 
-  std::size_t size() const { return sorted_.size() + recent_.size(); }
+  /// Whether `path_hash` is claimed.
+  bool contains(std::uint64_t path_hash) const {
+    if (recent_.count(path_hash) != 0) return true;
+    return std::binary_search(sorted_.begin(), sorted_.end(), path_hash) && released_.count(path_hash) == 0;
+  }
+
+  std::size_t size() const { return sorted_.size() + recent_.size() - released_.size(); }
 
  private:
   static constexpr std::size_t kMergeAt = 16384;
@@ -47,6 +56,7 @@ class PathClaims {
 
   std::vector<std::uint64_t> sorted_;
   std::unordered_set<std::uint64_t> recent_;
+  std::unordered_set<std::uint64_t> released_;  ///< In sorted_, but given back.
 };
 
 }  // namespace fetchpool::engine

@@ -41,7 +41,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   std::size_t length = size * count;
   transfer.activity.bump();
   try {
-    http::parse_header_line(std::string_view(data, length), std::time(nullptr), &transfer.response);
+    http::parse_header_line(std::string_view(data, length), std::time(nullptr), &transfer.response,
+                            transfer.request.to_memory ? &transfer.kept_headers : nullptr);
   } catch (...) {
     // Out of memory for a header: the transfer goes on without what it would have told.
   }

@@ -68,6 +68,8 @@ struct Transfer {
   std::int64_t saved_total = -1;  ///< The size the state file recorded with the bytes resumed.
   std::string if_range;           ///< The validator sent with it.
   http::ResponseHeaders response;
+  std::optional<std::uint64_t> claimed_path;  ///< Its output path's claim (PathClaims).
+  http::HeaderList kept_headers;  ///< Every header of the response, for to_memory (Result::headers).
   int http_status = 0;
   std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
   bool body_started = false;         ///< The first body byte (or the end of an empty body) was seen.
@@ -87,6 +89,7 @@ struct Transfer {
   // The request's own limits where it sets them, else the engine's.
   int retries() const { return request.retries.value_or(options->retries); }
   double max_time_s() const { return request.max_time_s.value_or(options->max_time_s); }
+  IfExists if_exists() const { return request.if_exists.value_or(options->if_exists); }
   int connections() const {
     return request.to_memory ? 1 : request.connections.value_or(options->connections_per_file);
   }

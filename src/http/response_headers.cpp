@@ -7,7 +7,7 @@
 #include <charconv>
 #include <vector>
 
-#include "http/base64.h"
+#include "text/base64.h"
 
 namespace fetchpool::http {
 namespace {
@@ -33,7 +33,7 @@ std::optional<std::int64_t> to_int(std::string_view text) {
 
 std::string base64_to_hex(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::optional<std::string> bytes = base64_decode(text);
+  std::optional<std::string> bytes = text::base64_decode(text);
   std::string hex;
   for (char c : bytes.value_or(std::string())) {
     auto byte = static_cast<unsigned char>(c);
@@ -98,17 +98,19 @@ std::string normalise_digest(std::string_view algorithm, std::string_view value)
   return name + ":" + hex;
 }
 
-void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* headers) {
+void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* headers, HeaderList* all) {
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.rfind("HTTP/", 0) == 0) {
     headers->clear();
     headers->status_line = std::string(line);
+    if (all) all->clear();
     return;
   }
   std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return;
-  std::string name = lower(trim(line.substr(0, colon)));
   std::string_view value = trim(line.substr(colon + 1));
+  if (all && all->size() < kMaxKeptHeaders) all->emplace_back(trim(line.substr(0, colon)), value);
+  std::string name = lower(trim(line.substr(0, colon)));
   if (name == "etag") {
     headers->etag = std::string(value);
   } else if (name == "content-type") {
@@ -154,34 +156,6 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
     if (separator != std::string_view::npos)
       offer(normalise_digest(value.substr(0, separator), value.substr(separator + 1)), headers);
   }
-}
-
-AuthChallenge parse_auth_challenge(std::string_view challenge) {
-  AuthChallenge parsed;
-  std::size_t space = challenge.find(' ');
-  parsed.scheme = lower(challenge.substr(0, space));
-  std::size_t at = space == std::string_view::npos ? challenge.size() : space + 1;
-  while (at < challenge.size()) {
-    std::size_t equals = challenge.find('=', at);
-    if (equals == std::string_view::npos) break;
-    std::string key = lower(trim(challenge.substr(at, equals - at)));
-    std::string value;
-    at = equals + 1;
-    if (at < challenge.size() && challenge[at] == '"') {  // a quoted value may hold commas
-      std::size_t close = challenge.find('"', at + 1);
-      if (close == std::string_view::npos) close = challenge.size();
-      value = std::string(challenge.substr(at + 1, close - at - 1));
-      at = close + 1;
-    } else {
-      std::size_t comma = challenge.find(',', at);
-      value = std::string(trim(challenge.substr(at, comma == std::string_view::npos ? comma : comma - at)));
-      at = comma == std::string_view::npos ? challenge.size() : comma;
-    }
-    at = challenge.find_first_not_of(", ", at);
-    if (at == std::string_view::npos) at = challenge.size();
-    parsed.parameters[key] = value;
-  }
-  return parsed;
 }
 
 }  // namespace fetchpool::http

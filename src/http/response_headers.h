@@ -2,10 +2,11 @@
 
 #include <cstdint>
 #include <ctime>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace fetchpool::http {
 
@@ -34,16 +35,15 @@ struct ResponseHeaders {
   void clear() { *this = ResponseHeaders{}; }
 };
 
-/// Feeds one raw header line (with or without CRLF) of the current response. `now` is used
-/// for a Retry-After given as an HTTP-date.
-void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* headers);
+/// Every header of one response, names and values as sent (trimmed), in order.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-/// A WWW-Authenticate challenge: `Bearer realm="https://auth.example/token",service="r"`.
-struct AuthChallenge {
-  std::string scheme;                             ///< Lower case: "bearer", "basic".
-  std::map<std::string, std::string> parameters;  ///< Names lower case; quoted values unquoted.
-};
-AuthChallenge parse_auth_challenge(std::string_view challenge);
+/// Feeds one raw header line (with or without CRLF) of the current response. `now` is used
+/// for a Retry-After given as an HTTP-date. With `all`, each header is also kept there
+/// (the first kMaxKeptHeaders of a response; a status line starts the list over).
+void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* headers,
+                       HeaderList* all = nullptr);
+constexpr std::size_t kMaxKeptHeaders = 256;
 
 /// "sha-256=:BASE64:" (RFC 9530), "SHA-256=BASE64" (RFC 3230), "sha256:HEX", or bare hex,
 /// to "sha256:hex"; empty when not understood.

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "http/base64.h"
+#include "text/base64.h"
 
 namespace fetchpool::registry {
 namespace {
@@ -37,7 +37,7 @@ std::string docker_config_credentials(const std::string& registry) {
     if (!config["auths"].contains(key) || !config["auths"][key].is_object()) continue;
     const auto& entry = config["auths"][key];
     if (entry.contains("auth") && entry["auth"].is_string()) {
-      std::string pair = http::base64_decode(entry["auth"].get<std::string>()).value_or("");
+      std::string pair = text::base64_decode(entry["auth"].get<std::string>()).value_or("");
       if (pair.find(':') != std::string::npos) return pair;
     }
     if (entry.contains("username") && entry.contains("password"))

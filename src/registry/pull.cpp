@@ -5,6 +5,7 @@
 #include "fetchpool/pull.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -234,7 +235,85 @@ bool resolve(registry::RegistryClient& client, const registry::ImageReference& r
   return true;
 }
 
+// Every request of a pull goes through one engine: the caller's, or one of its own made
+// from PullOptions::engine. Registry API requests (kept in memory) are not passed on to
+// the caller's on_finished/on_event: a first 401 is how token auth starts, not a failure.
+class PullEngine {
+ public:
+  explicit PullEngine(const PullOptions& options) : on_engine_(options.on_engine) {
+    if (options.run_on != nullptr) {
+      engine_ = options.run_on;
+    } else {
+      EngineOptions engine_options = options.engine;
+      engine_options.on_finished = [user = options.engine.on_finished](const Result& ended) {
+        if (user && !ended.path.empty()) user(ended);
+      };
+      engine_options.on_event = [user = options.engine.on_event](const TransferEvent& event) {
+        if (user && !event.path.empty()) user(event);
+      };
+      own_.emplace(std::move(engine_options));
+      engine_ = &*own_;
+    }
+    if (on_engine_) on_engine_(engine_);
+  }
+  ~PullEngine() {
+    if (on_engine_) on_engine_(nullptr);
+  }
+  PullEngine(const PullEngine&) = delete;
+  PullEngine& operator=(const PullEngine&) = delete;
+  Engine& operator*() { return *engine_; }
+
+ private:
+  std::function<void(Engine*)> on_engine_;
+  std::optional<Engine> own_;
+  Engine* engine_ = nullptr;
+};
+
+// Fetches `blobs` into `blobs_dir`, telling `assembler` of each as it arrives; their Results
+// in the same order.
+std::vector<Result> fetch_blobs(Engine& engine, const registry::RegistryClient& client,
+                                const std::vector<Descriptor>& blobs, const fs::path& blobs_dir,
+                                registry::ImageAssembler& assembler) {
+  std::vector<TransferHandle> handles;
+  for (const Descriptor& blob : blobs) {
+    Request request;
+    request.url = client.blob_url(blob.digest);
+    request.directory = blobs_dir;
+    request.file_name = blob_path_name(blob.digest);
+    request.if_exists = IfExists::skip;  // a blob already there is that blob: its name is its digest
+    request.expected_digest = blob.digest;
+    request.expected_size = blob.size;  // the descriptor's size binds as its digest does
+    request.label = blob.digest.substr(blob.digest.find(':') + 1, 12);  // as docker shows layers
+    // The engine does not send it on to another host a redirect leads to (object storage).
+    if (!client.authorization().empty())
+      request.headers.push_back("Authorization: " + client.authorization());
+    handles.push_back(engine.submit(std::move(request)));
+  }
+  std::vector<Result> ended(blobs.size());
+  std::vector<TransferHandle> pending = handles;
+  std::vector<std::size_t> index(blobs.size());
+  for (std::size_t i = 0; i < index.size(); ++i) index[i] = i;
+  while (!pending.empty()) {
+    std::optional<std::size_t> next = wait_any(pending, std::chrono::hours(24));
+    if (!next) continue;
+    std::size_t i = index[*next];
+    ended[i] = pending[*next].wait();
+    if (ended[i].ok()) assembler.blob_ready(blobs[i].digest, ended[i].status == Status::ok);
+    pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(*next));
+    index.erase(index.begin() + static_cast<std::ptrdiff_t>(*next));
+  }
+  return ended;
+}
+
 }  // namespace
+
+bool check_image_reference(std::string_view image, std::string* why) {
+  registry::ImageReference ignored;
+  std::string error;
+  bool ok = registry::parse_image_reference(std::string(image), &ignored, &error);
+  if (!ok && why) *why = std::move(error);
+  return ok;
+}
 
 PullResult pull_image(const PullOptions& options) {
   PullResult result;
@@ -253,14 +332,10 @@ PullResult pull_image(const PullOptions& options) {
     return result;
   }
 
+  PullEngine engine(options);
   registry::RegistryClientOptions client_options;
   client_options.plain_http = options.plain_http;
-  client_options.verify_tls = options.engine.verify_tls;
-  client_options.ca_cert_file = options.engine.ca_cert_file;
-  client_options.connect_timeout_s = options.engine.connect_timeout_s;
-  client_options.stall_timeout_s = options.engine.stall_timeout_s;
-  client_options.min_rate_bytes_per_s = options.engine.min_rate_bytes_per_s;
-  if (options.engine.max_time_s > 0)
+  if (options.engine.max_time_s > 0 && options.run_on == nullptr)
     client_options.request_timeout_s = std::min(client_options.request_timeout_s, options.engine.max_time_s);
   const std::string origin_credentials = options.credentials.empty()
                                              ? registry::docker_config_credentials(reference.registry)
@@ -280,7 +355,10 @@ PullResult pull_image(const PullOptions& options) {
     // config has any for it.
     client_options.credentials =
         endpoint.empty() ? origin_credentials : registry::docker_config_credentials(endpoint_host(endpoint));
-    client.emplace(reference, client_options);
+    // A mirror that cannot answer is skipped at once (as Docker does); the origin gets the
+    // engine's retries.
+    client_options.retries = endpoint.empty() ? std::nullopt : std::optional<int>(0);
+    client.emplace(*engine, reference, client_options);
     std::string error;
     if (resolve(*client, reference, wanted, options.all_platforms, &resolved, &error)) break;
     if (endpoint.empty()) {
@@ -295,7 +373,9 @@ PullResult pull_image(const PullOptions& options) {
   const fs::path store = !tarball                     ? options.output
                          : !options.cache_dir.empty() ? options.cache_dir
                                                       : fs::path(options.output.string() + ".blobs");
-  const fs::path blobs_dir = store / "blobs" / "sha256";
+  std::error_code no_cwd;  // then the blobs' directory stays relative to the engine's output_dir
+  fs::path blobs_dir = fs::absolute(store / "blobs" / "sha256", no_cwd);
+  if (no_cwd) blobs_dir = store / "blobs" / "sha256";
   std::vector<Descriptor> blobs;
   std::vector<std::string> layers;
   for (const ResolvedImage& image : resolved.images) {
@@ -317,40 +397,13 @@ PullResult pull_image(const PullOptions& options) {
                      std::find(layers.begin(), layers.end(), blob.digest) != layers.end());
   assembler.start();
 
-  EngineOptions engine_options = options.engine;
-  engine_options.output_dir = blobs_dir;
-  engine_options.if_exists = IfExists::skip;  // a blob already there is that blob: its name is its digest
-  engine_options.on_finished = [&assembler, user = options.engine.on_finished](const Result& ended) {
-    if (ended.ok())
-      assembler.blob_ready("sha256:" + fs::path(ended.path).filename().string(), ended.status == Status::ok);
-    if (user) user(ended);
-  };
   // A token may expire during a long pull (a queued blob starts late): blobs refused with
   // 401 are fetched again with a fresh token, round after round while each gets some blob
   // through; a registry that refuses a token outright gets one renewal.
   constexpr int kMaxRounds = 16;
   std::vector<Descriptor> to_fetch = blobs;
   for (int round = 0; !to_fetch.empty(); ++round) {
-    std::vector<Result> ended;
-    {
-      Engine engine(engine_options);
-      if (options.on_engine) options.on_engine(&engine);
-      std::vector<TransferHandle> handles;
-      for (const Descriptor& blob : to_fetch) {
-        Request request;
-        request.url = client->blob_url(blob.digest);
-        request.file_name = blob_path_name(blob.digest);
-        request.expected_digest = blob.digest;
-        request.expected_size = blob.size;  // the descriptor's size binds as its digest does
-        request.label = blob.digest.substr(blob.digest.find(':') + 1, 12);  // as docker shows layers
-        // libcurl does not send it on to another host a redirect leads to (object storage).
-        if (!client->authorization().empty())
-          request.headers.push_back("Authorization: " + client->authorization());
-        handles.push_back(engine.submit(std::move(request)));
-      }
-      for (TransferHandle& handle : handles) ended.push_back(handle.wait());
-      if (options.on_engine) options.on_engine(nullptr);
-    }
+    std::vector<Result> ended = fetch_blobs(*engine, *client, to_fetch, blobs_dir, assembler);
     const bool got_some = std::any_of(ended.begin(), ended.end(), [](const Result& r) { return r.ok(); });
     const bool try_again = round + 1 < kMaxRounds && (round == 0 || got_some);
     std::vector<Descriptor> refused;

@@ -1,22 +1,19 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
+#include "fetchpool/engine.h"
 #include "registry/reference.h"
 
 namespace fetchpool::registry {
 
 struct RegistryClientOptions {
   bool plain_http = false;  ///< http:// instead of https:// (loopback registries use it anyway).
-  bool verify_tls = true;
-  std::string ca_cert_file;
-  double connect_timeout_s = 10;
-  double request_timeout_s = 60;  ///< Manifests and tokens are small: a whole request's limit.
-  /// As EngineOptions::stall_timeout_s and min_rate_bytes_per_s: a request slower than
-  /// min_rate over that window fails (0: no such limit).
-  double stall_timeout_s = 30;
-  std::int64_t min_rate_bytes_per_s = 1024;
+  /// Manifests and tokens are small: each request's whole limit, its retries included.
+  double request_timeout_s = 60;
+  /// Retries of each request; empty: the engine's. A mirror gets none, as Docker's do: one
+  /// that cannot answer is skipped at once.
+  std::optional<int> retries;
   /// "user:password" for Basic auth and for token requests; empty: anonymous.
   std::string credentials;
   /// Where to ask instead of the reference's registry: a mirror, "https://mirror.example" or
@@ -25,14 +22,16 @@ struct RegistryClientOptions {
   std::string endpoint;
 };
 
-/// Talks to one repository of a Registry v2 for what is small enough to hold in memory
-/// (manifests, tokens); blobs go through the engine at blob_url() with authorization().
+/// Talks to one repository of a Registry v2 through an Engine: manifests and tokens are
+/// requests kept in memory (so retries, timeouts, proxies, TLS settings and cancellation
+/// are the engine's), blobs are the caller's requests at blob_url() with authorization().
 /// Auth as Docker does it: a 401 with `WWW-Authenticate: Bearer realm=..,service=..,scope=..`
 /// fetches a token from the realm (with the credentials, when given, as Basic) and retries;
 /// a 401 with `Basic` retries with the credentials.
 class RegistryClient {
  public:
-  RegistryClient(ImageReference reference, RegistryClientOptions options);
+  /// `engine` must outlive the client.
+  RegistryClient(Engine& engine, ImageReference reference, RegistryClientOptions options);
 
   /// "http(s)://HOST/v2/REPOSITORY/".
   std::string base_url() const;
@@ -49,16 +48,14 @@ class RegistryClient {
   /// Gets a new token after a 401 on a blob (expired); false with `error` when it cannot.
   bool renew_authorization(std::string* error);
 
- public:
-  struct Reply;  ///< A small response held whole (for the libcurl callbacks).
-
  private:
-  /// One GET; `status` is 0 when the request itself failed (then `error` says why).
-  bool get(const std::string& url, const std::string& accept, bool send_authorization,
-           const std::string& basic_credentials, Reply* reply, std::string* error);
+  /// One GET into memory, through the engine, sending `authorization` when not empty.
+  Result get(const std::string& url, const std::string& accept, const std::string& authorization,
+             const std::string& label);
   /// Answers a 401's challenge; false with `error` when it cannot.
   bool authorize(const std::string& challenge, std::string* error);
 
+  Engine& engine_;
   ImageReference reference_;
   RegistryClientOptions options_;
   std::string authorization_;

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -408,6 +409,7 @@ TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
   // Without mirror_all_registries, mirrors are for Docker Hub images only.
   options.mirror_all_registries = false;
   options.output = dir_ / "not-mirrored";
+  options.engine.retries = 0;  // the origin's requests are retried like any other; not here
   PullResult unmirrored = pull_image(options);
   EXPECT_FALSE(unmirrored.ok);
   EXPECT_NE(unmirrored.error.find("cannot connect"), std::string::npos) << unmirrored.error;
@@ -536,6 +538,52 @@ TEST_F(TokenRegistryTest, BlobsRedirectedToAnotherHostGetNoAuthorization) {
     EXPECT_NE(line.find("authorization=\"-\""), std::string::npos) << line;  // nginx logs none as "-"
   }
   EXPECT_GE(requests, 3) << front.object_log();
+}
+
+// The registry sees no request the engine did not make: the first manifest request (its
+// 401 and challenge), the token, the manifests and the blobs are each an engine transfer,
+// one HTTP request per attempt, with their response headers in the Result.
+TEST_F(TokenRegistryTest, EveryRequestOfAPullIsOneOfTheEngines) {
+  server_->push_image("auth/counted", "v1", {.layers = 2, .layer_size = 100'000});
+  test::NginxServer front(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host());
+  auto lines = [](const std::string& text) {
+    std::istringstream in(text);
+    int count = 0;
+    for (std::string line; std::getline(in, line);) count += !line.empty();
+    return count;
+  };
+  const int tokens_before = lines(server_->token_log());
+  std::mutex mutex;
+  std::vector<Result> seen;
+  EngineOptions engine_options;
+  engine_options.on_finished = [&](const Result& ended) {
+    std::lock_guard lock(mutex);
+    seen.push_back(ended);
+  };
+  PullOptions options;
+  options.image = "127.0.0.1:" + std::to_string(front.port()) + "/auth/counted:v1";
+  options.output = dir_ / "counted.tar";
+  {
+    Engine engine(engine_options);
+    options.run_on = &engine;
+    PullResult pulled = pull_image(options);
+    ASSERT_TRUE(pulled.ok) << pulled.error;
+  }
+  int registry_attempts = 0, token_attempts = 0, challenges = 0, manifests = 0;
+  for (const Result& ended : seen) {
+    (ended.url.find("/v2/") != std::string::npos ? registry_attempts : token_attempts) += ended.attempts;
+    if (ended.url.find("/manifests/") == std::string::npos) continue;
+    EXPECT_TRUE(ended.path.empty()) << "a manifest is kept in memory: " << ended.path;
+    if (ended.http_status == 401) challenges += !ended.header("www-authenticate").empty();
+    if (ended.ok()) manifests += ended.header("Content-Type").find("manifest") != std::string::npos;
+  }
+  EXPECT_EQ(challenges, 1) << "the first manifest request met the challenge, with its header";
+  EXPECT_EQ(manifests, 1);
+  EXPECT_EQ(lines(front.proxy_log()), registry_attempts) << front.proxy_log();
+  EXPECT_EQ(lines(server_->token_log()) - tokens_before, token_attempts) << server_->token_log();
+  EXPECT_GE(token_attempts, 1);
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + dir_ / "counted.tar"});
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
 }
 
 }  // namespace

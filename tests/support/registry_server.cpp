@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "http/base64.h"
 #include "support/nginx_server.h"
+#include "text/base64.h"
 
 namespace fetchpool::test {
 namespace {
@@ -32,7 +32,7 @@ std::string token_config(int token_port, const std::string& certificate) {
 }  // namespace
 
 std::string RegistryServer::base64_credentials() const {
-  return http::base64_encode(std::string(kUser) + ":" + kPassword);
+  return text::base64_encode(std::string(kUser) + ":" + kPassword);
 }
 
 void RegistryServer::start_token_server() {

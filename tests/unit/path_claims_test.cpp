@@ -34,5 +34,23 @@ TEST(PathClaims, ContainsSeesClaimsBeforeAndAfterAMerge) {
   EXPECT_EQ(claims.size(), 20'000u) << "contains() claims nothing";
 }
 
+TEST(PathClaims, AClaimGivenBackCanBeClaimedAgainOnce) {
+  PathClaims claims;
+  for (std::uint64_t i = 0; i < 20'000; ++i) claims.claim(spread(i));
+  claims.release(spread(0));       // merged
+  claims.release(spread(19'999));  // recent
+  claims.release(spread(30'000));  // never claimed: nothing happens
+  EXPECT_FALSE(claims.contains(spread(0)));
+  EXPECT_FALSE(claims.contains(spread(19'999)));
+  EXPECT_EQ(claims.size(), 19'998u);
+  for (std::uint64_t i : {std::uint64_t{0}, std::uint64_t{19'999}}) {
+    EXPECT_TRUE(claims.claim(spread(i))) << i;
+    EXPECT_FALSE(claims.claim(spread(i))) << i;
+    EXPECT_TRUE(claims.contains(spread(i))) << i;
+  }
+  EXPECT_FALSE(claims.contains(spread(30'000)));
+  EXPECT_EQ(claims.size(), 20'000u);
+}
+
 }  // namespace
 }  // namespace fetchpool::engine

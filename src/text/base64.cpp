@@ -1,8 +1,8 @@
-#include "http/base64.h"
+#include "text/base64.h"
 
 #include <cstdint>
 
-namespace fetchpool::http {
+namespace fetchpool::text {
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -42,4 +42,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace fetchpool::http
+}  // namespace fetchpool::text

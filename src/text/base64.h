@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace fetchpool::http {
+namespace fetchpool::text {
 
 /// Standard base64 (RFC 4648, with padding): Basic auth, Docker's config.json, digests.
 std::string base64_encode(std::string_view bytes);
@@ -12,4 +12,4 @@ std::string base64_encode(std::string_view bytes);
 /// character outside the alphabet.
 std::optional<std::string> base64_decode(std::string_view text);
 
-}  // namespace fetchpool::http
+}  // namespace fetchpool::text
