@@ -146,6 +146,29 @@ TEST_F(LibraryApiTest, ARequestsOwnLimitsOverrideTheEngines) {
   EXPECT_NE(bad.message.find("Request::connections"), std::string::npos) << bad.message;
 }
 
+// A path is one request's at a time: taken while it runs and once it holds its file, given
+// back when the request failed, so a program may retry a download itself.
+TEST_F(LibraryApiTest, AFailedDownloadsPathMayBeSubmittedAgain) {
+  Engine engine(options());
+  Result refused = engine
+                       .submit({.url = server_->faults.data_url("again", 1000, "fail_first=10"),
+                                .file_name = "again.bin",
+                                .retries = 0})
+                       .wait();
+  ASSERT_EQ(refused.status, Status::failed);
+  EXPECT_EQ(refused.http_status, 503);
+  Result retried =
+      engine.submit({.url = server_->faults.data_url("again", 1000), .file_name = "again.bin"}).wait();
+  ASSERT_EQ(retried.status, Status::ok) << retried.message;
+  EXPECT_EQ(test::read_file(out_ / "again.bin"), test::fault_body("again", 1000));
+  Result duplicate =
+      engine.submit({.url = server_->faults.data_url("other", 1000), .file_name = "again.bin"}).wait();
+  EXPECT_EQ(duplicate.category, ErrorCategory::invalid_input) << duplicate.message;
+  EXPECT_NE(duplicate.message.find("already used by another download"), std::string::npos)
+      << duplicate.message;
+  EXPECT_EQ(test::read_file(out_ / "again.bin"), test::fault_body("again", 1000));
+}
+
 TEST_F(LibraryApiTest, WaitForAnyOrAllOfManyHandles) {
   Engine engine(options());
   std::vector<TransferHandle> handles;
