@@ -1,7 +1,26 @@
 #include "engine/body_rule.h"
 
+#include "http/url.h"
+
 namespace fetchpool::engine {
 namespace {
+
+// A header value as a message may quote it: control bytes shown as '?', at most 120
+// bytes (cut at a character boundary, "..." after), since a server chooses what it sends.
+std::string quote_server(std::string_view value) {
+  constexpr std::size_t kMaxBytes = 120;
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (out.size() >= kMaxBytes) {
+      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+      if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+      return out + "...";
+    }
+    const auto c = static_cast<unsigned char>(value[i]);
+    out += c < 0x20 || c == 0x7F ? '?' : static_cast<char>(c);
+  }
+  return out;
+}
 
 std::string status_text(long status, const http::ResponseHeaders& headers) {
   // "HTTP/1.1 302 Found" -> "HTTP 302 Found"; HTTP/2 has no reason phrase.
@@ -9,7 +28,8 @@ std::string status_text(long status, const http::ResponseHeaders& headers) {
   const std::string& line = headers.status_line;
   std::size_t code_at = line.find(' ');
   std::size_t reason_at = code_at == std::string::npos ? code_at : line.find(' ', code_at + 1);
-  if (reason_at != std::string::npos && reason_at + 1 < line.size()) text += line.substr(reason_at);
+  if (reason_at != std::string::npos && reason_at + 1 < line.size())
+    text += quote_server(std::string_view(line).substr(reason_at));
   return text;
 }
 
@@ -25,12 +45,13 @@ std::string length_text(std::int64_t content_length) {
 
 BodyPlan plan_partial(const AskedRange& asked, std::int64_t content_length,
                       const http::ResponseHeaders& headers, const std::string& said) {
-  const std::string quoted = said + " (Content-Range: " + headers.content_range + ")";
+  const std::string quoted = said + " (Content-Range: " + quote_server(headers.content_range) + ")";
   if (!asked.any()) return violation(quoted + " to a request for the whole file");
   if (!headers.range_start || headers.range_end < *headers.range_start)
-    return violation(said + " without a usable Content-Range" +
-                     (headers.content_range.empty() ? "" : " ('" + headers.content_range + "')") +
-                     " to a request for " + describe_asked(asked));
+    return violation(
+        said + " without a usable Content-Range" +
+        (headers.content_range.empty() ? "" : " ('" + quote_server(headers.content_range) + "')") +
+        " to a request for " + describe_asked(asked));
   const std::int64_t start = *headers.range_start;
   const std::int64_t end = headers.range_end + 1;
   const std::int64_t total = headers.range_total;
@@ -71,9 +92,9 @@ BodyPlan plan_body(const AskedRange& asked, long status, std::int64_t content_le
   if (status == 304) return violation(said + " to a request that was not conditional: no body to keep");
   if (status >= 300 && status < 400) {
     return violation(said +
-                     (headers.location.empty()
-                          ? " without a Location header"
-                          : " that could not be followed (Location: " + headers.location + ")") +
+                     (headers.location.empty() ? " without a Location header"
+                                               : " that could not be followed (Location: " +
+                                                     quote_server(http::redact_url(headers.location)) + ")") +
                      ": nothing to save");
   }
   return violation(said + " is not a file's body (only 200, or 206 for the range asked, is)");

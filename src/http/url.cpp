@@ -68,6 +68,14 @@ std::string redact_url(std::string_view url) {
   // RFC 3986: the authority ends at the first '/', '?' or '#'; its userinfo at its last '@'.
   std::size_t authority_end = std::min(text.find_first_of("/?#", start), text.size());
   std::size_t at = text.substr(0, authority_end).rfind('@');
+  if (at == std::string::npos && authority_end < text.size() && text[authority_end] != '/' &&
+      text.substr(start, authority_end - start).find(':') != std::string::npos) {
+    // "http://bob:123#x@host/" parses (host bob, port 123), but after "name:digits" an '@'
+    // following the '?' or '#' that ends the authority, before any '/', is a password's
+    // tail: cut up to it ("http://host:80?mail=a@b" is cut too; a password is never shown).
+    std::size_t slash = std::min(text.find('/', authority_end), text.size());
+    at = text.substr(0, slash).rfind('@');
+  }
   if (at != std::string::npos && at >= start) text.erase(start, at + 1 - start);
   // What libcurl accepts is given back in libcurl's form, as it was always reported.
   CurlUrl handle(curl_url());

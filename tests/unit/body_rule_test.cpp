@@ -90,6 +90,28 @@ TEST(BodyRule, RedirectsNotFollowedAndOtherStatusesAreNeverBody) {
   }
 }
 
+// What the server wrote is quoted, but never more than a line's worth, never a control
+// byte, and never a password in a Location.
+TEST(BodyRule, QuotedServerValuesAreCutCleanedAndRedacted) {
+  const std::string long_range = "bytes 0-9/10" + std::string(5000, 'x');
+  BodyPlan cut = plan_body(kWhole, 206, -1, headers("HTTP/1.1 206 Partial\x1b[2JContent", long_range));
+  EXPECT_LT(cut.problem.size(), 400u) << cut.problem;
+  EXPECT_NE(cut.problem.find("..."), std::string::npos) << cut.problem;
+  EXPECT_EQ(cut.problem.find('\x1b'), std::string::npos) << cut.problem;
+  EXPECT_NE(cut.problem.find("HTTP 206 Partial?[2JContent"), std::string::npos) << cut.problem;
+
+  const std::string emoji_range = "bytes 0-9/10 " + std::string(105, 'a') + "\U0001F600\U0001F600";
+  BodyPlan utf8 = plan_body(kWhole, 206, -1, headers("HTTP/1.1 206 Partial Content", emoji_range));
+  std::size_t dots = utf8.problem.find("...");
+  ASSERT_NE(dots, std::string::npos) << utf8.problem;
+  EXPECT_NE(static_cast<unsigned char>(utf8.problem[dots - 1]) & 0xC0, 0x80u) << "cut inside a character";
+
+  BodyPlan moved =
+      plan_body(kWhole, 302, -1, headers("HTTP/1.1 302 Found", "", "ftp://bob:hunter2@elsewhere/x"));
+  EXPECT_EQ(moved.problem.find("hunter2"), std::string::npos) << moved.problem;
+  EXPECT_NE(moved.problem.find("elsewhere/x"), std::string::npos) << moved.problem;
+}
+
 TEST(BodyRule, TheBodyMustEndWhereTheResponseSaid) {
   BodyPlan plan = plan_body(kFrom100, 206, 4900, headers("HTTP/1.1 206", "bytes 100-4999/5000"));
   EXPECT_EQ(check_body_length(plan, 5000), "");

@@ -24,6 +24,7 @@ TEST(RedactUrl, WellFormedUrlsLoseOnlyTheirUserinfo) {
       {"https://repo:8443/api/npm/@babel/core/-/core-7.0.0.tgz",
        "https://repo:8443/api/npm/@babel/core/-/core-7.0.0.tgz"},
       {"http://host/x", "http://host/x"},
+      {"http://host?mail=a@b.c", "http://host/?mail=a@b.c"},
       // Valid as written (host "bob", port 1234): libcurl would fetch exactly that, so it is
       // reported as that; a password like this one must be percent-encoded (docs/USAGE.md).
       {"http://bob:1234/ss@host/x", "http://bob:1234/ss@host/x"},
@@ -48,6 +49,11 @@ TEST(RedactUrl, MalformedUserinfoNeverSurvives) {
       {"http://bob:hun/ter2@host/x?next=@y", "http://y"},
       {"http://[::1:hunter2@host/x", "http://host/x"},
       {"http://bob:hunter2\n@host/x", "http://host/x"},
+      // A password that starts with digits and holds '#' or '?': the text before it parses
+      // as a port, so the authority looks well formed.
+      {"http://bob:1234#hunter2@host/x", "http://host/x"},
+      {"http://bob:1234?hunter2@host/", "http://host/"},
+      {"http://bob:1234#hun@ter2@host", "http://host/"},
   };
   for (const Case& c : cases) {
     std::string redacted = redact_url(c.url);
