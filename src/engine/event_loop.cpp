@@ -292,7 +292,8 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     std::string why;
     // The state file names the URL without its password (it lies on disk beside the data),
     // so that same form is what a resume is matched by.
-    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, resume, &saved, &why);
+    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, transfer->expected_digest,
+                                                           resume, &saved, &why);
     if (transfer->resume_from < 0) return fail_here(std::move(why));
     if (!saved.ranges.empty()) {
       // A split download left ranges with holes: ask for the first hole; the others
@@ -683,8 +684,15 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);
   result.headers = std::move(transfer->kept_headers);
-  // Failed or cancelled, it may be submitted again; a name that holds its file stays taken.
-  if (!result.ok() && transfer->claimed_path) claimed_paths_.release(*transfer->claimed_path);
+  // Failed or cancelled, it may be submitted again, and may have left NAME.part for that
+  // request to continue: its directory is no longer one known to hold nothing of this run's.
+  // A name that holds its file stays taken.
+  if (!result.ok() && transfer->claimed_path) {
+    claimed_paths_.release(*transfer->claimed_path);
+    if (auto it = fresh_dirs_.find(platform::parent_directory(transfer->display_path));
+        it != fresh_dirs_.end())
+      it->second = false;
+  }
   report(*transfer, std::move(result));
 }
 

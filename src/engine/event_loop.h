@@ -183,8 +183,9 @@ class EventLoop {
   /// Output paths used by this engine (hashes of normalised absolute paths), so that two
   /// requests for one file fail clearly instead of overwriting each other.
   PathClaims claimed_paths_;
-  std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
-  CommitQueue commits_;                               ///< After mailbox_, which it wakes.
+  /// Directory -> missing or empty when first seen (and nothing of this run's left there since).
+  std::unordered_map<std::string, bool> fresh_dirs_;
+  CommitQueue commits_;  ///< After mailbox_, which it wakes.
   /// Where files are written off the loop thread. Declared after everything its tasks use,
   /// so it is joined before they go.
   TaskThread disk_thread_;

@@ -121,8 +121,8 @@ bool FileSink::check_final(IfExists if_exists, bool* exists, std::string* error)
   return false;
 }
 
-std::int64_t FileSink::find_resumable(const std::string& url, bool resume, ResumeState* state,
-                                      std::string* error) {
+std::int64_t FileSink::find_resumable(const std::string& url, const std::string& digest, bool resume,
+                                      ResumeState* state, std::string* error) {
   platform::Directory dir;
   bool missing = false;
   if (!open_dir(false, &dir, error, &missing)) return missing ? 0 : -1;
@@ -130,15 +130,16 @@ std::int64_t FileSink::find_resumable(const std::string& url, bool resume, Resum
   const EntryType part = platform::entry_type(dir, part_name_, &on_disk);
   const EntryType state_entry = platform::entry_type(dir, state_name_);
   if (part == EntryType::missing && state_entry == EntryType::missing) return 0;
-  // Only a state file naming this URL says these are fetchpool's, from this download:
+  // Only a state file naming this URL (or this content's digest) says these are
+  // fetchpool's, from this download:
   // anything else at NAME.part or NAME.part.state is someone's file (maybe one they
   // downloaded under that very name), never to be removed or written over.
   ResumeState saved;
   // This sink's own NAME.part of an earlier attempt is ours too, even when its state could
   // not be written (a full disk, a name too long for the state's): it is replaced below.
-  const bool ours =
-      (state_entry == EntryType::file && load_resume_state(dir, state_name_, &saved) && saved.url == url) ||
-      (part_ours_ && part == EntryType::file && state_entry == EntryType::missing);
+  const bool ours = (state_entry == EntryType::file && load_resume_state(dir, state_name_, &saved) &&
+                     (saved.url == url || (!digest.empty() && saved.digest == digest))) ||
+                    (part_ours_ && part == EntryType::file && state_entry == EntryType::missing);
   if (!ours || (part != EntryType::missing && part != EntryType::file)) {
     *error = part != EntryType::missing ? not_ours_message(part_path_, part)
                                         : not_ours_message(state_path(), state_entry);

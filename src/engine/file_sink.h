@@ -66,14 +66,16 @@ class FileSink {
   bool check_final(IfExists if_exists, bool* exists, std::string* error);
 
   /// Bytes of `url` that an earlier attempt or run left in NAME.part and that can be
-  /// continued (a state file for the same URL, a validator, at least as many bytes on disk),
+  /// continued (a state file for the same URL, or for the same `digest` when that is not
+  /// empty; a validator; at least as many bytes on disk),
   /// with that state: the bytes from offset 0 up to the first gap never written (after
   /// kill -9, blocks written out of order can leave one). For a body that was fetched over
   /// several connections, up to the first gap in `state->ranges`, which says which others
   /// are there. 0 when there is nothing usable (or `resume` is false); an unusable .part
   /// and state of this URL are deleted. -1 (with `error`) when NAME.part or its state is
-  /// there but not left by fetchpool for this URL: it is not touched.
-  std::int64_t find_resumable(const std::string& url, bool resume, ResumeState* state, std::string* error);
+  /// there but not left by fetchpool for this URL (or digest): it is not touched.
+  std::int64_t find_resumable(const std::string& url, const std::string& digest, bool resume,
+                              ResumeState* state, std::string* error);
 
   /// A response starts delivering the body at `offset`: 0 drops anything stored; otherwise
   /// NAME.part (holding at least `offset` bytes) is continued. `state` describes the

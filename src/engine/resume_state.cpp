@@ -37,6 +37,8 @@ bool parse_resume_state(const std::string& text, ResumeState* state) {
     try {
       if (key == "url")
         loaded.url = value;
+      else if (key == "digest")
+        loaded.digest = value;
       else if (key == "etag")
         loaded.etag = value;
       else if (key == "last-modified")
@@ -71,7 +73,8 @@ bool load_resume_state(const platform::Directory& dir, const std::string& name, 
 
 bool save_resume_state(const platform::Directory& dir, const std::string& name, const ResumeState& state,
                        bool temp_is_ours, std::string* error) {
-  if (!is_single_line(state.url) || !is_single_line(state.etag) || !is_single_line(state.last_modified)) {
+  if (!is_single_line(state.url) || !is_single_line(state.digest) || !is_single_line(state.etag) ||
+      !is_single_line(state.last_modified)) {
     *error = "cannot save resume state: a value spans lines";
     return false;
   }
@@ -79,6 +82,7 @@ bool save_resume_state(const platform::Directory& dir, const std::string& name, 
   text << kSignature << "\nurl=" << state.url << "\netag=" << state.etag
        << "\nlast-modified=" << state.last_modified << "\ntotal=" << state.total << "\ndone=" << state.done
        << "\n";
+  if (!state.digest.empty()) text << "digest=" << state.digest << "\n";
   if (!state.ranges.empty()) text << "ranges=" << format_ranges(state.ranges) << "\n";
   return platform::replace_file_contents(dir, name, text.str(), temp_is_ours, error);
 }

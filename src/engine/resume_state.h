@@ -13,7 +13,11 @@ namespace fetchpool::engine {
 /// download in NAME.part: kept beside it as NAME.part.state. Only bodies too large to hold
 /// in memory have one, so small files cost no extra file.
 struct ResumeState {
-  std::string url;            ///< The URL as requested (a different URL never resumes).
+  std::string url;  ///< The URL as requested (a different URL never resumes)...
+  /// ...unless both name the content by its digest (Request::expected_digest): then a
+  /// download of those bytes from another URL (a mirror, a presigned URL renewed, a
+  /// registry instead of its mirror) is the same download, and continues them.
+  std::string digest;
   std::string etag;           ///< Strong validator for If-Range, when the server gave one.
   std::string last_modified;  ///< Fallback validator.
   std::int64_t total = -1;    ///< Size of the whole body, -1 when unknown.

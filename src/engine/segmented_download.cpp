@@ -124,6 +124,7 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   const EngineOptions& options = *transfer.options;
   ResumeState state;
   state.url = transfer.url.redacted;
+  state.digest = transfer.expected_digest;
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;
   state.total = total;

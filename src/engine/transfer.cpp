@@ -254,6 +254,7 @@ bool start_body(Transfer& transfer) {
   }
   ResumeState state;
   state.url = transfer.url.redacted;
+  state.digest = transfer.expected_digest;
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;
   state.total = total;

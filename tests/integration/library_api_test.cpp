@@ -169,6 +169,36 @@ TEST_F(LibraryApiTest, AFailedDownloadsPathMayBeSubmittedAgain) {
   EXPECT_EQ(test::read_file(out_ / "again.bin"), test::fault_body("again", 1000));
 }
 
+// Content named by its digest is the same download from any URL: what a mirror left is
+// continued from the origin (or from a renewed presigned URL), not refused or fetched again.
+// Without a digest another URL's partial file is never touched (OutputPathTest).
+TEST_F(LibraryApiTest, ADigestNamedDownloadContinuesFromAnotherUrl) {
+  constexpr std::int64_t kSize = 3'000'000;
+  const std::string digest = "sha256:" + test::sha256_hex(test::fault_body("mirrored", kSize));
+  Engine engine(options());
+  Result cut = engine
+                   .submit({.url = server_->faults.data_url("mirrored", kSize, "reset_after=1000000"),
+                            .file_name = "blob",
+                            .expected_digest = digest,
+                            .retries = 0,
+                            .connections = 1})
+                   .wait();
+  ASSERT_EQ(cut.category, ErrorCategory::network) << cut.message;
+  ASSERT_TRUE(fs::exists(out_ / "blob.part"));
+  const std::string elsewhere = server_->faults.data_url("mirrored", kSize, "from=origin");
+  Result continued =
+      engine.submit({.url = elsewhere, .file_name = "blob", .expected_digest = digest, .connections = 1})
+          .wait();
+  ASSERT_EQ(continued.status, Status::ok) << continued.message;
+  EXPECT_EQ(test::sha256_of(out_ / "blob"), digest.substr(7));
+  auto asked = server_->faults.requests_for("/data/mirrored?size=3000000&from=origin");
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].headers["Range"].rfind("bytes=", 0), 0u) << "continued, not fetched again";
+  EXPECT_NE(asked[0].headers["Range"], "bytes=0-");
+  EXPECT_FALSE(fs::exists(out_ / "blob.part"));
+  EXPECT_FALSE(fs::exists(out_ / "blob.part.state"));
+}
+
 TEST_F(LibraryApiTest, WaitForAnyOrAllOfManyHandles) {
   Engine engine(options());
   std::vector<TransferHandle> handles;
