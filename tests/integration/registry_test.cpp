@@ -2,14 +2,22 @@
 // image puller stands on. Blobs come through the engine verified by the digest the
 // registry advertises, also when split over several connections.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "fetchpool/engine.h"
@@ -584,6 +592,87 @@ TEST_F(TokenRegistryTest, EveryRequestOfAPullIsOneOfTheEngines) {
   EXPECT_GE(token_attempts, 1);
   auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + dir_ / "counted.tar"});
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+}
+
+// A registry that takes the connection and the request, then never answers: holds every
+// connection open and keeps what arrived, until destroyed.
+class SilentRegistry {
+ public:
+  SilentRegistry() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(listener_, 16) != 0 ||
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~SilentRegistry() {
+    stop_ = true;
+    thread_.join();
+    for (int fd : connections_) close(fd);
+    close(listener_);
+  }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  /// Waits (at most `timeout`) until a request line containing `text` has arrived.
+  bool received(const std::string& text, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return arrived_.wait_for(lock, timeout, [&] { return bytes_.find(text) != std::string::npos; });
+  }
+
+ private:
+  void serve() {
+    while (!stop_) {  // ends with the test: each turn waits at most 50 ms
+      std::vector<pollfd> fds{{listener_, POLLIN, 0}};
+      for (int fd : connections_) fds.push_back({fd, POLLIN, 0});
+      if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) connections_.push_back(accept(listener_, nullptr, nullptr));
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if (!(fds[i].revents & POLLIN)) continue;
+        char buffer[4096];
+        ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+        if (got <= 0) continue;
+        std::lock_guard lock(mutex_);
+        bytes_.append(buffer, static_cast<std::size_t>(got));
+        arrived_.notify_all();
+      }
+    }
+  }
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<int> connections_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::string bytes_;
+  std::thread thread_;
+};
+
+// The manifest request is the engine's, so Ctrl-C and --max-time reach it: a registry that
+// never answers does not hold a pull (before, the first Ctrl-C was ignored until a 60 s
+// limit ran out).
+TEST(SilentRegistryTest, CtrlCAndMaxTimeEndAPullWhoseRegistryNeverAnswers) {
+  SilentRegistry registry;
+  TempDir dir;
+  test::ChildProcess interrupted(
+      test::fetchpool_argv({"pull", "-o", dir / "a.tar", registry.host() + "/app:v1"}));
+  ASSERT_TRUE(registry.received("GET /v2/app/manifests/v1", std::chrono::seconds(10)));
+  interrupted.signal(SIGINT);
+  test::ProcessResult stopped = interrupted.wait(std::chrono::seconds(10));
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_NE(stopped.err.find("interrupted"), std::string::npos) << stopped.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.tar"));
+
+  test::ChildProcess limited(
+      test::fetchpool_argv({"pull", "--max-time", "2", "-o", dir / "b.tar", registry.host() + "/app:v1"}));
+  test::ProcessResult timed_out = limited.wait(std::chrono::seconds(20));
+  EXPECT_EQ(timed_out.exit_code, 1) << timed_out.err;
+  EXPECT_NE(timed_out.err.find("max time"), std::string::npos) << timed_out.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "b.tar"));
 }
 
 }  // namespace
