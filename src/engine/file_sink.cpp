@@ -524,6 +524,10 @@ void FileSink::suspend() {
     std::string ignored;
     file_.close(&ignored);  // an unnamed file that could not be named vanishes here
   }
+  // A NAME.part whose state could not be written (made at once where unnamed files are not
+  // available) cannot be continued, having no validator, and a later run would take it for
+  // someone's file and refuse the download: it goes too.
+  if (part_ours_ && !state_saved_) drop_ours(nullptr);
 }
 
 void FileSink::abandon() {

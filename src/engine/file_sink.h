@@ -107,9 +107,12 @@ class FileSink {
   bool hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error);
 
   /// Puts the complete body under the final name, replacing an existing file only with
-  /// IfExists::overwrite. When the name turned out to exist, sets `*existed`.
+  /// IfExists::overwrite. When the name turned out to exist, sets `*existed`. A commit that
+  /// fails drops the body as abandon() does (NAME.part and its state too); whatever is at
+  /// the final name stays as it was, and a link there is never written through.
   bool commit(IfExists if_exists, std::string* error, bool* existed);
   /// The attempt ended early: what is on disk stays, with its state, for a later resume.
+  /// A NAME.part whose state could not be written is removed (it could not be resumed).
   void suspend();
   /// Drops the body: memory, NAME.part and its state.
   void abandon();
@@ -172,9 +175,8 @@ class FileSink {
   std::int64_t stored_ = 0;
   bool part_ours_ = false;    ///< NAME.part, when there, is this download's (seen with its state, or made).
   bool state_saved_ = false;  ///< NAME.part.state is on disk for this body (ours).
-  bool ranges_changed_ = false;
-  bool never_persist_ = false;  ///< NAME.part is someone else's: the body stays unnamed.  ///< note_ranges()
-                                ///< since the state was last saved.
+  bool ranges_changed_ = false;  ///< note_ranges() since the state was last saved.
+  bool never_persist_ = false;   ///< NAME.part is someone else's: the body stays unnamed.
   bool memory_only_ = false;
   bool too_large_ = false;
   std::shared_ptr<const std::string> body_;

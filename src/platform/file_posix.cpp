@@ -16,10 +16,20 @@
 #include <system_error>
 #include <utility>
 
+#include "platform/fault_injection.h"
 #include "platform/file.h"
 
 namespace fetchpool::platform {
 namespace {
+
+// True, with errno set, when a test chose to make this call of `op` fail
+// (platform/fault_injection.h): the system call it stands for is then not made.
+bool faulted(FileOp op) {
+  const int error_code = injected_error(op);
+  if (error_code == 0) return false;
+  errno = error_code;
+  return true;
+}
 
 std::string symlink_message(const std::string& display) {
   return "'" + display +
@@ -92,7 +102,7 @@ std::string Directory::display(const std::string& name) const {
 
 bool open_directory(const std::string& path, bool create, Directory* out, std::string* error, bool* missing) {
   *missing = false;
-  int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd = faulted(FileOp::open_dir) ? -1 : ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT && create) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
@@ -120,7 +130,8 @@ bool open_beneath(const Directory& base, const std::string& relative, bool creat
   *missing = false;
   Directory opened;
   opened.path_ = join_display(base.path_, relative);
-  opened.fd_ = open_beneath_at_once(base.fd_, relative);
+  int fault = injected_error(FileOp::open_dir);  // a fault fails the walk's first openat
+  opened.fd_ = fault != 0 ? -1 : open_beneath_at_once(base.fd_, relative);
   if (opened.fd_ >= 0) {
     *out = std::move(opened);
     return true;
@@ -146,7 +157,8 @@ bool open_beneath(const Directory& base, const std::string& relative, bool creat
       return false;
     }
     const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    int next = ::openat(current, component.c_str(), flags);
+    int next =
+        fault != 0 ? (errno = std::exchange(fault, 0), -1) : ::openat(current, component.c_str(), flags);
     if (next < 0 && errno == ENOENT && create) {
       if (::mkdirat(current, component.c_str(), 0777) != 0 && errno != EEXIST) {
         *error = describe_file_error(errno, "cannot create directory", walked);
@@ -191,7 +203,7 @@ EntryType target_type(const Directory& dir, const std::string& name) {
 }
 
 void remove_file(const Directory& dir, const std::string& name) {
-  ::unlinkat(dir.fd(), name.c_str(), 0);
+  if (!faulted(FileOp::remove)) ::unlinkat(dir.fd(), name.c_str(), 0);
 }
 
 bool read_small_file(const Directory& dir, const std::string& name, std::size_t limit, std::string* text) {
@@ -230,6 +242,10 @@ bool replace_file_contents(const Directory& dir, const std::string& name, const 
   }
   bool ok = true;
   std::size_t written = 0;
+  if (faulted(FileOp::replace)) {
+    *error = describe_file_error(errno, "cannot write", dir.display(temporary));
+    ok = false;
+  }
   while (ok && written < data.size()) {
     ssize_t n = ::write(fd, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
@@ -277,7 +293,7 @@ void OutputFile::take(int fd, std::string path, bool unnamed) {
 }
 
 bool OutputFile::open_truncate(const std::string& path, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  int fd = faulted(FileOp::create) ? -1 : ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0 && errno == ENOENT) {
     // The directory is missing: create it here, once, rather than checking on every file.
     std::error_code ec;
@@ -296,7 +312,9 @@ bool OutputFile::create_new(const Directory& dir, const std::string& name, std::
                             bool* existed) {
   *existed = false;
   // O_EXCL: whatever is at the name (a link too, dangling or not) stays as it is.
-  int fd = ::openat(dir.fd(), name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+  int fd = faulted(FileOp::create)
+               ? -1
+               : ::openat(dir.fd(), name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0) {
     *existed = errno == EEXIST;
     *error = describe_file_error(errno, "cannot create", dir.display(name));
@@ -310,7 +328,9 @@ namespace {
 
 // Opens the regular file `name` in `dir` for reading and writing, never through a link.
 int open_regular(const Directory& dir, const std::string& name, int extra_flags, std::string* error) {
-  int fd = ::openat(dir.fd(), name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC | extra_flags, 0666);
+  int fd = faulted(FileOp::open)
+               ? -1
+               : ::openat(dir.fd(), name.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC | extra_flags, 0666);
   if (fd < 0) {
     *error = errno == ELOOP ? symlink_message(dir.display(name))
                             : describe_file_error(errno, "cannot open", dir.display(name));
@@ -331,7 +351,7 @@ bool OutputFile::open_at(const Directory& dir, const std::string& name, std::int
                          std::string* error) {
   int fd = open_regular(dir, name, 0, error);
   if (fd < 0) return false;
-  if (::ftruncate(fd, offset) != 0 || ::lseek(fd, offset, SEEK_SET) != offset) {
+  if (faulted(FileOp::resize) || ::ftruncate(fd, offset) != 0 || ::lseek(fd, offset, SEEK_SET) != offset) {
     *error = describe_file_error(errno, "cannot resume", dir.display(name));
     ::close(fd);
     return false;
@@ -348,7 +368,7 @@ bool OutputFile::open_existing(const Directory& dir, const std::string& name, st
 }
 
 bool OutputFile::resize(std::int64_t size, std::string* error) {
-  if (::ftruncate(fd_, size) != 0) {
+  if (faulted(FileOp::resize) || ::ftruncate(fd_, size) != 0) {
     *error = describe_file_error(errno, "cannot size", path_);
     return false;
   }
@@ -359,7 +379,9 @@ bool OutputFile::reserve(std::int64_t offset, std::int64_t length, std::string* 
 #ifdef __linux__
   // fallocate(2) itself, not posix_fallocate(3): where the filesystem cannot reserve,
   // glibc's fallback writes zeros over the whole range, which costs what it saves.
-  if (length <= 0 || ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, offset, length) == 0) return true;
+  if (length <= 0 ||
+      (!faulted(FileOp::reserve) && ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, offset, length) == 0))
+    return true;
   if (errno != ENOSPC && errno != EDQUOT && errno != EFBIG) return true;
   *error = describe_file_error(errno, "cannot write", path_);
   return false;
@@ -372,6 +394,10 @@ bool OutputFile::reserve(std::int64_t offset, std::int64_t length, std::string* 
 }
 
 bool OutputFile::write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error) {
+  if (faulted(FileOp::write)) {
+    *error = describe_file_error(errno, "cannot write", path_);
+    return false;
+  }
   while (size > 0) {
     ssize_t n = ::pwrite(fd_, data, size, offset);
     if (n < 0) {
@@ -387,6 +413,10 @@ bool OutputFile::write_at(std::int64_t offset, const char* data, std::size_t siz
 }
 
 bool OutputFile::read_at(std::int64_t offset, char* data, std::size_t size, std::string* error) {
+  if (faulted(FileOp::read)) {
+    *error = describe_file_error(errno, "cannot read", path_);
+    return false;
+  }
   while (size > 0) {
     ssize_t n = ::pread(fd_, data, size, offset);
     if (n < 0 && errno == EINTR) continue;
@@ -403,7 +433,7 @@ bool OutputFile::read_at(std::int64_t offset, char* data, std::size_t size, std:
 }
 
 bool OutputFile::truncate_all(std::string* error) {
-  if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
+  if (faulted(FileOp::resize) || ::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
     *error = describe_file_error(errno, "cannot truncate", path_);
     return false;
   }
@@ -411,6 +441,10 @@ bool OutputFile::truncate_all(std::string* error) {
 }
 
 bool OutputFile::write_all(const char* data, std::size_t size, std::string* error) {
+  if (faulted(FileOp::write)) {
+    *error = describe_file_error(errno, "cannot write", path_);
+    return false;
+  }
   while (size > 0) {
     ssize_t n = ::write(fd_, data, size);
     if (n < 0) {
@@ -427,6 +461,7 @@ bool OutputFile::write_all(const char* data, std::size_t size, std::string* erro
 bool OutputFile::close(std::string* error) {
   if (fd_ < 0) return true;
   int result = ::close(std::exchange(fd_, -1));
+  if (result == 0 && faulted(FileOp::close)) result = -1;  // the descriptor is closed all the same
   if (result != 0 && errno != EINTR) {
     *error = describe_file_error(errno, "cannot write", path_);
     return false;
@@ -437,6 +472,10 @@ bool OutputFile::close(std::string* error) {
 bool rename_file(const std::string& from, const std::string& to, bool replace, std::string* error,
                  bool* existed) {
   *existed = false;
+  if (faulted(FileOp::rename)) {
+    *error = describe_file_error(errno, "cannot rename to", to);
+    return false;
+  }
   if (replace) {
     if (::rename(from.c_str(), to.c_str()) == 0) return true;
     *error = describe_file_error(errno, "cannot rename to", to);
@@ -485,6 +524,10 @@ bool rename_file(const Directory& dir, const std::string& from, const std::strin
     *error = "'" + dir.display(to) + "' appeared while downloading; kept it";
     return false;
   };
+  if (faulted(FileOp::rename)) {
+    *error = describe_file_error(errno, "cannot rename to", dir.display(to));
+    return false;
+  }
   if (replace) {
     if (::renameat(fd, from.c_str(), fd, to.c_str()) == 0) return true;
     *error = describe_file_error(errno, "cannot rename to", dir.display(to));
@@ -577,7 +620,7 @@ bool OutputFile::open_unnamed(const Directory& dir, const std::string& intended_
                               bool* unsupported) {
   *unsupported = false;
 #if defined(__linux__) && defined(O_TMPFILE)
-  int fd = ::openat(dir.fd(), ".", O_RDWR | O_TMPFILE | O_CLOEXEC, 0666);
+  int fd = faulted(FileOp::create) ? -1 : ::openat(dir.fd(), ".", O_RDWR | O_TMPFILE | O_CLOEXEC, 0666);
   if (fd >= 0) {
     take(fd, dir.display(intended_name), true);
     return true;
@@ -619,13 +662,14 @@ bool OutputFile::link_at(int dir_fd, const std::string& name, const std::string&
   // costs a path walk. Try the cheap one first, once, and remember. linkat never follows
   // a link at the new name: one there counts as existing.
   static std::atomic<bool> empty_path_allowed{true};
+  const bool fault = faulted(FileOp::link);  // as if linkat failed: neither way is tried
   int result = -1;
-  if (empty_path_allowed.load(std::memory_order_relaxed)) {
+  if (!fault && empty_path_allowed.load(std::memory_order_relaxed)) {
     result = ::linkat(fd_, "", dir_fd, name.c_str(), AT_EMPTY_PATH);
     if (result != 0 && (errno == ENOENT || errno == EPERM))
       empty_path_allowed.store(false, std::memory_order_relaxed);
   }
-  if (result != 0 && !empty_path_allowed.load(std::memory_order_relaxed)) {
+  if (!fault && result != 0 && !empty_path_allowed.load(std::memory_order_relaxed)) {
     char proc_path[64];
     std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd_);
     result = ::linkat(AT_FDCWD, proc_path, dir_fd, name.c_str(), AT_SYMLINK_FOLLOW);
