@@ -370,7 +370,7 @@ TEST_F(FileSinkTest, AnAttemptEndedWithoutAStateLeavesNothingThatBlocksTheNextRu
   auto next = make_sink();
   ResumeState state;
   std::string error;
-  EXPECT_EQ(next->find_resumable(kUrl, true, &state, &error), 0) << error;
+  EXPECT_EQ(next->find_resumable(kUrl, "", true, &state, &error), 0) << error;
   EXPECT_EQ(entries(root()), Names{});
 }
 
@@ -397,7 +397,7 @@ TEST_F(FileSinkResumeTest, APartWithAStateForThisUrlIsContinuedFromItsPrefix) {
   auto sink = make_sink(false, /*write_behind=*/true);
   ResumeState saved;
   std::string error;
-  const std::int64_t offset = sink->find_resumable(kUrl, true, &saved, &error);
+  const std::int64_t offset = sink->find_resumable(kUrl, "", true, &saved, &error);
   ASSERT_EQ(offset, static_cast<std::int64_t>(received)) << error;
   EXPECT_EQ(saved.url, kUrl);
   EXPECT_EQ(saved.validator(), "\"v1\"") << "what If-Range is sent with";
@@ -426,7 +426,7 @@ TEST_F(FileSinkResumeTest, APartOfAnotherUrlIsNeverTouched) {
     auto sink = make_sink();
     ResumeState saved;
     std::string error;
-    EXPECT_EQ(sink->find_resumable("https://example.test/other.bin", resume, &saved, &error), -1);
+    EXPECT_EQ(sink->find_resumable("https://example.test/other.bin", "", resume, &saved, &error), -1);
     EXPECT_TRUE(contains(error, final_path() + ".part'") &&
                 contains(error, "not left by fetchpool for this URL"))
         << error;
@@ -442,7 +442,7 @@ TEST_F(FileSinkResumeTest, APartWithoutAStateIsSomeonesFileAndNeverTouched) {
     auto sink = make_sink();
     ResumeState saved;
     std::string error;
-    EXPECT_EQ(sink->find_resumable(kUrl, resume, &saved, &error), -1);
+    EXPECT_EQ(sink->find_resumable(kUrl, "", resume, &saved, &error), -1);
     EXPECT_TRUE(contains(error, final_path() + ".part'") && contains(error, "move it away")) << error;
     EXPECT_EQ(entries(root()), Names{"file.bin.part"});
     EXPECT_EQ(test::read_file(dir_ / "file.bin.part"), "someone's own file.bin.part");
@@ -455,7 +455,7 @@ TEST_F(FileSinkResumeTest, NoContinueDropsOnlyWhatThisUrlLeft) {
   auto sink = make_sink();
   ResumeState saved;
   std::string error;
-  EXPECT_EQ(sink->find_resumable(kUrl, /*resume=*/false, &saved, &error), 0) << error;
+  EXPECT_EQ(sink->find_resumable(kUrl, "", /*resume=*/false, &saved, &error), 0) << error;
   EXPECT_EQ(entries(root()), Names{"other.bin"});
 }
 
