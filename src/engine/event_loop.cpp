@@ -219,6 +219,7 @@ void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
       return;
     }
   }
+  set_phase(*transfer, TransferPhase::queued);
   scheduler_.enqueue(std::move(transfer));
 }
 
@@ -227,7 +228,9 @@ void EventLoop::release_due_retries(Clock::time_point now) {
     TransferId id = retry_times_.begin()->second;
     retry_times_.erase(retry_times_.begin());
     auto node = waiting_.extract(id);
-    if (!node.empty()) scheduler_.enqueue_front(std::move(node.mapped()));
+    if (node.empty()) continue;
+    set_phase(*node.mapped(), TransferPhase::queued);
+    scheduler_.enqueue_front(std::move(node.mapped()));
   }
 }
 
@@ -321,6 +324,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     if (transfer->max_time_s() > 0) transfer->deadline = now + to_duration(transfer->max_time_s());
   }
   transfer->activity.restart(now);
+  set_phase(*transfer, TransferPhase::connecting);
   if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
   curl_multi_add_handle(multi_.get(), transfer->easy);
   emit(*transfer, TransferEvent::Kind::started, 0, {});
@@ -490,8 +494,8 @@ Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt in
   curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &http_status);
   transfer->http_status = static_cast<int>(http_status);
   // A complete empty body never reached the write callback: decide where it goes now.
-  if (interrupt == Interrupt::none && *code == CURLE_OK && http_status < 400 && !transfer->body_started &&
-      !start_body(*transfer)) {
+  if (interrupt == Interrupt::none && *code == CURLE_OK && http_status < 400 &&
+      transfer->phase == TransferPhase::connecting && !start_body(*transfer)) {
     *code = CURLE_WRITE_ERROR;
   }
 
@@ -558,6 +562,7 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode 
                        bool retry_failures) {
   if (result.status == Status::ok) {
     scheduler_.host_succeeded(owned->url.host_key);
+    set_phase(*owned, TransferPhase::committing);
     if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
     bool existed = false;
     if (!owned->sink->commit(options_.if_exists, &result.message, &existed))
@@ -669,6 +674,7 @@ void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_
                                const std::string& reason) {
   Clock::time_point when = Clock::now() + to_duration(delay_s);
   transfer->retry_at = when;
+  set_phase(*transfer, TransferPhase::waiting);
   emit(*transfer, TransferEvent::Kind::retrying, delay_s, reason);
   TransferId id = transfer->id;
   retry_times_.emplace(when, id);
@@ -680,6 +686,7 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   result.attempts = transfer->attempts;
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);
+  set_phase(*transfer, TransferPhase::ended);
   report(*transfer, std::move(result));
 }
 
@@ -759,7 +766,7 @@ void EventLoop::publish_progress(Clock::time_point now) {
     item.id = id;
     item.path = transfer->display_path;
     item.label = transfer->request.label;
-    item.phase = transfer->body_started ? Phase::receiving : Phase::connecting;
+    item.phase = transfer->phase == TransferPhase::receiving ? Phase::receiving : Phase::connecting;
     item.bytes = transfer->sink ? transfer->sink->stored() : 0;
     item.total = transfer->expected_total;
     if (dt > 0)

@@ -48,9 +48,10 @@ struct ProgressBoard {
 /// allows -> curl_multi_perform -> settle what curl reports done (commit, retry or fail) ->
 /// check stalls and deadlines -> poll until woken or a timer is due.
 ///
-/// A transfer is always in exactly one place: the scheduler's queue, `running_`,
-/// `waiting_` (between attempts, holding no connection and no slot), or `committing_`
-/// (done, its body being committed by the CommitQueue).
+/// A transfer is always in exactly one place, which its TransferPhase names: the
+/// scheduler's queue (queued), `running_` (connecting, receiving), `waiting_` (between
+/// attempts, holding no connection and no slot), or `committing_` (its body being
+/// committed by the CommitQueue).
 class EventLoop {
  public:
   EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,

@@ -1,5 +1,8 @@
 #include "engine/transfer.h"
 
+#include <array>
+#include <cassert>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -52,12 +55,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
   transfer.activity.bump(static_cast<std::int64_t>(length));
-  if (!transfer.body_started) {
+  if (transfer.phase == TransferPhase::connecting) {
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     transfer.discard_body = status >= 400;
     if (transfer.discard_body) {
-      transfer.body_started = true;
+      set_phase(transfer, TransferPhase::receiving);
     } else {
       try {
         if (!start_body(transfer)) return 0;  // aborts: CURLE_WRITE_ERROR
@@ -95,6 +98,44 @@ void set_up_digest(Transfer& transfer) {
 }
 
 }  // namespace
+
+const char* phase_name(TransferPhase phase) {
+  switch (phase) {
+    case TransferPhase::submitted: return "submitted";
+    case TransferPhase::queued: return "queued";
+    case TransferPhase::connecting: return "connecting";
+    case TransferPhase::receiving: return "receiving";
+    case TransferPhase::waiting: return "waiting";
+    case TransferPhase::committing: return "committing";
+    case TransferPhase::ended: return "ended";
+  }
+  return "?";
+}
+
+bool phase_move_allowed(TransferPhase from, TransferPhase to) {
+  // Rows: from; columns: to, in the enum's order. Every phase but `ended` can end (a
+  // refusal, a failure, a cancellation); only an attempt that received a body commits.
+  constexpr std::array<std::array<bool, kTransferPhases>, kTransferPhases> kMoves{{
+      //  sub    queued connect receive waiting commit ended
+      {false, true, false, false, false, false, true},    // submitted: accepted, or refused
+      {false, false, true, false, false, false, true},    // queued: started, or cancelled / skipped
+      {false, false, false, true, true, false, true},     // connecting: first byte, or failed
+      {false, false, false, false, true, true, true},     // receiving: failed, or verified
+      {false, true, false, false, false, false, true},    // waiting: retry due, or cancelled
+      {false, false, false, false, false, false, true},   // committing: the file is there
+      {false, false, false, false, false, false, false},  // ended
+  }};
+  return kMoves[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+}
+
+void set_phase(Transfer& transfer, TransferPhase to) {
+  if (!phase_move_allowed(transfer.phase, to)) {
+    std::fprintf(stderr, "fetchpool: internal error: transfer %llu moved from %s to %s\n",
+                 static_cast<unsigned long long>(transfer.id), phase_name(transfer.phase), phase_name(to));
+    assert(!"illegal transfer phase move");
+  }
+  transfer.phase = to;
+}
 
 void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share) {
   curl_easy_setopt(easy, CURLOPT_SHARE, share);
@@ -134,7 +175,6 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   transfer.error_buffer[0] = '\0';
   transfer.response.clear();
   transfer.http_status = 0;
-  transfer.body_started = false;
   transfer.discard_body = false;
   transfer.write_error.clear();
   transfer.refused_as = ErrorCategory::none;
@@ -209,7 +249,7 @@ std::string size_mismatch_message(std::int64_t expected, std::int64_t actual, bo
 }  // namespace
 
 bool start_body(Transfer& transfer) {
-  transfer.body_started = true;
+  set_phase(transfer, TransferPhase::receiving);
   long status = 0;
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
   curl_off_t length = -1;

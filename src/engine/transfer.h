@@ -24,10 +24,29 @@ namespace fetchpool::engine {
 
 using Clock = std::chrono::steady_clock;
 
+/// Where a transfer is in its life. Changed only by set_phase(), which allows the moves
+/// docs/ENGINE.md draws; each phase names who ends it, so nothing waits forever.
+enum class TransferPhase : std::uint8_t {
+  submitted,   ///< In the mailbox, unchecked; the loop takes it on its next turn.
+  queued,      ///< Accepted, in the scheduler's queue until a slot and its host's turn.
+  connecting,  ///< An easy handle in the multi handle, no body yet; curl's connect timeout, stalls.
+  receiving,   ///< Its body (or an error page) is arriving; the stall, min-rate and max-time checks.
+  waiting,     ///< Between attempts, in `waiting_`, holding no handle and no slot; the retry timer.
+  committing,  ///< Verified; its body goes under its final name (the CommitQueue, or the loop).
+  ended,       ///< Its one Result is out (ok, skipped, failed, cancelled); nothing leaves it.
+};
+inline constexpr int kTransferPhases = 7;
+
+/// "receiving": a phase as a person (or a log line) reads it.
+const char* phase_name(TransferPhase phase);
+/// Whether set_phase() may move a transfer from `from` to `to`.
+bool phase_move_allowed(TransferPhase from, TransferPhase to);
+
 /// One request's life inside the event loop, across all its attempts. Owned by the loop
 /// thread alone; the curl callbacks run on that thread too, so nothing here needs a lock.
 struct Transfer {
   TransferId id = 0;
+  TransferPhase phase = TransferPhase::submitted;  ///< Only set_phase() changes it.
   Request request;
   std::shared_ptr<detail::TransferState> state;  ///< What the handle waits on.
   const EngineOptions* options = nullptr;
@@ -70,7 +89,6 @@ struct Transfer {
   http::ResponseHeaders response;
   int http_status = 0;
   std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
-  bool body_started = false;         ///< The first body byte (or the end of an empty body) was seen.
   bool discard_body = false;         ///< An error page: read it (to keep the connection) but drop it.
   std::string write_error;           ///< Why the attempt was aborted from a callback.
   /// Set with write_error when a callback refused the response itself rather than failed
@@ -91,6 +109,10 @@ struct Transfer {
     return request.to_memory ? 1 : request.connections.value_or(options->connections_per_file);
   }
 };
+
+/// The one place a transfer changes phase. An illegal move is a bug in the engine: it
+/// asserts in a debug build and is reported on stderr otherwise (the move is made).
+void set_phase(Transfer& transfer, TransferPhase to);
 
 /// Sets the options every transfer of this engine shares, once per new easy handle.
 void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share);
