@@ -74,12 +74,6 @@ bool valid_limits(const Request& request, std::string* error) {
   return false;
 }
 
-std::string seconds_text(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", std::round(seconds * 10) / 10);
-  return text;
-}
-
 Clock::duration to_duration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
@@ -363,7 +357,7 @@ void EventLoop::check_timers(Clock::time_point now) {
   if (options_.stall_timeout_s > 0) interval = std::min(interval, to_duration(options_.stall_timeout_s) / 10);
   next_timer_check_ = now + std::max<Clock::duration>(interval, kMinTimerInterval);
 
-  const auto stall_after = to_duration(options_.stall_timeout_s);
+  const Clock::duration stall_after = to_duration(options_.stall_timeout_s);
   const Clock::duration rate_window = to_duration(min_rate_window_s(options_));
   const std::int64_t min_window_bytes = static_cast<std::int64_t>(
       static_cast<double>(options_.min_rate_bytes_per_s) * min_rate_window_s(options_));
@@ -410,18 +404,6 @@ void EventLoop::check_timers(Clock::time_point now) {
                                    [connection](const auto& c) { return c.get() == connection; });
     if (still_there) end_connection(it->second.get(), connection, CURLE_OK, why);
   }
-}
-
-double min_rate_window_s(const EngineOptions& options) {
-  constexpr double kDefaultWindowS = 30;
-  return options.stall_timeout_s > 0 ? options.stall_timeout_s : kDefaultWindowS;
-}
-
-std::string EventLoop::stall_message(Interrupt interrupt) const {
-  if (interrupt == Interrupt::stalled)
-    return "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
-  return "slower than the minimum rate of " + std::to_string(options_.min_rate_bytes_per_s) +
-         " bytes/s over " + seconds_text(min_rate_window_s(options_)) + " s (min rate)";
 }
 
 void EventLoop::cancel(TransferId id) {
@@ -489,141 +471,78 @@ void EventLoop::return_easy(CURL* easy) {
   }
 }
 
-Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt) {
-  long http_status = 0;
-  curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &http_status);
-  transfer->http_status = static_cast<int>(http_status);
-  // A complete empty body never reached the write callback: decide where it goes now.
-  if (interrupt == Interrupt::none && *code == CURLE_OK && http_status < 400 &&
-      transfer->phase == TransferPhase::connecting && !start_body(*transfer)) {
-    *code = CURLE_WRITE_ERROR;
-  }
-
-  Result result;
-  result.status = Status::failed;
-  switch (interrupt) {
-    case Interrupt::cancelled:
-      result.status = Status::cancelled;
-      result.category = ErrorCategory::cancelled;
-      result.message = "cancelled";
-      break;
-    case Interrupt::stalled:
-    case Interrupt::too_slow:
-      result.category = ErrorCategory::stalled;
-      result.message = stall_message(interrupt);
-      break;
-    case Interrupt::deadline:
-      result.category = ErrorCategory::timeout;
-      result.message = "gave up after " + seconds_text(transfer->max_time_s()) + " s (max time)";
-      break;
-    case Interrupt::none:
-      if (transfer->refused_as != ErrorCategory::none) {
-        result.category = transfer->refused_as;
-        result.message = transfer->write_error;
-      } else if (transfer->restart_from_zero) {
-        result.category = ErrorCategory::network;
-        result.message = transfer->write_error;
-      } else if (*code != CURLE_OK) {
-        describe_failure(*code, transfer->error_buffer, transfer->write_error, *transfer, &result);
-      } else if (http_status == 416 && transfer->resume_from > 0) {
-        // The bytes on disk are not a prefix the server recognises: start over.
-        transfer->restart_from_zero = true;
-        result.category = ErrorCategory::http;
-        result.message =
-            "HTTP 416: the server cannot continue at byte " + std::to_string(transfer->resume_from);
-      } else if (http_status >= 400) {
-        result.category = ErrorCategory::http;
-        result.message = http_failure_message(http_status, transfer->response.status_line);
-      } else if (std::string problem = check_complete_body(*transfer, &result.category); !problem.empty()) {
-        result.message = std::move(problem);
-      } else {
-        result.status = Status::ok;
-        check_digest(*transfer, &result);
-      }
-      break;
-  }
-  result.http_status = transfer->http_status;
-  return result;
+AttemptContext EventLoop::context_for(const Transfer& transfer, int attempt) {
+  AttemptContext context;
+  context.attempt = attempt;
+  context.policy = retry_policy_;
+  context.policy.max_retries = transfer.retries();
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  context.random01 = uniform(random_);
+  if (transfer.deadline)
+    context.time_left_s = std::chrono::duration<double>(*transfer.deadline - Clock::now()).count();
+  context.max_time_s = transfer.max_time_s();
+  context.checksum_retried = transfer.checksum_retried;
+  context.host_key = transfer.url.host_key;
+  context.options = &options_;
+  return context;
 }
 
 void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
   if (transfer->segmented) {
-    end_split_attempt(transfer, interrupt);
+    // Cancelled or out of time: a split download's connections end their own requests.
+    end_split(transfer, AttemptOutcome::interrupted(interrupt == Interrupt::cancelled ? Interrupt::cancelled
+                                                                                      : Interrupt::deadline));
     return;
   }
-  Result result = judge_attempt(transfer, &code, interrupt);
+  conclude_attempt(*transfer, code, interrupt);
+  Verdict verdict = judge(transfer->outcome, context_for(*transfer, transfer->attempts));
   release_easy(*transfer);
   std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
   scheduler_.finished(owned->url.host_key);
-  settle(std::move(owned), std::move(result), code, interrupt, /*retry_failures=*/true);
+  const int http_status = owned->http_status;
+  settle(std::move(owned), std::move(verdict), http_status);
 }
 
-void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
-                       bool retry_failures) {
-  if (result.status == Status::ok) {
-    scheduler_.host_succeeded(owned->url.host_key);
-    set_phase(*owned, TransferPhase::committing);
-    if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
-    bool existed = false;
-    if (!owned->sink->commit(options_.if_exists, &result.message, &existed))
-      note_commit_failure(existed, &result);
-    if (owned->request.to_memory) result.body = owned->sink->take_body();
-    finish(std::move(owned), std::move(result));
-    return;
-  }
-  if (result.status == Status::cancelled) {
-    owned->sink->suspend();  // kept for resume
-    finish(std::move(owned), std::move(result));
-    return;
-  }
-
-  if (retry_failures || result.category == ErrorCategory::checksum || owned->restart_from_zero)
-    owned->attempt_errors.push_back("attempt " + std::to_string(owned->attempts) + ": " + result.message);
-  if (host_seems_overloaded(code, owned->http_status))
-    scheduler_.host_struggling(owned->url.host_key, Clock::now());
-
-  // What may come next: a fresh download after a checksum mismatch (once), an immediate
-  // restart when the bytes on disk cannot be continued, or a retry after a backoff.
-  std::optional<double> delay;
-  if (result.category == ErrorCategory::checksum) {
-    owned->sink->abandon();  // the data never reaches the final name
-    if (!owned->checksum_retried) {
-      owned->checksum_retried = true;
-      delay = 0.0;
+void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status) {
+  if (!verdict.attempt_error.empty()) owned->attempt_errors.push_back(std::move(verdict.attempt_error));
+  if (verdict.host_struggling) scheduler_.host_struggling(owned->url.host_key, Clock::now());
+  Result result;
+  result.http_status = http_status;
+  switch (verdict.step) {
+    case Verdict::Step::commit: {
+      result.status = Status::ok;
+      scheduler_.host_succeeded(owned->url.host_key);
+      set_phase(*owned, TransferPhase::committing);
+      if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
+      bool existed = false;
+      if (!owned->sink->commit(options_.if_exists, &result.message, &existed))
+        note_commit_failure(existed, &result);
+      if (owned->request.to_memory) result.body = owned->sink->take_body();
+      finish(std::move(owned), std::move(result));
+      return;
     }
-  } else if (owned->restart_from_zero) {
-    owned->sink->abandon();
-    if (owned->attempts <= owned->retries() + 1) delay = 0.0;
-  } else if (interrupt == Interrupt::deadline || !retry_failures) {
-    if (result.category == ErrorCategory::protocol) refuse_ranges(*owned);
-    // Out of time, or a split download whose segments used up their own retries.
-  } else {
-    // A server or proxy that answered a range wrongly may do it again: the retry asks for
-    // the whole body, so bytes of two answers are never joined.
-    if (result.category == ErrorCategory::protocol) refuse_ranges(*owned);
-    AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    delay = retry_delay(error, owned->attempts, retry_policy_for(*owned), uniform(random_));
+    case Verdict::Step::cancel:
+      owned->sink->suspend();  // kept for resume
+      result.status = Status::cancelled;
+      break;
+    case Verdict::Step::retry:
+    case Verdict::Step::fail:
+      if (verdict.refuse_ranges) refuse_ranges(*owned);
+      if (verdict.checksum_retry) owned->checksum_retried = true;
+      if (verdict.drop_part) {
+        owned->sink->abandon();
+      } else {
+        owned->sink->suspend();  // for the next attempt, or a later run
+      }
+      if (verdict.step == Verdict::Step::retry) {
+        schedule_retry(std::move(owned), verdict.delay_s, verdict.message);
+        return;
+      }
+      result.status = Status::failed;
+      break;
   }
-  bool transient = delay.has_value() || is_transient({result.category, owned->http_status, std::nullopt});
-  if (delay && owned->deadline && Clock::now() + to_duration(*delay) >= *owned->deadline) {
-    result.category = ErrorCategory::timeout;
-    result.message =
-        "gave up after " + seconds_text(owned->max_time_s()) + " s (max time); last error: " + result.message;
-    delay.reset();
-  }
-  if (delay) {
-    owned->sink->suspend();
-    schedule_retry(std::move(owned), *delay, result.message);
-    return;
-  }
-  if (owned->attempts > 1) result.message += " (after " + std::to_string(owned->attempts) + " attempts)";
-  // Transient failures keep NAME.part for a later run; permanent ones drop it.
-  if (transient) {
-    owned->sink->suspend();
-  } else {
-    owned->sink->abandon();
-  }
+  result.category = verdict.category;
+  result.message = std::move(verdict.message);
   finish(std::move(owned), std::move(result));
 }
 

@@ -23,11 +23,7 @@
 
 namespace fetchpool::engine {
 
-/// "2.5": seconds as a person reads them in a message.
-std::string seconds_text(double seconds);
 Clock::duration to_duration(double seconds);
-/// The window over which EngineOptions::min_rate_bytes_per_s is averaged.
-double min_rate_window_s(const EngineOptions& options);
 
 /// Counts transfers that have not ended, for Engine::wait_idle. Shared by the loop
 /// (which decrements) and the Engine (which increments and waits).
@@ -82,20 +78,15 @@ class EventLoop {
                 std::string message);
   /// Ends a queued or waiting transfer as cancelled.
   void cancel_idle(std::unique_ptr<Transfer> transfer);
-  /// Why a running attempt ended, besides curl's code.
-  enum class Interrupt { none, cancelled, stalled, too_slow, deadline };
-  /// The message of a stalled or too slow attempt.
-  std::string stall_message(Interrupt interrupt) const;
-  /// What a finished attempt amounts to: ok, or failed/cancelled with a category and a
-  /// message (curl's code, HTTP status, digest). May turn `code` into a write error.
-  Result judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt);
-  /// Settles a running attempt (all of it, for a split download).
+  /// What judge() knows of `transfer` besides an outcome; `attempt`: the transfer's, or a
+  /// segment's.
+  AttemptContext context_for(const Transfer& transfer, int attempt);
+  /// Ends a running attempt (all of it, for a split download): records its outcome,
+  /// judges it, and settles the verdict.
   void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
-  /// The one place that decides what comes after an attempt: commit, wait and retry, or
-  /// end. `retry_failures` false: a split download whose segments already used up their
-  /// own retries.
-  void settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
-              bool retry_failures);
+  /// Carries out the verdict on an attempt that ended (single or split): commit, wait and
+  /// retry, or end.
+  void settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status);
   /// After a protocol violation in answer to a ranged request: drops what is on disk
   /// (it came with answers that cannot be trusted) and makes the transfer ask for the
   /// whole body, on one connection, from now on.
@@ -125,14 +116,17 @@ class EventLoop {
   bool start_connection(Transfer& transfer, int segment);
   /// The connection of `transfer` using `easy`; null when it is the transfer's own request.
   static SegmentConnection* find_connection(Transfer& transfer, CURL* easy);
-  /// Settles one connection's request: its segment is done (the connection takes the next
-  /// piece of work or goes), or it failed (the segment waits for its retry, or the whole
-  /// download ends).
+  /// Settles one connection's request by the same judge() as a transfer's attempt: its
+  /// segment is done (the connection takes the next piece of work or goes), or it failed
+  /// (the segment waits for its retry, or the whole download ends).
   void end_connection(Transfer* transfer, SegmentConnection* connection, CURLcode code, Interrupt interrupt);
-  /// Ends every connection of a split download and settles it.
-  void end_split(Transfer* transfer, Result result);
-  /// end_attempt() for a split download: cancelled or out of time.
-  void end_split_attempt(Transfer* transfer, Interrupt interrupt);
+  /// Ends every connection of a split download and judges what the download came to (its
+  /// segments already used their own retries): completed (then digested), cancelled, out
+  /// of time, start over, or a disk error.
+  void end_split(Transfer* transfer, AttemptOutcome outcome);
+  /// Ends every connection of a split download and settles `verdict` (a segment's, out of
+  /// retries).
+  void end_split(Transfer* transfer, Verdict verdict, int http_status);
   /// Detaches every connection, giving back its handle and its slot (all but the
   /// transfer's own).
   void stop_connections(Transfer& transfer);
@@ -154,12 +148,6 @@ class EventLoop {
 
   const EngineOptions options_;
   const RetryPolicy retry_policy_;
-  /// The engine's retry rule with the transfer's own number of retries.
-  RetryPolicy retry_policy_for(const Transfer& transfer) const {
-    RetryPolicy policy = retry_policy_;
-    policy.max_retries = transfer.retries();
-    return policy;
-  }
   std::shared_ptr<Outstanding> outstanding_;
   std::filesystem::path base_dir_;  ///< Working directory at construction, for claim keys.
 

@@ -12,6 +12,7 @@
 #include "engine/file_sink.h"
 #include "engine/segmented_download.h"
 #include "engine/transfer_state.h"
+#include "engine/verdict.h"
 #include "fetchpool/options.h"
 #include "fetchpool/request.h"
 #include "fetchpool/result.h"
@@ -90,13 +91,10 @@ struct Transfer {
   int http_status = 0;
   std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
   bool discard_body = false;         ///< An error page: read it (to keep the connection) but drop it.
-  std::string write_error;           ///< Why the attempt was aborted from a callback.
-  /// Set with write_error when a callback refused the response itself rather than failed
-  /// to store it: ErrorCategory::protocol (not the body asked for, see plan_body) or
-  /// ErrorCategory::checksum (not the size the request expects).
-  ErrorCategory refused_as = ErrorCategory::none;
-  BodyPlan body_plan;              ///< What the response says its body is, once it started.
-  bool restart_from_zero = false;  ///< What is on disk cannot be continued; start over at once.
+  /// What this attempt came to: recorded by the callback that stops it, else by
+  /// conclude_attempt() or the loop's interrupt; judge() decides what follows.
+  AttemptOutcome outcome;
+  BodyPlan body_plan;  ///< What the response says its body is, once it started.
   std::optional<hash::Digest> digest;
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
@@ -132,25 +130,17 @@ void set_request_headers(CURL* easy, const Request& request, const std::string& 
 
 /// Decides, at the first byte of a body (or at the end of an empty one), where the body
 /// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest
-/// to check. False (with `transfer.write_error`) when the attempt must stop.
+/// to check. False (with `transfer.outcome` recorded) when the attempt must stop.
 bool start_body(Transfer& transfer);
 
-/// At the end of a body that arrived whole as far as libcurl knows: empty when it may be
-/// committed (the bytes received end where the response said, and the request's expected
-/// size, if any, holds); otherwise why not, with its category.
-std::string check_complete_body(const Transfer& transfer, ErrorCategory* category);
+/// Records what an attempt came to when the loop interrupted it, or libcurl reports it
+/// done with `code`, unless a callback already did: curl's failure, an error status, a
+/// 416 to a resume, or a body that arrived whole, held against the length the response
+/// stated, the request's expected size and the digest.
+void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt);
 
-/// Turns a failed request (curl's code, its error buffer, and why a callback stopped it)
-/// into the category and message a person reads.
-void describe_failure(CURLcode code, const char* error_buffer, const std::string& write_error,
-                      const Transfer& transfer, Result* result);
-/// "HTTP 404 Not Found" from a status and its status line.
-std::string http_failure_message(long status, const std::string& status_line);
-/// Digests the bytes of a finished body: sets a checksum failure on `result` when they do
-/// not match what the transfer checks; otherwise leaves it alone.
-void check_digest(Transfer& transfer, Result* result);
-
-/// True for failures that suggest the host is overloaded: 429, 503, connection resets.
-bool host_seems_overloaded(CURLcode code, int http_status);
+/// Digests the bytes of a finished body: records a digest mismatch in `outcome` when they
+/// do not match what the transfer checks; otherwise leaves it alone.
+void check_digest(Transfer& transfer, AttemptOutcome* outcome);
 
 }  // namespace fetchpool::engine
