@@ -2,23 +2,23 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/admission.h"
 #include "engine/block_pool.h"
 #include "engine/commit_queue.h"
+#include "engine/easy_pool.h"
 #include "engine/mailbox.h"
-#include "engine/path_claims.h"
+#include "engine/progress_publisher.h"
 #include "engine/retry_policy.h"
 #include "engine/scheduler.h"
 #include "engine/transfer.h"
+#include "engine/verdict.h"
 #include "fetchpool/options.h"
-#include "fetchpool/progress.h"
 #include "http/curl_handles.h"
 
 namespace fetchpool::engine {
@@ -31,12 +31,6 @@ struct Outstanding {
   std::mutex mutex;
   std::condition_variable idle_cv;
   std::int64_t count = 0;
-};
-
-/// The latest progress snapshot, published by the loop, copied by any thread.
-struct ProgressBoard {
-  mutable std::mutex mutex;
-  ProgressSnapshot snapshot;
 };
 
 /// The one thread that owns the multi handle, every easy handle and every Transfer.
@@ -103,9 +97,6 @@ class EventLoop {
   void note_commit_failure(bool existed, Result* result) const;
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
-  /// An easy handle from the pool, or a new one; empty when libcurl cannot make one.
-  http::CurlEasy take_easy();
-  void return_easy(CURL* easy);
 
   // Split downloads (event_loop_split.cpp): one file over several connections.
   /// Takes the transfers whose first response just split them (see Transfer::split_notices).
@@ -136,63 +127,42 @@ class EventLoop {
   /// Ends a transfer for good (its sink already committed, suspended or abandoned).
   void finish(std::unique_ptr<Transfer> transfer, Result result);
   void report(Transfer& transfer, Result result);
-  /// Builds and publishes a ProgressSnapshot (at most every 100 ms).
-  void publish_progress(Clock::time_point now);
+  /// The transfers as the progress snapshot reads them.
+  LoopView view() const { return {running_, waiting_, committing_, scheduler_.queued()}; }
   /// `attempt` 0: the transfer's attempt; a segment's retry gives its own.
   void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s, const std::string& message,
             int attempt = 0);
-  /// Whether the final name may already exist; false when its directory was missing or
-  /// empty when first seen (then only this engine writes there, and commit still refuses
-  /// to clobber anything that appears meanwhile). Saves a stat per file in a fresh directory.
-  bool may_exist(const std::string& path);
 
   const EngineOptions options_;
   const RetryPolicy retry_policy_;
   std::shared_ptr<Outstanding> outstanding_;
-  std::filesystem::path base_dir_;  ///< Working directory at construction, for claim keys.
+  Admission admission_{options_};
 
   http::CurlMulti multi_;
-  http::CurlShare share_;
+  EasyPool easies_{options_};  ///< Its handles are never in multi_ when it goes.
   std::shared_ptr<Mailbox> mailbox_;
   Scheduler scheduler_;
   /// Blocks of bodies on their way to disk: 4 MiB at most at the disk thread, 8 MiB of
   /// buffers kept. Before the transfers, whose sinks use it, and the disk thread.
   BlockPool blocks_{16, 32};
-  std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
-  std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
+  TransferMap running_;  ///< connecting or receiving
+  TransferMap waiting_;
   /// Succeeded, with the body at the CommitQueue: the result waits for the file.
-  std::unordered_map<TransferId, std::pair<std::unique_ptr<Transfer>, Result>> committing_;
+  CommitMap committing_;
   std::vector<TransferId> splits_;                            ///< Running transfers that are split downloads.
   std::vector<TransferId> split_notices_;                     ///< Split during the last curl_multi_perform.
   std::multimap<Clock::time_point, TransferId> retry_times_;  ///< When each waiting transfer may go.
-  std::vector<http::CurlEasy> idle_easies_;  ///< Handles kept for reuse (and their connections).
   /// Body buffers kept for reuse: allocating and freeing one per small file made the heap
   /// grow and trim constantly (two page faults per file).
   std::vector<std::string> spare_buffers_;
-  /// Output paths used by this engine (hashes of normalised absolute paths), so that two
-  /// requests for one file fail clearly instead of overwriting each other.
-  PathClaims claimed_paths_;
-  std::unordered_map<std::string, bool> fresh_dirs_;  ///< Directory -> missing or empty when first seen.
-  CommitQueue commits_;                               ///< After mailbox_, which it wakes.
+  CommitQueue commits_;  ///< After mailbox_, which it wakes.
   /// Where files are written off the loop thread. Declared after everything its tasks use,
   /// so it is joined before they go.
   TaskThread disk_thread_;
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};
-
-  // Progress: counted here, published to board_ by publish_progress().
-  std::shared_ptr<ProgressBoard> board_;
-  const Clock::time_point started_at_ = Clock::now();
-  Clock::time_point next_publish_{};
-  Clock::time_point last_publish_{};
-  bool progress_dirty_ = true;
-  std::int64_t submitted_count_ = 0;
-  std::int64_t ok_count_ = 0;
-  std::int64_t failed_count_ = 0;
-  std::int64_t finished_bytes_ = 0;
-  std::int64_t last_total_bytes_ = 0;
-  double total_rate_ = 0;
+  ProgressPublisher progress_;
 };
 
 }  // namespace fetchpool::engine

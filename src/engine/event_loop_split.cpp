@@ -63,7 +63,7 @@ void EventLoop::tend_splits(Clock::time_point now) {
 }
 
 bool EventLoop::start_connection(Transfer& transfer, int segment) {
-  http::CurlEasy easy = take_easy();
+  http::CurlEasy easy = easies_.take();
   if (!easy) return false;
   auto connection = std::make_unique<SegmentConnection>();
   connection->owner = &transfer;
@@ -141,7 +141,7 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     curl_multi_add_handle(multi_.get(), connection->easy);
     return;
   }
-  return_easy(connection->easy);
+  easies_.give_back(connection->easy);
   auto& connections = split.connections;
   connections.erase(std::find_if(connections.begin(), connections.end(),
                                  [connection](const auto& c) { return c.get() == connection; }));
@@ -160,7 +160,7 @@ void EventLoop::stop_connections(Transfer& transfer) {
       transfer.headers.reset();
     }
     connection->headers.reset();
-    return_easy(connection->easy);
+    easies_.give_back(connection->easy);
   }
   for (std::size_t extra = 1; extra < split.connections.size(); ++extra)
     scheduler_.finished(transfer.url.host_key);

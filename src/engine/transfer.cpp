@@ -27,11 +27,6 @@ bool stop_storing(Transfer& transfer) {
   return false;
 }
 
-// Large enough that a fast transfer costs few callbacks and syscalls. Below glibc's mmap
-// threshold (128 KiB) on purpose: libcurl allocates this buffer per transfer, and at 128 KiB
-// every allocation was a fresh mmap, costing 1-2 page faults per small file (measured).
-constexpr long kReceiveBufferBytes = 100 * 1024;
-
 /// Bytes past the end the response stated (a chunked or close-delimited body, which libcurl
 /// does not hold to a length) or past the request's expected size stop the attempt as they
 /// arrive, before they fill a disk.
@@ -141,37 +136,6 @@ void set_phase(Transfer& transfer, TransferPhase to) {
     assert(!"illegal transfer phase move");
   }
   transfer.phase = to;
-}
-
-void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share) {
-  curl_easy_setopt(easy, CURLOPT_SHARE, share);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
-
-  // Only http(s), also after redirects: a redirect to file:// or ftp:// is refused.
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
-
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-
-  std::string agent = options.user_agent.empty() ? "fetchpool/" FETCHPOOL_VERSION : options.user_agent;
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings it is given
-
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
-  if (!options.ca_cert_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_cert_file.c_str());
-
-  if (!options.credentials.empty()) curl_easy_setopt(easy, CURLOPT_USERPWD, options.credentials.c_str());
-  if (options.use_netrc) {
-    curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
-    if (!options.netrc_file.empty()) curl_easy_setopt(easy, CURLOPT_NETRC_FILE, options.netrc_file.c_str());
-  }
 }
 
 void configure_attempt(CURL* easy, Transfer& transfer) {

@@ -55,6 +55,8 @@ struct Transfer {
   // Fixed when the request is accepted.
   http::ParsedUrl url;
   std::string display_path;     ///< directory/name as the user will read it.
+  std::string output_root;      ///< The directory the output goes beneath (see locate_output).
+  std::string output_relative;  ///< The output's name beneath it.
   std::string expected_digest;  ///< "algo:hex" from the request; empty when none.
   std::optional<FileSink> sink;
 
@@ -112,8 +114,6 @@ struct Transfer {
 /// asserts in a debug build and is reported on stderr otherwise (the move is made).
 void set_phase(Transfer& transfer, TransferPhase to);
 
-/// Sets the options every transfer of this engine shares, once per new easy handle.
-void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share);
 /// Sets every option that differs between attempts (all of them, every time) and resets
 /// the attempt's fields.
 void configure_attempt(CURL* easy, Transfer& transfer);

@@ -17,8 +17,8 @@ std::string host_of(std::string_view key) {
   std::size_t start = key.find("://");
   start = start == std::string_view::npos ? 0 : start + 3;
   std::size_t colon = key.rfind(':');
-  return std::string(
-      key.substr(start, colon == std::string_view::npos || colon < start ? std::string_view::npos : colon - start));
+  return std::string(key.substr(
+      start, colon == std::string_view::npos || colon < start ? std::string_view::npos : colon - start));
 }
 
 Described describe_curl(const AttemptOutcome& outcome, const AttemptContext& context) {
@@ -30,12 +30,14 @@ Described describe_curl(const AttemptOutcome& outcome, const AttemptContext& con
       return {ErrorCategory::network,
               "cannot resolve host '" + host_of(context.host_key) + "': check the name and your DNS"};
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return {ErrorCategory::network, "cannot resolve the proxy: check HTTP_PROXY/HTTPS_PROXY (" + detail + ")"};
+      return {ErrorCategory::network,
+              "cannot resolve the proxy: check HTTP_PROXY/HTTPS_PROXY (" + detail + ")"};
     case CURLE_COULDNT_CONNECT: return {ErrorCategory::network, "cannot connect: " + detail};
     case CURLE_OPERATION_TIMEDOUT: return {ErrorCategory::timeout, detail};
     case CURLE_PEER_FAILED_VERIFICATION:
-      return {ErrorCategory::tls, "TLS certificate verification failed: " + detail +
-                                      ": use --ca-cert FILE to trust its CA, or --insecure to skip verification"};
+      return {ErrorCategory::tls,
+              "TLS certificate verification failed: " + detail +
+                  ": use --ca-cert FILE to trust its CA, or --insecure to skip verification"};
     case CURLE_SSL_CACERT_BADFILE:
       return {ErrorCategory::tls, "cannot read CA certificates '" + options.ca_cert_file + "': " + detail};
     case CURLE_SSL_CONNECT_ERROR: return {ErrorCategory::tls, "TLS handshake failed: " + detail};
@@ -105,7 +107,8 @@ double min_rate_window_s(const EngineOptions& options) {
 }
 
 AttemptOutcome AttemptOutcome::curl_failure(CURLcode code, const char* error_buffer) {
-  AttemptOutcome outcome = of(Kind::curl_error, error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+  AttemptOutcome outcome =
+      of(Kind::curl_error, error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
   outcome.curl_code = code;
   return outcome;
 }
@@ -190,7 +193,8 @@ Verdict judge(const AttemptOutcome& outcome, const AttemptContext& context) {
       delay = retry_delay(error, context.attempt, context.policy, context.random01);
     }
   }
-  const bool transient = delay.has_value() || is_transient({verdict.category, outcome.http_status, std::nullopt});
+  const bool transient =
+      delay.has_value() || is_transient({verdict.category, outcome.http_status, std::nullopt});
   if (delay && context.time_left_s && *delay >= *context.time_left_s) {
     verdict.category = ErrorCategory::timeout;
     verdict.message =

@@ -142,8 +142,8 @@ TEST_F(VerdictTest, CurlCodesGetMessagesAPersonCanActOn) {
 }
 
 TEST_F(VerdictTest, StorageFailuresAreNotRetried) {
-  Verdict disk = judge(AttemptOutcome::of(Kind::write_error, "cannot write 'a.part': No space left on device"),
-                       context_);
+  Verdict disk = judge(
+      AttemptOutcome::of(Kind::write_error, "cannot write 'a.part': No space left on device"), context_);
   EXPECT_EQ(disk.step, Step::fail);
   EXPECT_EQ(disk.category, ErrorCategory::filesystem);
   EXPECT_EQ(disk.message, "cannot write 'a.part': No space left on device");
@@ -154,8 +154,8 @@ TEST_F(VerdictTest, StorageFailuresAreNotRetried) {
 }
 
 TEST_F(VerdictTest, AProtocolViolationIsRetriedForTheWholeBody) {
-  Verdict verdict = judge(AttemptOutcome::of(Kind::protocol, "HTTP 206 for bytes 0-9 to a request for bytes 5-"),
-                          context_);
+  Verdict verdict =
+      judge(AttemptOutcome::of(Kind::protocol, "HTTP 206 for bytes 0-9 to a request for bytes 5-"), context_);
   EXPECT_EQ(verdict.step, Step::retry);
   EXPECT_EQ(verdict.category, ErrorCategory::protocol);
   EXPECT_TRUE(verdict.refuse_ranges);
@@ -178,7 +178,8 @@ TEST_F(VerdictTest, AChecksumMismatchGetsOneFreshDownload) {
   EXPECT_TRUE(first.checksum_retry);
   EXPECT_TRUE(first.drop_part);
   EXPECT_EQ(first.category, ErrorCategory::checksum);
-  EXPECT_EQ(first.message, "checksum mismatch: expected sha256:aa, got sha256:bb (as advertised by the server)");
+  EXPECT_EQ(first.message,
+            "checksum mismatch: expected sha256:aa, got sha256:bb (as advertised by the server)");
   context_.checksum_retried = true;
   context_.attempt = 2;
   Verdict second = judge(outcome, context_);
@@ -186,19 +187,21 @@ TEST_F(VerdictTest, AChecksumMismatchGetsOneFreshDownload) {
   EXPECT_FALSE(second.checksum_retry);
   EXPECT_TRUE(second.drop_part);
   EXPECT_EQ(second.message,
-            "checksum mismatch: expected sha256:aa, got sha256:bb (as advertised by the server) (after 2 attempts)");
+            "checksum mismatch: expected sha256:aa, got sha256:bb (as advertised by the server) (after 2 "
+            "attempts)");
 }
 
 TEST_F(VerdictTest, ASizeMismatchIsAChecksumFailure) {
   Verdict verdict =
-      judge(AttemptOutcome::of(Kind::size_mismatch, "size mismatch: expected 5 bytes, the server states 6"), context_);
+      judge(AttemptOutcome::of(Kind::size_mismatch, "size mismatch: expected 5 bytes, the server states 6"),
+            context_);
   EXPECT_EQ(verdict.category, ErrorCategory::checksum);
   EXPECT_TRUE(verdict.checksum_retry);
 }
 
 TEST_F(VerdictTest, AStartOverIsImmediateAndDropsThePart) {
-  Verdict verdict =
-      judge(AttemptOutcome::of(Kind::restart, "the file's size changed on the server; starting over"), context_);
+  Verdict verdict = judge(
+      AttemptOutcome::of(Kind::restart, "the file's size changed on the server; starting over"), context_);
   EXPECT_EQ(verdict.step, Step::retry);
   EXPECT_DOUBLE_EQ(verdict.delay_s, 0);
   EXPECT_TRUE(verdict.drop_part);
