@@ -91,7 +91,8 @@ bool Admission::admit(Transfer& transfer, std::string* error) {
   }
 
   if (!request.to_memory) {
-    *error = claim_output(claimed_paths_, (base_dir_ / output).lexically_normal().string(), transfer.display_path);
+    *error =
+        claim_output(claimed_paths_, (base_dir_ / output).lexically_normal().string(), transfer.display_path);
     if (!error->empty()) return false;
   }
   return true;

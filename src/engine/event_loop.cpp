@@ -169,37 +169,12 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
                        "' already exists: remove it, or choose to skip or overwrite existing files");
     }
   }
-  transfer->resume_from = 0;
-  transfer->resume_to = -1;
-  transfer->saved_ranges.clear();
-  transfer->saved_total = -1;
-  transfer->if_range.clear();
   transfer->split_notices = &split_notices_;
   // --no-continue: whatever an earlier run left for this URL is dropped (and only that).
   // After ranges were answered wrongly, nothing on disk is continued either.
-  const bool resume = options_.resume && !transfer->ranges_refused;
-  if (look_on_disk && (resume || transfer->attempts == 0)) {
-    ResumeState saved;
-    std::string why;
-    // The state file names the URL without its password (it lies on disk beside the data),
-    // so that same form is what a resume is matched by.
-    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, resume, &saved, &why);
-    if (transfer->resume_from < 0) return fail_here(std::move(why));
-    if (!saved.ranges.empty()) {
-      // A split download left ranges with holes: ask for the first hole; the others
-      // follow once the answer shows the same version.
-      transfer->resume_to = saved.total;
-      for (const ByteRange& range : saved.ranges) {
-        if (range.begin > transfer->resume_from) {
-          transfer->resume_to = range.begin;
-          break;
-        }
-      }
-      transfer->saved_ranges = std::move(saved.ranges);
-    }
-    if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->saved_total = saved.total;
-    if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->if_range = saved.validator();
-  }
+  std::string why;
+  if (!find_start(*transfer, look_on_disk, options_.resume && !transfer->ranges_refused, &why))
+    return fail_here(std::move(why));
 
   http::CurlEasy easy = easies_.take();
   if (!easy) {

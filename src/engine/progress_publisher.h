@@ -5,7 +5,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <optional>
 #include <unordered_map>
 #include <utility>
 

@@ -138,6 +138,37 @@ void set_phase(Transfer& transfer, TransferPhase to) {
   transfer.phase = to;
 }
 
+bool find_start(Transfer& transfer, bool look_on_disk, bool resume, std::string* why) {
+  transfer.resume_from = 0;
+  transfer.resume_to = -1;
+  transfer.saved_ranges.clear();
+  transfer.saved_total = -1;
+  transfer.if_range.clear();
+  if (!look_on_disk || !(resume || transfer.attempts == 0)) return true;
+  ResumeState saved;
+  // The state file names the URL without its password (it lies on disk beside the data),
+  // so that same form is what a resume is matched by.
+  transfer.resume_from = transfer.sink->find_resumable(transfer.url.redacted, resume, &saved, why);
+  if (transfer.resume_from < 0) return false;
+  if (!saved.ranges.empty()) {
+    // A split download left ranges with holes: ask for the first hole; the others
+    // follow once the answer shows the same version.
+    transfer.resume_to = saved.total;
+    for (const ByteRange& range : saved.ranges) {
+      if (range.begin > transfer.resume_from) {
+        transfer.resume_to = range.begin;
+        break;
+      }
+    }
+    transfer.saved_ranges = std::move(saved.ranges);
+  }
+  if (transfer.resume_from > 0 || transfer.resume_to >= 0) {
+    transfer.saved_total = saved.total;
+    transfer.if_range = saved.validator();
+  }
+  return true;
+}
+
 void configure_attempt(CURL* easy, Transfer& transfer) {
   // Every option that differs between transfers is set here, every time: handles are
   // reused without curl_easy_reset (which would also drop the receive buffer each time).

@@ -114,6 +114,12 @@ struct Transfer {
 /// asserts in a debug build and is reported on stderr otherwise (the move is made).
 void set_phase(Transfer& transfer, TransferPhase to);
 
+/// Where the next attempt starts: from zero, or, when `look_on_disk` (and `resume`, or
+/// this is the first attempt, which drops what another URL left), after what an earlier
+/// attempt or run left in NAME.part, asked with that version's validator; a split
+/// download's ranges ask for their first gap. False with `why` when NAME.part cannot be used.
+bool find_start(Transfer& transfer, bool look_on_disk, bool resume, std::string* why);
+
 /// Sets every option that differs between attempts (all of them, every time) and resets
 /// the attempt's fields.
 void configure_attempt(CURL* easy, Transfer& transfer);
