@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -130,6 +131,12 @@ bool phase_move_allowed(TransferPhase from, TransferPhase to) {
 }
 
 void set_phase(Transfer& transfer, TransferPhase to) {
+  // FETCHPOOL_TRACE_PHASES set: every move on stderr, for debugging (read once).
+  static const bool trace = std::getenv("FETCHPOOL_TRACE_PHASES") != nullptr;
+  if (trace) {
+    std::fprintf(stderr, "fetchpool: transfer %llu: %s -> %s\n", static_cast<unsigned long long>(transfer.id),
+                 phase_name(transfer.phase), phase_name(to));
+  }
   if (!phase_move_allowed(transfer.phase, to)) {
     std::fprintf(stderr, "fetchpool: internal error: transfer %llu moved from %s to %s\n",
                  static_cast<unsigned long long>(transfer.id), phase_name(transfer.phase), phase_name(to));

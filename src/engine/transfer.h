@@ -111,7 +111,8 @@ struct Transfer {
 };
 
 /// The one place a transfer changes phase. An illegal move is a bug in the engine: it
-/// asserts in a debug build and is reported on stderr otherwise (the move is made).
+/// asserts in a debug build and is reported on stderr otherwise (the move is made). With
+/// FETCHPOOL_TRACE_PHASES in the environment, every move is written to stderr.
 void set_phase(Transfer& transfer, TransferPhase to);
 
 /// Where the next attempt starts: from zero, or, when `look_on_disk` (and `resume`, or
