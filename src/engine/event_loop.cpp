@@ -1,21 +1,11 @@
 #include "engine/event_loop.h"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
-#include <functional>
 #include <stdexcept>
-#include <string_view>
-#include <system_error>
 #include <utility>
-
-#include "engine/output_name.h"
-#include "platform/file.h"
 
 namespace fetchpool::engine {
 namespace {
-
-namespace fs = std::filesystem;
 
 // While transfers run the loop looks for stalls, deadlines and bodies to make resumable at
 // least this often.
@@ -24,63 +14,13 @@ constexpr auto kMinTimerInterval = std::chrono::milliseconds(50);
 constexpr int kIdlePollMs = 1000;
 // Bodies up to this size stay in memory and reach the disk in one atomic create.
 constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
-constexpr std::size_t kMaxRememberedDirs = 4096;
 constexpr std::size_t kMaxSpareBuffers = 64;  // at most 8 MiB held for reuse
 constexpr double kMaxRetryAfterS = 300;
 // Bodies waiting for the CommitQueue; each holds its body in memory (up to 128 KiB) or
 // the last, partial block of one on disk (under 256 KiB).
 constexpr std::size_t kMaxQueuedCommits = 64;
 
-// The names a download of NAME keeps its partial data under (see FileSink).
-constexpr std::array<std::string_view, 3> kPartSuffixes{".part", ".part.state", ".part.state.tmp"};
-
-// Claims `path` (absolute, normal) for one download of this run. Empty, or why not: it is
-// another's name, or another keeps its partial data there, or this one would keep its
-// partial data under another's name (a list with both big.iso and big.iso.part).
-std::string claim_output(PathClaims& claims, const std::string& path, const std::string& display,
-                         std::optional<std::uint64_t>* claimed) {
-  auto key = [](const std::string& text) { return std::hash<std::string>{}(text); };
-  const std::string advice = ": give one of them another name";
-  if (claims.contains(key(path)))
-    return "output path '" + display + "' is already used by another download in this run" + advice;
-  for (std::string_view suffix : kPartSuffixes) {
-    if (path.ends_with(suffix) && claims.contains(key(path.substr(0, path.size() - suffix.size())))) {
-      return "output path '" + display + "' is where another download in this run keeps its partial data" +
-             advice;
-    }
-    if (claims.contains(key(path + std::string(suffix)))) {
-      return "output path '" + display + "' would keep its partial data in '" + display +
-             std::string(suffix) + "', the name of another download in this run" + advice;
-    }
-  }
-  claims.claim(key(path));
-  *claimed = key(path);
-  return {};
-}
-
 }  // namespace
-
-// A request's own limits, when it sets them, must make sense.
-bool valid_limits(const Request& request, std::string* error) {
-  if (request.retries && *request.retries < 0) {
-    *error = "Request::retries must be 0 or more";
-  } else if (request.max_time_s && *request.max_time_s < 0) {
-    *error = "Request::max_time_s must be 0 (no limit) or more";
-  } else if (request.connections && *request.connections < 1) {
-    *error = "Request::connections must be at least 1";
-  } else if (request.to_memory && request.memory_limit < 0) {
-    *error = "Request::memory_limit must be 0 or more";
-  } else {
-    return true;
-  }
-  return false;
-}
-
-std::string seconds_text(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", std::round(seconds * 10) / 10);
-  return text;
-}
 
 Clock::duration to_duration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -92,15 +32,12 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
       retry_policy_{options.retries, options.retry_wait_s, options.retry_wait_max_s, kMaxRetryAfterS},
       outstanding_(std::move(outstanding)),
       multi_(curl_multi_init()),
-      share_(curl_share_init()),
       scheduler_(options.max_concurrent, options.max_per_host),
       commits_(
           &disk_thread_, [this] { mailbox_->wake(); }, kMaxQueuedCommits),
       random_(std::random_device{}()),
-      board_(std::move(board)) {
-  if (!multi_ || !share_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
-  std::error_code ec;
-  base_dir_ = fs::current_path(ec);
+      progress_(std::move(board)) {
+  if (!multi_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
   curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
                     static_cast<long>(std::max(32, options.max_concurrent * 2)));
@@ -108,15 +45,11 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
   // scheduler already keeps transfers within it, so a new one reuses an idle connection.
   if (options.max_per_host > 0)
     curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_per_host));
-  // One loop thread uses the share, so it needs no lock callbacks.
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   mailbox_ = std::make_shared<Mailbox>(multi_.get());
 }
 
 EventLoop::~EventLoop() {
   mailbox_->close();
-  idle_easies_.clear();  // before the share they point at
 }
 
 void EventLoop::run() {
@@ -139,7 +72,7 @@ void EventLoop::run() {
     check_timers(now);
     start_allowed();
     tend_splits(now);
-    publish_progress(now);
+    progress_.publish(now, view());
     curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(now), nullptr);
   }
   mailbox_->close();
@@ -149,15 +82,15 @@ int EventLoop::poll_timeout_ms(Clock::time_point now) const {
   Clock::time_point wake = now + std::chrono::milliseconds(kIdlePollMs);
   if (!running_.empty()) wake = std::min(wake, next_timer_check_);
   if (!retry_times_.empty()) wake = std::min(wake, retry_times_.begin()->first);
-  if (progress_dirty_ || !running_.empty() || !waiting_.empty()) wake = std::min(wake, next_publish_);
+  if (auto publish = progress_.next_due(!running_.empty() || !waiting_.empty()))
+    wake = std::min(wake, *publish);
   auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
   return static_cast<int>(std::clamp<std::int64_t>(wait, 0, kIdlePollMs));
 }
 
 void EventLoop::take_mail() {
   Mailbox::Batch batch = mailbox_->take();
-  submitted_count_ += static_cast<std::int64_t>(batch.submitted.size());
-  if (!batch.submitted.empty()) progress_dirty_ = true;
+  progress_.note_submitted(static_cast<std::int64_t>(batch.submitted.size()));
   for (auto& transfer : batch.submitted) {
     try {
       accept(transfer);
@@ -178,49 +111,11 @@ void EventLoop::take_mail() {
 void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   transfer->options = &options_;
   std::string error;
-  if (!http::parse_url(transfer->request.url, &transfer->url, &error)) {
-    transfer->url.redacted = http::redact_url(transfer->request.url);
-    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
+  if (!admission_.admit(*transfer, &error)) {
+    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, std::move(error));
     return;
   }
-  const Request& request = transfer->request;
-  if (!valid_limits(request, &error)) {
-    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
-    return;
-  }
-  std::string name = request.file_name;
-  if (name.empty()) {
-    name = file_name_from_url_path(transfer->url.path);
-  } else if (!check_relative_name(name, &error)) {
-    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
-    return;
-  }
-  fs::path root;
-  std::string relative;
-  if (!locate_output(request.directory, options_.output_dir, name, &root, &relative, &error)) {
-    end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
-    return;
-  }
-  fs::path output = (root / relative).lexically_normal();
-  transfer->display_path = output.string();
-
-  if (!request.expected_digest.empty()) {
-    hash::DigestSpec spec;
-    if (!hash::parse_digest_spec(request.expected_digest, &spec, &error)) {
-      end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, error);
-      return;
-    }
-    transfer->expected_digest = spec.algorithm + ":" + spec.hex;
-  }
-
-  if (!request.to_memory) {
-    std::string clash = claim_output(claimed_paths_, (base_dir_ / output).lexically_normal().string(),
-                                     transfer->display_path, &transfer->claimed_path);
-    if (!clash.empty()) {
-      end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, clash);
-      return;
-    }
-  }
+  set_phase(*transfer, TransferPhase::queued);
   scheduler_.enqueue(std::move(transfer));
 }
 
@@ -229,7 +124,9 @@ void EventLoop::release_due_retries(Clock::time_point now) {
     TransferId id = retry_times_.begin()->second;
     retry_times_.erase(retry_times_.begin());
     auto node = waiting_.extract(id);
-    if (!node.empty()) scheduler_.enqueue_front(std::move(node.mapped()));
+    if (node.empty()) continue;
+    set_phase(*node.mapped(), TransferPhase::queued);
+    scheduler_.enqueue_front(std::move(node.mapped()));
   }
 }
 
@@ -241,8 +138,8 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   // In a directory that was missing or empty when first seen, neither NAME nor NAME.part
   // can be there before this transfer's first attempt: skip looking.
   // A body kept in memory has nothing on disk to find, keep or continue.
-  const bool look_on_disk =
-      !transfer->request.to_memory && (transfer->attempts > 0 || may_exist(transfer->display_path));
+  const bool look_on_disk = !transfer->request.to_memory &&
+                            (transfer->attempts > 0 || admission_.may_exist(transfer->display_path));
   const Request& request = transfer->request;
   if (!transfer->sink) {
     std::string buffer;
@@ -250,13 +147,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
       buffer = std::move(spare_buffers_.back());
       spare_buffers_.pop_back();
     }
-    // As accept() found it, which it checked.
-    std::string name =
-        request.file_name.empty() ? file_name_from_url_path(transfer->url.path) : request.file_name;
-    fs::path root;
-    std::string relative, ignored;
-    locate_output(request.directory, options_.output_dir, name, &root, &relative, &ignored);
-    transfer->sink.emplace(transfer->display_path, root.string(), relative,
+    transfer->sink.emplace(transfer->display_path, transfer->output_root, transfer->output_relative,
                            request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
                            request.to_memory, &disk_thread_, &blocks_);
   }
@@ -278,40 +169,14 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
                        "' already exists: remove it, or choose to skip or overwrite existing files");
     }
   }
-  transfer->resume_from = 0;
-  transfer->resume_to = -1;
-  transfer->saved_ranges.clear();
-  transfer->saved_total = -1;
-  transfer->if_range.clear();
   transfer->split_notices = &split_notices_;
   // --no-continue: whatever an earlier run left for this URL is dropped (and only that).
   // After ranges were answered wrongly, nothing on disk is continued either.
-  const bool resume = options_.resume && !transfer->ranges_refused;
-  if (look_on_disk && (resume || transfer->attempts == 0)) {
-    ResumeState saved;
-    std::string why;
-    // The state file names the URL without its password (it lies on disk beside the data),
-    // so that same form is what a resume is matched by.
-    transfer->resume_from = transfer->sink->find_resumable(transfer->url.redacted, transfer->expected_digest,
-                                                           resume, &saved, &why);
-    if (transfer->resume_from < 0) return fail_here(std::move(why));
-    if (!saved.ranges.empty()) {
-      // A split download left ranges with holes: ask for the first hole; the others
-      // follow once the answer shows the same version.
-      transfer->resume_to = saved.total;
-      for (const ByteRange& range : saved.ranges) {
-        if (range.begin > transfer->resume_from) {
-          transfer->resume_to = range.begin;
-          break;
-        }
-      }
-      transfer->saved_ranges = std::move(saved.ranges);
-    }
-    if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->saved_total = saved.total;
-    if (transfer->resume_from > 0 || transfer->resume_to >= 0) transfer->if_range = saved.validator();
-  }
+  std::string why;
+  if (!find_start(*transfer, look_on_disk, options_.resume && !transfer->ranges_refused, &why))
+    return fail_here(std::move(why));
 
-  http::CurlEasy easy = take_easy();
+  http::CurlEasy easy = easies_.take();
   if (!easy) {
     scheduler_.finished(transfer->url.host_key);
     end_idle(std::move(transfer), Status::failed, ErrorCategory::network, "cannot create a libcurl handle");
@@ -324,22 +189,12 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     if (transfer->max_time_s() > 0) transfer->deadline = now + to_duration(transfer->max_time_s());
   }
   transfer->activity.restart(now);
+  set_phase(*transfer, TransferPhase::connecting);
   if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
   curl_multi_add_handle(multi_.get(), transfer->easy);
   emit(*transfer, TransferEvent::Kind::started, 0, {});
   TransferId id = transfer->id;
   running_.emplace(id, std::move(transfer));
-}
-
-bool EventLoop::may_exist(const std::string& path) {
-  std::string directory = platform::parent_directory(path);
-  auto it = fresh_dirs_.find(directory);
-  if (it != fresh_dirs_.end()) return !it->second;
-  std::error_code ec;
-  fs::directory_iterator entries(fs::path(directory), ec);
-  bool fresh = ec == std::errc::no_such_file_or_directory || (!ec && entries == fs::directory_iterator());
-  if (fresh_dirs_.size() < kMaxRememberedDirs) fresh_dirs_.emplace(std::move(directory), fresh);
-  return !fresh;
 }
 
 void EventLoop::reap_finished() {
@@ -362,7 +217,7 @@ void EventLoop::check_timers(Clock::time_point now) {
   if (options_.stall_timeout_s > 0) interval = std::min(interval, to_duration(options_.stall_timeout_s) / 10);
   next_timer_check_ = now + std::max<Clock::duration>(interval, kMinTimerInterval);
 
-  const auto stall_after = to_duration(options_.stall_timeout_s);
+  const Clock::duration stall_after = to_duration(options_.stall_timeout_s);
   const Clock::duration rate_window = to_duration(min_rate_window_s(options_));
   const std::int64_t min_window_bytes = static_cast<std::int64_t>(
       static_cast<double>(options_.min_rate_bytes_per_s) * min_rate_window_s(options_));
@@ -411,18 +266,6 @@ void EventLoop::check_timers(Clock::time_point now) {
   }
 }
 
-double min_rate_window_s(const EngineOptions& options) {
-  constexpr double kDefaultWindowS = 30;
-  return options.stall_timeout_s > 0 ? options.stall_timeout_s : kDefaultWindowS;
-}
-
-std::string EventLoop::stall_message(Interrupt interrupt) const {
-  if (interrupt == Interrupt::stalled)
-    return "no data received for " + seconds_text(options_.stall_timeout_s) + " s (stall timeout)";
-  return "slower than the minimum rate of " + std::to_string(options_.min_rate_bytes_per_s) +
-         " bytes/s over " + seconds_text(min_rate_window_s(options_)) + " s (min rate)";
-}
-
 void EventLoop::cancel(TransferId id) {
   if (auto it = running_.find(id); it != running_.end()) {
     end_attempt(it->second.get(), CURLE_OK, Interrupt::cancelled);
@@ -465,163 +308,81 @@ void EventLoop::release_easy(Transfer& transfer) {
   curl_multi_remove_handle(multi_.get(), easy);
   transfer.easy = nullptr;
   transfer.headers.reset();  // after the handle is detached: it pointed at the list
-  return_easy(easy);
+  easies_.give_back(easy);
 }
 
-http::CurlEasy EventLoop::take_easy() {
-  http::CurlEasy easy;
-  if (!idle_easies_.empty()) {
-    easy = std::move(idle_easies_.back());
-    idle_easies_.pop_back();
-  } else {
-    easy.reset(curl_easy_init());
-    if (easy) configure_new_easy(easy.get(), options_, share_.get());
-  }
-  return easy;
-}
-
-void EventLoop::return_easy(CURL* easy) {
-  if (idle_easies_.size() < static_cast<std::size_t>(options_.max_concurrent)) {
-    idle_easies_.emplace_back(easy);
-  } else {
-    curl_easy_cleanup(easy);
-  }
-}
-
-Result EventLoop::judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt) {
-  long http_status = 0;
-  curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &http_status);
-  transfer->http_status = static_cast<int>(http_status);
-  // A complete empty body never reached the write callback: decide where it goes now.
-  if (interrupt == Interrupt::none && *code == CURLE_OK && http_status < 400 && !transfer->body_started &&
-      !start_body(*transfer)) {
-    *code = CURLE_WRITE_ERROR;
-  }
-
-  Result result;
-  result.status = Status::failed;
-  switch (interrupt) {
-    case Interrupt::cancelled:
-      result.status = Status::cancelled;
-      result.category = ErrorCategory::cancelled;
-      result.message = "cancelled";
-      break;
-    case Interrupt::stalled:
-    case Interrupt::too_slow:
-      result.category = ErrorCategory::stalled;
-      result.message = stall_message(interrupt);
-      break;
-    case Interrupt::deadline:
-      result.category = ErrorCategory::timeout;
-      result.message = "gave up after " + seconds_text(transfer->max_time_s()) + " s (max time)";
-      break;
-    case Interrupt::none:
-      if (transfer->refused_as != ErrorCategory::none) {
-        result.category = transfer->refused_as;
-        result.message = transfer->write_error;
-      } else if (transfer->restart_from_zero) {
-        result.category = ErrorCategory::network;
-        result.message = transfer->write_error;
-      } else if (*code != CURLE_OK) {
-        describe_failure(*code, transfer->error_buffer, transfer->write_error, *transfer, &result);
-      } else if (http_status == 416 && transfer->resume_from > 0) {
-        // The bytes on disk are not a prefix the server recognises: start over.
-        transfer->restart_from_zero = true;
-        result.category = ErrorCategory::http;
-        result.message =
-            "HTTP 416: the server cannot continue at byte " + std::to_string(transfer->resume_from);
-      } else if (http_status >= 400) {
-        result.category = ErrorCategory::http;
-        result.message = http_failure_message(http_status, transfer->response.status_line);
-      } else if (std::string problem = check_complete_body(*transfer, &result.category); !problem.empty()) {
-        result.message = std::move(problem);
-      } else {
-        result.status = Status::ok;
-        check_digest(*transfer, &result);
-      }
-      break;
-  }
-  result.http_status = transfer->http_status;
-  return result;
+AttemptContext EventLoop::context_for(const Transfer& transfer, int attempt) {
+  AttemptContext context;
+  context.attempt = attempt;
+  context.policy = retry_policy_;
+  context.policy.max_retries = transfer.retries();
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  context.random01 = uniform(random_);
+  if (transfer.deadline)
+    context.time_left_s = std::chrono::duration<double>(*transfer.deadline - Clock::now()).count();
+  context.max_time_s = transfer.max_time_s();
+  context.checksum_retried = transfer.checksum_retried;
+  context.host_key = transfer.url.host_key;
+  context.options = &options_;
+  return context;
 }
 
 void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
   if (transfer->segmented) {
-    end_split_attempt(transfer, interrupt);
+    // Cancelled or out of time: a split download's connections end their own requests.
+    end_split(transfer, AttemptOutcome::interrupted(interrupt == Interrupt::cancelled ? Interrupt::cancelled
+                                                                                      : Interrupt::deadline));
     return;
   }
-  Result result = judge_attempt(transfer, &code, interrupt);
+  conclude_attempt(*transfer, code, interrupt);
+  Verdict verdict = judge(transfer->outcome, context_for(*transfer, transfer->attempts));
   release_easy(*transfer);
   std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
   scheduler_.finished(owned->url.host_key);
-  settle(std::move(owned), std::move(result), code, interrupt, /*retry_failures=*/true);
+  const int http_status = owned->http_status;
+  settle(std::move(owned), std::move(verdict), http_status);
 }
 
-void EventLoop::settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
-                       bool retry_failures) {
-  if (result.status == Status::ok) {
-    scheduler_.host_succeeded(owned->url.host_key);
-    if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
-    bool existed = false;
-    if (!owned->sink->commit(owned->if_exists(), &result.message, &existed))
-      note_commit_failure(*owned, existed, &result);
-    if (owned->request.to_memory) result.body = owned->sink->take_body();
-    finish(std::move(owned), std::move(result));
-    return;
-  }
-  if (result.status == Status::cancelled) {
-    owned->sink->suspend();  // kept for resume
-    finish(std::move(owned), std::move(result));
-    return;
-  }
-
-  if (retry_failures || result.category == ErrorCategory::checksum || owned->restart_from_zero)
-    owned->attempt_errors.push_back("attempt " + std::to_string(owned->attempts) + ": " + result.message);
-  if (host_seems_overloaded(code, owned->http_status))
-    scheduler_.host_struggling(owned->url.host_key, Clock::now());
-
-  // What may come next: a fresh download after a checksum mismatch (once), an immediate
-  // restart when the bytes on disk cannot be continued, or a retry after a backoff.
-  std::optional<double> delay;
-  if (result.category == ErrorCategory::checksum) {
-    owned->sink->abandon();  // the data never reaches the final name
-    if (!owned->checksum_retried) {
-      owned->checksum_retried = true;
-      delay = 0.0;
+void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status) {
+  if (!verdict.attempt_error.empty()) owned->attempt_errors.push_back(std::move(verdict.attempt_error));
+  if (verdict.host_struggling) scheduler_.host_struggling(owned->url.host_key, Clock::now());
+  Result result;
+  result.http_status = http_status;
+  switch (verdict.step) {
+    case Verdict::Step::commit: {
+      result.status = Status::ok;
+      scheduler_.host_succeeded(owned->url.host_key);
+      set_phase(*owned, TransferPhase::committing);
+      if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
+      bool existed = false;
+      if (!owned->sink->commit(owned->if_exists(), &result.message, &existed))
+        note_commit_failure(*owned, existed, &result);
+      if (owned->request.to_memory) result.body = owned->sink->take_body();
+      finish(std::move(owned), std::move(result));
+      return;
     }
-  } else if (owned->restart_from_zero) {
-    owned->sink->abandon();
-    if (owned->attempts <= owned->retries() + 1) delay = 0.0;
-  } else if (interrupt == Interrupt::deadline || !retry_failures) {
-    if (result.category == ErrorCategory::protocol) refuse_ranges(*owned);
-    // Out of time, or a split download whose segments used up their own retries.
-  } else {
-    // A server or proxy that answered a range wrongly may do it again: the retry asks for
-    // the whole body, so bytes of two answers are never joined.
-    if (result.category == ErrorCategory::protocol) refuse_ranges(*owned);
-    AttemptError error{result.category, owned->http_status, owned->response.retry_after_s};
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    delay = retry_delay(error, owned->attempts, retry_policy_for(*owned), uniform(random_));
+    case Verdict::Step::cancel:
+      owned->sink->suspend();  // kept for resume
+      result.status = Status::cancelled;
+      break;
+    case Verdict::Step::retry:
+    case Verdict::Step::fail:
+      if (verdict.refuse_ranges) refuse_ranges(*owned);
+      if (verdict.checksum_retry) owned->checksum_retried = true;
+      if (verdict.drop_part) {
+        owned->sink->abandon();
+      } else {
+        owned->sink->suspend();  // for the next attempt, or a later run
+      }
+      if (verdict.step == Verdict::Step::retry) {
+        schedule_retry(std::move(owned), verdict.delay_s, verdict.message);
+        return;
+      }
+      result.status = Status::failed;
+      break;
   }
-  bool transient = delay.has_value() || is_transient({result.category, owned->http_status, std::nullopt});
-  if (delay && owned->deadline && Clock::now() + to_duration(*delay) >= *owned->deadline) {
-    result.category = ErrorCategory::timeout;
-    result.message =
-        "gave up after " + seconds_text(owned->max_time_s()) + " s (max time); last error: " + result.message;
-    delay.reset();
-  }
-  if (delay) {
-    owned->sink->suspend();
-    schedule_retry(std::move(owned), *delay, result.message);
-    return;
-  }
-  if (owned->attempts > 1) result.message += " (after " + std::to_string(owned->attempts) + " attempts)";
-  // Transient failures keep NAME.part for a later run; permanent ones drop it.
-  if (transient) {
-    owned->sink->suspend();
-  } else {
-    owned->sink->abandon();
-  }
+  result.category = verdict.category;
+  result.message = std::move(verdict.message);
   finish(std::move(owned), std::move(result));
 }
 
@@ -672,6 +433,7 @@ void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_
                                const std::string& reason) {
   Clock::time_point when = Clock::now() + to_duration(delay_s);
   transfer->retry_at = when;
+  set_phase(*transfer, TransferPhase::waiting);
   emit(*transfer, TransferEvent::Kind::retrying, delay_s, reason);
   TransferId id = transfer->id;
   retry_times_.emplace(when, id);
@@ -684,15 +446,8 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);
   result.headers = std::move(transfer->kept_headers);
-  // Failed or cancelled, it may be submitted again, and may have left NAME.part for that
-  // request to continue: its directory is no longer one known to hold nothing of this run's.
-  // A name that holds its file stays taken.
-  if (!result.ok() && transfer->claimed_path) {
-    claimed_paths_.release(*transfer->claimed_path);
-    if (auto it = fresh_dirs_.find(platform::parent_directory(transfer->display_path));
-        it != fresh_dirs_.end())
-      it->second = false;
-  }
+  if (!result.ok()) admission_.give_back(*transfer);
+  set_phase(*transfer, TransferPhase::ended);
   report(*transfer, std::move(result));
 }
 
@@ -710,13 +465,7 @@ void EventLoop::report(Transfer& transfer, Result result) {
       // Documented: a throwing callback must not take the loop down.
     }
   }
-  if (result.ok()) {
-    ++ok_count_;
-  } else {
-    ++failed_count_;
-  }
-  if (result.status == Status::ok || result.status == Status::failed) finished_bytes_ += result.bytes;
-  progress_dirty_ = true;
+  progress_.note_finished(result);
   transfer.state->complete(std::move(result));
   bool last = false;
   {
@@ -724,10 +473,7 @@ void EventLoop::report(Transfer& transfer, Result result) {
     last = outstanding_->count == 1;
   }
   // Whoever sees the engine idle (wait_idle) then reads totals that count every transfer.
-  if (last) {
-    next_publish_ = Clock::time_point{};
-    publish_progress(Clock::now());
-  }
+  if (last) progress_.publish(Clock::now(), view(), /*now_regardless=*/true);
   std::lock_guard lock(outstanding_->mutex);
   if (--outstanding_->count == 0) outstanding_->idle_cv.notify_all();
 }
@@ -749,80 +495,6 @@ void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double 
   } catch (...) {
     // As with on_finished: a throwing callback must not take the loop down.
   }
-}
-
-void EventLoop::publish_progress(Clock::time_point now) {
-  constexpr auto kPublishInterval = std::chrono::milliseconds(100);
-  constexpr double kSmoothing = 0.3;  // weight of the newest sample in the moving averages
-  if (now < next_publish_ || !(progress_dirty_ || !running_.empty() || !waiting_.empty())) return;
-  next_publish_ = now + kPublishInterval;
-  progress_dirty_ = false;
-  double dt =
-      last_publish_ == Clock::time_point{} ? 0 : std::chrono::duration<double>(now - last_publish_).count();
-  last_publish_ = now;
-  auto smooth = [&](double previous, double sample) {
-    return previous == 0 ? sample : previous + kSmoothing * (sample - previous);
-  };
-
-  ProgressSnapshot snapshot;
-  ProgressTotals& totals = snapshot.totals;
-  std::int64_t running_bytes = 0;
-  for (auto& [id, transfer] : running_) {
-    TransferProgress item;
-    item.id = id;
-    item.path = transfer->display_path;
-    item.label = transfer->request.label;
-    item.phase = transfer->body_started ? Phase::receiving : Phase::connecting;
-    item.bytes = transfer->sink ? transfer->sink->stored() : 0;
-    item.total = transfer->expected_total;
-    if (dt > 0)
-      transfer->rate = smooth(transfer->rate, static_cast<double>(item.bytes - transfer->rate_bytes) / dt);
-    transfer->rate_bytes = item.bytes;
-    item.rate = std::max(0.0, transfer->rate);
-    item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();
-    item.idle_s = std::chrono::duration<double>(now - transfer->activity.last()).count();
-    if (transfer->activity.moved()) item.idle_s = 0;  // bytes since the last timer check
-    item.attempt = transfer->attempts;
-    item.max_attempts = transfer->retries() + 1;
-    item.connections = transfer->segmented ? static_cast<int>(transfer->segmented->connections.size()) : 1;
-    if (item.idle_s >= kStalledAfterSeconds) ++totals.stalled;
-    running_bytes += item.bytes;
-    snapshot.transfers.push_back(std::move(item));
-  }
-  for (auto& [id, transfer] : waiting_) {
-    TransferProgress item;
-    item.id = id;
-    item.path = transfer->display_path;
-    item.label = transfer->request.label;
-    item.phase = Phase::waiting;
-    item.bytes = transfer->sink ? transfer->sink->stored() : 0;
-    item.total = transfer->expected_total;
-    item.elapsed_s = std::chrono::duration<double>(now - transfer->first_start).count();
-    item.attempt = transfer->attempts;
-    item.max_attempts = transfer->retries() + 1;
-    item.retry_in_s = std::max(0.0, std::chrono::duration<double>(transfer->retry_at - now).count());
-    if (!transfer->attempt_errors.empty()) item.last_error = transfer->attempt_errors.back();
-    snapshot.transfers.push_back(std::move(item));
-  }
-  std::sort(snapshot.transfers.begin(), snapshot.transfers.end(),
-            [](const TransferProgress& a, const TransferProgress& b) { return a.id < b.id; });
-
-  totals.submitted = submitted_count_;
-  totals.ok = ok_count_;
-  totals.failed = failed_count_;
-  // Bodies at the CommitQueue count as running until their files are there.
-  for (auto& [id, committing] : committing_) running_bytes += committing.first->sink->stored();
-  totals.running = static_cast<std::int64_t>(running_.size() + committing_.size());
-  totals.queued = static_cast<std::int64_t>(scheduler_.queued());
-  totals.waiting = static_cast<std::int64_t>(waiting_.size());
-  totals.bytes = finished_bytes_ + running_bytes;
-  if (dt > 0) total_rate_ = smooth(total_rate_, static_cast<double>(totals.bytes - last_total_bytes_) / dt);
-  last_total_bytes_ = totals.bytes;
-  totals.rate = std::max(0.0, total_rate_);
-  totals.elapsed_s = std::chrono::duration<double>(now - started_at_).count();
-
-  std::lock_guard lock(board_->mutex);
-  board_->snapshot = std::move(snapshot);
 }
 
 }  // namespace fetchpool::engine

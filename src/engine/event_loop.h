@@ -2,32 +2,28 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/admission.h"
 #include "engine/block_pool.h"
 #include "engine/commit_queue.h"
+#include "engine/easy_pool.h"
 #include "engine/mailbox.h"
-#include "engine/path_claims.h"
+#include "engine/progress_publisher.h"
 #include "engine/retry_policy.h"
 #include "engine/scheduler.h"
 #include "engine/transfer.h"
+#include "engine/verdict.h"
 #include "fetchpool/options.h"
-#include "fetchpool/progress.h"
 #include "http/curl_handles.h"
 
 namespace fetchpool::engine {
 
-/// "2.5": seconds as a person reads them in a message.
-std::string seconds_text(double seconds);
 Clock::duration to_duration(double seconds);
-/// The window over which EngineOptions::min_rate_bytes_per_s is averaged.
-double min_rate_window_s(const EngineOptions& options);
 
 /// Counts transfers that have not ended, for Engine::wait_idle. Shared by the loop
 /// (which decrements) and the Engine (which increments and waits).
@@ -37,20 +33,15 @@ struct Outstanding {
   std::int64_t count = 0;
 };
 
-/// The latest progress snapshot, published by the loop, copied by any thread.
-struct ProgressBoard {
-  mutable std::mutex mutex;
-  ProgressSnapshot snapshot;
-};
-
 /// The one thread that owns the multi handle, every easy handle and every Transfer.
 /// Each turn: take mail -> release retries whose wait is over -> start what the scheduler
 /// allows -> curl_multi_perform -> settle what curl reports done (commit, retry or fail) ->
 /// check stalls and deadlines -> poll until woken or a timer is due.
 ///
-/// A transfer is always in exactly one place: the scheduler's queue, `running_`,
-/// `waiting_` (between attempts, holding no connection and no slot), or `committing_`
-/// (done, its body being committed by the CommitQueue).
+/// A transfer is always in exactly one place, which its TransferPhase names: the
+/// scheduler's queue (queued), `running_` (connecting, receiving), `waiting_` (between
+/// attempts, holding no connection and no slot), or `committing_` (its body being
+/// committed by the CommitQueue).
 class EventLoop {
  public:
   EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
@@ -81,20 +72,15 @@ class EventLoop {
                 std::string message);
   /// Ends a queued or waiting transfer as cancelled.
   void cancel_idle(std::unique_ptr<Transfer> transfer);
-  /// Why a running attempt ended, besides curl's code.
-  enum class Interrupt { none, cancelled, stalled, too_slow, deadline };
-  /// The message of a stalled or too slow attempt.
-  std::string stall_message(Interrupt interrupt) const;
-  /// What a finished attempt amounts to: ok, or failed/cancelled with a category and a
-  /// message (curl's code, HTTP status, digest). May turn `code` into a write error.
-  Result judge_attempt(Transfer* transfer, CURLcode* code, Interrupt interrupt);
-  /// Settles a running attempt (all of it, for a split download).
+  /// What judge() knows of `transfer` besides an outcome; `attempt`: the transfer's, or a
+  /// segment's.
+  AttemptContext context_for(const Transfer& transfer, int attempt);
+  /// Ends a running attempt (all of it, for a split download): records its outcome,
+  /// judges it, and settles the verdict.
   void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
-  /// The one place that decides what comes after an attempt: commit, wait and retry, or
-  /// end. `retry_failures` false: a split download whose segments already used up their
-  /// own retries.
-  void settle(std::unique_ptr<Transfer> owned, Result result, CURLcode code, Interrupt interrupt,
-              bool retry_failures);
+  /// Carries out the verdict on an attempt that ended (single or split): commit, wait and
+  /// retry, or end.
+  void settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status);
   /// After a protocol violation in answer to a ranged request: drops what is on disk
   /// (it came with answers that cannot be trusted) and makes the transfer ask for the
   /// whole body, on one connection, from now on.
@@ -111,9 +97,6 @@ class EventLoop {
   void note_commit_failure(const Transfer& transfer, bool existed, Result* result) const;
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
-  /// An easy handle from the pool, or a new one; empty when libcurl cannot make one.
-  http::CurlEasy take_easy();
-  void return_easy(CURL* easy);
 
   // Split downloads (event_loop_split.cpp): one file over several connections.
   /// Takes the transfers whose first response just split them (see Transfer::split_notices).
@@ -124,14 +107,17 @@ class EventLoop {
   bool start_connection(Transfer& transfer, int segment);
   /// The connection of `transfer` using `easy`; null when it is the transfer's own request.
   static SegmentConnection* find_connection(Transfer& transfer, CURL* easy);
-  /// Settles one connection's request: its segment is done (the connection takes the next
-  /// piece of work or goes), or it failed (the segment waits for its retry, or the whole
-  /// download ends).
+  /// Settles one connection's request by the same judge() as a transfer's attempt: its
+  /// segment is done (the connection takes the next piece of work or goes), or it failed
+  /// (the segment waits for its retry, or the whole download ends).
   void end_connection(Transfer* transfer, SegmentConnection* connection, CURLcode code, Interrupt interrupt);
-  /// Ends every connection of a split download and settles it.
-  void end_split(Transfer* transfer, Result result);
-  /// end_attempt() for a split download: cancelled or out of time.
-  void end_split_attempt(Transfer* transfer, Interrupt interrupt);
+  /// Ends every connection of a split download and judges what the download came to (its
+  /// segments already used their own retries): completed (then digested), cancelled, out
+  /// of time, start over, or a disk error.
+  void end_split(Transfer* transfer, AttemptOutcome outcome);
+  /// Ends every connection of a split download and settles `verdict` (a segment's, out of
+  /// retries).
+  void end_split(Transfer* transfer, Verdict verdict, int http_status);
   /// Detaches every connection, giving back its handle and its slot (all but the
   /// transfer's own).
   void stop_connections(Transfer& transfer);
@@ -141,50 +127,34 @@ class EventLoop {
   /// Ends a transfer for good (its sink already committed, suspended or abandoned).
   void finish(std::unique_ptr<Transfer> transfer, Result result);
   void report(Transfer& transfer, Result result);
-  /// Builds and publishes a ProgressSnapshot (at most every 100 ms).
-  void publish_progress(Clock::time_point now);
+  /// The transfers as the progress snapshot reads them.
+  LoopView view() const { return {running_, waiting_, committing_, scheduler_.queued()}; }
   /// `attempt` 0: the transfer's attempt; a segment's retry gives its own.
   void emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s, const std::string& message,
             int attempt = 0);
-  /// Whether the final name may already exist; false when its directory was missing or
-  /// empty when first seen (then only this engine writes there, and commit still refuses
-  /// to clobber anything that appears meanwhile). Saves a stat per file in a fresh directory.
-  bool may_exist(const std::string& path);
 
   const EngineOptions options_;
   const RetryPolicy retry_policy_;
-  /// The engine's retry rule with the transfer's own number of retries.
-  RetryPolicy retry_policy_for(const Transfer& transfer) const {
-    RetryPolicy policy = retry_policy_;
-    policy.max_retries = transfer.retries();
-    return policy;
-  }
   std::shared_ptr<Outstanding> outstanding_;
-  std::filesystem::path base_dir_;  ///< Working directory at construction, for claim keys.
+  Admission admission_{options_};
 
   http::CurlMulti multi_;
-  http::CurlShare share_;
+  EasyPool easies_{options_};  ///< Its handles are never in multi_ when it goes.
   std::shared_ptr<Mailbox> mailbox_;
   Scheduler scheduler_;
   /// Blocks of bodies on their way to disk: 4 MiB at most at the disk thread, 8 MiB of
   /// buffers kept. Before the transfers, whose sinks use it, and the disk thread.
   BlockPool blocks_{16, 32};
-  std::unordered_map<TransferId, std::unique_ptr<Transfer>> running_;
-  std::unordered_map<TransferId, std::unique_ptr<Transfer>> waiting_;
+  TransferMap running_;  ///< connecting or receiving
+  TransferMap waiting_;
   /// Succeeded, with the body at the CommitQueue: the result waits for the file.
-  std::unordered_map<TransferId, std::pair<std::unique_ptr<Transfer>, Result>> committing_;
+  CommitMap committing_;
   std::vector<TransferId> splits_;                            ///< Running transfers that are split downloads.
   std::vector<TransferId> split_notices_;                     ///< Split during the last curl_multi_perform.
   std::multimap<Clock::time_point, TransferId> retry_times_;  ///< When each waiting transfer may go.
-  std::vector<http::CurlEasy> idle_easies_;  ///< Handles kept for reuse (and their connections).
   /// Body buffers kept for reuse: allocating and freeing one per small file made the heap
   /// grow and trim constantly (two page faults per file).
   std::vector<std::string> spare_buffers_;
-  /// Output paths used by this engine (hashes of normalised absolute paths), so that two
-  /// requests for one file fail clearly instead of overwriting each other.
-  PathClaims claimed_paths_;
-  /// Directory -> missing or empty when first seen (and nothing of this run's left there since).
-  std::unordered_map<std::string, bool> fresh_dirs_;
   CommitQueue commits_;  ///< After mailbox_, which it wakes.
   /// Where files are written off the loop thread. Declared after everything its tasks use,
   /// so it is joined before they go.
@@ -192,19 +162,7 @@ class EventLoop {
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};
-
-  // Progress: counted here, published to board_ by publish_progress().
-  std::shared_ptr<ProgressBoard> board_;
-  const Clock::time_point started_at_ = Clock::now();
-  Clock::time_point next_publish_{};
-  Clock::time_point last_publish_{};
-  bool progress_dirty_ = true;
-  std::int64_t submitted_count_ = 0;
-  std::int64_t ok_count_ = 0;
-  std::int64_t failed_count_ = 0;
-  std::int64_t finished_bytes_ = 0;
-  std::int64_t last_total_bytes_ = 0;
-  double total_rate_ = 0;
+  ProgressPublisher progress_;
 };
 
 }  // namespace fetchpool::engine

@@ -12,9 +12,7 @@ namespace {
 // small enough that the loop stays responsive, large enough to keep up with the network.
 constexpr std::int64_t kHashBudgetPerTurn = 8 * 1024 * 1024;
 
-std::string range_text(const ByteRange& range) {
-  return "bytes " + std::to_string(range.begin) + "-" + std::to_string(range.end - 1);
-}
+using Kind = AttemptOutcome::Kind;
 
 }  // namespace
 
@@ -44,11 +42,7 @@ void EventLoop::tend_splits(Clock::time_point now) {
     SegmentedDownload& split = *transfer.segmented;
     std::string error;
     if (!hash_in_order(transfer, kHashBudgetPerTurn, &error)) {
-      Result result;
-      result.status = Status::failed;
-      result.category = ErrorCategory::filesystem;
-      result.message = error;
-      end_split(&transfer, std::move(result));
+      end_split(&transfer, AttemptOutcome::of(Kind::write_error, std::move(error)));
       continue;
     }
     const std::string& host = transfer.url.host_key;
@@ -69,7 +63,7 @@ void EventLoop::tend_splits(Clock::time_point now) {
 }
 
 bool EventLoop::start_connection(Transfer& transfer, int segment) {
-  http::CurlEasy easy = take_easy();
+  http::CurlEasy easy = easies_.take();
   if (!easy) return false;
   auto connection = std::make_unique<SegmentConnection>();
   connection->owner = &transfer;
@@ -96,80 +90,48 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     connection->adopted = false;
   }
   connection->headers.reset();
+  AttemptOutcome& outcome = connection->outcome;
   // What arrived is good (the range was checked at its first byte), whatever ended the
-  // request; a write error here is judged below like one in the callback.
-  if (!connection->changed && !flush_segment(*connection) && code == CURLE_OK) code = CURLE_WRITE_ERROR;
+  // request; a write error here is judged like one in the callback.
+  std::string flush_error;
+  if (!outcome.start_over && !flush_segment(*connection, &flush_error) && code == CURLE_OK &&
+      !outcome.recorded())
+    outcome = AttemptOutcome::of(Kind::write_error, std::move(flush_error));
   const int segment = connection->segment;
   SegmentedDownload::Tries& tries = split.tries[static_cast<std::size_t>(segment)];
   tries.busy = false;
-
-  if (connection->changed) {
-    // Not the range asked for, or not the same version: the file changed on the server (or
-    // it stopped taking ranges). Start over on one connection, which cannot mix versions.
-    transfer->restart_from_zero = true;
-    transfer->split_disabled = true;
-    Result result;
-    result.status = Status::failed;
-    if (!connection->problem.empty()) {
-      result.category = ErrorCategory::protocol;
-      result.message = connection->problem + "; starting over on one connection";
-    } else {
-      result.category = ErrorCategory::network;
-      result.message = "the file changed on the server during the download (" +
-                       range_text({connection->offset, connection->request_end}) + " came back as HTTP " +
-                       std::to_string(status) + "); starting over on one connection";
-    }
-    end_split(transfer, std::move(result));
-    return;
+  const char* error_buffer = was_adopted ? transfer->error_buffer : connection->error_buffer;
+  if (!record_end(&outcome, {interrupt, code, status, error_buffer, &connection->response, 0})) {
+    outcome.kind = split.planner.finished(segment) ? Kind::completed : Kind::truncated;
+    if (outcome.kind == Kind::truncated) outcome.detail = "the server ended the range early";
   }
 
-  const bool got_all = interrupt == Interrupt::none &&
-                       (connection->stopped_on_purpose ||
-                        (code == CURLE_OK && !connection->discard_body && split.planner.finished(segment)));
-  if (!got_all) {
-    Result failure;
-    failure.status = Status::failed;
-    if (interrupt == Interrupt::stalled || interrupt == Interrupt::too_slow) {
-      failure.category = ErrorCategory::stalled;
-      failure.message = stall_message(interrupt);
-    } else if (code != CURLE_OK) {
-      const char* error_buffer = was_adopted ? transfer->error_buffer : connection->error_buffer;
-      describe_failure(code, error_buffer, connection->write_error, *transfer, &failure);
-    } else if (status >= 400) {
-      failure.category = ErrorCategory::http;
-      failure.message = http_failure_message(status, connection->response.status_line);
-    } else {
-      failure.category = ErrorCategory::network;
-      failure.message = "the server ended the range early";
-    }
+  if (outcome.start_over) {
+    // Not the range asked for, or not the same version: the file changed on the server (or
+    // it stopped taking ranges). Start over on one connection, which cannot mix versions.
+    transfer->split_disabled = true;
+    end_split(transfer, std::move(outcome));
+    return;
+  }
+  if (outcome.kind == Kind::completed) {
+    scheduler_.host_succeeded(transfer->url.host_key);
+  } else {
     ++tries.attempts;
-    ByteRange left{split.planner.next_offset(segment), split.planner.end(segment)};
-    transfer->attempt_errors.push_back(range_text(left) + ", attempt " + std::to_string(tries.attempts) +
-                                       ": " + failure.message);
-    if (host_seems_overloaded(code, static_cast<int>(status)))
-      scheduler_.host_struggling(transfer->url.host_key, now);
-    AttemptError error{failure.category, static_cast<int>(status), connection->response.retry_after_s};
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    std::optional<double> delay =
-        retry_delay(error, tries.attempts, retry_policy_for(*transfer), uniform(random_));
-    if (delay && transfer->deadline && now + to_duration(*delay) >= *transfer->deadline) delay.reset();
-    if (!delay) {
-      if (tries.attempts > 1) failure.message += " (after " + std::to_string(tries.attempts) + " attempts)";
-      end_split(transfer, std::move(failure));
+    AttemptContext context = context_for(*transfer, tries.attempts);
+    context.subject = describe_asked({split.planner.next_offset(segment), split.planner.end(segment)});
+    Verdict verdict = judge(outcome, context);
+    if (verdict.step != Verdict::Step::retry) {
+      end_split(transfer, std::move(verdict), outcome.http_status);
       return;
     }
-    tries.retry_at = now + to_duration(*delay);
-    emit(*transfer, TransferEvent::Kind::retrying, *delay, range_text(left) + ": " + failure.message,
-         tries.attempts);
-  } else {
-    scheduler_.host_succeeded(transfer->url.host_key);
+    transfer->attempt_errors.push_back(std::move(verdict.attempt_error));
+    if (verdict.host_struggling) scheduler_.host_struggling(transfer->url.host_key, now);
+    tries.retry_at = now + to_duration(verdict.delay_s);
+    emit(*transfer, TransferEvent::Kind::retrying, verdict.delay_s, verdict.message, tries.attempts);
   }
 
   if (split.planner.complete()) {
-    Result done;
-    done.status = Status::ok;
-    done.http_status = 200;
-    end_split(transfer, std::move(done));
+    end_split(transfer, AttemptOutcome::of(Kind::completed));
     return;
   }
   // The connection (and its slot) takes the next piece of work, or goes.
@@ -179,7 +141,7 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     curl_multi_add_handle(multi_.get(), connection->easy);
     return;
   }
-  return_easy(connection->easy);
+  easies_.give_back(connection->easy);
   auto& connections = split.connections;
   connections.erase(std::find_if(connections.begin(), connections.end(),
                                  [connection](const auto& c) { return c.get() == connection; }));
@@ -191,13 +153,14 @@ void EventLoop::stop_connections(Transfer& transfer) {
   SegmentedDownload& split = *transfer.segmented;
   for (auto& connection : split.connections) {
     curl_multi_remove_handle(multi_.get(), connection->easy);
-    if (!connection->changed) flush_segment(*connection);  // kept for a resume
+    std::string ignored;
+    if (!connection->outcome.start_over) flush_segment(*connection, &ignored);  // kept for a resume
     if (connection->adopted) {
       transfer.easy = nullptr;
       transfer.headers.reset();
     }
     connection->headers.reset();
-    return_easy(connection->easy);
+    easies_.give_back(connection->easy);
   }
   for (std::size_t extra = 1; extra < split.connections.size(); ++extra)
     scheduler_.finished(transfer.url.host_key);
@@ -215,40 +178,30 @@ bool EventLoop::hash_in_order(Transfer& transfer, std::int64_t budget, std::stri
   return true;
 }
 
-void EventLoop::end_split_attempt(Transfer* transfer, Interrupt interrupt) {
-  Result result;
-  result.status = Status::failed;
-  if (interrupt == Interrupt::cancelled) {
-    result.status = Status::cancelled;
-    result.category = ErrorCategory::cancelled;
-    result.message = "cancelled";
-  } else {
-    result.category = ErrorCategory::timeout;
-    result.message = "gave up after " + seconds_text(transfer->max_time_s()) + " s (max time)";
-  }
-  end_split(transfer, std::move(result));
-}
-
-void EventLoop::end_split(Transfer* transfer, Result result) {
+void EventLoop::end_split(Transfer* transfer, AttemptOutcome outcome) {
   stop_connections(*transfer);
-  SegmentedDownload& split = *transfer->segmented;
-  transfer->sink->note_ranges(split.planner.done_ranges());
-  if (result.status == Status::ok) {
+  const bool completed = outcome.kind == Kind::completed;
+  if (completed) {
     std::string error;
-    if (!hash_in_order(*transfer, split.planner.size(), &error)) {
-      result.status = Status::failed;
-      result.category = ErrorCategory::filesystem;
-      result.message = error;
+    if (!hash_in_order(*transfer, transfer->segmented->planner.size(), &error)) {
+      outcome = AttemptOutcome::of(Kind::write_error, std::move(error));
     } else {
-      check_digest(*transfer, &result);
+      check_digest(*transfer, &outcome);
     }
   }
-  Interrupt interrupt = result.category == ErrorCategory::timeout ? Interrupt::deadline : Interrupt::none;
+  AttemptContext context = context_for(*transfer, transfer->attempts);
+  context.retries_spent = true;
+  end_split(transfer, judge(outcome, context), completed ? 200 : outcome.http_status);
+}
+
+void EventLoop::end_split(Transfer* transfer, Verdict verdict, int http_status) {
+  stop_connections(*transfer);  // when a segment's verdict ends it
+  transfer->sink->note_ranges(transfer->segmented->planner.done_ranges());
   splits_.erase(std::remove(splits_.begin(), splits_.end(), transfer->id), splits_.end());
   std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
   scheduler_.finished(owned->url.host_key);
   owned->segmented.reset();
-  settle(std::move(owned), std::move(result), CURLE_OK, interrupt, /*retry_failures=*/false);
+  settle(std::move(owned), std::move(verdict), http_status);
 }
 
 }  // namespace fetchpool::engine

@@ -26,23 +26,34 @@ size_t on_segment_header(char* data, size_t size, size_t count, void* user) noex
 }
 
 /// True when the response is the range asked for, of the version being fetched; else
-/// notes why not in `connection.problem` when the answer broke the body rule.
+/// records why not in `connection.outcome` (the transfer starts over on one connection).
 bool is_expected_range(SegmentConnection& connection, long status) {
   const SegmentedDownload& split = *connection.owner->segmented;
   const http::ResponseHeaders& response = connection.response;
-  if (status != 206) return false;  // a 200: the server stopped taking ranges, or the version changed
+  const AskedRange asked{connection.offset, connection.request_end};
+  auto changed = [&] {
+    connection.outcome = AttemptOutcome::of(
+        AttemptOutcome::Kind::restart, "the file changed on the server during the download (" +
+                                           describe_asked(asked) + " came back as HTTP " +
+                                           std::to_string(status) + "); starting over on one connection");
+    return false;
+  };
+  if (status != 206) return changed();  // a 200: the server stopped taking ranges, or the version changed
   curl_off_t length = -1;
   curl_easy_getinfo(connection.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
-  BodyPlan plan = plan_body({connection.offset, connection.request_end}, status, length, response);
+  BodyPlan plan = plan_body(asked, status, length, response);
   if (!plan.is_body) {
-    connection.problem = std::move(plan.problem);
+    connection.outcome = AttemptOutcome::of(AttemptOutcome::Kind::protocol,
+                                            plan.problem + "; starting over on one connection");
+    connection.outcome.start_over = true;
     return false;
   }
-  if (plan.total >= 0 && plan.total != split.planner.size()) return false;
+  if (plan.total >= 0 && plan.total != split.planner.size()) return changed();
   // If-Range already makes the server answer 200 for another version; this also catches
   // a server that ignores If-Range.
   bool validator_is_etag = !split.validator.empty() && split.validator.front() == '"';
-  return !(validator_is_etag && !response.etag.empty() && response.etag != split.validator);
+  if (validator_is_etag && !response.etag.empty() && response.etag != split.validator) return changed();
+  return true;
 }
 
 size_t on_segment_body(char* data, size_t size, size_t count, void* user) noexcept {
@@ -53,10 +64,7 @@ size_t on_segment_body(char* data, size_t size, size_t count, void* user) noexce
     long status = 0;
     curl_easy_getinfo(connection.easy, CURLINFO_RESPONSE_CODE, &status);
     connection.discard_body = status >= 400;
-    if (!connection.discard_body && !is_expected_range(connection, status)) {
-      connection.changed = true;
-      return 0;
-    }
+    if (!connection.discard_body && !is_expected_range(connection, status)) return 0;
   }
   if (connection.discard_body) {
     connection.activity.bump();
@@ -141,11 +149,14 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
                                                    state.ranges, state.validator());
   std::optional<int> first = split->take_segment_at(offset);
   if (!first) {
-    transfer.write_error = "the server resumed at a byte that is already on disk; starting over";
-    transfer.restart_from_zero = true;
+    transfer.outcome = AttemptOutcome::of(
+        AttemptOutcome::Kind::restart, "the server resumed at a byte that is already on disk; starting over");
     return false;
   }
-  if (!transfer.sink->begin_ranges(state, resuming, &transfer.write_error)) return false;
+  if (!transfer.sink->begin_ranges(state, resuming, &transfer.outcome.detail)) {
+    transfer.outcome.kind = AttemptOutcome::Kind::write_error;
+    return false;
+  }
   auto connection = std::make_unique<SegmentConnection>();
   connection->owner = &transfer;
   connection->segment = *first;
@@ -186,16 +197,19 @@ std::size_t write_segment(SegmentConnection& connection, const char* data, std::
   // 1.51 s against 1.61 s).
   const bool stop = connection.request_end > end && (connection.adopted || connection.offset >= end);
   if (stop || connection.offset >= end || connection.pending.size() >= kWriteBlockBytes) {
-    if (!flush_segment(connection)) return 0;
+    if (!flush_segment(connection, &connection.outcome.detail)) {
+      connection.outcome.kind = AttemptOutcome::Kind::write_error;
+      return 0;
+    }
   }
   if (stop) {
-    connection.stopped_on_purpose = true;
+    connection.outcome = AttemptOutcome::of(AttemptOutcome::Kind::completed);
     return 0;
   }
   return length;
 }
 
-bool flush_segment(SegmentConnection& connection) {
+bool flush_segment(SegmentConnection& connection, std::string* error) {
   if (connection.pending.empty()) return true;
   Transfer& transfer = *connection.owner;
   SegmentedDownload& split = *transfer.segmented;
@@ -209,7 +223,7 @@ bool flush_segment(SegmentConnection& connection) {
     transfer.digest->update(connection.pending.data(), size);
     split.hashed += static_cast<std::int64_t>(size);
   }
-  bool ok = transfer.sink->write_block_at(connection.pending_at, connection.pending, &connection.write_error);
+  bool ok = transfer.sink->write_block_at(connection.pending_at, connection.pending, error);
   if (ok) split.planner.advance(connection.segment, connection.pending_at + static_cast<std::int64_t>(size));
   connection.pending.clear();
   return ok;
@@ -224,10 +238,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   connection.response.clear();
   connection.body_started = false;
   connection.discard_body = false;
-  connection.stopped_on_purpose = false;
-  connection.changed = false;
-  connection.problem.clear();
-  connection.write_error.clear();
+  connection.outcome = {};
   connection.pending.clear();
   connection.offset = split.planner.next_offset(connection.segment);
   connection.request_end = split.planner.end(connection.segment);

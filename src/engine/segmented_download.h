@@ -9,6 +9,7 @@
 
 #include "engine/activity.h"
 #include "engine/segment_planner.h"
+#include "engine/verdict.h"
 #include "http/curl_handles.h"
 #include "http/response_headers.h"
 
@@ -35,12 +36,11 @@ struct SegmentConnection {
   std::int64_t request_end = 0;  ///< End (exclusive) of the bytes the request asked for.
   bool body_started = false;
   bool discard_body = false;  ///< An error page: read it, keep nothing.
-  /// Stopped by us, not failed: its segment was split and it has its part, or it is the
-  /// first request (open-ended) and asks again for just its segment.
-  bool stopped_on_purpose = false;
-  bool changed = false;  ///< The answer was not the asked range of the same version.
-  std::string problem;   ///< With `changed`: how the answer broke the body rule, if it did.
-  std::string write_error;
+  /// What this request came to, recorded by the callback that stopped it (completed:
+  /// stopped by us, its segment split and its part there, or the first, open-ended request
+  /// asking again for just its segment; start_over: not the range asked of the same
+  /// version), else by EventLoop::end_connection.
+  AttemptOutcome outcome;
   Activity activity;  ///< This connection's bytes, for its own stall detection.
 };
 
@@ -76,7 +76,7 @@ struct SegmentedDownload {
 /// resume of several ranges asked for the first gap only).
 bool should_split(const Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
 /// Splits the transfer: sets up the SegmentedDownload and NAME.part, and adopts the first
-/// connection for the segment at `offset`. False (with `transfer.write_error`) on failure.
+/// connection for the segment at `offset`. False (with `transfer.outcome`) on failure.
 bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
 
 /// Stores bytes that arrived on `connection`, up to its segment's end; returns what
@@ -84,8 +84,9 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
 std::size_t write_segment(SegmentConnection& connection, const char* data, std::size_t length);
 
 /// Writes what `connection` has gathered (clipped to its segment, which a split may have
-/// shortened); only then do those bytes count as on disk. False on a write error.
-bool flush_segment(SegmentConnection& connection);
+/// shortened); only then do those bytes count as on disk. False (with `error`) when they
+/// could not be written.
+bool flush_segment(SegmentConnection& connection, std::string* error);
 
 /// Points `easy` at the next range of `connection.segment`, with its own callbacks.
 void configure_segment_request(CURL* easy, SegmentConnection& connection);

@@ -1,5 +1,9 @@
 #include "engine/transfer.h"
 
+#include <array>
+#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -9,10 +13,20 @@
 namespace fetchpool::engine {
 namespace {
 
-// Large enough that a fast transfer costs few callbacks and syscalls. Below glibc's mmap
-// threshold (128 KiB) on purpose: libcurl allocates this buffer per transfer, and at 128 KiB
-// every allocation was a fresh mmap, costing 1-2 page faults per small file (measured).
-constexpr long kReceiveBufferBytes = 100 * 1024;
+using Kind = AttemptOutcome::Kind;
+
+/// Records why the attempt stops; false, for the callback to return.
+bool stop(Transfer& transfer, Kind kind, std::string detail) {
+  transfer.outcome = AttemptOutcome::of(kind, std::move(detail));
+  return false;
+}
+
+/// The sink refused the body (its error already in `outcome.detail`): too large for
+/// memory, or not stored.
+bool stop_storing(Transfer& transfer) {
+  transfer.outcome.kind = transfer.sink->too_large() ? Kind::too_large : Kind::write_error;
+  return false;
+}
 
 /// Bytes past the end the response stated (a chunked or close-delimited body, which libcurl
 /// does not hold to a length) or past the request's expected size stop the attempt as they
@@ -21,17 +35,13 @@ bool within_stated_size(Transfer& transfer, std::int64_t length) {
   const std::int64_t after = transfer.sink->stored() + length;
   const std::int64_t expected_size = transfer.request.expected_size;
   if (expected_size >= 0 && after > expected_size) {
-    transfer.refused_as = ErrorCategory::checksum;
-    transfer.write_error =
-        "size mismatch: expected " + std::to_string(expected_size) + " bytes, the server sent more";
-    return false;
+    return stop(transfer, Kind::size_mismatch,
+                "size mismatch: expected " + std::to_string(expected_size) + " bytes, the server sent more");
   }
   if (transfer.body_plan.end >= 0 && after > transfer.body_plan.end) {
-    transfer.refused_as = ErrorCategory::protocol;
-    transfer.write_error = "the server sent more than the " +
-                           std::to_string(transfer.body_plan.end - transfer.body_plan.offset) +
-                           " bytes it stated";
-    return false;
+    return stop(transfer, Kind::protocol,
+                "the server sent more than the " +
+                    std::to_string(transfer.body_plan.end - transfer.body_plan.offset) + " bytes it stated");
   }
   return true;
 }
@@ -53,17 +63,17 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
   transfer.activity.bump(static_cast<std::int64_t>(length));
-  if (!transfer.body_started) {
+  if (transfer.phase == TransferPhase::connecting) {
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
     transfer.discard_body = status >= 400;
     if (transfer.discard_body) {
-      transfer.body_started = true;
+      set_phase(transfer, TransferPhase::receiving);
     } else {
       try {
         if (!start_body(transfer)) return 0;  // aborts: CURLE_WRITE_ERROR
       } catch (const std::exception& e) {
-        transfer.write_error = e.what();
+        stop(transfer, Kind::write_error, e.what());
         return 0;
       }
     }
@@ -72,17 +82,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   if (transfer.segmented && transfer.segmented->adopted)
     return write_segment(*transfer.segmented->adopted, data, length);
   if (!within_stated_size(transfer, static_cast<std::int64_t>(length))) return 0;
-  if (!transfer.sink->write(data, length, &transfer.write_error)) return 0;
+  if (!transfer.sink->write(data, length, &transfer.outcome.detail)) {
+    stop_storing(transfer);
+    return 0;
+  }
   if (transfer.digest) transfer.digest->update(data, length);
   return length;
-}
-
-std::string host_of(const Transfer& transfer) {
-  const std::string& key = transfer.url.host_key;
-  std::size_t start = key.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  std::size_t colon = key.rfind(':');
-  return key.substr(start, colon == std::string::npos || colon < start ? std::string::npos : colon - start);
 }
 
 void set_up_digest(Transfer& transfer) {
@@ -97,35 +102,80 @@ void set_up_digest(Transfer& transfer) {
 
 }  // namespace
 
-void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share) {
-  curl_easy_setopt(easy, CURLOPT_SHARE, share);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
-
-  // Only http(s), also after redirects: a redirect to file:// or ftp:// is refused.
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
-
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-
-  std::string agent = options.user_agent.empty() ? "fetchpool/" FETCHPOOL_VERSION : options.user_agent;
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());  // curl copies strings it is given
-
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
-  if (!options.ca_cert_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_cert_file.c_str());
-
-  if (!options.credentials.empty()) curl_easy_setopt(easy, CURLOPT_USERPWD, options.credentials.c_str());
-  if (options.use_netrc) {
-    curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
-    if (!options.netrc_file.empty()) curl_easy_setopt(easy, CURLOPT_NETRC_FILE, options.netrc_file.c_str());
+const char* phase_name(TransferPhase phase) {
+  switch (phase) {
+    case TransferPhase::submitted: return "submitted";
+    case TransferPhase::queued: return "queued";
+    case TransferPhase::connecting: return "connecting";
+    case TransferPhase::receiving: return "receiving";
+    case TransferPhase::waiting: return "waiting";
+    case TransferPhase::committing: return "committing";
+    case TransferPhase::ended: return "ended";
   }
+  return "?";
+}
+
+bool phase_move_allowed(TransferPhase from, TransferPhase to) {
+  // Rows: from; columns: to, in the enum's order. Every phase but `ended` can end (a
+  // refusal, a failure, a cancellation); only an attempt that received a body commits.
+  constexpr std::array<std::array<bool, kTransferPhases>, kTransferPhases> kMoves{{
+      //  sub    queued connect receive waiting commit ended
+      {false, true, false, false, false, false, true},    // submitted: accepted, or refused
+      {false, false, true, false, false, false, true},    // queued: started, or cancelled / skipped
+      {false, false, false, true, true, false, true},     // connecting: first byte, or failed
+      {false, false, false, false, true, true, true},     // receiving: failed, or verified
+      {false, true, false, false, false, false, true},    // waiting: retry due, or cancelled
+      {false, false, false, false, false, false, true},   // committing: the file is there
+      {false, false, false, false, false, false, false},  // ended
+  }};
+  return kMoves[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+}
+
+void set_phase(Transfer& transfer, TransferPhase to) {
+  // FETCHPOOL_TRACE_PHASES set: every move on stderr, for debugging (read once).
+  static const bool trace = std::getenv("FETCHPOOL_TRACE_PHASES") != nullptr;
+  if (trace) {
+    std::fprintf(stderr, "fetchpool: transfer %llu: %s -> %s\n", static_cast<unsigned long long>(transfer.id),
+                 phase_name(transfer.phase), phase_name(to));
+  }
+  if (!phase_move_allowed(transfer.phase, to)) {
+    std::fprintf(stderr, "fetchpool: internal error: transfer %llu moved from %s to %s\n",
+                 static_cast<unsigned long long>(transfer.id), phase_name(transfer.phase), phase_name(to));
+    assert(!"illegal transfer phase move");
+  }
+  transfer.phase = to;
+}
+
+bool find_start(Transfer& transfer, bool look_on_disk, bool resume, std::string* why) {
+  transfer.resume_from = 0;
+  transfer.resume_to = -1;
+  transfer.saved_ranges.clear();
+  transfer.saved_total = -1;
+  transfer.if_range.clear();
+  if (!look_on_disk || !(resume || transfer.attempts == 0)) return true;
+  ResumeState saved;
+  // The state file names the URL without its password (it lies on disk beside the data),
+  // so that same form is what a resume is matched by.
+  transfer.resume_from =
+      transfer.sink->find_resumable(transfer.url.redacted, transfer.expected_digest, resume, &saved, why);
+  if (transfer.resume_from < 0) return false;
+  if (!saved.ranges.empty()) {
+    // A split download left ranges with holes: ask for the first hole; the others
+    // follow once the answer shows the same version.
+    transfer.resume_to = saved.total;
+    for (const ByteRange& range : saved.ranges) {
+      if (range.begin > transfer.resume_from) {
+        transfer.resume_to = range.begin;
+        break;
+      }
+    }
+    transfer.saved_ranges = std::move(saved.ranges);
+  }
+  if (transfer.resume_from > 0 || transfer.resume_to >= 0) {
+    transfer.saved_total = saved.total;
+    transfer.if_range = saved.validator();
+  }
+  return true;
 }
 
 void configure_attempt(CURL* easy, Transfer& transfer) {
@@ -135,12 +185,9 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   transfer.error_buffer[0] = '\0';
   transfer.response.clear();
   transfer.http_status = 0;
-  transfer.body_started = false;
   transfer.discard_body = false;
-  transfer.write_error.clear();
-  transfer.refused_as = ErrorCategory::none;
+  transfer.outcome = {};
   transfer.body_plan = BodyPlan{};
-  transfer.restart_from_zero = false;
   transfer.digest.reset();
   transfer.checking_digest.clear();
   transfer.expected_total = -1;
@@ -187,13 +234,6 @@ void set_request_headers(CURL* easy, const Request& request, const std::string& 
 
 namespace {
 
-/// Stops the attempt at the first byte of a response that is not what was asked.
-bool refuse(Transfer& transfer, ErrorCategory category, std::string message) {
-  transfer.refused_as = category;
-  transfer.write_error = std::move(message);
-  return false;
-}
-
 /// Whether a response names the version `validator` (an ETag, or a Last-Modified date) or
 /// names none of that kind.
 bool same_version(const std::string& validator, const http::ResponseHeaders& response) {
@@ -210,7 +250,7 @@ std::string size_mismatch_message(std::int64_t expected, std::int64_t actual, bo
 }  // namespace
 
 bool start_body(Transfer& transfer) {
-  transfer.body_started = true;
+  set_phase(transfer, TransferPhase::receiving);
   long status = 0;
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
   curl_off_t length = -1;
@@ -218,26 +258,22 @@ bool start_body(Transfer& transfer) {
   const AskedRange asked{transfer.resume_from, transfer.resume_to};
   transfer.body_plan = plan_body(asked, status, length, transfer.response);
   const BodyPlan& plan = transfer.body_plan;
-  if (!plan.is_body) return refuse(transfer, ErrorCategory::protocol, plan.problem);
+  if (!plan.is_body) return stop(transfer, Kind::protocol, plan.problem);
   const std::int64_t expected_size = transfer.request.expected_size;
   if (expected_size >= 0 && plan.total >= 0 && plan.total != expected_size)
-    return refuse(transfer, ErrorCategory::checksum, size_mismatch_message(expected_size, plan.total, true));
+    return stop(transfer, Kind::size_mismatch, size_mismatch_message(expected_size, plan.total, true));
   const std::int64_t offset = plan.offset;
   const std::int64_t total = plan.total;
   if (status == 206 && !transfer.if_range.empty() && !same_version(transfer.if_range, transfer.response)) {
     // If-Range asked for the rest of this version only; a server (or a cache) that
     // ignored it sent a range of another version: those bytes never join ours.
-    transfer.write_error =
-        "the file changed on the server (the range came with another version); starting over";
-    transfer.restart_from_zero = true;
-    return false;
+    return stop(transfer, Kind::restart,
+                "the file changed on the server (the range came with another version); starting over");
   }
   // The bytes on disk belong to a body of the size their state recorded: a 206 for a body
   // of another size is another file, whatever its validator says.
   if (status == 206 && transfer.saved_total >= 0 && total != transfer.saved_total) {
-    transfer.write_error = "the file's size changed on the server; starting over";
-    transfer.restart_from_zero = true;
-    return false;
+    return stop(transfer, Kind::restart, "the file's size changed on the server; starting over");
   }
   transfer.expected_total = total;
   if (should_split(transfer, status, offset, total)) {
@@ -248,9 +284,8 @@ bool start_body(Transfer& transfer) {
   if (status == 206 && transfer.resume_to >= 0) {
     // Asked for one gap of a split download's ranges, but it cannot go on split (say the
     // answer names no version): the ranges around the gap cannot be trusted.
-    transfer.write_error = "cannot continue the download over several connections; starting over";
-    transfer.restart_from_zero = true;
-    return false;
+    return stop(transfer, Kind::restart,
+                "cannot continue the download over several connections; starting over");
   }
   ResumeState state;
   state.url = transfer.url.redacted;
@@ -258,125 +293,57 @@ bool start_body(Transfer& transfer) {
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;
   state.total = total;
-  if (!transfer.sink->begin(offset, state, &transfer.write_error)) return false;
-  if (offset == 0 && !transfer.sink->expect_size(length, &transfer.write_error)) return false;
+  if (!transfer.sink->begin(offset, state, &transfer.outcome.detail)) return stop_storing(transfer);
+  if (offset == 0 && !transfer.sink->expect_size(length, &transfer.outcome.detail))
+    return stop_storing(transfer);
 
   set_up_digest(transfer);
   // Digests follow the bytes in order: after a resume, the bytes already on disk first.
   if (transfer.digest && offset > 0 &&
-      !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.write_error)) {
-    transfer.restart_from_zero = true;
-    return false;
+      !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.outcome.detail)) {
+    return stop(transfer, Kind::restart, std::move(transfer.outcome.detail));
   }
   return true;
 }
 
-std::string check_complete_body(const Transfer& transfer, ErrorCategory* category) {
-  const std::int64_t received_to = transfer.sink->stored();
-  std::string problem = check_body_length(transfer.body_plan, received_to);
-  if (!problem.empty()) {
+void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt) {
+  long status = 0;
+  curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+  transfer.http_status = static_cast<int>(status);
+  AttemptOutcome& outcome = transfer.outcome;
+  // A complete empty body never reached the write callback: decide where it goes now.
+  if (interrupt == Interrupt::none && !outcome.recorded() && code == CURLE_OK && status < 400 &&
+      transfer.phase == TransferPhase::connecting)
+    start_body(transfer);
+  const RequestEnd end{interrupt,           code, status, transfer.error_buffer, &transfer.response,
+                       transfer.resume_from};
+  if (record_end(&outcome, end)) {
+    // Settled by how it ended.
+  } else if (std::string problem = check_body_length(transfer.body_plan, transfer.sink->stored());
+             !problem.empty()) {
     // A body cut short of what its headers stated (one without Content-Length, which
     // libcurl cannot hold to a length): truncated, like a connection closed early, so
     // the bytes received are kept and continued.
-    *category = ErrorCategory::network;
-    return "connection closed early: " + problem;
+    outcome.kind = Kind::truncated;
+    outcome.detail = std::move(problem);
+  } else if (const std::int64_t expected_size = transfer.request.expected_size;
+             expected_size >= 0 && transfer.sink->stored() != expected_size) {
+    outcome.kind = Kind::size_mismatch;
+    outcome.detail = size_mismatch_message(expected_size, transfer.sink->stored(), false);
+  } else {
+    outcome.kind = Kind::completed;
+    check_digest(transfer, &outcome);
   }
-  const std::int64_t expected_size = transfer.request.expected_size;
-  if (expected_size >= 0 && received_to != expected_size) {
-    *category = ErrorCategory::checksum;
-    return size_mismatch_message(expected_size, received_to, false);
-  }
-  return {};
 }
 
-bool host_seems_overloaded(CURLcode code, int http_status) {
-  return http_status == 429 || http_status == 503 || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
-         code == CURLE_GOT_NOTHING;
-}
-
-std::string http_failure_message(long status, const std::string& status_line) {
-  // "HTTP/1.1 404 Not Found" -> "HTTP 404 Not Found"; HTTP/2 has no reason phrase.
-  std::string message = "HTTP " + std::to_string(status);
-  std::size_t code_at = status_line.find(' ');
-  if (code_at != std::string::npos) {
-    std::size_t reason_at = status_line.find(' ', code_at + 1);
-    if (reason_at != std::string::npos && reason_at + 1 < status_line.size())
-      message += status_line.substr(reason_at);
-  }
-  return message;
-}
-
-void check_digest(Transfer& transfer, Result* result) {
+void check_digest(Transfer& transfer, AttemptOutcome* outcome) {
   if (!transfer.digest) return;
   std::string expected = transfer.checking_digest;
   std::string actual = expected.substr(0, expected.find(':') + 1) + transfer.digest->finish();
   if (actual == expected) return;
-  result->status = Status::failed;
-  result->category = ErrorCategory::checksum;
-  result->message = "checksum mismatch: expected " + expected + ", got " + actual +
-                    (transfer.expected_digest.empty() ? " (as advertised by the server)" : "");
-}
-
-void describe_failure(CURLcode code, const char* error_buffer, const std::string& write_error,
-                      const Transfer& transfer, Result* result) {
-  const EngineOptions& options = *transfer.options;
-  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
-  switch (code) {
-    case CURLE_WRITE_ERROR:
-      result->category =
-          transfer.sink && transfer.sink->too_large() ? ErrorCategory::too_large : ErrorCategory::filesystem;
-      result->message = write_error.empty() ? detail : write_error;
-      return;
-    case CURLE_COULDNT_RESOLVE_HOST:
-      result->category = ErrorCategory::network;
-      result->message = "cannot resolve host '" + host_of(transfer) + "': check the name and your DNS";
-      return;
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      result->category = ErrorCategory::network;
-      result->message = "cannot resolve the proxy: check HTTP_PROXY/HTTPS_PROXY (" + detail + ")";
-      return;
-    case CURLE_COULDNT_CONNECT:
-      result->category = ErrorCategory::network;
-      result->message = "cannot connect: " + detail;
-      return;
-    case CURLE_OPERATION_TIMEDOUT:
-      result->category = ErrorCategory::timeout;
-      result->message = detail;
-      return;
-    case CURLE_PEER_FAILED_VERIFICATION:
-      result->category = ErrorCategory::tls;
-      result->message = "TLS certificate verification failed: " + detail +
-                        ": use --ca-cert FILE to trust its CA, or --insecure to skip verification";
-      return;
-    case CURLE_SSL_CACERT_BADFILE:
-      result->category = ErrorCategory::tls;
-      result->message = "cannot read CA certificates '" + options.ca_cert_file + "': " + detail;
-      return;
-    case CURLE_SSL_CONNECT_ERROR:
-      result->category = ErrorCategory::tls;
-      result->message = "TLS handshake failed: " + detail;
-      return;
-    case CURLE_TOO_MANY_REDIRECTS:
-      result->category = ErrorCategory::http;
-      result->message = "more than " + std::to_string(options.max_redirects) + " redirects";
-      return;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      result->category = ErrorCategory::invalid_input;
-      result->message = "redirected to an unsupported protocol: " + detail;
-      return;
-    case CURLE_PARTIAL_FILE:
-      result->category = ErrorCategory::network;
-      result->message = "connection closed early: " + detail;
-      return;
-    case CURLE_LOGIN_DENIED:
-      result->category = ErrorCategory::http;
-      result->message = "login denied: check the credentials";
-      return;
-    default:
-      result->category = ErrorCategory::network;
-      result->message = detail;
-      return;
-  }
+  outcome->kind = Kind::digest_mismatch;
+  outcome->detail = "expected " + expected + ", got " + actual;
+  outcome->advertised = transfer.expected_digest.empty();
 }
 
 }  // namespace fetchpool::engine

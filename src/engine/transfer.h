@@ -12,6 +12,7 @@
 #include "engine/file_sink.h"
 #include "engine/segmented_download.h"
 #include "engine/transfer_state.h"
+#include "engine/verdict.h"
 #include "fetchpool/options.h"
 #include "fetchpool/request.h"
 #include "fetchpool/result.h"
@@ -24,10 +25,29 @@ namespace fetchpool::engine {
 
 using Clock = std::chrono::steady_clock;
 
+/// Where a transfer is in its life. Changed only by set_phase(), which allows the moves
+/// docs/ENGINE.md draws; each phase names who ends it, so nothing waits forever.
+enum class TransferPhase : std::uint8_t {
+  submitted,   ///< In the mailbox, unchecked; the loop takes it on its next turn.
+  queued,      ///< Accepted, in the scheduler's queue until a slot and its host's turn.
+  connecting,  ///< An easy handle in the multi handle, no body yet; curl's connect timeout, stalls.
+  receiving,   ///< Its body (or an error page) is arriving; the stall, min-rate and max-time checks.
+  waiting,     ///< Between attempts, in `waiting_`, holding no handle and no slot; the retry timer.
+  committing,  ///< Verified; its body goes under its final name (the CommitQueue, or the loop).
+  ended,       ///< Its one Result is out (ok, skipped, failed, cancelled); nothing leaves it.
+};
+inline constexpr int kTransferPhases = 7;
+
+/// "receiving": a phase as a person (or a log line) reads it.
+const char* phase_name(TransferPhase phase);
+/// Whether set_phase() may move a transfer from `from` to `to`.
+bool phase_move_allowed(TransferPhase from, TransferPhase to);
+
 /// One request's life inside the event loop, across all its attempts. Owned by the loop
 /// thread alone; the curl callbacks run on that thread too, so nothing here needs a lock.
 struct Transfer {
   TransferId id = 0;
+  TransferPhase phase = TransferPhase::submitted;  ///< Only set_phase() changes it.
   Request request;
   std::shared_ptr<detail::TransferState> state;  ///< What the handle waits on.
   const EngineOptions* options = nullptr;
@@ -35,6 +55,8 @@ struct Transfer {
   // Fixed when the request is accepted.
   http::ParsedUrl url;
   std::string display_path;     ///< directory/name as the user will read it.
+  std::string output_root;      ///< The directory the output goes beneath (see locate_output).
+  std::string output_relative;  ///< The output's name beneath it.
   std::string expected_digest;  ///< "algo:hex" from the request; empty when none.
   std::optional<FileSink> sink;
 
@@ -72,15 +94,11 @@ struct Transfer {
   http::HeaderList kept_headers;  ///< Every header of the response, for to_memory (Result::headers).
   int http_status = 0;
   std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
-  bool body_started = false;         ///< The first body byte (or the end of an empty body) was seen.
   bool discard_body = false;         ///< An error page: read it (to keep the connection) but drop it.
-  std::string write_error;           ///< Why the attempt was aborted from a callback.
-  /// Set with write_error when a callback refused the response itself rather than failed
-  /// to store it: ErrorCategory::protocol (not the body asked for, see plan_body) or
-  /// ErrorCategory::checksum (not the size the request expects).
-  ErrorCategory refused_as = ErrorCategory::none;
-  BodyPlan body_plan;              ///< What the response says its body is, once it started.
-  bool restart_from_zero = false;  ///< What is on disk cannot be continued; start over at once.
+  /// What this attempt came to: recorded by the callback that stops it, else by
+  /// conclude_attempt() or the loop's interrupt; judge() decides what follows.
+  AttemptOutcome outcome;
+  BodyPlan body_plan;  ///< What the response says its body is, once it started.
   std::optional<hash::Digest> digest;
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
@@ -95,8 +113,17 @@ struct Transfer {
   }
 };
 
-/// Sets the options every transfer of this engine shares, once per new easy handle.
-void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share);
+/// The one place a transfer changes phase. An illegal move is a bug in the engine: it
+/// asserts in a debug build and is reported on stderr otherwise (the move is made). With
+/// FETCHPOOL_TRACE_PHASES in the environment, every move is written to stderr.
+void set_phase(Transfer& transfer, TransferPhase to);
+
+/// Where the next attempt starts: from zero, or, when `look_on_disk` (and `resume`, or
+/// this is the first attempt, which drops what another URL left), after what an earlier
+/// attempt or run left in NAME.part, asked with that version's validator; a split
+/// download's ranges ask for their first gap. False with `why` when NAME.part cannot be used.
+bool find_start(Transfer& transfer, bool look_on_disk, bool resume, std::string* why);
+
 /// Sets every option that differs between attempts (all of them, every time) and resets
 /// the attempt's fields.
 void configure_attempt(CURL* easy, Transfer& transfer);
@@ -113,25 +140,17 @@ void set_request_headers(CURL* easy, const Request& request, const std::string& 
 
 /// Decides, at the first byte of a body (or at the end of an empty one), where the body
 /// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest
-/// to check. False (with `transfer.write_error`) when the attempt must stop.
+/// to check. False (with `transfer.outcome` recorded) when the attempt must stop.
 bool start_body(Transfer& transfer);
 
-/// At the end of a body that arrived whole as far as libcurl knows: empty when it may be
-/// committed (the bytes received end where the response said, and the request's expected
-/// size, if any, holds); otherwise why not, with its category.
-std::string check_complete_body(const Transfer& transfer, ErrorCategory* category);
+/// Records what an attempt came to when the loop interrupted it, or libcurl reports it
+/// done with `code`, unless a callback already did: curl's failure, an error status, a
+/// 416 to a resume, or a body that arrived whole, held against the length the response
+/// stated, the request's expected size and the digest.
+void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt);
 
-/// Turns a failed request (curl's code, its error buffer, and why a callback stopped it)
-/// into the category and message a person reads.
-void describe_failure(CURLcode code, const char* error_buffer, const std::string& write_error,
-                      const Transfer& transfer, Result* result);
-/// "HTTP 404 Not Found" from a status and its status line.
-std::string http_failure_message(long status, const std::string& status_line);
-/// Digests the bytes of a finished body: sets a checksum failure on `result` when they do
-/// not match what the transfer checks; otherwise leaves it alone.
-void check_digest(Transfer& transfer, Result* result);
-
-/// True for failures that suggest the host is overloaded: 429, 503, connection resets.
-bool host_seems_overloaded(CURLcode code, int http_status);
+/// Digests the bytes of a finished body: records a digest mismatch in `outcome` when they
+/// do not match what the transfer checks; otherwise leaves it alone.
+void check_digest(Transfer& transfer, AttemptOutcome* outcome);
 
 }  // namespace fetchpool::engine
