@@ -74,7 +74,17 @@ struct EngineOptions {
   /// X-Checksum-Sha256/Sha1, Docker-Content-Digest) when the request gives none.
   bool verify_server_digest = true;
 
+  /// Redirects followed per attempt (3xx with a Location); past it the transfer fails.
   int max_redirects = 10;
+  /// Credentials stay with the origin (scheme, host and port) of the URL as requested: after
+  /// a redirect to another origin, no `credentials`, netrc entry, URL user:password or
+  /// Request header is sent but the harmless ones (Accept, Accept-Encoding, Accept-Language,
+  /// User-Agent, Referer, Cache-Control, Pragma). true sends them along every redirect
+  /// (curl's --location-trusted), except over plain http after an https start.
+  bool location_trusted = false;
+  /// Follow a redirect from https to plain http (refused by default: ErrorCategory::tls).
+  /// Nothing but the harmless headers is ever sent over it, whatever location_trusted says.
+  bool allow_downgrade = false;
   std::string user_agent;  ///< Empty: "fetchpool/VERSION".
 
   /// Called on the engine's thread once per transfer as it ends, before its handle is

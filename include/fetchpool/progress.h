@@ -57,8 +57,9 @@ struct ProgressTotals {
 /// reported through EngineOptions::on_finished and its handle.)
 struct TransferEvent {
   enum class Kind {
-    started,   ///< An attempt started (attempt 1 is the transfer's start).
-    retrying,  ///< An attempt failed and another one is scheduled.
+    started,     ///< An attempt started (attempt 1 is the transfer's start).
+    retrying,    ///< An attempt failed and another one is scheduled.
+    redirected,  ///< A redirect is followed; `message`: where to, and what was not sent there.
   };
   Kind kind = Kind::started;
   TransferId id = 0;

@@ -139,6 +139,12 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("USER:PASS")
       ->group("HTTP");
   get->add_flag("--netrc", o.netrc, "Take credentials from ~/.netrc")->group("HTTP");
+  get->add_flag("--location-trusted", o.engine.location_trusted,
+                "Send credentials and -H headers along redirects to other hosts too")
+      ->group("HTTP");
+  get->add_flag("--allow-downgrade", o.engine.allow_downgrade,
+                "Follow a redirect from https to plain http (never with credentials)")
+      ->group("HTTP");
   get->add_option("--netrc-file", o.engine.netrc_file, "Take credentials from FILE (implies --netrc)")
       ->type_name("FILE")
       ->group("HTTP");

@@ -17,11 +17,10 @@ void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share)
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
 
-  // Only http(s), also after redirects: a redirect to file:// or ftp:// is refused.
+  // Only http(s). Redirects are the engine's to follow (follow_to): it decides per hop
+  // which credentials and headers go, and refuses a downgrade to plain http.
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, static_cast<long>(options.max_redirects));
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
 
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_s * 1000));
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -34,11 +33,10 @@ void configure_new_easy(CURL* easy, const EngineOptions& options, CURLSH* share)
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_cert_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_cert_file.c_str());
 
-  if (!options.credentials.empty()) curl_easy_setopt(easy, CURLOPT_USERPWD, options.credentials.c_str());
-  if (options.use_netrc) {
-    curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
-    if (!options.netrc_file.empty()) curl_easy_setopt(easy, CURLOPT_NETRC_FILE, options.netrc_file.c_str());
-  }
+  // Credentials themselves are set per request (set_request_target): not every origin a
+  // redirect leads to may have them.
+  if (options.use_netrc && !options.netrc_file.empty())
+    curl_easy_setopt(easy, CURLOPT_NETRC_FILE, options.netrc_file.c_str());
 }
 
 }  // namespace

@@ -182,6 +182,10 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::network, "cannot create a libcurl handle");
     return;
   }
+  // Every attempt starts at the URL as requested (a redirect's target may have expired).
+  transfer->hop_url.clear();
+  transfer->hops = 0;
+  transfer->hop_trusted = true;
   configure_attempt(easy.release(), *transfer);
   Clock::time_point now = Clock::now();
   if (transfer->attempts++ == 0) {
@@ -323,8 +327,29 @@ AttemptContext EventLoop::context_for(const Transfer& transfer, int attempt) {
   context.max_time_s = transfer.max_time_s();
   context.checksum_retried = transfer.checksum_retried;
   context.host_key = transfer.url.host_key;
+  context.hops = transfer.hops;
   context.options = &options_;
   return context;
+}
+
+void EventLoop::follow(Transfer& transfer, const std::string& target) {
+  // Same attempt, same slot and handle (its connection cache may serve the next host too).
+  curl_multi_remove_handle(multi_.get(), transfer.easy);
+  const bool trusted_before = transfer.hop_trusted;
+  follow_to(transfer, target);
+  configure_attempt(transfer.easy, transfer);
+  transfer.activity.restart(Clock::now());
+  std::string note = "to " + http::redact_url(target);
+  if (trusted_before && !transfer.hop_trusted) {
+    std::string dropped;
+    for (const std::string& header : transfer.request.headers)
+      if (!is_harmless_header(header))
+        dropped += (dropped.empty() ? "" : ", ") + header.substr(0, header.find(':'));
+    note += "; credentials not sent there";
+    if (!dropped.empty()) note += ", nor the headers " + dropped;
+  }
+  emit(transfer, TransferEvent::Kind::redirected, 0, note);
+  curl_multi_add_handle(multi_.get(), transfer.easy);
 }
 
 void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt) {
@@ -336,6 +361,7 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   }
   conclude_attempt(*transfer, code, interrupt);
   Verdict verdict = judge(transfer->outcome, context_for(*transfer, transfer->attempts));
+  if (verdict.step == Verdict::Step::follow) return follow(*transfer, verdict.target);
   release_easy(*transfer);
   std::unique_ptr<Transfer> owned = std::move(running_.extract(transfer->id).mapped());
   scheduler_.finished(owned->url.host_key);
@@ -365,6 +391,12 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int htt
       owned->sink->suspend();  // kept for resume
       result.status = Status::cancelled;
       break;
+    case Verdict::Step::follow:
+      // Only a transfer's own request is redirected, and end_attempt follows it there.
+      verdict.step = Verdict::Step::fail;
+      verdict.category = ErrorCategory::protocol;
+      verdict.message = "a redirect where none is followed (to " + http::redact_url(verdict.target) + ")";
+      [[fallthrough]];
     case Verdict::Step::retry:
     case Verdict::Step::fail:
       if (verdict.refuse_ranges) refuse_ranges(*owned);

@@ -78,6 +78,8 @@ class EventLoop {
   /// Ends a running attempt (all of it, for a split download): records its outcome,
   /// judges it, and settles the verdict.
   void end_attempt(Transfer* transfer, CURLcode code, Interrupt interrupt);
+  /// Sends `transfer` on to a redirect's `target` within its attempt (see follow_to).
+  void follow(Transfer& transfer, const std::string& target);
   /// Carries out the verdict on an attempt that ended (single or split): commit, wait and
   /// retry, or end.
   void settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status);

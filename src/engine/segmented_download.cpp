@@ -255,7 +255,7 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 0L);
 
-  set_request_headers(easy, transfer.request, split.validator, &connection.headers);
+  set_request_headers(easy, transfer, split.validator, &connection.headers);
 }
 
 }  // namespace fetchpool::engine

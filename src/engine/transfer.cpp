@@ -1,7 +1,9 @@
 #include "engine/transfer.h"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,6 +48,12 @@ bool within_stated_size(Transfer& transfer, std::int64_t length) {
   return true;
 }
 
+/// The statuses that send a GET elsewhere, when they say where.
+bool is_followed_redirect(long status, const http::ResponseHeaders& response) {
+  const bool redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  return redirect && !response.location.empty();
+}
+
 size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
@@ -66,6 +74,8 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   if (transfer.phase == TransferPhase::connecting) {
     long status = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
+    // A redirect's page: the engine follows it once this request ends (conclude_attempt).
+    if (is_followed_redirect(status, transfer.response)) return length;
     transfer.discard_body = status >= 400;
     if (transfer.discard_body) {
       set_phase(transfer, TransferPhase::receiving);
@@ -207,24 +217,60 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   // On https, wait for a multiplexed HTTP/2 stream rather than open yet another connection.
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, transfer.url.scheme == "https" ? 1L : 0L);
 
-  set_request_headers(easy, transfer.request, range.empty() ? std::string() : transfer.if_range,
-                      &transfer.headers);
+  set_request_headers(easy, transfer, range.empty() ? std::string() : transfer.if_range, &transfer.headers);
 }
 
 void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer) {
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
-  curl_easy_setopt(easy, CURLOPT_URL, transfer.request.url.c_str());
+  const std::string& url = transfer.hop_url.empty() ? transfer.request.url : transfer.hop_url;
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  // Credentials per request, since a handle serves every origin: only where they may go.
+  const EngineOptions& options = *transfer.options;
+  const bool send = transfer.hop_trusted;
+  curl_easy_setopt(easy, CURLOPT_USERPWD,
+                   send && !options.credentials.empty() ? options.credentials.c_str() : nullptr);
+  if (send && !transfer.hop_url.empty() && !transfer.url.user.empty()) {
+    // The URL's own user:password, which libcurl reads only from the URL it is given.
+    curl_easy_setopt(easy, CURLOPT_USERNAME, transfer.url.user.c_str());
+    curl_easy_setopt(easy, CURLOPT_PASSWORD, transfer.url.password.c_str());
+  }
+  curl_easy_setopt(easy, CURLOPT_NETRC,
+                   static_cast<long>(send && options.use_netrc ? CURL_NETRC_OPTIONAL : CURL_NETRC_IGNORED));
 }
 
-void set_request_headers(CURL* easy, const Request& request, const std::string& if_range,
+bool is_harmless_header(std::string_view header) {
+  constexpr std::array<std::string_view, 7> kHarmless{
+      "accept", "accept-encoding", "accept-language", "user-agent", "referer", "cache-control", "pragma"};
+  std::string_view name = header.substr(0, header.find(':'));
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  return std::any_of(kHarmless.begin(), kHarmless.end(), [name](std::string_view harmless) {
+    return name.size() == harmless.size() &&
+           std::equal(name.begin(), name.end(), harmless.begin(),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+  });
+}
+
+void follow_to(Transfer& transfer, const std::string& target) {
+  http::ParsedUrl where;
+  std::string ignored;
+  const bool parsed = http::parse_url(target, &where, &ignored);
+  const bool downgraded = transfer.url.scheme == "https" && (!parsed || where.scheme != "https");
+  const bool same_origin = parsed && where.host_key == transfer.url.host_key;
+  transfer.hop_url = target;
+  ++transfer.hops;
+  transfer.hop_trusted = !downgraded && (same_origin || transfer.options->location_trusted);
+}
+
+void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range,
                          http::CurlSlist* list) {
   curl_slist* headers = nullptr;
   auto append = [&headers](const std::string& header) {
     if (curl_slist* next = curl_slist_append(headers, header.c_str())) headers = next;
   };
-  for (const std::string& header : request.headers) append(header);
+  for (const std::string& header : transfer.request.headers)
+    if (transfer.hop_trusted || is_harmless_header(header)) append(header);
   // If the version changed since the bytes on disk were written, the server answers 200
   // with the whole new body instead of 206: the bytes of two versions are never mixed.
   if (!if_range.empty()) append("If-Range: " + if_range);
@@ -311,6 +357,15 @@ void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt) {
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
   transfer.http_status = static_cast<int>(status);
   AttemptOutcome& outcome = transfer.outcome;
+  char* target = nullptr;
+  if (interrupt == Interrupt::none && !outcome.recorded() && code == CURLE_OK &&
+      is_followed_redirect(status, transfer.response) &&
+      curl_easy_getinfo(transfer.easy, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target != nullptr) {
+    // libcurl made the Location absolute; judge() says whether it is followed.
+    outcome = AttemptOutcome::of(Kind::redirect, target);
+    outcome.http_status = transfer.http_status;
+    return;
+  }
   // A complete empty body never reached the write callback: decide where it goes now.
   if (interrupt == Interrupt::none && !outcome.recorded() && code == CURLE_OK && status < 400 &&
       transfer.phase == TransferPhase::connecting)

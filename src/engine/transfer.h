@@ -74,6 +74,12 @@ struct Transfer {
   /// A ranged request got an answer that broke the body rule: from now on this transfer
   /// asks for the whole body, on one connection.
   bool ranges_refused = false;
+  /// This attempt's redirects: where it is now (empty: the URL as requested), how many
+  /// hops it took, and whether the origin there may have the request's credentials and
+  /// headers (see EngineOptions::location_trusted). Each attempt starts at the URL again.
+  std::string hop_url;
+  int hops = 0;
+  bool hop_trusted = true;
   /// Where the loop learns that an attempt split its body over several connections.
   std::vector<TransferId>* split_notices = nullptr;
   /// While the body comes over several connections; null otherwise.
@@ -133,10 +139,19 @@ void configure_attempt(CURL* easy, Transfer& transfer);
 /// pointer, `error_buffer`): the same for a transfer's own request and a segment's.
 void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer);
 
-/// Sets the request's own headers, and If-Range when `if_range` is not empty (a range of
-/// that version, else the whole body), on `easy`; `list` keeps them alive meanwhile.
-void set_request_headers(CURL* easy, const Request& request, const std::string& if_range,
+/// Sets the request's own headers (on a hop to another origin only the harmless ones, see
+/// is_harmless_header), and If-Range when `if_range` is not empty (a range of that
+/// version, else the whole body), on `easy`; `list` keeps them alive meanwhile.
+void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range,
                          http::CurlSlist* list);
+
+/// Headers that carry no secret, sent along any redirect: Accept, Accept-Encoding,
+/// Accept-Language, User-Agent, Referer, Cache-Control, Pragma. `header`: "Name: value".
+bool is_harmless_header(std::string_view header);
+
+/// Moves `transfer` to `target` (a redirect's Location, made absolute): its next request
+/// goes there, with credentials and headers when the origin may have them.
+void follow_to(Transfer& transfer, const std::string& target);
 
 /// Decides, at the first byte of a body (or at the end of an empty one), where the body
 /// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "http/url.h"
+
 namespace fetchpool::engine {
 namespace {
 
@@ -51,6 +53,25 @@ Described describe_curl(const AttemptOutcome& outcome, const AttemptContext& con
   }
 }
 
+/// Why a redirect is not followed; none when it is. Permanent: the server will say it again.
+Described describe_redirect(const AttemptOutcome& outcome, const AttemptContext& context) {
+  const EngineOptions& options = *context.options;
+  http::ParsedUrl target;
+  std::string why;
+  const std::string shown = http::redact_url(outcome.detail);
+  if (context.hops >= options.max_redirects)
+    return {ErrorCategory::http, "more than " + std::to_string(options.max_redirects) + " redirects"};
+  if (!http::parse_url(outcome.detail, &target, &why))
+    return {ErrorCategory::invalid_input,
+            "the server redirected to '" + shown + "', which cannot be followed: " + why};
+  if (context.host_key.rfind("https://", 0) == 0 && target.scheme == "http" && !options.allow_downgrade) {
+    return {ErrorCategory::tls, "the server redirected from https to plain http (" + shown +
+                                    "): refused, as it would drop TLS; use --allow-downgrade to follow it "
+                                    "(no credential is ever sent over it)"};
+  }
+  return {};
+}
+
 /// The category and message of an outcome: the one place they are built.
 Described describe(const AttemptOutcome& outcome, const AttemptContext& context) {
   const EngineOptions& options = *context.options;
@@ -82,6 +103,7 @@ Described describe(const AttemptOutcome& outcome, const AttemptContext& context)
                                           seconds_text(min_rate_window_s(options)) + " s (min rate)"};
     case Kind::deadline:
       return {ErrorCategory::timeout, "gave up after " + seconds_text(context.max_time_s) + " s (max time)"};
+    case Kind::redirect: return describe_redirect(outcome, context);
   }
   return {ErrorCategory::network, outcome.detail};
 }
@@ -158,6 +180,11 @@ Verdict judge(const AttemptOutcome& outcome, const AttemptContext& context) {
   Verdict verdict;
   if (outcome.kind == Kind::completed) return verdict;
   Described described = describe(outcome, context);
+  if (outcome.kind == Kind::redirect && described.category == ErrorCategory::none) {
+    verdict.step = Verdict::Step::follow;
+    verdict.target = outcome.detail;
+    return verdict;
+  }
   verdict.category = described.category;
   verdict.message = std::move(described.message);
   if (outcome.kind == Kind::cancelled) {

@@ -44,6 +44,7 @@ struct AttemptOutcome {
     stalled,          ///< Nothing arrived for the stall timeout.
     too_slow,         ///< Slower than the minimum rate over its window.
     deadline,         ///< The transfer's max time passed.
+    redirect,         ///< A 301/302/303/307/308 with a Location; `detail`: where, made absolute.
   };
 
   Kind kind = Kind::running;
@@ -105,6 +106,7 @@ struct AttemptContext {
   /// which its error lines and retry notices name.
   std::string subject;
   std::string_view host_key;  ///< "scheme://host:port", for "cannot resolve host".
+  int hops = 0;               ///< Redirects this attempt followed so far.
   const EngineOptions* options = nullptr;
 };
 
@@ -115,11 +117,13 @@ struct Verdict {
     retry,   ///< Another attempt after `delay_s`.
     fail,    ///< The transfer ends failed with `category` and `message`.
     cancel,  ///< The transfer ends cancelled; what is on disk stays for a later run.
+    follow,  ///< A redirect to follow, within the same attempt: to `target`.
   };
   Step step = Step::commit;
   ErrorCategory category = ErrorCategory::none;
   std::string message;        ///< The Result's (fail), or the retry notice's (retry).
   std::string attempt_error;  ///< The line for Result::attempt_errors; empty when none is kept.
+  std::string target;         ///< follow: the URL.
   double delay_s = 0;
   /// NAME.part is dropped (a mismatch, a start over, a permanent failure); else kept for
   /// the next attempt or a later run.

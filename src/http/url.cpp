@@ -51,6 +51,8 @@ bool parse_url(std::string_view url, ParsedUrl* out, std::string* error) {
   }
   std::string port = get_part(handle.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   out->host_key = out->scheme + "://" + host + ":" + port;
+  out->user = get_part(handle.get(), CURLUPART_USER, CURLU_URLDECODE);
+  out->password = get_part(handle.get(), CURLUPART_PASSWORD, CURLU_URLDECODE);
   out->path = get_part(handle.get(), CURLUPART_PATH);
   if (out->path.empty()) out->path = "/";
   // The one redaction everything printed goes through, not libcurl's view of the userinfo.

@@ -11,6 +11,9 @@ struct ParsedUrl {
   std::string host_key;  ///< "scheme://host:port": what per-host limits count by.
   std::string path;      ///< Raw (still percent-encoded) path, "/" at least.
   std::string redacted;  ///< The URL without user:password, for messages and reports.
+  /// The URL's own user and password, decoded; empty when none. Never printed.
+  std::string user;
+  std::string password;
 };
 
 /// Parses `url`; on failure returns false and sets `error` to a sentence for a person.

@@ -415,6 +415,48 @@ TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentials) {
   EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
 }
 
+// Every header a user adds may be a credential (Private-Token, X-Api-Key,
+// X-JFrog-Art-Api): on a redirect to another origin only the harmless ones go, and a netrc
+// entry for the new origin is not used either, unless --location-trusted.
+TEST_F(ReliabilityTest, RedirectToAnotherOriginSendsOnlyHarmlessHeaders) {
+  FaultServer other;
+  test::write_file(dir_ / "netrc", "machine 127.0.0.1 login alice password s3cret-netrc\n");
+  auto fetch = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args{"get",          "-q",
+                                  "-H",           "Private-Token: t0ken",
+                                  "-H",           "X-Api-Key: k3y",
+                                  "-H",           "Accept: application/x-test",
+                                  "-H",           "User-Agent: tester/1",
+                                  "--netrc-file", dir_ / "netrc",
+                                  "-d",           dir_ / "out",
+                                  "-o",           name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(server_->url("/redirect?to=" + other.url("/data/" + name + "?size=1000")));
+    auto run = run_fetchpool(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(test::read_file(dir_ / ("out/" + name)), test::fault_body(name, 1000));
+    auto asked = other.requests_for("/data/" + name);
+    EXPECT_EQ(asked.size(), 1u);
+    return asked.empty() ? test::LoggedRequest{} : asked.back();
+  };
+  auto first = server_->requests_for("/redirect?");
+  test::LoggedRequest untrusted = fetch("harmless", {});
+  EXPECT_EQ(untrusted.headers.count("Private-Token"), 0u);
+  EXPECT_EQ(untrusted.headers.count("X-Api-Key"), 0u);
+  EXPECT_EQ(untrusted.headers.count("Authorization"), 0u) << "the netrc entry is not used after the redirect";
+  EXPECT_EQ(untrusted.headers["Accept"], "application/x-test");
+  EXPECT_EQ(untrusted.headers["User-Agent"], "tester/1");
+  auto origin = server_->requests_for("/redirect?");
+  ASSERT_GT(origin.size(), first.size());
+  EXPECT_EQ(origin.back().headers["X-Api-Key"], "k3y") << "the origin itself gets every header";
+  EXPECT_EQ(origin.back().headers.count("Authorization"), 1u) << "and its netrc entry";
+
+  test::LoggedRequest trusted = fetch("trusted", {"--location-trusted"});
+  EXPECT_EQ(trusted.headers["Private-Token"], "t0ken");
+  EXPECT_EQ(trusted.headers["X-Api-Key"], "k3y");
+  EXPECT_EQ(trusted.headers.count("Authorization"), 1u);
+}
+
 TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentialsInTheLibrary) {
   FaultServer other;
   EngineOptions options;
@@ -423,13 +465,14 @@ TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentialsInTheLibrary) {
   Engine engine(options);
   Request request{.url = server_->url("/redirect?to=" + other.url("/data/elsewhere-lib?size=1000")),
                   .file_name = "elsewhere-lib",
-                  .headers = {"Authorization: Bearer token", "Cookie: session=abc"}};
+                  .headers = {"Authorization: Bearer token", "Cookie: session=abc", "X-JFrog-Art-Api: k3y"}};
   Result result = engine.submit(request).wait();
   ASSERT_EQ(result.status, Status::ok) << result.message;
   auto second = other.requests_for("/data/elsewhere-lib");
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].headers.count("Authorization"), 0u);
   EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
+  EXPECT_EQ(second[0].headers.count("X-JFrog-Art-Api"), 0u);
   EXPECT_EQ(test::sha256_of(dir_ / "out/elsewhere-lib"),
             test::sha256_hex(test::fault_body("elsewhere-lib", 1000)));
 }

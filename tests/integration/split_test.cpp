@@ -157,8 +157,7 @@ int connections_to(int port) {
 }
 
 TEST_F(SplitTest, RedirectedFileIsSplitToo) {
-  // Every part asks the URL as given and follows the redirect itself (credentials stay
-  // with the host they were given for).
+  // The engine follows the redirect once; every part then asks where it led.
   std::string target = server_->data_url("split-redirected", kSize);
   Engine engine(options());
   Result result =

@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/shared_server.h"
@@ -47,6 +50,45 @@ TEST_F(TlsTest, TrustedCaGivesByteExactFiles) {
       {"get", "--ca-cert", server_->ca_file(), "-d", dir_ / "out", server_->url(file.url_path)});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));
+}
+
+// A download that started over https never continues over plain http unless asked, and
+// even then no credential (netrc, -u, -H) goes over it: here a netrc entry for the very
+// host the redirect leads to, on another port.
+TEST_F(TlsTest, RedirectToPlainHttpIsRefusedAndNeverCarriesCredentials) {
+  test::FaultServer plain;
+  test::write_file(dir_ / "netrc", "machine 127.0.0.1 login alice password s3cret-netrc\n");
+  const std::string url = server_->url("/redirect-to?to=" + plain.url("/q/size=1000/down"));
+  const std::vector<std::string> common{"get",          "-q",           "--ca-cert", server_->ca_file(),
+                                        "--netrc-file", dir_ / "netrc", "-H",        "X-Api-Key: k3y",
+                                        "-d",           dir_ / "out",   "-o",        "down"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = common;
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(url);
+    return run_fetchpool(args);
+  };
+  auto refused = with({});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("from https to plain http"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--allow-downgrade"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("[tls]"), std::string::npos) << refused.err;
+  EXPECT_TRUE(plain.requests().empty()) << "nothing was asked over plain http";
+  EXPECT_FALSE(std::filesystem::exists(out("down")));
+
+  for (const std::vector<std::string>& allowed :
+       {std::vector<std::string>{"--allow-downgrade"},
+        std::vector<std::string>{"--allow-downgrade", "--location-trusted", "-u", "bob:s3cret-u"}}) {
+    std::filesystem::remove(out("down"));
+    const std::size_t before = plain.requests().size();
+    auto followed = with(allowed);
+    ASSERT_EQ(followed.exit_code, 0) << followed.err;
+    EXPECT_EQ(test::read_file(out("down")), test::fault_body("down", 1000));
+    auto asked = plain.requests();
+    ASSERT_EQ(asked.size(), before + 1);
+    EXPECT_EQ(asked.back().headers.count("Authorization"), 0u) << allowed.back();
+    EXPECT_EQ(asked.back().headers.count("X-Api-Key"), 0u) << allowed.back();
+  }
 }
 
 TEST_F(TlsTest, InsecureSkipsVerification) {

@@ -69,6 +69,7 @@ http {{
     location /slow/ {{ alias {root}/; limit_rate 64k; }}
     location /redirect/ {{ rewrite ^/redirect/(.*)$ /$1 redirect; }}
     location = /redirect-loop {{ return 302 /redirect-loop; }}
+    location = /redirect-to {{ return 302 $arg_to; }}
     {proxy}
   }}
 }}

@@ -42,6 +42,36 @@ TEST_F(VerdictTest, ACompletedBodyIsCommitted) {
   EXPECT_TRUE(verdict.attempt_error.empty());
 }
 
+TEST_F(VerdictTest, ARedirectIsFollowedUnlessItDowngradesOrLoops) {
+  Verdict follow = judge(AttemptOutcome::of(Kind::redirect, "https://cdn.example/x"), context_);
+  EXPECT_EQ(follow.step, Step::follow);
+  EXPECT_EQ(follow.target, "https://cdn.example/x");
+  EXPECT_TRUE(follow.attempt_error.empty()) << "a redirect is not a failed attempt";
+
+  Verdict downgrade = judge(AttemptOutcome::of(Kind::redirect, "http://bob:pw@cdn.example/x"), context_);
+  EXPECT_EQ(downgrade.step, Step::fail);
+  EXPECT_EQ(downgrade.category, ErrorCategory::tls);
+  EXPECT_NE(downgrade.message.find("--allow-downgrade"), std::string::npos) << downgrade.message;
+  EXPECT_EQ(downgrade.message.find("pw@"), std::string::npos) << downgrade.message;
+  options_.allow_downgrade = true;
+  EXPECT_EQ(judge(AttemptOutcome::of(Kind::redirect, "http://cdn.example/x"), context_).step, Step::follow);
+  context_.host_key = "http://example.com:80";
+  options_.allow_downgrade = false;
+  EXPECT_EQ(judge(AttemptOutcome::of(Kind::redirect, "http://cdn.example/x"), context_).step, Step::follow)
+      << "plain http to plain http is no downgrade";
+
+  context_.hops = 10;
+  Verdict loop = judge(AttemptOutcome::of(Kind::redirect, "http://cdn.example/x"), context_);
+  EXPECT_EQ(loop.step, Step::fail);
+  EXPECT_EQ(loop.message, "more than 10 redirects");
+  EXPECT_TRUE(loop.drop_part) << "permanent";
+  context_.hops = 0;
+
+  Verdict bad = judge(AttemptOutcome::of(Kind::redirect, "http://host:99999999/x"), context_);
+  EXPECT_EQ(bad.step, Step::fail) << "a malformed port fails at once, not after retries";
+  EXPECT_EQ(bad.category, ErrorCategory::invalid_input);
+}
+
 TEST_F(VerdictTest, CancelledEndsCancelledKeepingThePart) {
   Verdict verdict = judge(AttemptOutcome::of(Kind::cancelled), context_);
   EXPECT_EQ(verdict.step, Step::cancel);
