@@ -79,6 +79,12 @@ class FETCHPOOL_API Engine {
   /// Transfers submitted and not yet ended.
   std::int64_t unfinished() const;
 
+  /// The transfers (and connections) run at once: EngineOptions::max_concurrent, or fewer
+  /// when the process may not open enough files for that many. The constructor raises the
+  /// soft limit on open files to the hard one, then allows each transfer 4 descriptors
+  /// beyond those open and 32 spare; compare with what was asked to tell the user.
+  int max_concurrent() const;
+
   /// The latest picture of every running and waiting transfer and of the totals, as the
   /// engine's thread published it (about ten times a second while anything runs, and as
   /// the last unfinished transfer ends: once wait_idle() returns true, the totals count

@@ -140,6 +140,14 @@ Result invalid_entry_result(const InputEntry& entry, std::string message) {
 
 }  // namespace
 
+void note_concurrency(const Engine& engine, int asked, ProgressDisplay& display) {
+  if (engine.max_concurrent() >= asked) return;
+  display.print_line(fmt::format(
+      "fetchpool: -j {} lowered to {}: the limit on open files (ulimit -n) allows no more; raise it to run "
+      "more at once",
+      asked, engine.max_concurrent()));
+}
+
 int run_get(const GetOptions& options) {
   std::string error;
   if (!validate(options, &error)) {
@@ -202,6 +210,7 @@ int run_get(const GetOptions& options) {
     });
     Engine engine(engine_options);
     engine_for_signals = &engine;
+    note_concurrency(engine, engine_options.max_concurrent, display);
     display.start(engine);
     // Only a bounded window of the list is in flight, so memory stays flat for any length.
     // Results are taken a quarter window at a time; the rest keeps the engine busy meanwhile.

@@ -3,9 +3,12 @@
 #include <string>
 #include <vector>
 
+#include "fetchpool/engine.h"
 #include "fetchpool/options.h"
 
 namespace fetchpool::cli {
+
+class ProgressDisplay;
 
 /// Exit statuses of the fetchpool command. Stable once released.
 enum ExitStatus : int {
@@ -40,5 +43,9 @@ struct GetOptions {
 
 /// Runs the downloads; returns an ExitStatus. Prints progress and the summary on stderr.
 int run_get(const GetOptions& options);
+
+/// When `engine` runs fewer transfers at once than `asked` (-j), says so once on stderr:
+/// the limit on open files allows no more.
+void note_concurrency(const Engine& engine, int asked, ProgressDisplay& display);
 
 }  // namespace fetchpool::cli

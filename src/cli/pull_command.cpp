@@ -65,6 +65,7 @@ int run_pull(PullCommandOptions options) {
   std::mutex engine_mutex;
   Engine* engine = nullptr;
   options.pull.on_engine = [&](Engine* current) {
+    if (current) note_concurrency(*current, options.pull.engine.max_concurrent, display);
     std::lock_guard lock(engine_mutex);
     engine = current;
   };

@@ -6,12 +6,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/descriptor_budget.h"
 #include "engine/event_loop.h"
 #include "engine/mailbox.h"
 #include "engine/output_name.h"
 #include "engine/transfer_state.h"
 #include "http/curl_handles.h"
 #include "http/url.h"
+#include "platform/descriptors.h"
 
 namespace fetchpool {
 
@@ -98,6 +100,11 @@ class Engine::Impl {
  public:
   explicit Impl(EngineOptions options) {
     validate(options);
+    // As servers do: the hard limit is there to be used. Then as many transfers as the
+    // descriptors allow, so none fails for want of one.
+    options.max_concurrent = engine::concurrency_within(
+        options.max_concurrent, platform::raise_open_file_limit(), platform::open_descriptor_count());
+    max_concurrent_ = options.max_concurrent;
     http::ensure_curl_global_init();
     outstanding_ = std::make_shared<engine::Outstanding>();
     board_ = std::make_shared<engine::ProgressBoard>();
@@ -140,6 +147,8 @@ class Engine::Impl {
     return outstanding_->count;
   }
 
+  int max_concurrent() const { return max_concurrent_; }
+
   ProgressSnapshot progress() const {
     std::lock_guard lock(board_->mutex);
     return board_->snapshot;
@@ -159,6 +168,7 @@ class Engine::Impl {
     }
   }
 
+  int max_concurrent_ = 0;
   std::shared_ptr<engine::Outstanding> outstanding_;
   std::shared_ptr<engine::ProgressBoard> board_;
   std::unique_ptr<engine::EventLoop> loop_;
@@ -179,6 +189,9 @@ void Engine::cancel_all() {
 }
 bool Engine::wait_idle(std::chrono::milliseconds timeout) {
   return impl_->wait_idle(timeout);
+}
+int Engine::max_concurrent() const {
+  return impl_->max_concurrent();
 }
 std::int64_t Engine::unfinished() const {
   return impl_->unfinished();

@@ -417,5 +417,34 @@ TEST_F(GetCommandFaultTest, HugeListLineIsQuotedShortly) {
   EXPECT_NE(report.find(bad), std::string::npos);
 }
 
+// With few file descriptors (ulimit -n 1024, soft and hard) and far more transfers asked
+// for at once than that allows, every file still arrives: concurrency is capped to what
+// the descriptors allow, and said so once.
+TEST_F(GetCommandTest, EveryFileArrivesUnderALowDescriptorLimit) {
+  std::string list;
+  const auto& many = TestData::get().many();
+  for (const char* copy : {"a", "b", "c"})
+    for (const auto& file : many) list += url(file.url_path) + "\n  dir=" + copy + "\n";
+  test::write_file(dir_ / "list.txt", list);
+  std::vector<std::string> argv{"/usr/bin/prlimit", "--nofile=1024:1024"};
+  for (const std::string& arg : test::fetchpool_argv(
+           {"get", "-j", "5000", "--progress", "none", "-i", dir_ / "list.txt", "-d", out_dir()}))
+    argv.push_back(arg);
+  auto run = test::run_process(argv);
+  ASSERT_EQ(run.exit_code, 0) << run.err.substr(0, 2000);
+  std::size_t notices = 0;
+  for (std::size_t at = run.err.find("-j 5000 lowered to"); at != std::string::npos;
+       at = run.err.find("-j 5000 lowered to", at + 1))
+    ++notices;
+  EXPECT_EQ(notices, 1u) << run.err.substr(0, 2000);
+  for (const char* copy : {"a", "b", "c"}) {
+    for (const auto& file : {many.front(), many.back()})
+      EXPECT_EQ(test::sha256_of(out_dir() + "/" + copy + "/" + file.name), test::sha256_of(file.disk_path));
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(out_dir() + "/" + copy)) ++count;
+    EXPECT_EQ(count, many.size()) << copy;
+  }
+}
+
 }  // namespace
 }  // namespace fetchpool
