@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -39,6 +42,21 @@ std::optional<IfExists> parse_if_exists(const std::string& text) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::string unreadable_file(const std::string& flag, const std::string& path, const std::string& what) {
+  if (path.empty()) return {};
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return flag + " " + path + ": is a directory: give " + what;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return flag + " " + path + ": cannot read it (" + std::strerror(errno) + "): give " + what;
+  std::fclose(file);
+  return {};
+}
+
+namespace {
+
 bool validate(const GetOptions& options, std::string* error) {
   if (options.urls.empty() && options.input_file.empty()) {
     *error = "no URLs given: pass URLs or -i FILE";
@@ -53,6 +71,9 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "--checksum needs exactly one URL (use checksum= lines in an input list for many)";
     return false;
   }
+  *error = unreadable_file("--ca-cert", options.engine.ca_cert_file, "a PEM file of CA certificates");
+  if (error->empty()) *error = unreadable_file("--netrc-file", options.engine.netrc_file, "a netrc file");
+  if (!error->empty()) return false;
   if (!options.engine.credentials.empty() && options.engine.credentials.find(':') == std::string::npos) {
     *error = "-u needs user:password (or use --netrc)";
     return false;

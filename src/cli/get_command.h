@@ -44,6 +44,10 @@ struct GetOptions {
 /// Runs the downloads; returns an ExitStatus. Prints progress and the summary on stderr.
 int run_get(const GetOptions& options);
 
+/// Why `path`, given with `flag`, cannot be read (it should be `what`); empty when it can
+/// or when no path was given.
+std::string unreadable_file(const std::string& flag, const std::string& path, const std::string& what);
+
 /// When `engine` runs fewer transfers at once than `asked` (-j), says so once on stderr:
 /// the limit on open files allows no more.
 void note_concurrency(const Engine& engine, int asked, ProgressDisplay& display);

@@ -53,6 +53,12 @@ int run_pull(PullCommandOptions options) {
     if (!password.empty() && password.back() == '\r') password.pop_back();
     options.pull.credentials = options.username + ":" + password;
   }
+  if (std::string unreadable =
+          unreadable_file("--ca-cert", options.pull.engine.ca_cert_file, "a PEM file of CA certificates");
+      !unreadable.empty()) {
+    print_console(stderr, "fetchpool: error: {}\n", unreadable);
+    return kExitUsage;
+  }
   options.pull.engine.verify_tls = !options.insecure;
 
   const ProgressMode mode = choose_progress_mode(options.progress, options.quiet);

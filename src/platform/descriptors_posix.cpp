@@ -1,10 +1,10 @@
-#include "platform/descriptors.h"
-
 #include <sys/resource.h>
 
 #include <climits>
 #include <filesystem>
 #include <system_error>
+
+#include "platform/descriptors.h"
 
 namespace fetchpool::platform {
 

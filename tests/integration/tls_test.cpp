@@ -91,6 +91,26 @@ TEST_F(TlsTest, RedirectToPlainHttpIsRefusedAndNeverCarriesCredentials) {
   }
 }
 
+// A CA file that cannot be read is a mistake on the command line: said before anything starts.
+TEST_F(TlsTest, AnUnreadableCaFileIsAUsageError) {
+  for (const std::string command : {"get", "pull"}) {
+    std::vector<std::string> args{command, "--ca-cert", dir_ / "missing.pem"};
+    if (command == "pull") {
+      args.insert(args.end(), {"-o", dir_ / "image.tar", "127.0.0.1:1/app:v1"});
+    } else {
+      args.insert(args.end(), {"-d", dir_ / "out", server_->url("/16k.bin")});
+    }
+    auto run = run_fetchpool(args);
+    EXPECT_EQ(run.exit_code, 2) << command << ": " << run.err;
+    EXPECT_NE(
+        run.err.find("--ca-cert " + dir_ / "missing.pem" + ": cannot read it (No such file or directory)"),
+        std::string::npos)
+        << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "image.tar"));
+}
+
 TEST_F(TlsTest, InsecureSkipsVerification) {
   auto run = run_fetchpool({"get", "-k", "-d", dir_ / "out", server_->url("/16k.bin")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
