@@ -86,7 +86,7 @@ ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
       exit_code_ = -1;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // between looks, until the deadline
   }
   ProcessResult result;
   result.exit_code = exit_code_;
