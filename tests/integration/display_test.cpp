@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "support/fault_server.h"
 #include "support/nginx_server.h"
@@ -16,6 +15,7 @@
 #include "support/registry_server.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/wait.h"
 
 namespace fetchpool {
 namespace {
@@ -40,16 +40,18 @@ class Tmux {
     if (server_pid_ > 0) kill(server_pid_, SIGTERM);
   }
   std::string screen() { return tmux({"capture-pane", "-p", "-t", "main"}).out; }
-  /// The screen once it shows `text`, looking every 100 ms for at most `limit` (then the
-  /// screen as it is).
-  std::string screen_with(const std::string& text, std::chrono::milliseconds limit) {
+  /// The screen once `shows(screen)` holds, looking every 100 ms for at most `limit` (then
+  /// the screen as it is, for the test's failure message).
+  template <class Shows>
+  std::string screen_when(Shows&& shows, std::chrono::milliseconds limit) {
     std::string shown;
-    for (auto waited = std::chrono::milliseconds(0); waited < limit && shown.find(text) == std::string::npos;
-         waited += std::chrono::milliseconds(100)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      shown = screen();
-    }
+    test::wait_until([&] { return shows(shown = screen()); }, limit, std::chrono::milliseconds(100));
     return shown;
+  }
+  /// The screen once it shows `text` (see screen_when).
+  std::string screen_with(const std::string& text, std::chrono::milliseconds limit) {
+    return screen_when([&](const std::string& shown) { return shown.find(text) != std::string::npos; },
+                       limit);
   }
   void send_keys(const std::string& keys) { tmux({"send-keys", "-t", "main", keys}); }
 
@@ -91,8 +93,13 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
                         first + "' '" + second + "' '" + stalling + "'; echo EXITED $?; sleep 60";
   Tmux terminal(command);
 
-  std::this_thread::sleep_for(2s);
-  std::string running = terminal.screen();
+  // Once all three are running, each with its bar.
+  std::string running = terminal.screen_when(
+      [](const std::string& shown) {
+        return contains(shown, "active 3") && contains(line_with(shown, "alpha.bin"), "%|") &&
+               contains(line_with(shown, "beta-with"), "%|") && contains(line_with(shown, "gamma.bin"), "%|");
+      },
+      20s);
   EXPECT_TRUE(contains(running, "0/3 files")) << running;
   EXPECT_TRUE(contains(running, "active 3")) << running;
   EXPECT_TRUE(contains(line_with(running, "alpha.bin"), "%|")) << running;
@@ -100,8 +107,10 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_TRUE(contains(line_with(running, "gamma.bin"), "%|")) << running;
   EXPECT_TRUE(contains(running, "█")) << "UTF-8 block bars: " << running;
 
-  std::this_thread::sleep_for(5s);
-  std::string stalled = terminal.screen();
+  // gamma.bin stops after 150,000 bytes; it counts as stalled 5 s (kStalledAfterSeconds)
+  // after its last byte.
+  std::string stalled = terminal.screen_when(
+      [](const std::string& shown) { return contains(line_with(shown, "gamma.bin"), "stalled"); }, 20s);
   EXPECT_TRUE(contains(line_with(stalled, "gamma.bin"), "stalled")) << stalled;
   EXPECT_TRUE(contains(stalled, "stalled 1")) << "the total line counts it: " << stalled;
   EXPECT_FALSE(contains(line_with(stalled, "alpha.bin"), "stalled")) << stalled;
@@ -148,7 +157,19 @@ TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
       << "named by short digest: " << running;
   EXPECT_TRUE(contains(running, "active 2")) << running;
 
-  std::this_thread::sleep_for(1200ms);  // past the second after which partial layers are kept
+  // Interrupted once a partial layer is kept (NAME.part, named after its first second).
+  const std::filesystem::path blobs = tarball + ".blobs/blobs/sha256";
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
+          const std::string name = entry.path().filename().string();
+          if (name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0) return true;
+        }
+        return false;
+      },
+      20s))
+      << "no partial layer appeared in " << blobs;
   terminal.send_keys("C-c");
   std::string ended = terminal.screen_with("EXITED", 5s);
   EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;

@@ -10,12 +10,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <vector>
 
 #include "support/nginx_server.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/wait.h"
 
 namespace fetchpool {
 namespace {
@@ -174,7 +174,8 @@ TEST_F(EngineTest, FileAppearingDuringTheRunIsNeverClobbered) {
 TEST_F(EngineTest, CancelReturnsPromptlyAndLeavesNoFinalFile) {
   Engine engine(options());
   TransferHandle handle = engine.submit({.url = server_->url("/slow/200m.bin")});
-  std::this_thread::sleep_for(300ms);  // let it start receiving
+  ASSERT_TRUE(test::wait_until([&] { return test::bytes_in_progress(engine, handle) > 0; }, 20s))
+      << "the transfer never started receiving";
   EXPECT_FALSE(handle.done());
   auto before = std::chrono::steady_clock::now();
   handle.cancel();
@@ -196,7 +197,10 @@ TEST_F(EngineTest, DestructorCancelsEverythingWithoutWaitingForTheNetwork) {
     Engine engine(o);
     running = engine.submit({.url = server_->url("/slow/200m.bin")});
     queued = engine.submit({.url = server_->url("/slow/1m.bin")});
-    std::this_thread::sleep_for(200ms);
+    // The destructor meets one transfer receiving and one still queued behind it.
+    ASSERT_TRUE(test::wait_until([&] { return test::bytes_in_progress(engine, running) > 0; }, 20s))
+        << "the first transfer never started receiving";
+    before = std::chrono::steady_clock::now();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
   ASSERT_TRUE(running.done());

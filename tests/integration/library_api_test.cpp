@@ -5,12 +5,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
 
 #include "fetchpool/engine.h"
 #include "support/process.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/wait.h"
 #include "support/web_servers.h"
 
 namespace fetchpool {
@@ -237,7 +237,13 @@ TEST_F(LibraryApiTest, SilentTransfersGiveTheirSlotsToTheQueue) {
   std::vector<TransferHandle> stuck{
       engine.submit({.url = server_->faults.data_url("stuck-a", 100'000, "stall_after=1000")}),
       engine.submit({.url = server_->faults.data_url("stuck-b", 100'000, "stall_after=1000")})};
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::bytes_in_progress(engine, stuck[0]) == 1000 &&
+               test::bytes_in_progress(engine, stuck[1]) == 1000;
+      },
+      20s))
+      << "the two stalling bodies never both had their 1000 bytes";
   // ...then two that would be quick: they run once the first two have been silent a while,
   // not only when their stall timeouts fire.
   auto before = std::chrono::steady_clock::now();
@@ -256,7 +262,13 @@ TEST_F(LibraryApiTest, SilentTransfersGiveTheirSlotsToTheQueue) {
   Engine capped(o);
   stuck = {capped.submit({.url = server_->faults.data_url("stuck-c", 100'000, "stall_after=1000")}),
            capped.submit({.url = server_->faults.data_url("stuck-d", 100'000, "stall_after=1000")})};
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return test::bytes_in_progress(capped, stuck[0]) == 1000 &&
+               test::bytes_in_progress(capped, stuck[1]) == 1000;
+      },
+      20s))
+      << "the two capped stalling bodies never both had their 1000 bytes";
   TransferHandle waits = capped.submit({.url = server_->faults.data_url("after-cap", 1000)});
   EXPECT_FALSE(waits.wait_for(3s).has_value());
   EXPECT_EQ(waits.wait().status, Status::ok);

@@ -140,7 +140,11 @@ TEST_F(OutputPathTest, ListDirThatIsASymlinkOutOfTheOutputDirectoryWritesNothing
       run_fetchpool({"get", "--report", dir_ / "report.json", "-d", out_dir(), "-i", dir_ / "list.txt"});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_TRUE(fs::is_empty(outside())) << "written through the link";
-  for (const auto& entry : report()["transfers"]) {
+  // Held by name: a range-for over report()["transfers"] would walk a member of the
+  // temporary report(), destroyed before the loop's first iteration.
+  const nlohmann::json written = report();
+  ASSERT_EQ(written["transfers"].size(), 2u) << written.dump();
+  for (const auto& entry : written["transfers"]) {
     EXPECT_EQ(entry["status"], "failed");
     EXPECT_EQ(entry["category"], "filesystem");
     EXPECT_NE(entry["error"].get<std::string>().find("'" + out("sub") + "' is a symbolic link"),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include "support/registry_server.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/wait.h"
 
 namespace fetchpool {
 namespace {
@@ -352,16 +354,18 @@ TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
     test::ChildProcess first(test::fetchpool_argv(args));
     // One layer at a time: until the first is complete and the second is kept as
     // NAME.part with its state (after a second of downloading).
-    for (int i = 0; i < 200 && (part.empty() || finished.empty() || !std::filesystem::exists(part)); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
-        std::string name = entry.path().filename().string();
-        if (name.size() > 11 && name.compare(name.size() - 11, 11, ".part.state") == 0)
-          part = entry.path().string().substr(0, entry.path().string().size() - 6);
-        if (name.size() == 64 && entry.file_size(ec) > 1'000'000) finished = entry.path();
-      }
-    }
+    test::wait_until(
+        [&] {
+          std::error_code ec;
+          for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
+            std::string name = entry.path().filename().string();
+            if (name.size() > 11 && name.compare(name.size() - 11, 11, ".part.state") == 0)
+              part = entry.path().string().substr(0, entry.path().string().size() - 6);
+            if (name.size() == 64 && entry.file_size(ec) > 1'000'000) finished = entry.path();
+          }
+          return !part.empty() && !finished.empty() && std::filesystem::exists(part);
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(50));
     first.signal(SIGKILL);
     first.wait(std::chrono::seconds(5));
   }

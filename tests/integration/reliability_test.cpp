@@ -19,6 +19,7 @@
 #include "support/process.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/wait.h"
 
 namespace fetchpool {
 namespace {
@@ -202,15 +203,23 @@ class ReliabilityTest : public test::SharedServerTest<FaultServer> {
   }
 
   /// `fetchpool get` of NAME (4 MiB trickled at 1.2 MB/s, ~3.5 s) into out/, killed with
-  /// -9 after 2 s: past the first second, after which a body is resumable. Returns the
-  /// command, to run again.
-  std::vector<std::string> get_then_kill_nine(const std::string& name) {
+  /// -9 once out/NAME.part (named, with its state, after the body's first second: from then
+  /// on it is resumable) holds at least `at_least` bytes. Returns the command, to run again.
+  std::vector<std::string> get_then_kill_nine(const std::string& name, std::int64_t at_least = 1) {
     std::string url = server_->data_url(name, kKillNineSize, "trickle=1200000");
     std::vector<std::string> args{"get", "-q", "-d", dir_ / "out", url};
+    const fs::path part = dir_ / ("out/" + name + ".part");
     test::ChildProcess first(test::fetchpool_argv(args));
-    std::this_thread::sleep_for(2000ms);
+    bool kept = test::wait_until(
+        [&] {
+          std::error_code ec;
+          auto size = fs::file_size(part, ec);
+          return !ec && static_cast<std::int64_t>(size) >= at_least;
+        },
+        20s);
     first.signal(SIGKILL);
     first.wait(5s);
+    EXPECT_TRUE(kept) << part << " never held " << at_least << " bytes while the first run ran";
     return args;
   }
 
@@ -291,7 +300,8 @@ TEST_F(ReliabilityTest, CancelWhileTheServerStallsReturnsWithinASecond) {
   TransferHandle handle =
       engine.submit({.url = server_->data_url("cancel-stall", kLarge, "stall_after=400000")});
   // Wait until the stall: the server has sent its bytes and gone quiet.
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(test::wait_until([&] { return test::bytes_in_progress(engine, handle) == 400'000; }, 20s))
+      << "the engine never reported the 400000 bytes sent before the stall";
   ASSERT_FALSE(handle.done());
   std::thread canceller([&] { handle.cancel(); });
   auto started = std::chrono::steady_clock::now();
@@ -317,9 +327,9 @@ TEST_F(ReliabilityTest, KillNineThenRerunTransfersOnlyTheRemainder) {
 // gap never written. Made here by punching that gap into a kept NAME.part: the rerun must
 // continue from the gap, not from the end, and end byte-exact.
 TEST_F(ReliabilityTest, KillNineLeavingAGapThenRerunContinuesFromTheGap) {
-  auto args = get_then_kill_nine("kill9-gap");
-  const std::string part = dir_ / "out/kill9-gap.part";
   const std::int64_t gap = kLarge, gap_end = kLarge + 256 * 1024;
+  auto args = get_then_kill_nine("kill9-gap", gap_end + 256 * 1024);
+  const std::string part = dir_ / "out/kill9-gap.part";
   ASSERT_GT(static_cast<std::int64_t>(fs::file_size(part)), gap_end) << "the first run kept too little";
   int fd = ::open(part.c_str(), O_RDWR | O_CLOEXEC);
   ASSERT_GE(fd, 0);
@@ -334,7 +344,10 @@ TEST_F(ReliabilityTest, InterruptStopsKeepsPartialFilesAndExits130) {
   std::string url = server_->data_url("sigint", size, "trickle=2000000");
   std::vector<std::string> args{"get", "-d", dir_ / "out", url};
   test::ChildProcess first(test::fetchpool_argv(args));
-  std::this_thread::sleep_for(900ms);
+  // Interrupted once it has bytes on disk to keep: NAME.part is named after the body's first
+  // second (its 4 MiB take about two).
+  ASSERT_TRUE(test::wait_until([&] { return fs::exists(dir_ / "out/sigint.part"); }, 20s))
+      << "out/sigint.part never appeared";
   first.signal(SIGINT);
   auto stopped = first.wait(3s);
   EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
@@ -354,7 +367,8 @@ TEST_F(ReliabilityTest, NoContinueStartsOver) {
   std::string url = server_->data_url("no-continue", size, "trickle=1200000");
   {
     test::ChildProcess first(test::fetchpool_argv({"get", "-q", "-d", dir_ / "out", url}));
-    std::this_thread::sleep_for(2000ms);
+    // Killed once the part it leaves is there (named after the body's first second).
+    test::wait_until([&] { return fs::exists(dir_ / "out/no-continue.part"); }, 20s);
     first.signal(SIGKILL);
     first.wait(5s);
   }

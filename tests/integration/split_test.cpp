@@ -15,6 +15,7 @@
 #include "support/process.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/wait.h"
 
 namespace fetchpool {
 namespace {
@@ -178,13 +179,15 @@ TEST_F(SplitTest, PerHostCapCountsEveryConnection) {
   // ss lists sockets in several steps, not atomically: as a connection closes and the next
   // one opens, one listing can show both. A real extra connection lasts a whole segment
   // (over 100 ms here), so a count must hold across two listings 10 ms apart to count.
+  // Sampled until both are done (at most 500 listings, 30 s).
   int most = 0;
   int previous = 0;
-  for (int i = 0; i < 500 && !(a.done() && b.done()); ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (int i = 0; i < 500 && !(a.done() && b.done()) && std::chrono::steady_clock::now() < deadline; ++i) {
     int now = connections_to(own_server.port());
     most = std::max(most, std::min(now, previous));
     previous = now;
-    std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(10ms);  // the sampling interval (the scenario), not a wait for an event
   }
   ASSERT_EQ(a.wait().status, Status::ok);
   ASSERT_EQ(b.wait().status, Status::ok);
@@ -196,7 +199,15 @@ TEST_F(SplitTest, PerHostCapCountsEveryConnection) {
 TEST_F(SplitTest, CancelKeepsTheRangesForALaterRun) {
   Engine engine(options());
   auto handle = engine.submit({.url = server_->data_url("split-cancel", kSize, "trickle=200000")});
-  std::this_thread::sleep_for(1500ms);
+  // Cancelled once the state file (saved about once a second) lists ranges of two segments.
+  const std::string state_path = dir_ / "out/split-cancel.part.state";
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        engine::ResumeState saved;
+        return engine::load_resume_state(state_path, &saved) && saved.ranges.size() >= 2;
+      },
+      20s, 50ms))
+      << "no state listing two segments appeared";
   handle.cancel();
   ASSERT_EQ(handle.wait().status, Status::cancelled);
   engine::ResumeState state;
@@ -223,10 +234,12 @@ void SplitTest::kill_then_rerun(const std::string& name, std::int64_t size, int 
     test::ChildProcess first(
         test::fetchpool_argv({"get", "-q", "-x", "4", "--min-split-size", "256K", "-d", dir_ / "out", url}));
     // Until the state file (saved about once a second) lists enough.
-    for (int i = 0; i < 200 && (state.ranges.size() < 2 || listed() < at_least); ++i) {
-      std::this_thread::sleep_for(50ms);
-      engine::load_resume_state(part + ".state", &state);
-    }
+    test::wait_until(
+        [&] {
+          engine::load_resume_state(part + ".state", &state);
+          return state.ranges.size() >= 2 && listed() >= at_least;
+        },
+        20s, 50ms);
     first.signal(SIGKILL);
     first.wait(5s);
   }

@@ -22,7 +22,7 @@ FaultServer::FaultServer() {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (line.find('\n') == std::string::npos && !process_->exited() &&
          std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // between looks at its stdout
     line = process_->out_so_far();
   }
   if (line.rfind("PORT ", 0) != 0 || line.find('\n') == std::string::npos) {

@@ -349,10 +349,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             sent += step
             if trickle:
-                time.sleep(step / trickle)
+                time.sleep(step / trickle)  # the scenario: a slow server, BPS bytes a second
         if mode == "reset_after":
             # Let the client read what was sent first: a reset discards unread data, and the
-            # tests want a known amount on the client's disk.
+            # tests want a known amount on the client's disk. Part of the fault (a pause, then
+            # the reset): the server cannot see what the client has read, only what it acked.
             self.wfile.flush()
             time.sleep(0.2)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

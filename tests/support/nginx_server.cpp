@@ -115,7 +115,7 @@ bool wait_for_port(int port, int timeout_ms) {
     bool connected = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     close(fd);
     if (connected) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // between attempts, until the deadline
   }
   return false;
 }

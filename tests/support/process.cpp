@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,9 +30,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
     close(ends[0]);
     closed_pipe = ends[1];
   }
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Killed with the test if it dies first (a sanitizer's abort runs no destructor): a
+    // test server left behind would serve forever. The test's threads never start children.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
     if (options.ignore_sigpipe) ::signal(SIGPIPE, SIG_IGN);
     int in = open(in_path.c_str(), O_RDONLY);
     int out = closed_pipe >= 0 ? closed_pipe : open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -86,7 +91,7 @@ ProcessResult ChildProcess::wait(std::chrono::milliseconds timeout) {
       exit_code_ = -1;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // between looks, until the deadline
   }
   ProcessResult result;
   result.exit_code = exit_code_;

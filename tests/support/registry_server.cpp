@@ -50,7 +50,7 @@ void RegistryServer::start_token_server() {
     if (text.rfind("PORT ", 0) == 0 && text.back() == '\n') {
       token_port_ = std::stoi(text.substr(5));
     } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));  // between looks (at most 200)
     }
   }
   if (token_port_ == 0)
