@@ -357,12 +357,13 @@ void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt) {
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
   transfer.http_status = static_cast<int>(status);
   AttemptOutcome& outcome = transfer.outcome;
-  char* target = nullptr;
   if (interrupt == Interrupt::none && !outcome.recorded() && code == CURLE_OK &&
-      is_followed_redirect(status, transfer.response) &&
-      curl_easy_getinfo(transfer.easy, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target != nullptr) {
-    // libcurl made the Location absolute; judge() says whether it is followed.
-    outcome = AttemptOutcome::of(Kind::redirect, target);
+      is_followed_redirect(status, transfer.response)) {
+    // libcurl makes the Location absolute; one it cannot (a port past 65535, say) stays as
+    // sent, and judge() refuses it at once. judge() says whether it is followed.
+    char* target = nullptr;
+    curl_easy_getinfo(transfer.easy, CURLINFO_REDIRECT_URL, &target);
+    outcome = AttemptOutcome::of(Kind::redirect, target != nullptr ? target : transfer.response.location);
     outcome.http_status = transfer.http_status;
     return;
   }

@@ -501,6 +501,24 @@ TEST_F(ReliabilityTest, RedirectLoopFailsInTheLibrary) {
   EXPECT_FALSE(fs::exists(dir_ / "out/loop"));
 }
 
+// A redirect to something that is no URL (a port past 65535) is the server's lasting
+// answer: one attempt, and a message that quotes it.
+TEST_F(ReliabilityTest, AMalformedRedirectFailsAtOnce) {
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  options.retry_wait_s = 5;  // a retry would show in the attempts, and take seconds
+  Engine engine(options);
+  Result result =
+      engine.submit({.url = server_->url("/redirect?to=http://127.0.0.1:99999/x"), .file_name = "bad"})
+          .wait();
+  EXPECT_EQ(result.status, Status::failed);
+  EXPECT_EQ(result.category, ErrorCategory::invalid_input) << result.message;
+  EXPECT_EQ(result.attempts, 1) << result.message;
+  EXPECT_NE(result.message.find("127.0.0.1:99999"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("cannot be followed"), std::string::npos) << result.message;
+  EXPECT_FALSE(fs::exists(dir_ / "out/bad"));
+}
+
 // The environment's proxy settings are honoured, as by curl and wget: the fault server
 // plays the proxy here (it answers absolute-form requests like a forward proxy). Nothing
 // leaves the machine: the target is localhost on a closed port.
