@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <stdexcept>
 #include <thread>
 
@@ -14,6 +13,7 @@
 #include "http/curl_handles.h"
 #include "http/url.h"
 #include "platform/descriptors.h"
+#include "text/ascii.h"
 
 namespace fetchpool {
 
@@ -215,9 +215,7 @@ bool is_safe_relative_name(std::string_view name, std::string* why) {
 
 std::string_view Result::header(std::string_view name) const {
   auto same_name = [name](const std::pair<std::string, std::string>& header) {
-    return std::equal(header.first.begin(), header.first.end(), name.begin(), name.end(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-    });
+    return text::equals_ignoring_case(header.first, name);
   };
   auto found = std::find_if(headers.begin(), headers.end(), same_name);
   return found == headers.end() ? std::string_view() : std::string_view(found->second);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "fetchpool/engine.h"
+#include "text/ascii.h"
 
 namespace fetchpool::engine {
 namespace {
@@ -246,9 +246,7 @@ bool is_harmless_header(std::string_view header) {
   std::string_view name = header.substr(0, header.find(':'));
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
   return std::any_of(kHarmless.begin(), kHarmless.end(), [name](std::string_view harmless) {
-    return name.size() == harmless.size() &&
-           std::equal(name.begin(), name.end(), harmless.begin(),
-                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    return text::equals_ignoring_case(name, harmless);
   });
 }
 

@@ -7,22 +7,14 @@
 #include <charconv>
 #include <vector>
 
+#include "text/ascii.h"
 #include "text/base64.h"
 
 namespace fetchpool::http {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
+using text::lower;
+using text::trim;
 
 std::optional<std::int64_t> to_int(std::string_view text) {
   std::int64_t value = 0;

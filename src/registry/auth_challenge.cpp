@@ -1,23 +1,10 @@
 #include "registry/auth_challenge.h"
 
-#include <cctype>
+#include "text/ascii.h"
 
 namespace fetchpool::registry {
-namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
-}  // namespace
+using text::lower;
+using text::trim;
 
 AuthChallenge parse_auth_challenge(std::string_view challenge) {
   AuthChallenge parsed;
