@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "fetchpool/progress.h"
@@ -42,6 +43,16 @@ struct EngineOptions {
   /// Look up credentials in ~/.netrc (or netrc_file) for hosts without explicit ones.
   bool use_netrc = false;
   std::string netrc_file;
+
+  /// The proxy of every request, as curl's --proxy: "[scheme://][user:password@]host[:port]"
+  /// (http, https, socks4, socks4a, socks5, socks5h; http when none is given), or "" for
+  /// none. Unset: the environment's, as curl reads it: http_proxy for http (HTTP_PROXY is
+  /// never read), https_proxy or HTTPS_PROXY for https, else all_proxy or ALL_PROXY.
+  std::optional<std::string> proxy;
+  /// Hosts reached without the proxy, as curl's --noproxy and NO_PROXY: names (each
+  /// matching itself and every host beneath it), IP addresses or CIDR ranges, separated by
+  /// commas, or "*" for every host. Unset: no_proxy or NO_PROXY.
+  std::optional<std::string> no_proxy;
 
   /// Seconds to establish a connection (TCP and TLS) before the attempt fails.
   double connect_timeout_s = 10.0;

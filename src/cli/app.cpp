@@ -55,6 +55,24 @@ Environment:
   NO_COLOR                                       no colour in the live display
   DOCKER_CONFIG                                  where pull finds Docker's config.json)";
 
+/// curl's --proxy and --noproxy; unset, the engine reads the environment.
+void add_proxy_options(CLI::App* command, EngineOptions& engine, const std::string& group) {
+  command
+      ->add_option_function<std::string>(
+          "--proxy", [&engine](const std::string& proxy) { engine.proxy = proxy; },
+          "Use this proxy, [scheme://][user:pass@]host[:port]; \"\" for none "
+          "(default: http_proxy, HTTPS_PROXY, ALL_PROXY)")
+      ->type_name("URL")
+      ->group(group);
+  command
+      ->add_option_function<std::string>(
+          "--noproxy", [&engine](const std::string& hosts) { engine.no_proxy = hosts; },
+          "Reach these hosts directly: names, addresses, CIDR ranges, comma-separated, or * "
+          "(default: NO_PROXY)")
+      ->type_name("LIST")
+      ->group(group);
+}
+
 void add_get_command(CLI::App& app, GetOptions& o) {
   CLI::App* get = app.add_subcommand("get", "Download URLs into a directory");
   get->footer(kGetFooter);
@@ -148,6 +166,7 @@ void add_get_command(CLI::App& app, GetOptions& o) {
   get->add_option("--netrc-file", o.engine.netrc_file, "Take credentials from FILE (implies --netrc)")
       ->type_name("FILE")
       ->group("HTTP");
+  add_proxy_options(get, o.engine, "HTTP");
   get->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)")->group("HTTP");
   get->add_option("--ca-cert", o.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
       ->type_name("FILE")
@@ -214,6 +233,7 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")
       ->type_name("USER");
   pull->add_flag("--password-stdin", o.password_stdin, "Read the password from the first line of stdin");
+  add_proxy_options(pull, o.pull.engine, "Options");
   pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");
   pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
       ->type_name("FILE");

@@ -1,6 +1,7 @@
 #include "engine/event_loop.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <utility>
 
@@ -29,6 +30,7 @@ Clock::duration to_duration(double seconds) {
 EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> outstanding,
                      std::shared_ptr<ProgressBoard> board)
     : options_(options),
+      proxy_rules_(http::ProxyRules::resolve(options.proxy, options.no_proxy, std::getenv)),
       retry_policy_{options.retries, options.retry_wait_s, options.retry_wait_max_s, kMaxRetryAfterS},
       outstanding_(std::move(outstanding)),
       multi_(curl_multi_init()),
@@ -110,6 +112,7 @@ void EventLoop::take_mail() {
 
 void EventLoop::accept(std::unique_ptr<Transfer>& transfer) {
   transfer->options = &options_;
+  transfer->proxy_rules = &proxy_rules_;
   std::string error;
   if (!admission_.admit(*transfer, &error)) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::invalid_input, std::move(error));
@@ -327,6 +330,7 @@ AttemptContext EventLoop::context_for(const Transfer& transfer, int attempt) {
   context.max_time_s = transfer.max_time_s();
   context.checksum_retried = transfer.checksum_retried;
   context.host_key = transfer.url.host_key;
+  context.proxy = transfer.proxy.direct() ? std::string() : transfer.proxy.shown();
   context.hops = transfer.hops;
   context.options = &options_;
   return context;

@@ -20,6 +20,7 @@
 #include "engine/verdict.h"
 #include "fetchpool/options.h"
 #include "http/curl_handles.h"
+#include "http/proxy.h"
 
 namespace fetchpool::engine {
 
@@ -136,6 +137,8 @@ class EventLoop {
             int attempt = 0);
 
   const EngineOptions options_;
+  /// The options' proxy, else the environment's, read once as the engine starts.
+  const http::ProxyRules proxy_rules_;
   const RetryPolicy retry_policy_;
   std::shared_ptr<Outstanding> outstanding_;
   Admission admission_{options_};

@@ -80,6 +80,8 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   const Clock::time_point now = Clock::now();
   long status = 0;
   curl_easy_getinfo(connection->easy, CURLINFO_RESPONSE_CODE, &status);
+  long connect_status = 0;
+  curl_easy_getinfo(connection->easy, CURLINFO_HTTP_CONNECTCODE, &connect_status);
   curl_multi_remove_handle(multi_.get(), connection->easy);
   const bool was_adopted = connection->adopted;
   if (was_adopted) {
@@ -101,7 +103,8 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   SegmentedDownload::Tries& tries = split.tries[static_cast<std::size_t>(segment)];
   tries.busy = false;
   const char* error_buffer = was_adopted ? transfer->error_buffer : connection->error_buffer;
-  if (!record_end(&outcome, {interrupt, code, status, error_buffer, &connection->response, 0})) {
+  if (!record_end(&outcome,
+                  {interrupt, code, status, error_buffer, &connection->response, 0, connect_status})) {
     outcome.kind = split.planner.finished(segment) ? Kind::completed : Kind::truncated;
     if (outcome.kind == Kind::truncated) outcome.detail = "the server ended the range early";
   }

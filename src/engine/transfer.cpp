@@ -224,6 +224,14 @@ void set_request_target(CURL* easy, Transfer& transfer, const std::string& range
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
   const std::string& url = transfer.hop_url.empty() ? transfer.request.url : transfer.hop_url;
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  // The engine picks the proxy, not libcurl from the environment, so that a message names
+  // the proxy that was used: "" (direct) or the proxy, and no NO_PROXY of libcurl's own.
+  http::ParsedUrl hop;
+  std::string ignored;
+  const bool at_hop = !transfer.hop_url.empty() && http::parse_url(transfer.hop_url, &hop, &ignored);
+  transfer.proxy = transfer.proxy_rules->choose(at_hop ? hop : transfer.url);
+  curl_easy_setopt(easy, CURLOPT_PROXY, transfer.proxy.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
   // Credentials per request, since a handle serves every origin: only where they may go.
@@ -369,8 +377,11 @@ void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt) {
   if (interrupt == Interrupt::none && !outcome.recorded() && code == CURLE_OK && status < 400 &&
       transfer.phase == TransferPhase::connecting)
     start_body(transfer);
-  const RequestEnd end{interrupt,           code, status, transfer.error_buffer, &transfer.response,
-                       transfer.resume_from};
+  long connect_status = 0;
+  curl_easy_getinfo(transfer.easy, CURLINFO_HTTP_CONNECTCODE, &connect_status);
+  const RequestEnd end{
+      interrupt,     code, status, transfer.error_buffer, &transfer.response, transfer.resume_from,
+      connect_status};
   if (record_end(&outcome, end)) {
     // Settled by how it ended.
   } else if (std::string problem = check_body_length(transfer.body_plan, transfer.sink->stored());

@@ -18,6 +18,7 @@
 #include "fetchpool/result.h"
 #include "hash/digest.h"
 #include "http/curl_handles.h"
+#include "http/proxy.h"
 #include "http/response_headers.h"
 #include "http/url.h"
 
@@ -51,6 +52,7 @@ struct Transfer {
   Request request;
   std::shared_ptr<detail::TransferState> state;  ///< What the handle waits on.
   const EngineOptions* options = nullptr;
+  const http::ProxyRules* proxy_rules = nullptr;  ///< The engine's, read once.
 
   // Fixed when the request is accepted.
   http::ParsedUrl url;
@@ -80,6 +82,7 @@ struct Transfer {
   std::string hop_url;
   int hops = 0;
   bool hop_trusted = true;
+  http::ProxyChoice proxy;  ///< Where the current request goes through (set_request_target).
   /// Where the loop learns that an attempt split its body over several connections.
   std::vector<TransferId>* split_notices = nullptr;
   /// While the body comes over several connections; null otherwise.

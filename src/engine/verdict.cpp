@@ -10,6 +10,12 @@ namespace {
 
 using Kind = AttemptOutcome::Kind;
 
+std::string proxy_credentials_hint(int status) {
+  return status == 407 ? " (proxy authentication required): give them in the proxy's URL, "
+                         "http://user:password@host:port"
+                       : "";
+}
+
 struct Described {
   ErrorCategory category = ErrorCategory::none;
   std::string message;
@@ -23,9 +29,33 @@ std::string host_of(std::string_view key) {
       start, colon == std::string_view::npos || colon < start ? std::string_view::npos : colon - start));
 }
 
+/// A failure on the way to the proxy, or the proxy's own answer; nothing when the attempt
+/// went direct or the failure was past the proxy.
+std::optional<Described> describe_proxy_failure(const AttemptOutcome& outcome,
+                                                const AttemptContext& context) {
+  if (context.proxy.empty()) return std::nullopt;
+  const std::string& detail = outcome.detail;
+  const std::string proxy = "the proxy " + context.proxy;
+  switch (outcome.curl_code) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return Described{ErrorCategory::network, "cannot resolve " + proxy + ": " + detail};
+    case CURLE_COULDNT_CONNECT:
+      return Described{ErrorCategory::network, "cannot connect to " + proxy + ": " + detail +
+                                                   ": check that it runs, or list the host in NO_PROXY"};
+    // libcurl 7.88 reports a CONNECT answer it cannot parse as a bad argument.
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return Described{ErrorCategory::protocol,
+                       proxy + " answered with something that is not HTTP: check that it is an HTTP proxy"};
+    default: return std::nullopt;
+  }
+}
+
 Described describe_curl(const AttemptOutcome& outcome, const AttemptContext& context) {
   const std::string& detail = outcome.detail;
   const EngineOptions& options = *context.options;
+  if (std::optional<Described> proxy_failure = describe_proxy_failure(outcome, context))
+    return *proxy_failure;
   switch (outcome.curl_code) {
     case CURLE_WRITE_ERROR: return {ErrorCategory::filesystem, detail};
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -79,7 +109,13 @@ Described describe(const AttemptOutcome& outcome, const AttemptContext& context)
     case Kind::running:
     case Kind::completed: return {};
     case Kind::http_error:
-      return {ErrorCategory::http, http_failure_message(outcome.http_status, outcome.detail)};
+      return {ErrorCategory::http, http_failure_message(outcome.http_status, outcome.detail) +
+                                       proxy_credentials_hint(outcome.http_status)};
+    case Kind::proxy_refused:
+      return {ErrorCategory::http,
+              (context.proxy.empty() ? std::string("the proxy") : "the proxy " + context.proxy) +
+                  " refused the tunnel: " + http_failure_message(outcome.http_status, {}) +
+                  proxy_credentials_hint(outcome.http_status)};
     case Kind::curl_error: return describe_curl(outcome, context);
     case Kind::write_error: return {ErrorCategory::filesystem, outcome.detail};
     case Kind::too_large: return {ErrorCategory::too_large, outcome.detail};
@@ -151,6 +187,11 @@ bool record_end(AttemptOutcome* outcome, const RequestEnd& end) {
     *outcome = AttemptOutcome::interrupted(end.interrupt);  // whatever a callback noted
   } else if (outcome->recorded()) {
     // A callback stopped the request: that is the outcome.
+  } else if (end.code != CURLE_OK && end.connect_status >= 300) {
+    // The status is the proxy's, not the server's: that is what the failure is judged by.
+    *outcome = AttemptOutcome::of(Kind::proxy_refused);
+    outcome->http_status = static_cast<int>(end.connect_status);
+    return true;
   } else if (end.code != CURLE_OK) {
     *outcome = AttemptOutcome::curl_failure(end.code, end.error_buffer);
   } else if (end.http_status == 416 && end.resumed_at > 0) {

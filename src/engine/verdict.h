@@ -45,6 +45,7 @@ struct AttemptOutcome {
     too_slow,         ///< Slower than the minimum rate over its window.
     deadline,         ///< The transfer's max time passed.
     redirect,         ///< A 301/302/303/307/308 with a Location; `detail`: where, made absolute.
+    proxy_refused,    ///< The proxy answered the CONNECT with `http_status` (>= 300): no tunnel.
   };
 
   Kind kind = Kind::running;
@@ -82,6 +83,7 @@ struct RequestEnd {
   /// Where the Range of a resume began (0: none); a 416 there means the bytes on disk are
   /// no prefix the server knows.
   std::int64_t resumed_at = 0;
+  long connect_status = 0;  ///< The proxy's answer to a CONNECT (0: none was sent).
 };
 
 /// Records in `outcome` what `end` alone settles: an interrupt (over anything recorded),
@@ -106,7 +108,9 @@ struct AttemptContext {
   /// which its error lines and retry notices name.
   std::string subject;
   std::string_view host_key;  ///< "scheme://host:port", for "cannot resolve host".
-  int hops = 0;               ///< Redirects this attempt followed so far.
+  /// The proxy the attempt went through, as messages name it; empty when direct.
+  std::string proxy;
+  int hops = 0;  ///< Redirects this attempt followed so far.
   const EngineOptions* options = nullptr;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <utility>
 
 #include "http/curl_handles.h"
 
@@ -51,6 +52,7 @@ bool parse_url(std::string_view url, ParsedUrl* out, std::string* error) {
   }
   std::string port = get_part(handle.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   out->host_key = out->scheme + "://" + host + ":" + port;
+  out->host = std::move(host);
   out->user = get_part(handle.get(), CURLUPART_USER, CURLU_URLDECODE);
   out->password = get_part(handle.get(), CURLUPART_PASSWORD, CURLU_URLDECODE);
   out->path = get_part(handle.get(), CURLUPART_PATH);

@@ -8,6 +8,7 @@ namespace fetchpool::http {
 /// The parts of an absolute http(s) URL that the engine needs.
 struct ParsedUrl {
   std::string scheme;    ///< "http" or "https", lower case.
+  std::string host;      ///< As in the URL: a name, an IPv4 address or a [bracketed] IPv6 one.
   std::string host_key;  ///< "scheme://host:port": what per-host limits count by.
   std::string path;      ///< Raw (still percent-encoded) path, "/" at least.
   std::string redacted;  ///< The URL without user:password, for messages and reports.

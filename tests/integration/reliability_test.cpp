@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -539,6 +540,83 @@ TEST_F(ReliabilityTest, HttpProxyFromTheEnvironmentIsUsed) {
       << "absolute-form request through the proxy";
   EXPECT_EQ(direct.exit_code, 1) << "NO_PROXY sends it direct, to the closed port";
   EXPECT_NE(direct.err.find("cannot connect"), std::string::npos) << direct.err;
+}
+
+// A proxy that is not there: the message names it and where it was set, not only an
+// address a person has to recognise as the proxy's.
+TEST_F(ReliabilityTest, ADeadProxyIsNamed) {
+  const std::string proxy = "http://127.0.0.1:" + std::to_string(test::free_port());
+  auto run = test::run_fetchpool_with_proxy_env(
+      {"http_proxy=" + proxy},
+      {"get", "-q", "--retries", "0", "-d", dir_ / "out", server_->data_url("dead-proxy", 100)});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("cannot connect to the proxy " + proxy + " (from http_proxy)"), std::string::npos)
+      << run.err;
+  EXPECT_TRUE(server_->requests_for("/data/dead-proxy").empty()) << "nothing went around the proxy";
+}
+
+// The fault server plays the proxy: to a CONNECT for garbage.* it answers bytes that are no
+// HTTP (as an SSH server named by mistake would).
+TEST_F(ReliabilityTest, AProxyAnsweringGarbageIsSaidToBeOne) {
+  const std::string proxy = server_->url("");
+  auto run = test::run_fetchpool_with_proxy_env(
+      {"https_proxy=" + proxy},
+      {"get", "-q", "--retries", "0", "-d", dir_ / "out", "https://garbage.example/file"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(
+      run.err.find("the proxy " + proxy + " (from https_proxy) answered with something that is not HTTP"),
+      std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("bad argument"), std::string::npos) << run.err;
+  EXPECT_EQ(server_->requests_for("garbage.example:443").size(), 1u);
+}
+
+// A proxy that wants credentials says so with a 407 to the CONNECT: the same answer every
+// time, so it is not retried, and the message says what to do.
+TEST_F(ReliabilityTest, AProxyAskingForCredentialsIsNotRetried) {
+  const std::string proxy = server_->url("");
+  auto run = test::run_fetchpool_with_proxy_env(
+      {"HTTPS_PROXY=" + proxy}, {"get", "-q", "--retry-wait", "0.1", "--report", dir_ / "report.json", "-d",
+                                 dir_ / "out", "https://auth.example/file"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("the proxy " + proxy + " (from HTTPS_PROXY) refused the tunnel: HTTP 407"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("http://user:password@host:port"), std::string::npos) << run.err;
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  EXPECT_EQ(report["transfers"].at(0)["attempts"], 1) << run.err;
+  EXPECT_EQ(report["transfers"].at(0)["category"], "http");
+  EXPECT_EQ(server_->requests_for("auth.example:443").size(), 1u);
+}
+
+// curl's --proxy and --noproxy, over what the environment says.
+TEST_F(ReliabilityTest, ProxyAndNoproxyFlagsWinOverTheEnvironment) {
+  const std::string proxy = server_->url("");
+  const std::string dead = "http://127.0.0.1:" + std::to_string(test::free_port());
+  const std::string target =
+      "http://localhost:" + std::to_string(test::free_port()) + "/data/flagged?size=1000";
+  auto proxied = test::run_fetchpool_with_proxy_env(
+      {"http_proxy=" + dead}, {"get", "-q", "--proxy", proxy, "-d", dir_ / "out", target});
+  ASSERT_EQ(proxied.exit_code, 0) << proxied.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/flagged"), test::sha256_hex(test::fault_body("flagged", 1000)));
+  for (const std::vector<std::string>& direct :
+       {std::vector<std::string>{"--noproxy", "localhost"}, std::vector<std::string>{"--noproxy", "*"},
+        std::vector<std::string>{"--proxy", ""}}) {
+    SCOPED_TRACE(direct[0] + " '" + direct[1] + "'");
+    std::vector<std::string> args{"get", "-q", "--retries", "0", "-d", dir_ / "out", "-o", "direct", target};
+    args.insert(args.begin() + 1, direct.begin(), direct.end());
+    auto run = test::run_fetchpool_with_proxy_env({"http_proxy=" + proxy}, args);
+    EXPECT_EQ(run.exit_code, 1) << "straight to the closed port";
+    EXPECT_NE(run.err.find("cannot connect"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("proxy"), std::string::npos) << run.err;
+  }
+  const auto logged = server_->requests();
+  EXPECT_EQ(std::count_if(logged.begin(), logged.end(),
+                          [](const test::LoggedRequest& r) {
+                            return r.path.find("/data/flagged?") != std::string::npos;
+                          }),
+            1)
+      << "only the first went through the proxy";
 }
 
 TEST_F(ReliabilityTest, RedirectLoopFailsWithoutRetrying) {

@@ -52,6 +52,22 @@ TEST_F(TlsTest, TrustedCaGivesByteExactFiles) {
   EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));
 }
 
+// https through a proxy's CONNECT tunnel (the fault server tunnels to nginx), verified
+// end to end: the proxy sees only the CONNECT, never the request inside.
+TEST_F(TlsTest, HttpsGoesThroughTheProxysTunnel) {
+  test::FaultServer proxy;
+  const auto& file = TestData::get().m1();
+  auto run = test::run_fetchpool_with_proxy_env(
+      {"https_proxy=" + proxy.url("")},
+      {"get", "-q", "--ca-cert", server_->ca_file(), "-d", dir_ / "out", server_->url(file.url_path)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(out(file.name)), test::sha256_of(file.disk_path));
+  auto requests = proxy.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "CONNECT");
+  EXPECT_EQ(requests[0].path, "127.0.0.1:" + std::to_string(server_->port()));
+}
+
 // A download that started over https never continues over plain http unless asked, and
 // even then no credential (netrc, -u, -H) goes over it: here a netrc entry for the very
 // host the redirect leads to, on another port.

@@ -33,6 +33,10 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
   /redirect-loop                  a 302 to itself
   /redirect?to=URL                a 302 to URL
   /status?code=S                  an empty response with status S
+  CONNECT HOST:PORT               a forward proxy's tunnel, chosen by HOST's first label:
+                                  garbage.* is answered with bytes that are no HTTP, auth.*
+                                  with a 407 asking for credentials; any other HOST:PORT is
+                                  tunnelled to
 
 Prints "PORT <n>" on stdout once listening. Every request's method, path and headers go
 to the log file given as the second argument, one JSON object per line, with "active": how
@@ -40,6 +44,7 @@ many requests (this one included) were being served at that moment.
 """
 
 import base64
+import select
 import hashlib
 import json
 import random
@@ -111,6 +116,47 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with counts_lock:
                 active -= 1
+
+    def do_CONNECT(self):
+        self.record(1)
+        host, _, port = self.path.rpartition(":")
+        if host.startswith("garbage."):
+            self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\nnot an HTTP answer\r\n\r\n")
+            self.close_connection = True
+            return
+        if host.startswith("auth."):
+            self.send_response(407)
+            self.send_header("Proxy-Authenticate", 'Basic realm="proxy"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        try:
+            upstream = socket.create_connection((host, int(port)), timeout=10)
+        except (OSError, ValueError):
+            self.empty(502)
+            return
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.wfile.flush()
+        self.relay(self.connection, upstream)
+        self.close_connection = True
+
+    @staticmethod
+    def relay(client, upstream, idle_s=30):
+        """Copies bytes both ways until a side closes or nothing moves for idle_s."""
+        with upstream:
+            peers = {client: upstream, upstream: client}
+            while True:
+                readable, _, _ = select.select(list(peers), [], [], idle_s)
+                if not readable:
+                    return
+                for source in readable:
+                    try:
+                        data = source.recv(CHUNK)
+                        if not data:
+                            return
+                        peers[source].sendall(data)
+                    except OSError:
+                        return
 
     def serve(self):
         url = urllib.parse.urlsplit(self.path)

@@ -117,6 +117,19 @@ ProcessResult run_fetchpool(const std::vector<std::string>& args, const std::str
   return run_process(fetchpool_argv(args), input, timeout);
 }
 
+ProcessResult run_fetchpool_with_proxy_env(const std::vector<std::string>& assignments,
+                                           const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"/usr/bin/env"};
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                           "no_proxy", "NO_PROXY"}) {
+    argv.insert(argv.end(), {"-u", name});
+  }
+  argv.insert(argv.end(), assignments.begin(), assignments.end());
+  std::vector<std::string> fetchpool = fetchpool_argv(args);
+  argv.insert(argv.end(), fetchpool.begin(), fetchpool.end());
+  return run_process(argv);
+}
+
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "fetchpool-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");

@@ -75,6 +75,11 @@ std::vector<std::string> fetchpool_argv(const std::vector<std::string>& args);
 ProcessResult run_fetchpool(const std::vector<std::string>& args, const std::string& input = "",
                             std::chrono::seconds timeout = std::chrono::seconds(120));
 
+/// Runs fetchpool with every proxy variable of the environment removed, then
+/// `assignments` ("https_proxy=http://...") set, as in a shell that sets only those.
+ProcessResult run_fetchpool_with_proxy_env(const std::vector<std::string>& assignments,
+                                           const std::vector<std::string>& args);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 
