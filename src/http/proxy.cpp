@@ -14,7 +14,9 @@ namespace {
 template <std::size_t N>
 using Address = std::array<std::uint8_t, N>;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Dotted-quad IPv4, as inet_pton reads it: four decimal parts, no leading zeros.
 bool parse_ipv4(std::string_view text, std::uint8_t* out) {
@@ -128,7 +130,9 @@ bool name_matches(std::string_view name, std::string_view token) {
          text::equals_ignoring_case(name.substr(name.size() - token.size()), token);
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 ProxyChoice from_environment(const ProxyRules::Lookup& getenv, std::initializer_list<const char*> names) {
   for (const char* name : names)
@@ -181,7 +185,8 @@ bool no_proxy_matches(std::string_view host, std::string_view list) {
     while (!list.empty() && (list.front() == ',' || is_blank(list.front()))) list.remove_prefix(1);
     if (token.empty()) continue;
     const bool match =
-        is_v4   ? address_matches(v4, token, [](std::string_view t, Address<4>* a) { return parse_ipv4(t, a->data()); })
+        is_v4   ? address_matches(v4, token,
+                                  [](std::string_view t, Address<4>* a) { return parse_ipv4(t, a->data()); })
         : is_v6 ? address_matches(v6, token, parse_ipv6)
                 : name_matches(host, token);
     if (match) return true;
@@ -189,8 +194,9 @@ bool no_proxy_matches(std::string_view host, std::string_view list) {
   return false;
 }
 
-ProxyRules ProxyRules::resolve(const std::optional<std::string>& proxy, const std::optional<std::string>& no_proxy,
-                               const Lookup& getenv, std::string explicit_name) {
+ProxyRules ProxyRules::resolve(const std::optional<std::string>& proxy,
+                               const std::optional<std::string>& no_proxy, const Lookup& getenv,
+                               std::string explicit_name) {
   ProxyRules rules;
   if (proxy) {
     rules.http_ = {*proxy, explicit_name};
@@ -205,7 +211,8 @@ ProxyRules ProxyRules::resolve(const std::optional<std::string>& proxy, const st
   if (rules.https_.url.empty()) rules.https_ = {};
   if (no_proxy) {
     rules.no_proxy_ = *no_proxy;
-  } else if (ProxyChoice from_env = from_environment(getenv, {"no_proxy", "NO_PROXY"}); !from_env.source.empty()) {
+  } else if (ProxyChoice from_env = from_environment(getenv, {"no_proxy", "NO_PROXY"});
+             !from_env.source.empty()) {
     rules.no_proxy_ = from_env.url;
   }
   return rules;

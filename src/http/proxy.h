@@ -27,8 +27,9 @@ class ProxyRules {
 
   /// `proxy` for every scheme when set ("" : none); `no_proxy` when set, else NO_PROXY.
   /// `explicit_name` names the option in messages ("--proxy", "EngineOptions::proxy").
-  static ProxyRules resolve(const std::optional<std::string>& proxy, const std::optional<std::string>& no_proxy,
-                            const Lookup& getenv, std::string explicit_name = "the proxy option");
+  static ProxyRules resolve(const std::optional<std::string>& proxy,
+                            const std::optional<std::string>& no_proxy, const Lookup& getenv,
+                            std::string explicit_name = "the proxy option");
 
   ProxyChoice choose(const ParsedUrl& url) const;
 

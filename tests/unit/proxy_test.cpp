@@ -91,7 +91,8 @@ TEST(ProxyRules, ReadTheEnvironmentAsCurl) {
 
 TEST(ProxyRules, UpperCaseHttpProxyIsNeverRead) {
   FakeEnvironment env{{{"HTTP_PROXY", "http://never:1"}}};
-  EXPECT_TRUE(ProxyRules::resolve(std::nullopt, std::nullopt, env.lookup()).choose(url_of("http://h/")).direct());
+  EXPECT_TRUE(
+      ProxyRules::resolve(std::nullopt, std::nullopt, env.lookup()).choose(url_of("http://h/")).direct());
 }
 
 TEST(ProxyRules, AllProxyIsTheFallbackAndAnEmptyValueMeansDirect) {
@@ -103,18 +104,20 @@ TEST(ProxyRules, AllProxyIsTheFallbackAndAnEmptyValueMeansDirect) {
 
 TEST(ProxyRules, LowerCaseNoProxyHidesTheUpperCaseOne) {
   FakeEnvironment env{{{"http_proxy", "http://p:1"}, {"no_proxy", ""}, {"NO_PROXY", "*"}}};
-  EXPECT_FALSE(ProxyRules::resolve(std::nullopt, std::nullopt, env.lookup()).choose(url_of("http://h/")).direct());
+  EXPECT_FALSE(
+      ProxyRules::resolve(std::nullopt, std::nullopt, env.lookup()).choose(url_of("http://h/")).direct());
 }
 
 TEST(ProxyRules, OptionsWinOverTheEnvironment) {
   FakeEnvironment env{{{"http_proxy", "http://env:1"}, {"NO_PROXY", "*"}}};
-  ProxyRules rules = ProxyRules::resolve(std::string("http://opt:2"), std::string("skip.example"), env.lookup(),
-                                         "--proxy");
+  ProxyRules rules =
+      ProxyRules::resolve(std::string("http://opt:2"), std::string("skip.example"), env.lookup(), "--proxy");
   ProxyChoice choice = rules.choose(url_of("https://h/"));
   EXPECT_EQ(choice.url, "http://opt:2");
   EXPECT_EQ(choice.shown(), "http://opt:2 (from --proxy)");
   EXPECT_TRUE(rules.choose(url_of("http://a.skip.example/")).direct());
-  EXPECT_TRUE(ProxyRules::resolve(std::string(), std::nullopt, env.lookup()).choose(url_of("http://h/")).direct())
+  EXPECT_TRUE(
+      ProxyRules::resolve(std::string(), std::nullopt, env.lookup()).choose(url_of("http://h/")).direct())
       << "an empty proxy option: none, whatever the environment says";
 }
 
