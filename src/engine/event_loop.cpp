@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "platform/file.h"
+
 namespace fetchpool::engine {
 namespace {
 
@@ -138,6 +140,7 @@ void EventLoop::start_allowed() {
 }
 
 void EventLoop::start(std::unique_ptr<Transfer> transfer) {
+  platform::take_descriptor_shortage();  // what an earlier transfer's failure left
   // In a directory that was missing or empty when first seen, neither NAME nor NAME.part
   // can be there before this transfer's first attempt: skip looking.
   // A body kept in memory has nothing on disk to find, keep or continue.
@@ -156,6 +159,20 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   }
   auto fail_here = [&](std::string message) {
     scheduler_.finished(transfer->url.host_key);
+    // Out of file descriptors: another transfer will close some; wait, as for a retry.
+    // Counted apart from attempts: the checks of a first attempt (NAME there already?) run
+    // again after it.
+    const int tried = ++transfer->descriptor_waits;
+    AttemptError error{ErrorCategory::filesystem, 0, std::nullopt, platform::take_descriptor_shortage()};
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    RetryPolicy policy = retry_policy_;
+    policy.max_retries = transfer->retries();
+    if (std::optional<double> delay = retry_delay(error, tried, policy, uniform(random_))) {
+      transfer->attempt_errors.push_back("before attempt " + std::to_string(transfer->attempts + 1) + ": " +
+                                         message);
+      schedule_retry(std::move(transfer), *delay, message);
+      return;
+    }
     end_idle(std::move(transfer), Status::failed, ErrorCategory::filesystem, std::move(message));
   };
   if (transfer->attempts == 0 && look_on_disk) {

@@ -6,6 +6,7 @@
 namespace fetchpool::engine {
 
 bool is_transient(const AttemptError& error) {
+  if (error.descriptor_shortage) return true;
   switch (error.category) {
     case ErrorCategory::network:
     case ErrorCategory::protocol:

@@ -19,6 +19,8 @@ struct AttemptError {
   ErrorCategory category = ErrorCategory::none;
   int http_status = 0;
   std::optional<double> retry_after_s;  ///< From a Retry-After header, when present.
+  /// Out of file descriptors (EMFILE, ENFILE): transient whatever the category says.
+  bool descriptor_shortage = false;
 };
 
 /// Whether another attempt could succeed: connect failures, resets, truncated bodies,

@@ -6,6 +6,7 @@
 #include "engine/block_pool.h"
 #include "engine/body_rule.h"
 #include "engine/transfer.h"
+#include "platform/file.h"
 
 namespace fetchpool::engine {
 namespace {
@@ -155,6 +156,7 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   }
   if (!transfer.sink->begin_ranges(state, resuming, &transfer.outcome.detail)) {
     transfer.outcome.kind = AttemptOutcome::Kind::write_error;
+    transfer.outcome.descriptor_shortage = platform::take_descriptor_shortage();
     return false;
   }
   auto connection = std::make_unique<SegmentConnection>();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fetchpool/engine.h"
+#include "platform/file.h"
 #include "text/ascii.h"
 
 namespace fetchpool::engine {
@@ -27,6 +28,7 @@ bool stop(Transfer& transfer, Kind kind, std::string detail) {
 /// memory, or not stored.
 bool stop_storing(Transfer& transfer) {
   transfer.outcome.kind = transfer.sink->too_large() ? Kind::too_large : Kind::write_error;
+  transfer.outcome.descriptor_shortage = platform::take_descriptor_shortage();
   return false;
 }
 
@@ -131,7 +133,7 @@ bool phase_move_allowed(TransferPhase from, TransferPhase to) {
   constexpr std::array<std::array<bool, kTransferPhases>, kTransferPhases> kMoves{{
       //  sub    queued connect receive waiting commit ended
       {false, true, false, false, false, false, true},    // submitted: accepted, or refused
-      {false, false, true, false, false, false, true},    // queued: started, or cancelled / skipped
+      {false, false, true, false, true, false, true},     // queued: started, out of descriptors, or ended
       {false, false, false, true, true, false, true},     // connecting: first byte, or failed
       {false, false, false, false, true, true, true},     // receiving: failed, or verified
       {false, true, false, false, false, false, true},    // waiting: retry due, or cancelled

@@ -72,6 +72,7 @@ struct Transfer {
   double rate = 0;
   std::int64_t rate_bytes = 0;
   bool checksum_retried = false;  ///< A mismatch already caused one fresh download.
+  int descriptor_waits = 0;       ///< Starts put off for want of a file descriptor.
   bool split_disabled = false;    ///< The file changed under a split download: one connection now.
   /// A ranged request got an answer that broke the body rule: from now on this transfer
   /// asks for the whole body, on one connection.

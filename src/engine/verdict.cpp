@@ -257,12 +257,13 @@ Verdict judge(const AttemptOutcome& outcome, const AttemptContext& context) {
     // transfer asks for the whole body, so bytes of two answers are never joined.
     verdict.refuse_ranges = verdict.category == ErrorCategory::protocol;
     if (outcome.kind != Kind::deadline && !context.retries_spent) {
-      AttemptError error{verdict.category, outcome.http_status, outcome.retry_after_s};
+      AttemptError error{verdict.category, outcome.http_status, outcome.retry_after_s,
+                         outcome.descriptor_shortage};
       delay = retry_delay(error, context.attempt, context.policy, context.random01);
     }
   }
-  const bool transient =
-      delay.has_value() || is_transient({verdict.category, outcome.http_status, std::nullopt});
+  const bool transient = delay.has_value() || is_transient({verdict.category, outcome.http_status,
+                                                            std::nullopt, outcome.descriptor_shortage});
   if (delay && context.time_left_s && *delay >= *context.time_left_s) {
     verdict.category = ErrorCategory::timeout;
     verdict.message =

@@ -53,6 +53,8 @@ struct AttemptOutcome {
   /// (restart, resume_refused, and a split download's connection that broke the body rule).
   bool start_over = false;
   bool advertised = false;  ///< digest_mismatch: the digest was the server's, not the request's.
+  /// write_error: the process was out of file descriptors, which passes (retried).
+  bool descriptor_shortage = false;
   CURLcode curl_code = CURLE_OK;
   int http_status = 0;                  ///< The response's status, whatever the kind.
   std::optional<double> retry_after_s;  ///< The response's Retry-After, when it gave one.

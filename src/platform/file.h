@@ -169,6 +169,12 @@ std::string parent_directory(const std::string& path);
 
 /// A sentence for an errno value in the context of `what` on `path`, with advice for the
 /// cases a person can act on (disk full, permission denied).
+/// Every failure a function here reports goes through it.
 std::string describe_file_error(int error_code, const char* what, const std::string& path);
+
+/// Whether the last failure reported on this thread (as errno is kept per thread) was a
+/// shortage of file descriptors (EMFILE, ENFILE): a failure that passes once others are
+/// closed, unlike a full disk or a refused permission. Reading it forgets it.
+bool take_descriptor_shortage();
 
 }  // namespace fetchpool::platform

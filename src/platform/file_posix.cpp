@@ -707,7 +707,16 @@ std::int64_t written_prefix(const Directory& dir, const std::string& name) {
   return size;
 }
 
+namespace {
+thread_local bool last_failure_was_shortage = false;
+}  // namespace
+
+bool take_descriptor_shortage() {
+  return std::exchange(last_failure_was_shortage, false);
+}
+
 std::string describe_file_error(int error_code, const char* what, const std::string& path) {
+  last_failure_was_shortage = error_code == EMFILE || error_code == ENFILE;
   std::string message = std::string(what) + " '" + path + "': " + std::strerror(error_code);
   switch (error_code) {
     case ENOSPC:
@@ -715,6 +724,8 @@ std::string describe_file_error(int error_code, const char* what, const std::str
     case EACCES:
     case EPERM:
     case EROFS: message += " (choose a writable output directory)"; break;
+    case EMFILE:
+    case ENFILE: message += " (out of file descriptors: retried once others are closed)"; break;
     default: break;
   }
   return message;
