@@ -705,6 +705,19 @@ TEST_F(DiskTest, ReadOnlyDirectoryIsAClearError) {
   EXPECT_NE(run.err.find("[filesystem]"), std::string::npos) << run.err;
 }
 
+// -d itself to be made on a read-only filesystem: the reason is the create's
+// ("Read-only file system"), not the later open's ("No such file or directory").
+TEST_F(DiskTest, MakingTheOutputDirectoryOnAReadOnlyFilesystemSaysSo) {
+  if (!mount_tmpfs(dir_ / "read-only", "size=1m,ro"))
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  auto run = run_fetchpool({"get", "-d", dir_ / "read-only/new/sub", server_->data_url("ro-new", 20'000),
+                            server_->data_url("ro-new-big", kLarge)});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("Read-only file system"), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("No such file or directory"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("read-only/new"), std::string::npos) << "the path is named: " << run.err;
+}
+
 TEST_F(DiskTest, DirectoryThatCannotBeCreatedIsAClearError) {
   test::write_file(dir_ / "a-file", "not a directory");
   auto run = run_fetchpool({"get", "-d", dir_ / "a-file/sub", server_->data_url("nodir", 20'000),
