@@ -164,10 +164,8 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     // again after it.
     const int tried = ++transfer->descriptor_waits;
     AttemptError error{ErrorCategory::filesystem, 0, std::nullopt, platform::take_descriptor_shortage()};
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    RetryPolicy policy = retry_policy_;
-    policy.max_retries = transfer->retries();
-    if (std::optional<double> delay = retry_delay(error, tried, policy, uniform(random_))) {
+    const AttemptContext context = context_for(*transfer, tried);
+    if (std::optional<double> delay = retry_delay(error, tried, context.policy, context.random01)) {
       transfer->attempt_errors.push_back("before attempt " + std::to_string(transfer->attempts + 1) + ": " +
                                          message);
       schedule_retry(std::move(transfer), *delay, message);
@@ -202,10 +200,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::network, "cannot create a libcurl handle");
     return;
   }
-  // Every attempt starts at the URL as requested (a redirect's target may have expired).
-  transfer->hop_url.clear();
-  transfer->hops = 0;
-  transfer->hop_trusted = true;
+  restart_at_url(*transfer);
   configure_attempt(easy.release(), *transfer);
   Clock::time_point now = Clock::now();
   if (transfer->attempts++ == 0) {

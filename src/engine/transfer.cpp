@@ -226,12 +226,9 @@ void set_request_target(CURL* easy, Transfer& transfer, const std::string& range
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
   const std::string& url = transfer.hop_url.empty() ? transfer.request.url : transfer.hop_url;
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-  // The engine picks the proxy, not libcurl from the environment, so that a message names
-  // the proxy that was used: "" (direct) or the proxy, and no NO_PROXY of libcurl's own.
-  http::ParsedUrl hop;
-  std::string ignored;
-  const bool at_hop = !transfer.hop_url.empty() && http::parse_url(transfer.hop_url, &hop, &ignored);
-  transfer.proxy = transfer.proxy_rules->choose(at_hop ? hop : transfer.url);
+  // The engine picks the proxy (see restart_at_url, follow_to), not libcurl from the
+  // environment, so that a message names the proxy that was used: "" (direct) or the
+  // proxy, and no NO_PROXY of libcurl's own.
   curl_easy_setopt(easy, CURLOPT_PROXY, transfer.proxy.url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
@@ -269,6 +266,14 @@ void follow_to(Transfer& transfer, const std::string& target) {
   transfer.hop_url = target;
   ++transfer.hops;
   transfer.hop_trusted = !downgraded && (same_origin || transfer.options->location_trusted);
+  transfer.proxy = transfer.proxy_rules->choose(parsed ? where : transfer.url);
+}
+
+void restart_at_url(Transfer& transfer) {
+  transfer.hop_url.clear();
+  transfer.hops = 0;
+  transfer.hop_trusted = true;
+  transfer.proxy = transfer.proxy_rules->choose(transfer.url);
 }
 
 void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range,

@@ -156,6 +156,9 @@ bool is_harmless_header(std::string_view header);
 /// Moves `transfer` to `target` (a redirect's Location, made absolute): its next request
 /// goes there, with credentials and headers when the origin may have them.
 void follow_to(Transfer& transfer, const std::string& target);
+/// Back to the URL as requested, as every attempt starts (a redirect's target may have
+/// expired): no hops, the origin's credentials, the URL's proxy.
+void restart_at_url(Transfer& transfer);
 
 /// Decides, at the first byte of a body (or at the end of an empty one), where the body
 /// goes: continue NAME.part after a 206 to our Range, or start from zero; and which digest
