@@ -404,12 +404,21 @@ std::string FileSink::take_block() {
 }
 
 bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string* error) {
-  if (!blocks_->try_start_write()) {  // the disk thread has enough: this thread writes too
-    bool ok = file_.write_at(offset, block.data(), block.size(), error);
-    block.clear();
-    return ok;
-  }
   if (!behind_) behind_ = std::make_unique<WriteBehind>();
+  while (!blocks_->try_start_write()) {  // the disk thread has enough
+    std::unique_lock lock(behind_->mutex);
+    if (behind_->in_flight == 0) {  // none of them is this file's: this thread writes too
+      lock.unlock();
+      bool ok = file_.write_at(offset, block.data(), block.size(), error);
+      block.clear();
+      return ok;
+    }
+    // A second writer of this same file would only wait for the inode's lock, spinning
+    // (rwsem_spin_on_owner was 11.6% of a 2 GiB download's samples): wait for one of the
+    // disk thread's writes of it to finish instead, which frees a block.
+    auto before = behind_->in_flight;
+    behind_->written.wait(lock, [&] { return behind_->in_flight < before; });
+  }
   {
     std::lock_guard lock(behind_->mutex);
     if (behind_->failed) {
