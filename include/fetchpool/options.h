@@ -105,6 +105,10 @@ struct EngineOptions {
   /// Called on the engine's thread when an attempt starts and when a retry is scheduled.
   /// Same rules as on_finished. Empty: none.
   std::function<void(const TransferEvent&)> on_event;
+  /// Called on the engine's thread with every header line sent and received and libcurl's
+  /// notes on each connection (credentials redacted, see WireLine): a trace like curl's -v.
+  /// Same rules as on_finished. Empty: none, and libcurl is not asked for them.
+  std::function<void(const WireLine&)> on_wire;
 };
 
 }  // namespace fetchpool

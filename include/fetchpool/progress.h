@@ -71,6 +71,22 @@ struct TransferEvent {
   std::string message;    ///< For retrying: why the attempt failed.
 };
 
+/// One line of what a transfer sends and receives, for a trace like curl's -v: a request or
+/// response header line, or libcurl's note on the connection (resolving, connecting, TLS).
+/// The values of headers that carry credentials (Authorization, Proxy-Authorization,
+/// Cookie, Set-Cookie, and any whose name speaks of a token, key, secret, password, session
+/// or signature) are replaced by "[redacted]" before anyone sees the line.
+struct WireLine {
+  enum class Kind {
+    note,      ///< libcurl's own text: "Connected to ...", "SSL connection using ...".
+    sent,      ///< A request line or request header line.
+    received,  ///< A status line or response header line.
+  };
+  Kind kind = Kind::note;
+  TransferId id = 0;
+  std::string text;  ///< Without its line ending.
+};
+
 /// A consistent picture of an Engine at one moment, published by its loop thread about
 /// ten times a second. Copying one never blocks the data path.
 struct ProgressSnapshot {

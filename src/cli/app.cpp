@@ -173,6 +173,9 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("HTTP");
 
   get->add_flag("-q,--quiet", o.quiet, "Print only errors")->group("Reporting");
+  get->add_flag("-v,--verbose", o.verbose,
+                "Print each request and response header, redirect and retry (credentials redacted)")
+      ->group("Reporting");
   get->add_option("--progress", o.progress,
                   "bar (live, the default on a terminal), plain (the default otherwise), json or none")
       ->type_name("MODE")
@@ -267,6 +270,8 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("N")
       ->check(CLI::Range(0, 1000).description(""));
   pull->add_flag("-q,--quiet", o.quiet, "Print only errors");
+  pull->add_flag("-v,--verbose", o.verbose,
+                 "Print each request and response header, the registry's too (credentials redacted)");
   pull->add_option("--progress", o.progress,
                    "bar (live, the default on a terminal), plain (the default otherwise), json or none")
       ->type_name("MODE");

@@ -21,6 +21,7 @@
 #include "cli/progress_display.h"
 #include "cli/report.h"
 #include "cli/result_queue.h"
+#include "cli/verbose_trace.h"
 #include "fetchpool/engine.h"
 #include "progress/format.h"
 #include "progress/terminal.h"
@@ -206,7 +207,9 @@ int run_get(const GetOptions& options) {
   const ProgressMode mode = choose_mode(options);
   ProgressDisplay display(mode, options.quiet);
   display.set_files_total(count_entries(options));
-  if (mode == ProgressMode::json || mode == ProgressMode::plain) {
+  if (options.verbose) {
+    trace_verbosely(engine_options, display, mode);
+  } else if (mode == ProgressMode::json || mode == ProgressMode::plain) {
     engine_options.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
   }
 

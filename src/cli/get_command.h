@@ -36,6 +36,7 @@ struct GetOptions {
   bool no_server_digest = false;
   std::string if_exists = "skip";
   bool quiet = false;
+  bool verbose = false;  ///< -v: every request and response header, redirect and retry.
   std::string progress;  ///< bar, plain, json, none; empty: bar on a terminal, else plain.
   std::string report_file;
   std::string save_failed_file;

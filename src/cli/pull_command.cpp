@@ -9,6 +9,7 @@
 #include "cli/get_command.h"
 #include "cli/interrupt.h"
 #include "cli/progress_display.h"
+#include "cli/verbose_trace.h"
 #include "fetchpool/pull.h"
 
 namespace fetchpool::cli {
@@ -64,7 +65,9 @@ int run_pull(PullCommandOptions options) {
   const ProgressMode mode = choose_progress_mode(options.progress, options.quiet);
   ProgressDisplay display(mode, options.quiet);
   options.pull.engine.on_finished = [&display](const Result& result) { display.file_finished(result); };
-  if (mode == ProgressMode::json || mode == ProgressMode::plain) {
+  if (options.verbose) {
+    trace_verbosely(options.pull.engine, display, mode);
+  } else if (mode == ProgressMode::json || mode == ProgressMode::plain) {
     options.pull.engine.on_event = [&display](const TransferEvent& event) { display.transfer_event(event); };
   }
   // The engine the pull runs, while it runs: the display reads it, Ctrl-C cancels it.

@@ -13,6 +13,7 @@ struct PullCommandOptions {
   std::string format = "docker-archive";  ///< --format: docker-archive or oci.
   bool insecure = false;
   bool quiet = false;
+  bool verbose = false;         ///< -v: every request and response header (the registry's too).
   std::string progress;         ///< bar, plain, json, none; empty: bar on a terminal, else plain.
   std::string username;         ///< --username: with the password read from stdin.
   bool password_stdin = false;  ///< --password-stdin.

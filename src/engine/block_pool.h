@@ -21,6 +21,8 @@ inline constexpr std::size_t kWriteBlockBytes = 256 * 1024;
 ///   belong to. When that many are there, the loop writes the next block itself: both
 ///   threads then write, which is what keeps both cores busy when the page cache is slower
 ///   to fill than the network (measured: the disk thread 57% of samples, the loop 41%).
+///   Not into a file the disk thread is writing: two writers of one inode only take turns
+///   at its lock, so FileSink waits for one of that file's blocks instead.
 class BlockPool {
  public:
   BlockPool(std::size_t max_in_flight, std::size_t max_kept)

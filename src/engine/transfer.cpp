@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 
+#include "engine/wire_trace.h"
 #include "fetchpool/engine.h"
 #include "platform/file.h"
 #include "text/ascii.h"
@@ -233,6 +234,7 @@ void set_request_target(CURL* easy, Transfer& transfer, const std::string& range
   curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  set_wire_trace(easy, transfer);
   // Credentials per request, since a handle serves every origin: only where they may go.
   const EngineOptions& options = *transfer.options;
   const bool send = transfer.hop_trusted;

@@ -482,6 +482,27 @@ TEST_F(TokenRegistryTest, CredentialsFromStdinOrDockerConfigAndNeverShown) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "c.tar"));
 }
 
+// pull -v traces the registry's requests too (token, manifests, blobs) and never a secret:
+// not the password, not the Basic credentials, not the bearer token.
+TEST_F(TokenRegistryTest, VerbosePullTracesEveryRequestWithCredentialsRedacted) {
+  server_->push_image("auth/traced", "v1");
+  std::string image = server_->host() + "/auth/traced:v1";
+  auto run = test::run_fetchpool(
+      {"pull", "-v", "--username", RegistryServer::kUser, "--password-stdin", "-o", dir_ / "t.tar", image},
+      std::string(RegistryServer::kPassword) + "\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err.find(RegistryServer::kPassword), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find(server_->base64_credentials()), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("Authorization: Bearer"), std::string::npos) << "the token is redacted:\n"
+                                                                      << run.err;
+  EXPECT_NE(run.err.find("> GET /v2/auth/traced/manifests/v1"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("> GET /v2/auth/traced/blobs/sha256:"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("> Authorization: [redacted]"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("< Www-Authenticate: Bearer realm="), std::string::npos)
+      << "the challenge is no secret and says where the token comes from:\n"
+      << run.err;
+}
+
 // A registry behind Basic auth (htpasswd).
 class BasicRegistryTest : public test::SharedServerTest<RegistryServer> {
  protected:

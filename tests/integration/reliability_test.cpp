@@ -472,6 +472,37 @@ TEST_F(ReliabilityTest, RedirectToAnotherOriginSendsOnlyHarmlessHeaders) {
   EXPECT_EQ(trusted.headers.count("Authorization"), 1u);
 }
 
+// -v shows what a user would check with curl -v: every request and response header, the
+// redirect and which headers were not sent after it, and never a credential's value.
+TEST_F(ReliabilityTest, VerboseShowsTheHeadersDroppedAtARedirectAndNoSecret) {
+  FaultServer other;
+  auto run =
+      run_fetchpool({"get", "-v", "-u", "alice:pa55word", "-H", "X-Api-Key: k3y-value", "-H",
+                     "Cookie: session=c00kie", "-H", "Accept: application/x-test", "-d", dir_ / "out", "-o",
+                     "traced", server_->url("/redirect?to=" + other.url("/data/traced?size=1000"))});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::read_file(dir_ / "out/traced"), test::fault_body("traced", 1000));
+  for (const char* secret :
+       {"pa55word", "k3y-value", "c00kie", "YWxpY2U6cGE1NXdvcmQ" /* base64 of alice:pa55word */})
+    EXPECT_EQ(run.err.find(secret), std::string::npos) << secret << " printed in:\n" << run.err;
+  EXPECT_NE(run.err.find("[1] > GET /redirect?to="), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[1] > X-Api-Key: [redacted]"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[1] > Authorization: [redacted]"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[1] < HTTP/1.1 302"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("[1] * redirect to " + other.url("/data/traced?size=1000") +
+                         "; credentials not sent there, nor the headers X-Api-Key, Cookie"),
+            std::string::npos)
+      << run.err;
+  // After the redirect: the harmless header goes, the others do not.
+  const std::size_t hop = run.err.find("[1] > GET /data/traced");
+  ASSERT_NE(hop, std::string::npos) << run.err;
+  const std::string after = run.err.substr(hop);
+  EXPECT_NE(after.find("[1] > Accept: application/x-test"), std::string::npos) << after;
+  EXPECT_EQ(after.find("X-Api-Key"), std::string::npos) << after;
+  EXPECT_EQ(after.find("Authorization"), std::string::npos) << after;
+  EXPECT_NE(after.find("[1] < HTTP/1.1 200"), std::string::npos) << after;
+}
+
 TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentialsInTheLibrary) {
   FaultServer other;
   EngineOptions options;
