@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "platform/file.h"
+
 namespace fetchpool::engine {
 
 CommitQueue::CommitQueue(TaskThread* disk, std::function<void()> wake, std::size_t max_queued)
@@ -12,7 +14,9 @@ void CommitQueue::submit(Job job) {
   disk_->post([this, job = std::move(job)]() mutable {
     Done done;
     done.id = job.id;
+    platform::take_descriptor_shortage();  // what an earlier job left
     done.ok = job.sink->commit(job.if_exists, &done.error, &done.existed);
+    done.descriptor_shortage = !done.ok && platform::take_descriptor_shortage();
     bool was_empty = false;
     {
       std::lock_guard lock(mutex_);

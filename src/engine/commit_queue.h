@@ -34,7 +34,8 @@ class CommitQueue {
   struct Done {
     TransferId id = 0;
     bool ok = false;
-    bool existed = false;  ///< The name was taken (and not to be replaced).
+    bool existed = false;              ///< The name was taken (and not to be replaced).
+    bool descriptor_shortage = false;  ///< It failed for want of a file descriptor.
     std::string error;
   };
 

@@ -397,8 +397,10 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int htt
       set_phase(*owned, TransferPhase::committing);
       if (!owned->request.to_memory && commit_elsewhere(owned, result)) return;
       bool existed = false;
+      platform::take_descriptor_shortage();  // what an earlier transfer's failure left
       if (!owned->sink->commit(owned->if_exists(), &result.message, &existed))
-        note_commit_failure(*owned, existed, &result);
+        return commit_failed(std::move(owned), std::move(result), existed,
+                             platform::take_descriptor_shortage());
       if (owned->request.to_memory) result.body = owned->sink->take_body();
       finish(std::move(owned), std::move(result));
       return;
@@ -458,11 +460,12 @@ void EventLoop::take_committed() {
     auto node = committing_.extract(done.id);
     if (node.empty()) continue;
     auto& [transfer, result] = node.mapped();
-    if (!done.ok) {
+    if (done.ok) {
+      finish(std::move(transfer), std::move(result));
+    } else {
       result.message = std::move(done.error);
-      note_commit_failure(*transfer, done.existed, &result);
+      commit_failed(std::move(transfer), std::move(result), done.existed, done.descriptor_shortage);
     }
-    finish(std::move(transfer), std::move(result));
   }
 }
 
@@ -472,9 +475,23 @@ void EventLoop::keep_spare_buffer(std::string buffer) {
     spare_buffers_.push_back(std::move(buffer));
 }
 
-void EventLoop::note_commit_failure(const Transfer& transfer, bool existed, Result* result) const {
-  result->status = existed && transfer.if_exists() == IfExists::skip ? Status::skipped : Status::failed;
-  if (result->status == Status::failed) result->category = ErrorCategory::filesystem;
+void EventLoop::commit_failed(std::unique_ptr<Transfer> transfer, Result result, bool existed,
+                              bool descriptor_shortage) {
+  if (descriptor_shortage) {
+    const int tried = ++transfer->descriptor_waits;
+    AttemptError error{ErrorCategory::filesystem, 0, std::nullopt, true};
+    const AttemptContext context = context_for(*transfer, tried);
+    if (std::optional<double> delay = retry_delay(error, tried, context.policy, context.random01)) {
+      transfer->attempt_errors.push_back("attempt " + std::to_string(transfer->attempts) + ": " +
+                                         result.message);
+      transfer->sink->suspend();
+      schedule_retry(std::move(transfer), *delay, result.message);
+      return;
+    }
+  }
+  result.status = existed && transfer->if_exists() == IfExists::skip ? Status::skipped : Status::failed;
+  if (result.status == Status::failed) result.category = ErrorCategory::filesystem;
+  finish(std::move(transfer), std::move(result));
 }
 
 void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s,

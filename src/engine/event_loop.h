@@ -95,9 +95,11 @@ class EventLoop {
   void take_committed();
   /// Keeps a body buffer's storage for the next transfer, while the pool has room.
   void keep_spare_buffer(std::string buffer);
-  /// The final name could not be created: failed, or skipped when it exists and existing
-  /// files are to be skipped.
-  void note_commit_failure(const Transfer& transfer, bool existed, Result* result) const;
+  /// The commit of a verified body failed. Out of file descriptors it waits and fetches
+  /// again, as a start does (counted in descriptor_waits); otherwise the transfer fails, or
+  /// is skipped when the name appeared meanwhile and existing files are kept.
+  void commit_failed(std::unique_ptr<Transfer> transfer, Result result, bool existed,
+                     bool descriptor_shortage);
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
 

@@ -138,7 +138,7 @@ bool phase_move_allowed(TransferPhase from, TransferPhase to) {
       {false, false, false, true, true, false, true},     // connecting: first byte, or failed
       {false, false, false, false, true, true, true},     // receiving: failed, or verified
       {false, true, false, false, false, false, true},    // waiting: retry due, or cancelled
-      {false, false, false, false, false, false, true},   // committing: the file is there
+      {false, false, false, false, true, false, true},    // committing: there, or out of descriptors
       {false, false, false, false, false, false, false},  // ended
   }};
   return kMoves[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];

@@ -22,8 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Past what is kept in memory (128 KiB), so the output is created while the body arrives.
-// (A smaller body's file is created at the commit, which does not yet wait out a shortage.)
 constexpr std::int64_t kSize = 400'000;
+// Kept in memory until it is verified: its file is created at the commit.
+constexpr std::int64_t kSmallSize = 20'000;
 
 bool mentions_shortage(const Result& result) {
   return std::any_of(result.attempt_errors.begin(), result.attempt_errors.end(), [](const std::string& line) {
@@ -33,16 +34,16 @@ bool mentions_shortage(const Result& result) {
 
 class DescriptorShortageTest : public ::testing::Test {
  protected:
-  Result fetch(const std::string& name) {
+  Result fetch(const std::string& name, std::int64_t size = kSize) {
     EngineOptions options;
     options.output_dir = dir_ / "out";
     options.retry_wait_s = 0.01;
     Engine engine(options);
-    return engine.submit({.url = server_.data_url(name, kSize), .file_name = name}).wait();
+    return engine.submit({.url = server_.data_url(name, size), .file_name = name}).wait();
   }
-  void expect_arrived(const Result& result, const std::string& name) {
+  void expect_arrived(const Result& result, const std::string& name, std::int64_t size = kSize) {
     ASSERT_EQ(result.status, Status::ok) << result.message;
-    EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name)), test::sha256_hex(test::fault_body(name, kSize)));
+    EXPECT_EQ(test::sha256_of(dir_ / ("out/" + name)), test::sha256_hex(test::fault_body(name, size)));
     EXPECT_TRUE(mentions_shortage(result)) << "the wait is in the attempt errors";
   }
 
@@ -57,6 +58,18 @@ TEST_F(DescriptorShortageTest, CreatingTheOutputIsRetried) {
   Result result = fetch("no-fd-create");
   expect_arrived(result, "no-fd-create");
   EXPECT_EQ(faults.failed(platform::FileOp::create), 2);
+}
+
+// A small body's file is created when the body is verified, on the disk thread or the
+// loop's: out of descriptors then, the transfer waits and fetches again.
+TEST_F(DescriptorShortageTest, CreatingASmallBodysFileAtTheCommitIsRetried) {
+  platform::FaultInjection faults;
+  faults.fail(platform::FileOp::create, EMFILE, 1, 2);
+  Result result = fetch("no-fd-commit", kSmallSize);
+  expect_arrived(result, "no-fd-commit", kSmallSize);
+  EXPECT_EQ(faults.failed(platform::FileOp::create), 2);
+  EXPECT_EQ(result.attempts, 3) << "each shortage cost one fetch of the small body";
+  EXPECT_FALSE(fs::exists(dir_ / "out/no-fd-commit.part"));
 }
 
 // The output directory cannot be opened before the first attempt (it holds files already,
