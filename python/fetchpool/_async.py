@@ -1,0 +1,157 @@
+"""The asyncio API: AsyncEngine. Completions reach the event loop through a file
+descriptor it watches (loop.add_reader), so the loop never blocks on the engine's thread;
+cancelling the task that awaits a transfer cancels the transfer at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, AsyncIterator, Iterable, Optional, Union
+
+from . import _native
+from ._options import Headers, Request, engine_options, make_request
+from ._progress import Progress, TqdmBar, make_display, progress_of
+from ._pull import PullResult, pull_options, wait_for_pull_async
+from ._result import Result
+from ._sync import _request_for
+
+_RESOLVE_BATCH = 500  # Results resolved per loop callback, so a burst never holds the loop
+
+
+class AsyncEngine:
+    """`async with fetchpool.AsyncEngine(**options) as engine:` the Engine's options
+    (max_concurrent, output_dir, retries, connect_timeout, stall_timeout, auth, proxy, ...,
+    progress=None or "tqdm"). Use it from the event loop's thread only."""
+
+    def __init__(self, *, progress: Any = None, **options: Any) -> None:
+        self._options = options
+        self._native_options = engine_options(options)
+        self._progress_choice = progress
+        self._native: Any = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._futures: dict[int, tuple[asyncio.Future, Any]] = {}
+        self._display: Optional[TqdmBar] = None
+        self._ticker: Optional[asyncio.TimerHandle] = None
+
+    async def __aenter__(self) -> "AsyncEngine":
+        self._start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    def _start(self) -> None:
+        if self._native is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._native = _native.Engine(self._native_options, True)
+        self._loop.add_reader(self._native.completion_fd(), self._drain)
+        self._display = make_display(self._progress_choice)
+        if self._display is not None:
+            self._tick()
+
+    async def aclose(self) -> None:
+        """Cancels every unfinished transfer (their awaiters get "cancelled" Results) and
+        joins the engine's thread, without blocking the loop."""
+        native = self._native
+        if native is None:
+            return
+        native.cancel_all()
+        for _ in range(500):  # a cancelled transfer ends at once; 5 s at most all the same
+            if native.wait_idle(0):
+                break
+            await asyncio.sleep(0.01)
+        self._drain()
+        self._loop.remove_reader(native.completion_fd())
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self._display is not None:
+            self._display.update(progress_of(native.progress()))
+            self._display.close()
+            self._display = None
+        self._native = None
+        await self._loop.run_in_executor(None, native.close)
+
+    def _engine(self) -> Any:
+        if self._native is None:
+            self._start()
+        return self._native
+
+    # -- submitting -------------------------------------------------------------------------
+    def submit(self, url_or_request: Union[str, Request], **per_request: Any) -> "asyncio.Future[Result]":
+        """Queues one download; returns a Future of its Result. Cancelling the Future (or the
+        task awaiting it, or asyncio.wait_for timing out) cancels the transfer."""
+        request = make_request(url_or_request, per_request)
+        native = self._engine()
+        handle = native.submit(request.to_native())
+        future = self._loop.create_future()
+        self._futures[handle.id] = (future, handle)
+        future.add_done_callback(lambda done, transfer_id=handle.id: self._future_done(transfer_id, done))
+        return future
+
+    async def get(self, url: str, dest: Union[str, os.PathLike, None] = None, *, timeout: Optional[float] = None,
+                  checksum: Optional[str] = None, headers: Headers = None, **per_request: Any) -> Result:
+        """As fetchpool.get(): to `dest`, or into memory when dest is None."""
+        return await self.submit(_request_for(url, dest, timeout, checksum, headers, per_request))
+
+    async def as_completed(self, items: Iterable[Union[str, Request]]) -> AsyncIterator[Result]:
+        """Submits every item and yields each Result as it ends. Leaving the loop early
+        (break, an exception, cancellation) cancels the ones not yet yielded."""
+        queue: asyncio.Queue = asyncio.Queue()
+        futures = []
+        for item in items:
+            future = self.submit(item)
+            future.add_done_callback(queue.put_nowait)
+            futures.append(future)
+        remaining = len(futures)
+        try:
+            while remaining:
+                future = await queue.get()
+                remaining -= 1
+                if not future.cancelled():
+                    yield future.result()
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+
+    async def pull(self, image: str, output: Union[str, os.PathLike], **options: Any) -> PullResult:
+        """As fetchpool.pull(), with this engine's options (the pull runs on an engine of its
+        own, made with them)."""
+        merged = dict(self._options)
+        merged.update(options)
+        return await wait_for_pull_async(pull_options(image, output, merged))
+
+    # -- looking ----------------------------------------------------------------------------
+    def progress(self) -> Progress:
+        return progress_of(self._engine().progress())
+
+    @property
+    def max_concurrent(self) -> int:
+        return self._engine().max_concurrent()
+
+    # -- the loop's side --------------------------------------------------------------------
+    def _future_done(self, transfer_id: int, future: asyncio.Future) -> None:
+        entry = self._futures.pop(transfer_id, None)
+        if future.cancelled() and entry is not None:
+            entry[1].cancel()
+
+    def _drain(self) -> None:
+        native = self._native
+        if native is None:
+            return
+        self._resolve(native.take_completed())
+
+    def _resolve(self, ended: list) -> None:
+        for native_result in ended[:_RESOLVE_BATCH]:
+            entry = self._futures.get(native_result.id)
+            if entry is not None and not entry[0].done():
+                entry[0].set_result(Result(native_result))
+        if len(ended) > _RESOLVE_BATCH:
+            self._loop.call_soon(self._resolve, ended[_RESOLVE_BATCH:])
+
+    def _tick(self) -> None:
+        if self._display is None or self._native is None:
+            return
+        self._display.update(progress_of(self._native.progress()))
+        self._ticker = self._loop.call_later(0.1, self._tick)

@@ -1,0 +1,125 @@
+"""Where transfers stand (Engine.progress()), and the tqdm bar that shows it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+from . import _native
+
+STALLED_AFTER_S = 5.0  # as the C++ kStalledAfterSeconds
+
+
+@dataclasses.dataclass(frozen=True)
+class TransferProgress:
+    """One running or waiting transfer. eta: seconds, None when unknown; stalled: nothing
+    arrived for 5 s or more; retrying: waiting for its next attempt (retry_in s, after
+    last_error)."""
+
+    id: int
+    path: str
+    label: str
+    phase: str
+    bytes: int
+    total: Optional[int]
+    rate: float
+    eta: Optional[float]
+    elapsed: float
+    idle: float
+    stalled: bool
+    retrying: bool
+    connections: int
+    attempt: int
+    max_attempts: int
+    retry_in: float
+    last_error: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """Totals over everything submitted so far (ok counts skipped files, failed counts
+    cancelled ones), and the running and waiting transfers, oldest first."""
+
+    submitted: int
+    ok: int
+    failed: int
+    running: int
+    queued: int
+    waiting: int
+    stalled: int
+    bytes: int
+    rate: float
+    elapsed: float
+    transfers: list[TransferProgress]
+
+    @property
+    def finished(self) -> int:
+        return self.ok + self.failed
+
+
+def _row(native: "_native.TransferProgress") -> TransferProgress:
+    total = native.total if native.total >= 0 else None
+    eta = (total - native.bytes) / native.rate if total is not None and native.rate > 0 else None
+    phase = native.phase.name
+    return TransferProgress(
+        id=native.id, path=native.path, label=native.label, phase=phase, bytes=native.bytes, total=total,
+        rate=native.rate, eta=eta, elapsed=native.elapsed_s, idle=native.idle_s,
+        stalled=phase != "waiting" and native.idle_s >= STALLED_AFTER_S, retrying=phase == "waiting",
+        connections=native.connections, attempt=native.attempt, max_attempts=native.max_attempts,
+        retry_in=native.retry_in_s, last_error=native.last_error)
+
+
+def progress_of(snapshot: "_native.ProgressSnapshot") -> Progress:
+    t = snapshot.totals
+    return Progress(submitted=t.submitted, ok=t.ok, failed=t.failed, running=t.running, queued=t.queued,
+                    waiting=t.waiting, stalled=t.stalled, bytes=t.bytes, rate=t.rate, elapsed=t.elapsed_s,
+                    transfers=[_row(row) for row in snapshot.transfers])
+
+
+def _rate_text(rate: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if rate < 1024 or unit == "GiB":
+            return f"{rate:.1f} {unit}/s" if unit != "B" else f"{rate:.0f} B/s"
+        rate /= 1024
+    return f"{rate:.1f} GiB/s"
+
+
+class TqdmBar:
+    """A tqdm bar over files finished of files submitted, with the byte rate, the stalled
+    and retrying counts and the failures in its postfix. tqdm is imported only here."""
+
+    def __init__(self, **tqdm_options: Any) -> None:
+        try:
+            from tqdm import tqdm
+        except ImportError as e:  # pragma: no cover - python3-tqdm is a test dependency
+            raise ImportError("progress='tqdm' needs tqdm (Debian: apt install python3-tqdm)") from e
+        self._bar = tqdm(total=0, unit="file", dynamic_ncols=True, **tqdm_options)
+
+    def update(self, progress: Progress) -> None:
+        bar = self._bar
+        if bar.total != progress.submitted:
+            bar.total = progress.submitted
+        if progress.finished > bar.n:
+            bar.update(progress.finished - bar.n)
+        postfix = {"rate": _rate_text(progress.rate), "stalled": progress.stalled,
+                   "retrying": progress.waiting}
+        if progress.failed:
+            postfix["failed"] = progress.failed
+        bar.set_postfix(postfix, refresh=True)
+
+    @property
+    def bar(self) -> Any:
+        return self._bar
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def make_display(progress: Any) -> Optional[TqdmBar]:
+    if progress is None or progress is False:
+        return None
+    if progress == "tqdm":
+        return TqdmBar()
+    if isinstance(progress, dict):  # tqdm's own options: {"desc": "layers", "file": f}
+        return TqdmBar(**progress)
+    raise ValueError(f"progress={progress!r}: use None or 'tqdm' (or a dict of tqdm options)")

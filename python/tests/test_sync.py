@@ -1,0 +1,233 @@
+"""The blocking API against real nginx and the fault server: bytes, results, deadlines,
+cancellation, Ctrl-C, threads and fork."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import fetchpool
+from conftest import body_of, file_sha256, sha256
+
+
+def thread_count() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def test_get_to_a_file_and_into_memory(nginx, out):
+    data = os.urandom(300_000)
+    url = nginx.add("one/blob.bin", data)
+    result = fetchpool.get(url, out / "blob.bin")
+    assert result.ok, result.message
+    assert result.status == "ok" and result.category == "none"
+    assert result.path == str(out / "blob.bin")
+    assert result.size == len(data)
+    assert file_sha256(out / "blob.bin") == sha256(data)
+    assert result.content is None
+
+    in_memory = fetchpool.get(url)
+    assert in_memory.ok and in_memory.path is None
+    assert in_memory.content == data
+    assert in_memory.header("content-length") == str(len(data))
+
+
+def test_a_directory_destination_keeps_the_urls_name_even_in_chinese(nginx, out):
+    data = b"\xe4\xb8\xad" * 1000
+    url = nginx.add("dir/数据 🎉.bin", data)
+    out.mkdir(parents=True)
+    result = fetchpool.get(url.replace(" ", "%20"), out)
+    assert result.ok, result.message
+    assert Path(result.path) == out / "数据 🎉.bin"
+    assert (out / "数据 🎉.bin").read_bytes() == data
+
+
+def test_a_wrong_checksum_raises_and_leaves_no_file(nginx, out):
+    url = nginx.add("sum/a.bin", b"a" * 5000)
+    result = fetchpool.get(url, out / "a.bin", checksum="sha256:" + "0" * 64)
+    assert not result.ok
+    assert result.category == "checksum"
+    assert not (out / "a.bin").exists()
+    with pytest.raises(fetchpool.ChecksumError) as caught:
+        result.raise_for_status()
+    assert caught.value.result is result
+    right = fetchpool.get(url, out / "a.bin", checksum="sha256:" + sha256(b"a" * 5000))
+    assert right.raise_for_status() is right
+
+
+def test_http_errors_are_http_errors(nginx):
+    result = fetchpool.get(nginx.url("/missing/nothing.bin"), retries=0)
+    assert result.status == "failed" and result.category == "http" and result.http_status == 404
+    with pytest.raises(fetchpool.HTTPError, match="404"):
+        result.raise_for_status()
+
+
+def test_basic_auth_and_unknown_options(nginx):
+    url = nginx.add("auth/secret.txt", b"for alice")
+    refused = fetchpool.get(url, retries=0)
+    assert refused.http_status == 401
+    allowed = fetchpool.get(url, auth=("alice", "s3cret"))
+    assert allowed.content == b"for alice"
+    assert "s3cret" not in repr(allowed) + allowed.message
+    with pytest.raises(TypeError, match="unknown option 'conect_timeout'"):
+        fetchpool.get(url, conect_timeout=3)
+
+
+def test_engine_as_completed_yields_every_file(nginx, out):
+    files = {f"many/{i:03d}.bin": os.urandom(1000 + i) for i in range(200)}
+    urls = [nginx.add(name, data) for name, data in files.items()]
+    seen = set()
+    with fetchpool.Engine(max_concurrent=16, output_dir=out) as engine:
+        for result in engine.as_completed(urls):
+            assert result.ok, result.message
+            seen.add(Path(result.path).name)
+        assert engine.progress().ok >= 200
+    assert len(seen) == 200
+    for name, data in files.items():
+        assert file_sha256(out / Path(name).name) == sha256(data)
+
+
+def test_requests_carry_their_own_fields(nginx, out):
+    url = nginx.add("req/r.bin", b"r" * 100)
+    with fetchpool.Engine(output_dir=out) as engine:
+        transfer = engine.submit(fetchpool.Request(url, file_name="renamed.bin", directory="sub"))
+        result = transfer.result(timeout=30)
+        assert transfer.done()
+        with pytest.raises(TypeError, match="unknown request field"):
+            engine.submit(url, file_nam="x")
+    assert result.ok, result.message
+    assert (out / "sub" / "renamed.bin").read_bytes() == b"r" * 100
+
+
+@pytest.mark.parametrize("query", [{"stall_after": 1000}, {"trickle_gap": 1}])
+def test_a_deadline_ends_a_stalled_or_trickling_download_on_time(faults, out, query):
+    url = faults.data(f"slow-{list(query)[0]}", 100_000, **query)
+    started = time.monotonic()
+    result = fetchpool.get(url, out / "slow.bin", timeout=1.5)
+    took = time.monotonic() - started
+    assert result.category == "timeout", result
+    assert 1.4 <= took < 4.0, took
+    assert not (out / "slow.bin").exists()
+    with pytest.raises(fetchpool.TimeoutError):
+        result.raise_for_status()
+
+
+def test_a_deadline_ends_a_silent_server_on_time(out):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections complete in the kernel; nothing ever answers
+    try:
+        started = time.monotonic()
+        result = fetchpool.get(f"http://127.0.0.1:{silent.getsockname()[1]}/x", timeout=1.0)
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert result.category == "timeout", result
+    assert took < 3.5, took
+
+
+def test_cancel_ends_a_transfer_at_once(faults):
+    with fetchpool.Engine() as engine:
+        transfer = engine.submit(faults.data("cancel-me", 100_000, stall_after=10), to_memory=True)
+        deadline = time.monotonic() + 10
+        while engine.progress().running == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the engine runs it
+        started = time.monotonic()
+        transfer.cancel()
+        result = transfer.result(timeout=5)
+        assert time.monotonic() - started < 0.5
+    assert result.status == "cancelled"
+    with pytest.raises(fetchpool.CancelledError):
+        result.raise_for_status()
+
+
+def test_close_leaves_no_thread_behind(nginx):
+    url = nginx.add("threads/t.bin", b"t" * 1000)
+    before = thread_count()
+    for _ in range(5):
+        with fetchpool.Engine() as engine:
+            assert engine.submit(url, to_memory=True).result(timeout=30).ok
+    assert thread_count() == before
+
+
+def test_progress_names_a_stalled_transfer_and_tqdm_shows_it(faults):
+    bar_output = io.StringIO()
+    with fetchpool.Engine(progress={"file": bar_output, "mininterval": 0}) as engine:
+        transfer = engine.submit(faults.data("stalls-for-progress", 100_000, stall_after=5000), to_memory=True)
+        deadline = time.monotonic() + 20
+        stalled = []
+        while not stalled and time.monotonic() < deadline:
+            engine.wait(timeout=0.2)  # draws the bar too
+            stalled = [row for row in engine.progress().transfers if row.stalled]
+        assert stalled, engine.progress()
+        row = stalled[0]
+        assert row.bytes == 5000 and row.total == 100_000 and row.idle >= 5
+        assert engine.progress().stalled == 1
+        engine.wait(timeout=0.2)
+        assert "stalled=1" in bar_output.getvalue()
+        transfer.cancel()
+
+
+def run_script(code: str, **kwargs) -> subprocess.Popen:
+    env = dict(os.environ)
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_ctrl_c_in_get_cancels_and_raises_keyboard_interrupt(faults):
+    url = faults.data("ctrl-c", 100_000, stall_after=100)
+    child = run_script(f"""
+        import sys, fetchpool
+        print("ready", flush=True)
+        try:
+            fetchpool.get({url!r})
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(3)
+    """)
+    assert child.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 10
+    while "/data/ctrl-c" not in faults.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the request reached the server
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=10)
+    assert child.returncode == 3, err
+    assert "interrupted" in out
+    assert time.monotonic() - sent < 1.0
+
+
+def test_a_forked_child_is_told_to_make_its_own_engine(nginx):
+    url = nginx.add("fork/f.bin", b"f" * 100)
+    child = run_script(f"""
+        import os, sys, fetchpool
+        engine = fetchpool.Engine()
+        assert engine.submit({url!r}, to_memory=True).result(timeout=30).ok
+        pid = os.fork()
+        if pid == 0:
+            try:
+                engine.submit({url!r}, to_memory=True)
+                os._exit(1)
+            except RuntimeError as e:
+                ok = "another process" in str(e) or "parent process" in str(e)
+                fresh = fetchpool.get({url!r})
+                os._exit(0 if ok and fresh.content == b"f" * 100 else 2)
+        _, status = os.waitpid(pid, 0)
+        engine.close()
+        sys.exit(os.waitstatus_to_exitcode(status))
+    """)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+
+
+def test_version_names_the_libraries():
+    assert fetchpool.version.startswith("fetchpool 0.1.0 (libcurl/")
+    assert "OpenSSL" in fetchpool.version
