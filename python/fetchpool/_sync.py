@@ -60,6 +60,7 @@ class Transfer:
             while True:
                 step = _STEP_S if deadline is None else max(0.0, min(_STEP_S, deadline - time.monotonic()))
                 native = self._handle.wait_for(step)
+                self._engine._drain()  # so that ended transfers no one iterates over are not kept
                 if native is not None:
                     return Result(native)
                 self._engine._tick()

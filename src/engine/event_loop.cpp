@@ -159,17 +159,14 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   }
   auto fail_here = [&](std::string message) {
     scheduler_.finished(transfer->url.host_key);
-    // Out of file descriptors: another transfer will close some; wait, as for a retry.
-    // Counted apart from attempts: the checks of a first attempt (NAME there already?) run
-    // again after it.
-    const int tried = ++transfer->descriptor_waits;
-    AttemptError error{ErrorCategory::filesystem, 0, std::nullopt, platform::take_descriptor_shortage()};
-    const AttemptContext context = context_for(*transfer, tried);
-    if (std::optional<double> delay = retry_delay(error, tried, context.policy, context.random01)) {
-      transfer->attempt_errors.push_back("before attempt " + std::to_string(transfer->attempts + 1) + ": " +
-                                         message);
-      schedule_retry(std::move(transfer), *delay, message);
-      return;
+    // The checks of a first attempt (NAME there already?) run again after the wait.
+    if (platform::take_descriptor_shortage()) {
+      if (std::optional<double> delay = descriptor_wait(*transfer)) {
+        transfer->attempt_errors.push_back("before attempt " + std::to_string(transfer->attempts + 1) + ": " +
+                                           message);
+        schedule_retry(std::move(transfer), *delay, message);
+        return;
+      }
     }
     end_idle(std::move(transfer), Status::failed, ErrorCategory::filesystem, std::move(message));
   };
@@ -478,10 +475,7 @@ void EventLoop::keep_spare_buffer(std::string buffer) {
 void EventLoop::commit_failed(std::unique_ptr<Transfer> transfer, Result result, bool existed,
                               bool descriptor_shortage) {
   if (descriptor_shortage) {
-    const int tried = ++transfer->descriptor_waits;
-    AttemptError error{ErrorCategory::filesystem, 0, std::nullopt, true};
-    const AttemptContext context = context_for(*transfer, tried);
-    if (std::optional<double> delay = retry_delay(error, tried, context.policy, context.random01)) {
+    if (std::optional<double> delay = descriptor_wait(*transfer)) {
       transfer->attempt_errors.push_back("attempt " + std::to_string(transfer->attempts) + ": " +
                                          result.message);
       transfer->sink->suspend();
@@ -492,6 +486,13 @@ void EventLoop::commit_failed(std::unique_ptr<Transfer> transfer, Result result,
   result.status = existed && transfer->if_exists() == IfExists::skip ? Status::skipped : Status::failed;
   if (result.status == Status::failed) result.category = ErrorCategory::filesystem;
   finish(std::move(transfer), std::move(result));
+}
+
+std::optional<double> EventLoop::descriptor_wait(Transfer& transfer) {
+  const int tried = ++transfer.descriptor_waits;
+  const AttemptError error{ErrorCategory::filesystem, 0, std::nullopt, true};
+  const AttemptContext context = context_for(transfer, tried);
+  return retry_delay(error, tried, context.policy, context.random01);
 }
 
 void EventLoop::schedule_retry(std::unique_ptr<Transfer> transfer, double delay_s,

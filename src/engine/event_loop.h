@@ -100,6 +100,10 @@ class EventLoop {
   /// is skipped when the name appeared meanwhile and existing files are kept.
   void commit_failed(std::unique_ptr<Transfer> transfer, Result result, bool existed,
                      bool descriptor_shortage);
+  /// Out of file descriptors: another transfer will close some. How long `transfer` waits
+  /// before trying again (the retry backoff, counted in descriptor_waits apart from its
+  /// attempts), or nullopt once it has waited --retries times.
+  std::optional<double> descriptor_wait(Transfer& transfer);
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
 
