@@ -19,6 +19,7 @@
 
 #include "fetchpool/completion_queue.h"
 #include "fetchpool/engine.h"
+#include "fetchpool/live_display.h"
 #include "fetchpool/pull.h"
 
 namespace py = pybind11;
@@ -48,10 +49,17 @@ class NativeEngine {
     return *engine_;
   }
 
+  /// Draws the command line's live display on stderr (when it is a terminal).
+  void show_live_display() {
+    if (!display_) display_ = std::make_unique<LiveDisplay>(engine());
+  }
+
   /// Cancels what is unfinished and joins the engine's thread (without the GIL).
   void close() {
+    std::unique_ptr<LiveDisplay> display = std::move(display_);
     std::unique_ptr<Engine> engine = std::move(engine_);
     py::gil_scoped_release unlocked;
+    display.reset();  // before the engine it reads
     engine.reset();
   }
   bool closed() const { return !engine_; }
@@ -62,6 +70,7 @@ class NativeEngine {
  private:
   std::unique_ptr<CompletionQueue> queue_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<LiveDisplay> display_;  ///< Last: destroyed before the engine it reads.
 };
 
 /// A pull on a thread of its own, so that the caller can wait with a timeout (and see
@@ -275,6 +284,7 @@ PYBIND11_MODULE(_native, m) {
       .def("max_concurrent", [](NativeEngine& self) { return self.engine().max_concurrent(); })
       .def("progress", [](NativeEngine& self) { return self.engine().progress(); })
       .def("close", &NativeEngine::close)
+      .def("show_live_display", &NativeEngine::show_live_display)
       .def_property_readonly("closed", &NativeEngine::closed)
       .def("completion_fd", &NativeEngine::completion_fd)
       .def("take_completed", &NativeEngine::take_completed);

@@ -21,7 +21,7 @@ _RESOLVE_BATCH = 500  # Results resolved per loop callback, so a burst never hol
 class AsyncEngine:
     """`async with fetchpool.AsyncEngine(**options) as engine:` the Engine's options
     (max_concurrent, output_dir, retries, connect_timeout, stall_timeout, auth, proxy, ...,
-    progress=None or "tqdm"). Use it from the event loop's thread only."""
+    progress=None, "bar" or "tqdm"). Use it from the event loop's thread only."""
 
     def __init__(self, *, progress: Any = None, **options: Any) -> None:
         self._options = options
@@ -46,7 +46,10 @@ class AsyncEngine:
         self._loop = asyncio.get_running_loop()
         self._native = _native.Engine(self._native_options, True)
         self._loop.add_reader(self._native.completion_fd(), self._drain)
-        self._display = make_display(self._progress_choice)
+        if self._progress_choice == "bar":
+            self._native.show_live_display()
+        else:
+            self._display = make_display(self._progress_choice)
         if self._display is not None:
             self._tick()
 

@@ -122,4 +122,4 @@ def make_display(progress: Any) -> Optional[TqdmBar]:
         return TqdmBar()
     if isinstance(progress, dict):  # tqdm's own options: {"desc": "layers", "file": f}
         return TqdmBar(**progress)
-    raise ValueError(f"progress={progress!r}: use None or 'tqdm' (or a dict of tqdm options)")
+    raise ValueError(f"progress={progress!r}: use None, 'bar' or 'tqdm' (or a dict of tqdm options)")

@@ -85,13 +85,18 @@ class Engine:
     netrc_file, proxy, no_proxy, connect_timeout (10), stall_timeout (30), min_rate
     (1024 bytes/s), max_time (none), retries (5), retry_wait (1), retry_wait_max (60),
     resume (True), verify_server_digest (True), max_redirects (10), location_trusted,
-    allow_downgrade, user_agent. progress: None, "tqdm", or a dict of tqdm options.
+    allow_downgrade, user_agent. progress: None; "bar", the command line's live display on
+    stderr (drawn only on a terminal); "tqdm"; or a dict of tqdm options.
     """
 
     def __init__(self, *, progress: Any = None, **options: Any) -> None:
         self._pid = os.getpid()
         self._native: Any = _native.Engine(engine_options(options), True)
-        self._display: Optional[TqdmBar] = make_display(progress)
+        self._display: Optional[TqdmBar] = None
+        if progress == "bar":
+            self._native.show_live_display()
+        else:
+            self._display = make_display(progress)
         self._last_draw = 0.0
         self._lock = threading.Lock()
         # id -> the deque of whoever waits for it through the completion queue

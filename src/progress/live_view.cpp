@@ -1,12 +1,11 @@
 #include "progress/live_view.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "progress/format.h"
 #include "progress/text_width.h"
+#include "text/printf.h"
 
 namespace fetchpool::progress {
 namespace {
@@ -56,9 +55,10 @@ std::string render_bar(double fraction, int width, bool utf8) {
 std::string render_transfer_line(const TransferProgress& transfer, int width, bool utf8) {
   std::string name = transfer.label.empty() ? file_name(transfer.path) : transfer.label;
   std::string tries =
-      transfer.attempt > 1 ? fmt::format(" try {}/{}", transfer.attempt, transfer.max_attempts) : "";
+      transfer.attempt > 1 ? text::printf_string(" try %d/%d", transfer.attempt, transfer.max_attempts) : "";
   // A file split over several connections: how many are fetching it now.
-  std::string connections = transfer.connections > 1 ? fmt::format(", {} conn", transfer.connections) : "";
+  std::string connections =
+      transfer.connections > 1 ? text::printf_string(", %d conn", transfer.connections) : "";
   if (transfer.phase == Phase::waiting) {
     std::string reason = transfer.last_error;
     if (std::size_t colon = reason.find(": ");
@@ -66,27 +66,28 @@ std::string render_transfer_line(const TransferProgress& transfer, int width, bo
       reason = reason.substr(colon + 2);
     }
     return compose(name,
-                   fmt::format("retry {}/{} in {}: {}", transfer.attempt + 1, transfer.max_attempts,
-                               format_clock(transfer.retry_in_s), reason),
+                   text::printf_string("retry %d/%d in %s: ", transfer.attempt + 1, transfer.max_attempts,
+                                       format_clock(transfer.retry_in_s).c_str()) +
+                       reason,
                    width, utf8);
   }
   bool stalled = transfer.idle_s >= kStalledAfterSeconds;
-  std::string rate = stalled                               ? fmt::format("stalled {:.0f}s", transfer.idle_s)
+  std::string rate = stalled ? text::printf_string("stalled %.0fs", transfer.idle_s)
                      : transfer.phase == Phase::connecting ? std::string("connecting")
                                                            : format_rate_compact(transfer.rate);
   if (transfer.total <= 0) {
     return compose(name,
-                   fmt::format("{} [{}, {}]{}", format_size_compact(transfer.bytes),
-                               format_clock(transfer.elapsed_s), rate, tries),
+                   format_size_compact(transfer.bytes) + " [" + format_clock(transfer.elapsed_s) + ", " +
+                       rate + "]" + tries,
                    width, utf8);
   }
   double fraction =
       std::clamp(static_cast<double>(transfer.bytes) / static_cast<double>(transfer.total), 0.0, 1.0);
   double eta = transfer.rate > 0 ? static_cast<double>(transfer.total - transfer.bytes) / transfer.rate : -1;
   std::string sizes = format_size_compact(transfer.bytes) + "/" + format_size_compact(transfer.total);
-  std::string clocks = fmt::format("[{}<{}, {}{}]{}", format_clock(transfer.elapsed_s), format_clock(eta),
-                                   rate, connections, tries);
-  std::string percent = fmt::format("{:3.0f}%", std::floor(fraction * 100));
+  std::string clocks = "[" + format_clock(transfer.elapsed_s) + "<" + format_clock(eta) + ", " + rate +
+                       connections + "]" + tries;
+  std::string percent = text::printf_string("%3.0f%%", std::floor(fraction * 100));
   int name_width = std::min(display_width(name), std::max(kMinNameWidth, width / 3));
   // The widest form that leaves the name its columns: with a bar, without, without clocks.
   std::string stats = "| " + sizes + " " + clocks;
@@ -103,17 +104,22 @@ std::string render_transfer_line(const TransferProgress& transfer, int width, bo
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context) {
   const ProgressTotals& totals = snapshot.totals;
   std::int64_t done = context.files_done;
-  std::string files = context.files_total >= 0 ? fmt::format("{}/{} files", done, context.files_total)
-                                               : fmt::format("{} files", done);
+  std::string files = context.files_total >= 0
+                          ? text::printf_string("%lld/%lld files", static_cast<long long>(done),
+                                                static_cast<long long>(context.files_total))
+                          : text::printf_string("%lld files", static_cast<long long>(done));
   double eta = -1;
   if (context.files_total > done && done > 0 && totals.elapsed_s > 0) {
     eta = static_cast<double>(context.files_total - done) * totals.elapsed_s / static_cast<double>(done);
   }
-  std::string line = fmt::format("{}  {}  {}  [{}<{}]  active {} queued {} retrying {} stalled {}", files,
-                                 format_size_compact(totals.bytes), format_rate_compact(totals.rate),
-                                 format_clock(totals.elapsed_s), format_clock(eta), totals.running,
-                                 totals.queued, totals.waiting, totals.stalled);
-  if (context.files_failed > 0) line += fmt::format(" failed {}", context.files_failed);
+  std::string line =
+      files + "  " + format_size_compact(totals.bytes) + "  " + format_rate_compact(totals.rate) + "  [" +
+      format_clock(totals.elapsed_s) + "<" + format_clock(eta) + "]" +
+      text::printf_string("  active %lld queued %lld retrying %lld stalled %lld",
+                          static_cast<long long>(totals.running), static_cast<long long>(totals.queued),
+                          static_cast<long long>(totals.waiting), static_cast<long long>(totals.stalled));
+  if (context.files_failed > 0)
+    line += text::printf_string(" failed %lld", static_cast<long long>(context.files_failed));
   return elide_middle(line, context.width, context.utf8);
 }
 
@@ -127,7 +133,7 @@ std::vector<std::string> render_live_area(const ProgressSnapshot& snapshot, cons
     lines.push_back(
         render_transfer_line(snapshot.transfers[static_cast<std::size_t>(i)], context.width, context.utf8));
   }
-  if (shown < count) lines.push_back(fmt::format("+{} more", count - shown));
+  if (shown < count) lines.push_back(text::printf_string("+%d more", count - shown));
   return lines;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <string>
+
 namespace fetchpool::progress {
 
-/// What stderr is connected to, read fresh on each call (so a resized window is followed
-/// on the next frame).
+/// What a descriptor (stderr for the command line) is connected to, read fresh on each
+/// call (so a resized window is followed on the next frame).
 struct TerminalInfo {
   bool is_tty = false;
   int width = 80;
@@ -12,6 +14,10 @@ struct TerminalInfo {
   bool color = false;  ///< A terminal, and NO_COLOR is not set.
 };
 
+TerminalInfo query_terminal(int fd);
 TerminalInfo query_stderr();
+
+/// Writes all of `text` to `fd`; a failed write (a closed pipe) is ignored.
+void write_to(int fd, const std::string& text);
 
 }  // namespace fetchpool::progress
