@@ -5,17 +5,29 @@ cancelling the task that awaits a transfer cancels the transfer at once."""
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
 import os
 from typing import Any, AsyncIterator, Iterable, Optional, Union
 
 from . import _native
-from ._options import Headers, Request, engine_options, make_request
+from ._options import Headers, Request, engine_options, native_request
 from ._progress import Progress, TqdmBar, make_display, progress_of
 from ._pull import PullResult, pull_options, wait_for_pull_async
 from ._result import Result
 from ._sync import _request_for
 
 _RESOLVE_BATCH = 500  # Results resolved per loop callback, so a burst never holds the loop
+
+
+class _Stream:
+    """What one as_completed loop waits on: the native Results of its transfers, as they end."""
+
+    __slots__ = ("ended", "wake")
+
+    def __init__(self) -> None:
+        self.ended: collections.deque = collections.deque()
+        self.wake = asyncio.Event()
 
 
 class AsyncEngine:
@@ -29,7 +41,9 @@ class AsyncEngine:
         self._progress_choice = progress
         self._native: Any = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._futures: dict[int, tuple[asyncio.Future, Any]] = {}
+        self._futures: dict[int, asyncio.Future] = {}
+        self._handles: dict[int, Any] = {}
+        self._streams: dict[int, "_Stream"] = {}  # transfers an as_completed loop waits for
         self._display: Optional[TqdmBar] = None
         self._ticker: Optional[asyncio.TimerHandle] = None
 
@@ -84,12 +98,12 @@ class AsyncEngine:
     def submit(self, url_or_request: Union[str, Request], **per_request: Any) -> "asyncio.Future[Result]":
         """Queues one download; returns a Future of its Result. Cancelling the Future (or the
         task awaiting it, or asyncio.wait_for timing out) cancels the transfer."""
-        request = make_request(url_or_request, per_request)
         native = self._engine()
-        handle = native.submit(request.to_native())
+        handle = native.submit(native_request(url_or_request, per_request))
         future = self._loop.create_future()
-        self._futures[handle.id] = (future, handle)
-        future.add_done_callback(lambda done, transfer_id=handle.id: self._future_done(transfer_id, done))
+        self._futures[handle.id] = future
+        self._handles[handle.id] = handle
+        future.add_done_callback(functools.partial(self._future_done, handle.id))
         return future
 
     async def get(self, url: str, dest: Union[str, os.PathLike, None] = None, *, timeout: Optional[float] = None,
@@ -100,23 +114,28 @@ class AsyncEngine:
     async def as_completed(self, items: Iterable[Union[str, Request]]) -> AsyncIterator[Result]:
         """Submits every item and yields each Result as it ends. Leaving the loop early
         (break, an exception, cancellation) cancels the ones not yet yielded."""
-        queue: asyncio.Queue = asyncio.Queue()
-        futures = []
+        native = self._engine()
+        # No Future per transfer: ended ones go straight to this stream (see _resolve).
+        stream = _Stream()
+        handles = {}
         for item in items:
-            future = self.submit(item)
-            future.add_done_callback(queue.put_nowait)
-            futures.append(future)
-        remaining = len(futures)
+            handle = native.submit(native_request(item, {}))
+            handles[handle.id] = handle
+            self._streams[handle.id] = stream
         try:
-            while remaining:
-                future = await queue.get()
-                remaining -= 1
-                if not future.cancelled():
-                    yield future.result()
+            while handles:
+                if not stream.ended:
+                    stream.wake.clear()
+                    await stream.wake.wait()
+                while stream.ended:
+                    native_result = stream.ended.popleft()
+                    if handles.pop(native_result.id, None) is not None:
+                        self._streams.pop(native_result.id, None)
+                        yield Result(native_result)
         finally:
-            for future in futures:
-                if not future.done():
-                    future.cancel()
+            for transfer_id, handle in handles.items():
+                handle.cancel()
+                self._streams.pop(transfer_id, None)
 
     async def pull(self, image: str, output: Union[str, os.PathLike], **options: Any) -> PullResult:
         """As fetchpool.pull(), with this engine's options (the pull runs on an engine of its
@@ -135,9 +154,10 @@ class AsyncEngine:
 
     # -- the loop's side --------------------------------------------------------------------
     def _future_done(self, transfer_id: int, future: asyncio.Future) -> None:
-        entry = self._futures.pop(transfer_id, None)
-        if future.cancelled() and entry is not None:
-            entry[1].cancel()
+        self._futures.pop(transfer_id, None)
+        handle = self._handles.pop(transfer_id, None)
+        if future.cancelled() and handle is not None:
+            handle.cancel()
 
     def _drain(self) -> None:
         native = self._native
@@ -147,9 +167,14 @@ class AsyncEngine:
 
     def _resolve(self, ended: list) -> None:
         for native_result in ended[:_RESOLVE_BATCH]:
-            entry = self._futures.get(native_result.id)
-            if entry is not None and not entry[0].done():
-                entry[0].set_result(Result(native_result))
+            stream = self._streams.get(native_result.id)
+            if stream is not None:
+                stream.ended.append(native_result)
+                stream.wake.set()
+                continue
+            future = self._futures.get(native_result.id)
+            if future is not None and not future.done():
+                future.set_result(Result(native_result))
         if len(ended) > _RESOLVE_BATCH:
             self._loop.call_soon(self._resolve, ended[_RESOLVE_BATCH:])
 

@@ -20,7 +20,7 @@ class Result:
     """
 
     __slots__ = ("id", "url", "path", "status", "category", "message", "http_status", "size", "attempts",
-                 "elapsed", "attempt_errors", "headers", "content")
+                 "elapsed", "content", "_native")
 
     def __init__(self, native: "_native.Result") -> None:
         self.id: int = native.id
@@ -33,9 +33,20 @@ class Result:
         self.size: int = native.bytes
         self.attempts: int = native.attempts
         self.elapsed: float = native.elapsed_s
-        self.attempt_errors: list[str] = native.attempt_errors
-        self.headers: list[tuple[str, str]] = native.headers
         self.content: Optional[bytes] = native.body
+        # The lists are made when asked for: thousands of Results alive at once then hold
+        # no containers for the garbage collector to walk.
+        self._native = native
+
+    @property
+    def attempt_errors(self) -> list[str]:
+        """Why each failed attempt failed, in order ("attempt 1: HTTP 503 ...")."""
+        return self._native.attempt_errors
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """The last response's headers, in order, for a request kept in memory."""
+        return self._native.headers
 
     @property
     def ok(self) -> bool:

@@ -14,7 +14,8 @@ import weakref
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from . import _native
-from ._options import ENGINE_OPTION_NAMES, REQUEST_FIELDS, Headers, Request, engine_options, make_request
+from ._options import (ENGINE_OPTION_NAMES, REQUEST_FIELDS, Headers, Request, engine_options, make_request,
+                       native_request)
 from ._progress import Progress, TqdmBar, make_display, progress_of
 from ._result import Result
 
@@ -149,8 +150,7 @@ class Engine:
     def submit(self, url_or_request: Union[str, Request], **per_request: Any) -> Transfer:
         """Queues one download and returns at once. per_request: Request's fields
         (file_name, directory, headers, checksum, to_memory, max_time, retries, ...)."""
-        request = make_request(url_or_request, per_request)
-        handle = self._engine().submit(request.to_native())
+        handle = self._engine().submit(native_request(url_or_request, per_request))
         self._drain()
         return Transfer(handle, self)
 
