@@ -202,15 +202,19 @@ class Engine:
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Waits until every transfer submitted so far has ended (True), or timeout (False)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            step = _STEP_S if deadline is None else max(0.0, min(_STEP_S, deadline - time.monotonic()))
-            if self._engine().wait_idle(step):
-                self._tick(force=True)
-                return True
-            self._drain()
-            self._tick()
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
+        try:
+            while True:
+                step = _STEP_S if deadline is None else max(0.0, min(_STEP_S, deadline - time.monotonic()))
+                if self._engine().wait_idle(step):
+                    self._tick(force=True)
+                    return True
+                self._drain()
+                self._tick()
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+        except KeyboardInterrupt:  # it waited for everything: Ctrl-C stops everything
+            self.cancel_all()
+            raise
 
     def cancel_all(self) -> None:
         self._engine().cancel_all()

@@ -206,6 +206,29 @@ def test_ctrl_c_in_get_cancels_and_raises_keyboard_interrupt(faults):
     assert time.monotonic() - sent < 1.0
 
 
+def test_ctrl_c_in_wait_cancels_every_transfer(faults):
+    url = faults.data("ctrl-c-wait", 100_000, stall_after=100)
+    child = run_script(f"""
+        import sys, fetchpool
+        with fetchpool.Engine() as engine:
+            transfer = engine.submit({url!r}, to_memory=True)
+            print("ready", flush=True)
+            try:
+                engine.wait()
+            except KeyboardInterrupt:
+                print(transfer.result(timeout=1).status, flush=True)
+                sys.exit(3)
+    """)
+    assert child.stdout.readline().strip() == "ready"
+    deadline = time.monotonic() + 10
+    while "/data/ctrl-c-wait" not in faults.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the request reached the server
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=10)
+    assert child.returncode == 3, err
+    assert out.strip() == "cancelled"
+
+
 def test_a_forked_child_is_told_to_make_its_own_engine(nginx):
     url = nginx.add("fork/f.bin", b"f" * 100)
     child = run_script(f"""
