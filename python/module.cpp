@@ -344,6 +344,7 @@ PYBIND11_MODULE(_native, m) {
     std::string why;
     return check_image_reference(image, &why) ? std::string() : why;
   });
+  m.attr("STALLED_AFTER_S") = kStalledAfterSeconds;
   m.def("version_string", &version_string);
   m.def("redact_url", &redact_url);
 }

@@ -60,10 +60,7 @@ class AsyncEngine:
         self._loop = asyncio.get_running_loop()
         self._native = _native.Engine(self._native_options, True)
         self._loop.add_reader(self._native.completion_fd(), self._drain)
-        if self._progress_choice == "bar":
-            self._native.show_live_display()
-        else:
-            self._display = make_display(self._progress_choice)
+        self._display = make_display(self._progress_choice, self._native)
         if self._display is not None:
             self._tick()
 
@@ -83,9 +80,8 @@ class AsyncEngine:
         if self._ticker is not None:
             self._ticker.cancel()
         if self._display is not None:
-            self._display.update(progress_of(native.progress()))
-            self._display.close()
-            self._display = None
+            self._display, display = None, self._display
+            display.finish(progress_of(native.progress()))
         self._native = None
         await self._loop.run_in_executor(None, native.close)
 

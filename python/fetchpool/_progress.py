@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from . import _native
 
-STALLED_AFTER_S = 5.0  # as the C++ kStalledAfterSeconds
+STALLED_AFTER_S = _native.STALLED_AFTER_S
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,9 +114,21 @@ class TqdmBar:
     def close(self) -> None:
         self._bar.close()
 
+    def finish(self, progress: Progress) -> None:
+        """Draws the final picture, then closes the bar."""
+        try:
+            self.update(progress)
+        finally:
+            self.close()
 
-def make_display(progress: Any) -> Optional[TqdmBar]:
+
+def make_display(progress: Any, native_engine: Any) -> Optional[TqdmBar]:
+    """The display `progress` asks for: "bar" is drawn by the engine itself (None here),
+    "tqdm" or a dict of tqdm options is a TqdmBar the caller updates."""
     if progress is None or progress is False:
+        return None
+    if progress == "bar":
+        native_engine.show_live_display()
         return None
     if progress == "tqdm":
         return TqdmBar()

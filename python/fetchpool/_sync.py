@@ -91,13 +91,9 @@ class Engine:
     """
 
     def __init__(self, *, progress: Any = None, **options: Any) -> None:
-        self._pid = os.getpid()
         self._native: Any = _native.Engine(engine_options(options), True)
-        self._display: Optional[TqdmBar] = None
-        if progress == "bar":
-            self._native.show_live_display()
-        else:
-            self._display = make_display(progress)
+        self._forked = False
+        self._display: Optional[TqdmBar] = make_display(progress, self._native)
         self._last_draw = 0.0
         self._lock = threading.Lock()
         # id -> the deque of whoever waits for it through the completion queue
@@ -118,11 +114,8 @@ class Engine:
             return
         self._native = None
         if self._display is not None:
-            try:
-                self._display.update(progress_of(native.progress()))
-            finally:
-                self._display.close()
-                self._display = None
+            self._display, display = None, self._display
+            display.finish(progress_of(native.progress()))
         native.close()
 
     def __del__(self) -> None:
@@ -140,7 +133,7 @@ class Engine:
 
     def _engine(self) -> Any:
         if self._native is None:
-            if getattr(self, "_forked", False):
+            if self._forked:
                 raise RuntimeError("this fetchpool.Engine belongs to the parent process (made before a fork): "
                                    "make a new one in the child")
             raise RuntimeError("this fetchpool.Engine is closed")

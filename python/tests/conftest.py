@@ -136,24 +136,28 @@ class FaultServer:
         return self.url(f"/data/{name}?size={size}{extra}")
 
 
-@pytest.fixture(scope="session")
-def nginx():
-    work = Path(tempfile.mkdtemp(prefix="fetchpool-py-nginx-"))
-    root = work / "root"
-    root.mkdir()
-    server = Nginx(root, work)
+def _serve(name: str, start):
+    """One server for the session, in a directory of its own, stopped by PID at the end."""
+    work = Path(tempfile.mkdtemp(prefix=f"fetchpool-py-{name}-"))
+    server = start(work)
     yield server
     _stop(server.process)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _nginx_in(work: Path) -> "Nginx":
+    (work / "root").mkdir()
+    return Nginx(work / "root", work)
+
+
+@pytest.fixture(scope="session")
+def nginx():
+    yield from _serve("nginx", _nginx_in)
 
 
 @pytest.fixture(scope="session")
 def faults():
-    work = Path(tempfile.mkdtemp(prefix="fetchpool-py-faults-"))
-    server = FaultServer(work)
-    yield server
-    _stop(server.process)
-    shutil.rmtree(work, ignore_errors=True)
+    yield from _serve("faults", FaultServer)
 
 
 @pytest.fixture
@@ -190,8 +194,4 @@ class Registry:
 
 @pytest.fixture(scope="session")
 def registry():
-    work = Path(tempfile.mkdtemp(prefix="fetchpool-py-registry-"))
-    server = Registry(work)
-    yield server
-    _stop(server.process)
-    shutil.rmtree(work, ignore_errors=True)
+    yield from _serve("registry", Registry)

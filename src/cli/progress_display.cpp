@@ -102,32 +102,12 @@ void ProgressDisplay::emit_json_locked(const std::string& json) {
   write_locked(json + "\n");
 }
 
-std::string ProgressDisplay::erase_sequence_locked() const {
-  // Up to the live area's first line, then clear to the end of the screen.
-  return live_lines_ > 0 ? fmt::format("\x1b[{}A\r\x1b[J", live_lines_) : std::string();
-}
-
-void ProgressDisplay::erase_locked() {
-  if (live_lines_ == 0) return;
-  write_locked(erase_sequence_locked());
-  live_lines_ = 0;
-}
-
 void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
-  progress::TerminalInfo terminal = progress::query_stderr();
-  progress::ViewContext context;
-  context.width = std::max(20, terminal.width - 1);  // never touch the last column: no auto-wrap
-  context.height = terminal.height;
-  context.utf8 = terminal.utf8;
+  progress::ViewContext context = progress::view_for(progress::query_stderr());
   context.files_total = files_total_;
   context.files_done = files_done_;
   context.files_failed = files_failed_;
-  last_frame_ = progress::render_live_area(snapshot, context);
-  // One write per frame: erase and redraw arrive together, so the screen does not flicker.
-  std::string frame = erase_sequence_locked();
-  for (const std::string& line : last_frame_) frame += line + "\n";
-  live_lines_ = static_cast<int>(last_frame_.size());
-  write_locked(frame);
+  write_locked(live_area_.redraw(progress::render_live_area(snapshot, context)));
 }
 
 void ProgressDisplay::print_line(const std::string& line) {
@@ -136,10 +116,7 @@ void ProgressDisplay::print_line(const std::string& line) {
     emit_json_locked(json_line({{"event", "message"}, {"text", line}}));
     return;
   }
-  std::string text = erase_sequence_locked();
-  text += line + "\n";
-  for (const std::string& live : last_frame_) text += live + "\n";  // the live area again, below
-  write_locked(text);
+  write_locked(live_area_.print_above(line));
 }
 
 void ProgressDisplay::file_finished(const Result& result) {
@@ -209,8 +186,8 @@ void ProgressDisplay::stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mutex_);
-  erase_locked();
-  last_frame_.clear();
+  std::string erase = live_area_.erase();
+  if (!erase.empty()) write_locked(erase);
 }
 
 }  // namespace fetchpool::cli

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fetchpool/engine.h"
+#include "progress/live_area.h"
 
 namespace fetchpool::cli {
 
@@ -58,9 +59,6 @@ class ProgressDisplay {
  private:
   void run();
   void draw_locked(const ProgressSnapshot& snapshot);
-  /// The escape sequence that removes the live area from the screen ("" when none).
-  std::string erase_sequence_locked() const;
-  void erase_locked();
   void write_locked(const std::string& text);
   void emit_json_locked(const std::string& json);
 
@@ -72,8 +70,7 @@ class ProgressDisplay {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
-  int live_lines_ = 0;  ///< Lines of the live area on screen now.
-  std::vector<std::string> last_frame_;
+  progress::LiveArea live_area_;  ///< For ProgressMode::bar.
   std::atomic<std::int64_t> files_total_{-1};
   std::int64_t files_done_ = 0;
   std::int64_t files_failed_ = 0;

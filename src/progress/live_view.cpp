@@ -101,6 +101,14 @@ std::string render_transfer_line(const TransferProgress& transfer, int width, bo
   return compose(name, percent + " " + sizes + " " + rate, width, utf8);
 }
 
+ViewContext view_for(const TerminalInfo& terminal) {
+  ViewContext context;
+  context.width = std::max(20, terminal.width - 1);
+  context.height = terminal.height;
+  context.utf8 = terminal.utf8;
+  return context;
+}
+
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context) {
   const ProgressTotals& totals = snapshot.totals;
   std::int64_t done = context.files_done;

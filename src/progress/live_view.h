@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fetchpool/progress.h"
+#include "progress/terminal.h"
 
 namespace fetchpool::progress {
 
@@ -17,6 +18,10 @@ struct ViewContext {
   std::int64_t files_done = 0;    ///< Ended so far, as the caller counts them.
   std::int64_t files_failed = 0;
 };
+
+/// A ViewContext for `terminal` (the file counts left to the caller): never its last column,
+/// so that no line wraps.
+ViewContext view_for(const TerminalInfo& terminal);
 
 /// The total line:
 ///   "12/100 files  1.2G  36.5MB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
