@@ -6,12 +6,12 @@
 
 namespace fetchpool::engine {
 
-CommitQueue::CommitQueue(TaskThread* disk, std::function<void()> wake, std::size_t max_queued)
-    : disk_(disk), wake_(std::move(wake)), max_queued_(max_queued) {}
+CommitQueue::CommitQueue(std::function<void()> wake, std::size_t max_queued)
+    : wake_(std::move(wake)), max_queued_(max_queued) {}
 
 void CommitQueue::submit(Job job) {
   ++outstanding_;
-  disk_->post([this, job = std::move(job)]() mutable {
+  job.sink->disk_thread()->post([this, job = std::move(job)]() mutable {
     Done done;
     done.id = job.id;
     platform::take_descriptor_shortage();  // what an earlier job left

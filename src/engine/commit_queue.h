@@ -40,16 +40,16 @@ class CommitQueue {
   };
 
   /// `wake` is called (from the disk thread) when jobs are done and the loop should look.
-  CommitQueue(TaskThread* disk, std::function<void()> wake, std::size_t max_queued);
+  CommitQueue(std::function<void()> wake, std::size_t max_queued);
 
   /// Whether `max_queued` jobs are outstanding already. Only the loop submits.
   bool full() const { return outstanding_ >= max_queued_; }
+  /// Commits on the sink's disk thread, after the blocks of it written there.
   void submit(Job job);
   /// Jobs finished since the last call.
   std::vector<Done> take_done();
 
  private:
-  TaskThread* const disk_;
   const std::function<void()> wake_;
   const std::size_t max_queued_;
   std::size_t outstanding_ = 0;  ///< Submitted and not yet taken back (loop thread only).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "platform/file.h"
@@ -23,6 +24,12 @@ constexpr double kMaxRetryAfterS = 300;
 // the last, partial block of one on disk (under 256 KiB).
 constexpr std::size_t kMaxQueuedCommits = 64;
 
+// One disk thread per core, two at least (creating files can keep one busy while the loop
+// waits on it) and four at most (past that they only queue at the same disk).
+std::size_t disk_thread_count() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 4);
+}
+
 }  // namespace
 
 Clock::duration to_duration(double seconds) {
@@ -37,8 +44,8 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
       outstanding_(std::move(outstanding)),
       multi_(curl_multi_init()),
       scheduler_(options.max_concurrent, options.max_per_host),
-      commits_(
-          &disk_thread_, [this] { mailbox_->wake(); }, kMaxQueuedCommits),
+      commits_([this] { mailbox_->wake(); }, kMaxQueuedCommits),
+      disk_threads_(disk_thread_count()),
       random_(std::random_device{}()),
       progress_(std::move(board)) {
   if (!multi_) throw std::runtime_error("cannot create libcurl handles (out of memory?)");
@@ -62,7 +69,7 @@ void EventLoop::run() {
     take_committed();
     if (shutting_down_) {
       cancel_everything();
-      disk_thread_.wait_until_idle();  // those transfers succeeded: their files are due
+      disk_threads_.wait_until_idle();  // those transfers succeeded: their files are due
       take_committed();
       break;
     }
@@ -155,7 +162,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     }
     transfer->sink.emplace(transfer->display_path, transfer->output_root, transfer->output_relative,
                            request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
-                           request.to_memory, &disk_thread_, &blocks_);
+                           request.to_memory, disk_threads_.next(), &blocks_);
   }
   auto fail_here = [&](std::string message) {
     scheduler_.finished(transfer->url.host_key);

@@ -167,9 +167,9 @@ class EventLoop {
   /// grow and trim constantly (two page faults per file).
   std::vector<std::string> spare_buffers_;
   CommitQueue commits_;  ///< After mailbox_, which it wakes.
-  /// Where files are written off the loop thread. Declared after everything its tasks use,
-  /// so it is joined before they go.
-  TaskThread disk_thread_;
+  /// Where files are written off the loop thread. Declared after everything their tasks
+  /// use, so they are joined before that goes.
+  TaskThreads disk_threads_;
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};

@@ -56,6 +56,8 @@ class FileSink {
   FileSink& operator=(const FileSink&) = delete;
 
   const std::string& final_path() const { return final_path_; }
+  /// Where this sink's disk work runs (null: on the calling thread).
+  TaskThread* disk_thread() const { return disk_; }
   const std::string& part_path() const { return part_path_; }
   std::string state_path() const { return part_path_ + ".state"; }
 
@@ -128,7 +130,15 @@ class FileSink {
   std::string take_buffer();
 
  private:
+  /// Moves the body from memory to a file: on the disk thread when there is one
+  /// (open_spill_file() as its first task), else here.
   bool spill(std::string* error);
+  /// Creates the file a spilled body goes to (unnamed where possible) and reserves its size.
+  bool open_spill_file(std::string* error);
+  /// Whether the body is in a file, or will be once the disk thread has created it.
+  bool on_disk() const { return opening_ || file_.is_open(); }
+  /// Whether nothing of this file is at the disk thread now (never waits).
+  bool writes_done();
   /// Writes the gathered bytes of a spilled body; afterwards everything stored is in the
   /// file (blocks written behind included), or false with the first error.
   bool flush(std::string* error);
@@ -148,7 +158,10 @@ class FileSink {
   void start_clean();
   struct WriteBehind;
   void persist();
+  /// Waits for the blocks in flight, then saves the state naming what is stored.
   void save_state();
+  /// Saves the state, naming `done` bytes; never waits (the disk thread calls it too).
+  void write_state(std::int64_t done);
   /// Opens the directory NAME goes in (beneath root_, never through a link); with
   /// `create`, making what is missing. `*missing` when it is not there.
   bool open_dir(bool create, platform::Directory* dir, std::string* error, bool* missing = nullptr) const;
@@ -179,6 +192,9 @@ class FileSink {
   bool never_persist_ = false;   ///< NAME.part is someone else's: the body stays unnamed.
   bool memory_only_ = false;
   bool too_large_ = false;
+  /// The file's creation is posted to the disk thread and not yet seen done; meanwhile
+  /// file_, part_ours_, state_saved_ and never_persist_ are that thread's.
+  bool opening_ = false;
   std::shared_ptr<const std::string> body_;
   std::chrono::steady_clock::time_point spilled_at_{};
   std::chrono::steady_clock::time_point state_saved_at_{};

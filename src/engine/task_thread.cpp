@@ -1,5 +1,6 @@
 #include "engine/task_thread.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace fetchpool::engine {
@@ -42,6 +43,21 @@ void TaskThread::run() {
     running_task_ = false;
     if (queued_.empty()) idle_cv_.notify_all();
   }
+}
+
+TaskThreads::TaskThreads(std::size_t count) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i)
+    threads_.push_back(std::make_unique<TaskThread>());
+}
+
+TaskThread* TaskThreads::next() {
+  TaskThread* thread = threads_[next_].get();
+  next_ = (next_ + 1) % threads_.size();
+  return thread;
+}
+
+void TaskThreads::wait_until_idle() {
+  for (auto& thread : threads_) thread->wait_until_idle();
 }
 
 }  // namespace fetchpool::engine

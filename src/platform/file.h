@@ -176,5 +176,8 @@ std::string describe_file_error(int error_code, const char* what, const std::str
 /// shortage of file descriptors (EMFILE, ENFILE): a failure that passes once others are
 /// closed, unlike a full disk or a refused permission. Reading it forgets it.
 bool take_descriptor_shortage();
+/// Makes the next take_descriptor_shortage() on this thread true: a shortage met by work
+/// done for this thread on another one (a file created on the disk thread).
+void note_descriptor_shortage();
 
 }  // namespace fetchpool::platform

@@ -715,6 +715,10 @@ bool take_descriptor_shortage() {
   return std::exchange(last_failure_was_shortage, false);
 }
 
+void note_descriptor_shortage() {
+  last_failure_was_shortage = true;
+}
+
 std::string describe_file_error(int error_code, const char* what, const std::string& path) {
   last_failure_was_shortage = error_code == EMFILE || error_code == ENFILE;
   std::string message = std::string(what) + " '" + path + "': " + std::strerror(error_code);
