@@ -74,13 +74,16 @@ class NativeEngine {
 };
 
 /// A pull on a thread of its own, so that the caller can wait with a timeout (and see
-/// Ctrl-C or asyncio cancellation between waits) and cancel it.
+/// Ctrl-C or asyncio cancellation between waits), look at its progress and cancel it.
+/// With `live_display`, the command line's display is drawn on stderr while it runs.
 class PullRun {
  public:
-  explicit PullRun(PullOptions options) {
-    options.on_engine = [this](Engine* engine) {
+  PullRun(PullOptions options, bool live_display) {
+    options.on_engine = [this, live_display](Engine* engine) {
       std::lock_guard lock(mutex_);
+      display_.reset();  // before the engine it reads goes
       engine_ = engine;
+      if (engine_ && live_display) display_ = std::make_unique<LiveDisplay>(*engine_);
       if (engine_ && cancelled_) engine_->cancel_all();
     };
     thread_ = std::thread([this, options = std::move(options)] {
@@ -107,11 +110,18 @@ class PullRun {
     cancelled_ = true;
     if (engine_) engine_->cancel_all();
   }
+  /// Where the pull's requests stand; nothing before the first and after the last.
+  std::optional<ProgressSnapshot> progress() {
+    std::lock_guard lock(mutex_);
+    if (!engine_) return std::nullopt;
+    return engine_->progress();
+  }
 
  private:
   std::mutex mutex_;
   std::condition_variable ended_;
   Engine* engine_ = nullptr;
+  std::unique_ptr<LiveDisplay> display_;  ///< Only while engine_ is there.
   bool cancelled_ = false;
   std::optional<PullResult> result_;
   std::thread thread_;  ///< Last: started once everything it uses is there.
@@ -249,6 +259,7 @@ PYBIND11_MODULE(_native, m) {
       .def_readonly("elapsed_s", &Result::elapsed_s)
       .def_readonly("attempt_errors", &Result::attempt_errors)
       .def_readonly("headers", &Result::headers)
+      .def_property_readonly("ok", &Result::ok)
       .def_property_readonly("body", &fetchpool::python::body_of);
 
   py::class_<TransferProgress>(m, "TransferProgress")
@@ -337,8 +348,10 @@ PYBIND11_MODULE(_native, m) {
       .def_readonly("reference", &PullResult::reference)
       .def_readonly("blobs", &PullResult::blobs);
   py::class_<PullRun>(m, "PullRun")
-      .def(py::init<PullOptions>(), py::call_guard<py::gil_scoped_release>())
+      .def(py::init<PullOptions, bool>(), py::arg("options"), py::arg("live_display") = false,
+           py::call_guard<py::gil_scoped_release>())
       .def("wait_for", &PullRun::wait_for, py::call_guard<py::gil_scoped_release>())
+      .def("progress", &PullRun::progress, py::call_guard<py::gil_scoped_release>())
       .def("cancel", &PullRun::cancel);
   m.def("check_image_reference", [](const std::string& image) {
     std::string why;

@@ -138,7 +138,8 @@ class AsyncEngine:
         own, made with them)."""
         merged = dict(self._options)
         merged.update(options)
-        return await wait_for_pull_async(pull_options(image, output, merged))
+        progress = merged.pop("progress", None)
+        return await wait_for_pull_async(pull_options(image, output, merged), progress)
 
     # -- looking ----------------------------------------------------------------------------
     def progress(self) -> Progress:

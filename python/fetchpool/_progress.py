@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Optional
 
 from . import _native
@@ -89,11 +90,7 @@ class TqdmBar:
     and retrying counts and the failures in its postfix. tqdm is imported only here."""
 
     def __init__(self, **tqdm_options: Any) -> None:
-        try:
-            from tqdm import tqdm
-        except ImportError as e:  # pragma: no cover - python3-tqdm is a test dependency
-            raise ImportError("progress='tqdm' needs tqdm (Debian: apt install python3-tqdm)") from e
-        self._bar = tqdm(total=0, unit="file", dynamic_ncols=True, **tqdm_options)
+        self._bar = _tqdm_class()(total=0, unit="file", dynamic_ncols=True, **tqdm_options)
 
     def update(self, progress: Progress) -> None:
         bar = self._bar
@@ -120,6 +117,65 @@ class TqdmBar:
             self.update(progress)
         finally:
             self.close()
+
+
+def _tqdm_class() -> Any:
+    try:
+        from tqdm import tqdm
+    except ImportError as e:  # pragma: no cover - python3-tqdm is a test dependency
+        raise ImportError("progress='tqdm' needs tqdm (Debian: apt install python3-tqdm)") from e
+    return tqdm
+
+
+class BlobBars:
+    """A pull's tqdm bars: one per blob (layer or config), named by its short digest as
+    docker names layers, made when the blob starts and filled from the pull's progress;
+    each shows the blob's rate, and "stalled" or "retrying" when it is. The registry's
+    token and manifest requests, kept in memory, get none. tqdm is imported only here."""
+
+    def __init__(self, **tqdm_options: Any) -> None:
+        self._tqdm = _tqdm_class()
+        self._options = tqdm_options
+        self._bars: dict[str, Any] = {}  # blob path -> its bar
+
+    def _bar_for(self, path: str, name: str, total: Optional[int]) -> Any:
+        bar = self._bars.get(path)
+        if bar is None:
+            bar = self._tqdm(total=total, desc=name, unit="B", unit_scale=True, unit_divisor=1024,
+                             dynamic_ncols=True, **self._options)
+            self._bars[path] = bar
+        elif total is not None and bar.total != total:
+            bar.total = total
+        return bar
+
+    def update(self, progress: Progress) -> None:
+        for row in progress.transfers:
+            if not row.path:
+                continue
+            bar = self._bar_for(row.path, row.label or os.path.basename(row.path)[:12], row.total)
+            if row.bytes > bar.n:
+                bar.update(row.bytes - bar.n)
+            state = "retrying" if row.retrying else "stalled" if row.stalled else _rate_text(row.rate)
+            bar.set_postfix_str(state, refresh=True)
+
+    @property
+    def bars(self) -> dict[str, Any]:
+        return self._bars
+
+    def finish(self, blobs: list) -> None:
+        """Fills each blob's bar from how it ended (kept, downloaded or failed), then closes them."""
+        try:
+            for blob in blobs:
+                if not blob.path:
+                    continue
+                bar = self._bar_for(blob.path, os.path.basename(blob.path)[:12], blob.size if blob.ok else None)
+                if blob.size > bar.n:
+                    bar.update(blob.size - bar.n)
+                bar.set_postfix_str("done" if blob.status == "ok" else
+                                    "already there" if blob.ok else f"failed: {blob.category}", refresh=True)
+        finally:
+            for bar in self._bars.values():
+                bar.close()
 
 
 def make_display(progress: Any, native_engine: Any) -> Optional[TqdmBar]:

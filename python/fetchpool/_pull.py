@@ -10,6 +10,7 @@ from typing import Any, Optional, Sequence, Union
 from . import _native
 from ._errors import Error
 from ._options import engine_options
+from ._progress import BlobBars, progress_of
 from ._result import Result
 
 _FORMATS = {"docker-archive": _native.ImageFormat.docker_archive, "oci": _native.ImageFormat.oci_layout}
@@ -68,9 +69,35 @@ def pull_options(image: str, output: Union[str, os.PathLike], options: dict) -> 
     password: Optional[str] = options.pop("password", None)
     if username is not None:
         native.credentials = f"{username}:{password or ''}"
-    options.pop("progress", None)
     native.engine = engine_options(options)
     return native
+
+
+class _Watch:
+    """How a pull is shown as it runs: progress=None (nothing), "bar" (the command line's
+    live display on stderr, drawn by the engine), "tqdm" or a dict of tqdm options (a bar
+    per blob, BlobBars)."""
+
+    def __init__(self, progress: Any) -> None:
+        if progress not in (None, False, "bar", "tqdm") and not isinstance(progress, dict):
+            raise ValueError(f"progress={progress!r}: use None, 'bar' or 'tqdm' (or a dict of tqdm options)")
+        self.live_display = progress == "bar"
+        self.bars: Optional[BlobBars] = None
+        if progress == "tqdm" or isinstance(progress, dict):
+            self.bars = BlobBars(**(progress if isinstance(progress, dict) else {}))
+
+    def start(self, native: "_native.PullOptions") -> "_native.PullRun":
+        return _native.PullRun(native, self.live_display)
+
+    def look(self, run: "_native.PullRun") -> None:
+        if self.bars is not None:
+            snapshot = run.progress()
+            if snapshot is not None:
+                self.bars.update(progress_of(snapshot))
+
+    def end(self, result: Optional["PullResult"]) -> None:
+        if self.bars is not None:
+            self.bars.finish(result.blobs if result is not None else [])
 
 
 def _result_of(image: str, native: "_native.PullResult") -> PullResult:
@@ -80,33 +107,48 @@ def _result_of(image: str, native: "_native.PullResult") -> PullResult:
 
 def pull(image: str, output: Union[str, os.PathLike], *, format: str = "docker-archive",
          platform: Optional[str] = None, mirrors: Sequence[str] = (), username: Optional[str] = None,
-         password: Optional[str] = None, **options: Any) -> PullResult:
+         password: Optional[str] = None, progress: Any = None, **options: Any) -> PullResult:
     """Pulls one image from a Registry v2 registry into `output`: a docker-archive tarball
     (`docker load`, `podman load`, skopeo) or, with format="oci", an OCI layout directory.
     platform: "os/arch[/variant]" (default: this machine's); mirrors: registries tried
-    first; username/password: else Docker's config.json. options: the Engine's (retries,
-    connect_timeout, proxy, ...). Ctrl-C cancels the pull."""
+    first; username/password: else Docker's config.json. progress: None, "bar" (the
+    command line's display on stderr), "tqdm" (a bar per blob) or a dict of tqdm options.
+    options: the Engine's (retries, connect_timeout, proxy, ...). Ctrl-C cancels the pull."""
     native = pull_options(image, output, dict(options, format=format, platform=platform, mirrors=mirrors,
                                                username=username, password=password))
-    run = _native.PullRun(native)
+    watch = _Watch(progress)
+    run = watch.start(native)
+    result = None
     try:
-        while True:
+        while result is None:
             ended = run.wait_for(0.1)
             if ended is not None:
-                return _result_of(image, ended)
+                result = _result_of(image, ended)
+            else:
+                watch.look(run)
+        return result
     except KeyboardInterrupt:
         run.cancel()
         raise
+    finally:
+        watch.end(result)
 
 
-async def wait_for_pull_async(native: "_native.PullOptions") -> PullResult:
-    run = _native.PullRun(native)
+async def wait_for_pull_async(native: "_native.PullOptions", progress: Any = None) -> PullResult:
+    watch = _Watch(progress)
+    run = watch.start(native)
+    result = None
     try:
-        while True:
+        while result is None:
             ended = run.wait_for(0)
             if ended is not None:
-                return _result_of(native.image, ended)
-            await asyncio.sleep(0.05)
+                result = _result_of(native.image, ended)
+            else:
+                watch.look(run)
+                await asyncio.sleep(0.05)
+        return result
     except asyncio.CancelledError:
         run.cancel()
         raise
+    finally:
+        watch.end(result)

@@ -80,5 +80,9 @@ def test_pull(registry, tmp_path):
     run = run_example("pull", tmp_path, {"IMAGE": "docker.io/library/app:v1", "MIRROR": f"http://{registry.host}"})
     assert run.returncode == 0, run.stderr
     assert "pulled docker.io/library/app:v1" in run.stdout
+    # The bars, on stderr: one per blob, named by its short digest, each ended full.
+    shorts = [line.split()[-1].split(":")[-1][:12] for line in run.stdout.splitlines()[:-1]]
+    assert len(shorts) == 3 and all(short in run.stderr for short in shorts), run.stderr
+    assert run.stderr.count("100%") >= 3, run.stderr
     subprocess.run(["/usr/bin/skopeo", "inspect", f"docker-archive:{tmp_path / 'image.tar'}"], check=True,
                    capture_output=True)

@@ -41,3 +41,21 @@ async def test_pull_from_asyncio(registry, tmp_path):
 
 
 test_pull_from_asyncio = pytest.mark.asyncio(test_pull_from_asyncio)
+
+
+def test_a_pull_with_tqdm_has_a_bar_per_blob_named_by_its_short_digest(registry, tmp_path):
+    import io
+    registry.push("py/bars", "v1", layers=3, layer_size=1_500_000)
+    screen = io.StringIO()
+    result = fetchpool.pull(f"{registry.host}/py/bars:v1", tmp_path / "bars.tar",
+                            progress={"file": screen, "mininterval": 0})
+    assert result.ok, result.error
+    assert len(result.blobs) == 4
+    text = screen.getvalue()
+    for blob in result.blobs:
+        short = blob.path.rsplit("/", 1)[-1][:12]
+        assert len(short) == 12 and short in text, text[-2000:]
+    # Each bar ended full: tqdm prints "100%" once per bar that reached its total.
+    assert text.count("100%") >= len(result.blobs), text[-2000:]
+    with pytest.raises(ValueError, match="progress="):
+        fetchpool.pull(f"{registry.host}/py/bars:v1", tmp_path / "x.tar", progress="lines")
