@@ -106,6 +106,11 @@ FETCHPOOL_API std::string version_string();
 /// TransferEvent, messages) has been through this.
 FETCHPOOL_API std::string redact_url(std::string_view url);
 
+/// Whether `url` is one the engine can fetch: an absolute http:// or https:// URL with a
+/// host. When not, `why` says why, for a person (a Request with such a URL ends failed,
+/// ErrorCategory::invalid_input, with the same words).
+FETCHPOOL_API bool check_url(std::string_view url, std::string* why);
+
 /// Whether `name` is safe as Request::file_name (or as a subdirectory): relative, no ".."
 /// component, no control characters, not empty. When not, `why` says why, for a person.
 FETCHPOOL_API bool is_safe_relative_name(std::string_view name, std::string* why);

@@ -73,6 +73,18 @@ void add_proxy_options(CLI::App* command, EngineOptions& engine, const std::stri
       ->group(group);
 }
 
+/// Every option of every command takes one value per use, and a repeatable one is repeated
+/// (`-H 'A: 1' -H 'B: 2'`), as curl's do: CLI11 lets an option that keeps a list take every
+/// word after it, so `-H 'Name: value' URL` took the URL for a second header.
+void take_one_value_per_use(CLI::App& app) {
+  for (CLI::App* command : app.get_subcommands({})) {
+    for (CLI::Option* option : command->get_options()) {
+      if (option->get_positional() || option->get_expected_max() <= 1) continue;
+      option->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    }
+  }
+}
+
 void add_get_command(CLI::App& app, GetOptions& o) {
   CLI::App* get = app.add_subcommand("get", "Download URLs into a directory");
   get->footer(kGetFooter);
@@ -84,8 +96,12 @@ void add_get_command(CLI::App& app, GetOptions& o) {
   get->add_option("-d,--dir", o.directory, "Save files into DIR (created if missing; default: .)")
       ->type_name("DIR")
       ->group("Input and output");
-  get->add_option("-o,--output", o.output, "Save the one URL as NAME inside DIR")
-      ->type_name("NAME")
+  get->add_option("-o,--output", o.output,
+                  "Save the one URL as FILE (a path: the directory is yours; - for stdout)")
+      ->type_name("FILE")
+      ->group("Input and output");
+  get->add_flag("-O,--remote-name")
+      ->description("Name each file from its URL (the default; curl's spelling)")
       ->group("Input and output");
   get->add_option(
          "--if-exists", o.if_exists,
@@ -146,6 +162,19 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("Retries and resume");
   get->add_flag("--no-continue", o.no_continue, "Start over instead of continuing NAME.part files")
       ->group("Retries and resume");
+  // What curl and wget users type to continue: already the default, taken as such.
+  get->add_flag("-c,--continue")
+      ->description("Continue NAME.part files (the default; wget's spelling)")
+      ->group("Retries and resume");
+  get->add_option_function<std::string>(
+         "-C,--continue-at",
+         [](const std::string& at) {
+           if (at != "-")
+             throw CLI::ValidationError("-C", "only '-C -' (continue where the file ends) is supported");
+         },
+         "'-C -': continue NAME.part files (the default; curl's spelling)")
+      ->type_name("-")
+      ->group("Retries and resume");
   get->add_flag("--no-server-digest", o.no_server_digest,
                 "Do not check digests the server advertises (Repr-Digest, X-Checksum-Sha256, ...)")
       ->group("Retries and resume");
@@ -155,6 +184,16 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("HTTP");
   get->add_option("-u,--user", o.engine.credentials, "Send user:password to the hosts of the URLs given")
       ->type_name("USER:PASS")
+      ->group("HTTP");
+  get->add_option("-A,--user-agent", o.engine.user_agent,
+                  "Send NAME as User-Agent (default: fetchpool/VERSION)")
+      ->type_name("NAME")
+      ->group("HTTP");
+  get->add_option("-e,--referer", o.referer, "Send URL as Referer with every request")
+      ->type_name("URL")
+      ->group("HTTP");
+  get->add_flag("-L,--location")
+      ->description("Follow redirects (always done; curl's spelling)")
       ->group("HTTP");
   get->add_flag("--netrc", o.netrc, "Take credentials from ~/.netrc")->group("HTTP");
   get->add_flag("--location-trusted", o.engine.location_trusted,
@@ -168,11 +207,11 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->group("HTTP");
   add_proxy_options(get, o.engine, "HTTP");
   get->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)")->group("HTTP");
-  get->add_option("--ca-cert", o.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
+  get->add_option("--ca-cert,--cacert", o.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")
       ->type_name("FILE")
       ->group("HTTP");
 
-  get->add_flag("-q,--quiet", o.quiet, "Print only errors")->group("Reporting");
+  get->add_flag("-q,--quiet,-s,--silent", o.quiet, "Print only errors")->group("Reporting");
   get->add_flag("-v,--verbose", o.verbose,
                 "Print each request and response header, redirect and retry (credentials redacted)")
       ->group("Reporting");
@@ -297,6 +336,7 @@ int run_app(int argc, char** argv) {
   add_get_command(app, get_options);
   PullCommandOptions pull_options;
   add_pull_command(app, pull_options);
+  take_one_value_per_use(app);
 
   // The build writes the man page and the bash completion from this same option table.
   if (args.size() == 2 && args[1] == "--generate") {

@@ -17,6 +17,8 @@
 #include "cli/entry_source.h"
 #include "cli/input_list.h"
 #include "cli/interrupt.h"
+#include "cli/output_option.h"
+#include "cli/password_prompt.h"
 #include "cli/private_file.h"
 #include "cli/progress_display.h"
 #include "cli/report.h"
@@ -63,6 +65,15 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "no URLs given: pass URLs or -i FILE";
     return false;
   }
+  // A URL typed on the command line is the user's to fix now (curl: exit 3); one in a
+  // list is that entry's failure, and the rest of the list runs.
+  for (const std::string& url : options.urls) {
+    std::string why;
+    if (!check_url(url, &why)) {
+      *error = "'" + progress::cut_for_message(redact_url(url)) + "': " + why;
+      return false;
+    }
+  }
   bool single_url = options.urls.size() == 1 && options.input_file.empty();
   if (!options.output.empty() && !single_url) {
     *error = "-o NAME needs exactly one URL (use out= lines in an input list for many)";
@@ -75,10 +86,6 @@ bool validate(const GetOptions& options, std::string* error) {
   *error = unreadable_file("--ca-cert", options.engine.ca_cert_file, "a PEM file of CA certificates");
   if (error->empty()) *error = unreadable_file("--netrc-file", options.engine.netrc_file, "a netrc file");
   if (!error->empty()) return false;
-  if (!options.engine.credentials.empty() && options.engine.credentials.find(':') == std::string::npos) {
-    *error = "-u needs user:password (or use --netrc)";
-    return false;
-  }
   if (!(options.engine.connect_timeout_s > 0)) {
     *error = "--connect-timeout must be a positive number of seconds";
     return false;
@@ -128,6 +135,7 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
   }
   request->file_name = entry.out;
   request->headers = options.headers;
+  if (!options.referer.empty()) request->headers.push_back("Referer: " + options.referer);
   request->headers.insert(request->headers.end(), entry.headers.begin(), entry.headers.end());
   request->expected_digest = entry.checksum;
   return true;
@@ -170,7 +178,9 @@ void note_concurrency(const Engine& engine, int asked, ProgressDisplay& display)
       asked, engine.max_concurrent()));
 }
 
-int run_get(const GetOptions& options) {
+namespace {
+
+int run_downloads(const GetOptions& options) {
   std::string error;
   if (!validate(options, &error)) {
     print_error(error);
@@ -311,6 +321,29 @@ int run_get(const GetOptions& options) {
     }
   }
   return status;
+}
+
+}  // namespace
+
+int run_get(const GetOptions& given) {
+  GetOptions options = given;
+  std::string error;
+  if (!place_output(&options, &error)) {
+    print_error(error);
+    return kExitUsage;
+  }
+  std::string& credentials = options.engine.credentials;
+  if (!credentials.empty() && credentials.find(':') == std::string::npos) {
+    // -u USER: asked for on the terminal, as curl does, never echoed.
+    std::string password;
+    if (!ask_password("Enter host password for user '" + credentials + "':", &password, &error)) {
+      print_error(error);
+      return kExitUsage;
+    }
+    credentials += ":" + password;
+  }
+  if (options.output == "-") return run_to_stdout(std::move(options), run_downloads);
+  return run_downloads(options);
 }
 
 }  // namespace fetchpool::cli

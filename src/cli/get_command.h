@@ -30,6 +30,7 @@ struct GetOptions {
   std::string output;    ///< -o: one URL only.
   std::string checksum;  ///< --checksum: one URL only.
   std::vector<std::string> headers;
+  std::string referer;  ///< -e: sent as Referer with every request.
   bool netrc = false;
   bool insecure = false;
   bool no_continue = false;

@@ -208,6 +208,11 @@ std::string redact_url(std::string_view url) {
   return http::redact_url(url);
 }
 
+bool check_url(std::string_view url, std::string* why) {
+  http::ParsedUrl parsed;
+  return http::parse_url(url, &parsed, why);
+}
+
 bool is_safe_relative_name(std::string_view name, std::string* why) {
   std::string ignored;
   return engine::check_relative_name(name, why != nullptr ? why : &ignored);

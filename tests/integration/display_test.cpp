@@ -15,6 +15,7 @@
 #include "support/registry_server.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/tmux.h"
 #include "support/wait.h"
 
 namespace fetchpool {
@@ -24,45 +25,7 @@ using namespace std::chrono_literals;
 using test::FaultServer;
 using test::run_process;
 using test::TempDir;
-
-/// A tmux server of the test's own (private socket), with one 100x30 session running a
-/// command. Stopped by PID.
-class Tmux {
- public:
-  explicit Tmux(const std::string& command) : socket_("fetchpool-test-" + std::to_string(getpid())) {
-    auto started =
-        tmux({"new-session", "-d", "-x", "100", "-y", "30", "-s", "main", "-e", "LANG=C.UTF-8", command});
-    if (started.exit_code != 0) throw std::runtime_error("tmux failed: " + started.err);
-    auto pid = tmux({"display-message", "-p", "#{pid}"});
-    server_pid_ = std::stoi(pid.out);
-  }
-  ~Tmux() {
-    if (server_pid_ > 0) kill(server_pid_, SIGTERM);
-  }
-  std::string screen() { return tmux({"capture-pane", "-p", "-t", "main"}).out; }
-  /// The screen once `shows(screen)` holds, looking every 100 ms for at most `limit` (then
-  /// the screen as it is, for the test's failure message).
-  template <class Shows>
-  std::string screen_when(Shows&& shows, std::chrono::milliseconds limit) {
-    std::string shown;
-    test::wait_until([&] { return shows(shown = screen()); }, limit, std::chrono::milliseconds(100));
-    return shown;
-  }
-  /// The screen once it shows `text` (see screen_when).
-  std::string screen_with(const std::string& text, std::chrono::milliseconds limit) {
-    return screen_when([&](const std::string& shown) { return shown.find(text) != std::string::npos; },
-                       limit);
-  }
-  void send_keys(const std::string& keys) { tmux({"send-keys", "-t", "main", keys}); }
-
- private:
-  test::ProcessResult tmux(std::vector<std::string> args) {
-    args.insert(args.begin(), {"/usr/bin/tmux", "-u", "-L", socket_});
-    return run_process(args, "", std::chrono::seconds(10));
-  }
-  std::string socket_;
-  int server_pid_ = -1;
-};
+using test::Tmux;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,11 +15,13 @@
 #include "support/process.h"
 #include "support/shared_server.h"
 #include "support/test_data.h"
+#include "support/tmux.h"
 
 namespace fetchpool {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 using test::NginxServer;
 using test::run_fetchpool;
 using test::TempDir;
@@ -223,6 +226,86 @@ TEST_F(GetCommandTest, HeadersFromFlagsAndListAreSent) {
   EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
 }
 
+// As curl takes them: each use of an option takes one value, so the URL after a header is
+// a URL, and a repeated option adds up.
+TEST_F(GetCommandTest, AnOptionTakesOneValuePerUseAndRepeatsAddUp) {
+  auto header_then_url = run_fetchpool(
+      {"get", "-q", "-d", out_dir(), "-H", "X-Token: let-me-in", url("/needs-header/tiny.txt")});
+  EXPECT_EQ(header_then_url.exit_code, 0) << header_then_url.err;
+  EXPECT_TRUE(fs::exists(out("tiny.txt")));
+
+  auto repeated = run_fetchpool({"get", "-q", "-d", out_dir(), "-H", "X-Other: 1", "-H", "X-Token: let-me-in",
+                                 url("/needs-header/16k.bin"), url("/1m.bin")});
+  EXPECT_EQ(repeated.exit_code, 0) << repeated.err;
+  EXPECT_EQ(test::sha256_of(out("16k.bin")), test::sha256_of(TestData::get().k16().disk_path));
+  EXPECT_EQ(test::sha256_of(out("1m.bin")), test::sha256_of(TestData::get().m1().disk_path));
+}
+
+// A URL typed on the command line that can never be fetched is a usage error, at once,
+// with the reason (and no password); the same URL in a list is that entry's failure.
+TEST_F(GetCommandTest, ABadUrlOnTheCommandLineIsAUsageError) {
+  for (const char* bad : {"ftp://127.0.0.1/file", "http://bob:hunter2@/file", "example.com/file"}) {
+    auto run = run_fetchpool({"get", "-d", out_dir(), url("/tiny.txt"), bad});
+    EXPECT_EQ(run.exit_code, 2) << bad << ": " << run.err;
+    EXPECT_NE(run.err.find("fetchpool: error:"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("hunter2"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(out("tiny.txt"))) << "nothing runs";
+  }
+  auto listed =
+      run_fetchpool({"get", "-q", "-d", out_dir(), "-i", "-"}, url("/tiny.txt") + "\nftp://127.0.0.1/x\n");
+  EXPECT_EQ(listed.exit_code, 1) << listed.err;
+  EXPECT_TRUE(fs::exists(out("tiny.txt")));
+}
+
+// -o is the user's own path, as with curl: a directory part is honoured (from -d when
+// relative), and `-o -` writes the body to stdout once it is complete and verified.
+TEST_F(GetCommandTest, OutputIsTheUsersPathAndDashIsStdout) {
+  const fs::path base(dir_.path());
+  fs::create_directories(base / "out" / "sub");
+  auto up =
+      run_fetchpool({"get", "-q", "-d", (base / "out" / "sub").string(), "-o", "../up.bin", url("/16k.bin")});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(test::sha256_of(base / "out" / "up.bin"), test::sha256_of(TestData::get().k16().disk_path));
+
+  const fs::path absolute = base / "elsewhere" / "abs.bin";
+  auto abs = run_fetchpool({"get", "-q", "-o", absolute.string(), url("/1m.bin")});
+  ASSERT_EQ(abs.exit_code, 0) << abs.err;
+  EXPECT_EQ(test::sha256_of(absolute), test::sha256_of(TestData::get().m1().disk_path));
+
+  auto to_stdout = run_fetchpool({"get", "-q", "-o", "-", url("/1m.bin")});
+  ASSERT_EQ(to_stdout.exit_code, 0) << to_stdout.err;
+  EXPECT_EQ(test::sha256_hex(to_stdout.out), test::sha256_of(TestData::get().m1().disk_path));
+  EXPECT_FALSE(fs::exists(fs::current_path() / "-"));
+
+  auto missing = run_fetchpool({"get", "-q", "-o", "-", url("/not-there.bin")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(missing.out.empty()) << "nothing reaches stdout from a failed download";
+
+  auto no_name = run_fetchpool({"get", "-q", "-o", (base / "out").string() + "/", url("/16k.bin")});
+  EXPECT_EQ(no_name.exit_code, 2) << no_name.err;
+}
+
+// -u USER without a password: asked for on the terminal, as curl does, and never echoed.
+TEST_F(GetCommandTest, AUserWithoutAPasswordIsAskedForItOnTheTerminal) {
+  const std::string command = std::string(FETCHPOOL_BINARY) + " get -q -u " + NginxServer::kUser + " -d '" +
+                              out_dir() + "' '" + url("/private/1m.bin") + "'; echo EXITED $?; sleep 60";
+  test::Tmux terminal(command);
+  std::string asked = terminal.screen_with("Enter host password for user", 10s);
+  ASSERT_NE(asked.find(std::string("user '") + NginxServer::kUser + "':"), std::string::npos) << asked;
+  terminal.send_keys(NginxServer::kPassword);
+  terminal.send_keys("Enter");
+  std::string ended = terminal.screen_with("EXITED", 20s);
+  EXPECT_NE(ended.find("EXITED 0"), std::string::npos) << ended;
+  EXPECT_EQ(ended.find(NginxServer::kPassword), std::string::npos) << "echoed: " << ended;
+  EXPECT_EQ(test::sha256_of(out("1m.bin")), test::sha256_of(TestData::get().m1().disk_path));
+
+  // With no terminal to ask on (a new session has none): a usage error that says what to do.
+  auto no_tty = test::run_process({"/usr/bin/setsid", "-w", FETCHPOOL_BINARY, "get", "-u", "someone", "-d",
+                                   out_dir(), url("/private/16k.bin")});
+  EXPECT_EQ(no_tty.exit_code, 2) << no_tty.err;
+  EXPECT_NE(no_tty.err.find("-u user:password"), std::string::npos) << no_tty.err;
+}
+
 TEST_F(GetCommandTest, PerHostCapLimitsConnections) {
   std::string list;
   for (int i = 0; i < 100; ++i) list += url(TestData::get().many()[i].url_path) + "\n";
@@ -298,6 +381,7 @@ class GetCommandFaultTest : public test::SharedServerTest<test::FaultServer> {
 
 // A password holding an unescaped '@', '/', '?' or '#' makes a URL libcurl cannot parse, or
 // parse differently; no part of it may reach stderr, the progress stream or the report.
+// From a list (on the command line, such a URL is a usage error: see below).
 TEST_F(GetCommandFaultTest, PasswordsWithDelimitersAreNeverPrintedOrReported) {
   std::vector<std::string> urls;
   for (const char* delimiter : {"@", "/", "?", "#", ""}) {
@@ -309,10 +393,12 @@ TEST_F(GetCommandFaultTest, PasswordsWithDelimitersAreNeverPrintedOrReported) {
     std::string report = dir_ / (std::string(progress) + ".json");
     std::string saved = dir_ / (std::string(progress) + "-failed.txt");
     std::string out_dir = dir_ / ("out-" + std::string(progress));
-    std::vector<std::string> args{"get",   "--progress", progress, "--retry-wait",  "0.05", "-d",
-                                  out_dir, "--report",   report,   "--save-failed", saved};
-    args.insert(args.end(), urls.begin(), urls.end());
-    auto run = run_fetchpool(args);
+    std::string list;
+    for (const std::string& url : urls) list += url + "\n";
+    std::vector<std::string> args{"get", "--progress", progress,   "--retry-wait", "0.05",
+                                  "-d",  out_dir,      "--report", report,         "--save-failed",
+                                  saved, "-i",         "-"};
+    auto run = run_fetchpool(args, list);
     EXPECT_EQ(run.exit_code, 1) << run.err;
     // The well-formed one was retried (a line naming its URL) and arrived.
     EXPECT_EQ(test::sha256_of(out_dir + "/pw4"), body("pw4"));
@@ -330,6 +416,14 @@ TEST_F(GetCommandFaultTest, PasswordsWithDelimitersAreNeverPrintedOrReported) {
     // --save-failed keeps the URLs as given: running it again must send the same credentials.
     std::string failed = test::read_file(saved);
     for (std::size_t i = 0; i < 4; ++i) EXPECT_NE(failed.find(urls[i] + "\n"), std::string::npos) << failed;
+  }
+  // On the command line, a URL that cannot be parsed is a usage error; its message names it
+  // without any part of the password.
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto typed = run_fetchpool({"get", "-d", dir_ / "out-typed", urls[i]});
+    EXPECT_EQ(typed.exit_code, 2) << typed.err;
+    for (const char* piece : {"s3cr", "etX9"})
+      EXPECT_EQ(typed.err.find(piece), std::string::npos) << typed.err;
   }
 }
 
