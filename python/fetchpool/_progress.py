@@ -138,11 +138,13 @@ class BlobBars:
         self._options = tqdm_options
         self._bars: dict[str, Any] = {}  # blob path -> its bar
 
-    def _bar_for(self, path: str, name: str, total: Optional[int]) -> Any:
+    def _bar_for(self, path: str, total: Optional[int], label: str = "") -> Any:
+        """The blob's bar, made on first sight; named by `label` (the pull's short digest),
+        else by the first 12 characters of the blob's file name (its digest)."""
         bar = self._bars.get(path)
         if bar is None:
-            bar = self._tqdm(total=total, desc=name, unit="B", unit_scale=True, unit_divisor=1024,
-                             dynamic_ncols=True, **self._options)
+            bar = self._tqdm(total=total, desc=label or os.path.basename(path)[:12], unit="B", unit_scale=True,
+                             unit_divisor=1024, dynamic_ncols=True, **self._options)
             self._bars[path] = bar
         elif total is not None and bar.total != total:
             bar.total = total
@@ -152,15 +154,11 @@ class BlobBars:
         for row in progress.transfers:
             if not row.path:
                 continue
-            bar = self._bar_for(row.path, row.label or os.path.basename(row.path)[:12], row.total)
+            bar = self._bar_for(row.path, row.total, row.label)
             if row.bytes > bar.n:
                 bar.update(row.bytes - bar.n)
             state = "retrying" if row.retrying else "stalled" if row.stalled else _rate_text(row.rate)
             bar.set_postfix_str(state, refresh=True)
-
-    @property
-    def bars(self) -> dict[str, Any]:
-        return self._bars
 
     def finish(self, blobs: list) -> None:
         """Fills each blob's bar from how it ended (kept, downloaded or failed), then closes them."""
@@ -168,7 +166,7 @@ class BlobBars:
             for blob in blobs:
                 if not blob.path:
                     continue
-                bar = self._bar_for(blob.path, os.path.basename(blob.path)[:12], blob.size if blob.ok else None)
+                bar = self._bar_for(blob.path, blob.size if blob.ok else None)
                 if blob.size > bar.n:
                     bar.update(blob.size - bar.n)
                 bar.set_postfix_str("done" if blob.status == "ok" else

@@ -349,7 +349,7 @@ int run_app(int argc, char** argv) {
       print_console(stdout, "{}", bash_completion(app));
       return kExitOk;
     }
-    print_console(stderr, "fetchpool: error: --generate takes man or bash-completion\n");
+    print_error("--generate takes man or bash-completion");
     return kExitUsage;
   }
 

@@ -9,4 +9,8 @@ void write_console(std::FILE* stream, std::string_view text) noexcept {
   std::fflush(stream);
 }
 
+void print_error(std::string_view message) {
+  print_console(stderr, "fetchpool: error: {}\n", message);
+}
+
 }  // namespace fetchpool::cli

@@ -20,4 +20,7 @@ void print_console(std::FILE* stream, fmt::format_string<Args...> format, Args&&
   write_console(stream, fmt::format(format, std::forward<Args>(args)...));
 }
 
+/// "fetchpool: error: MESSAGE" on stderr: how every command reports what stops it.
+void print_error(std::string_view message);
+
 }  // namespace fetchpool::cli

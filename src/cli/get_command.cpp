@@ -34,10 +34,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-void print_error(const std::string& message) {
-  print_console(stderr, "fetchpool: error: {}\n", message);
-}
-
 std::optional<IfExists> parse_if_exists(const std::string& text) {
   if (text == "skip") return IfExists::skip;
   if (text == "fail") return IfExists::fail;

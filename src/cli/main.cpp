@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     return fetchpool::cli::run_app(argc, argv);
   } catch (const std::exception& e) {
     // Bad configuration that only shows once the engine starts (e.g. libcurl unusable).
-    fetchpool::cli::print_console(stderr, "fetchpool: error: {}\n", e.what());
+    fetchpool::cli::print_error(e.what());
     return 2;
   }
 }

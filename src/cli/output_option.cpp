@@ -80,7 +80,7 @@ int run_to_stdout(GetOptions options, int (*run)(const GetOptions&)) {
   std::string error;
   fs::path dir;
   if (!make_private_temp_dir(&dir, &error)) {
-    print_console(stderr, "fetchpool: error: {}\n", error);
+    print_error(error);
     return kExitFailed;
   }
   options.directory = dir.string();
@@ -88,7 +88,7 @@ int run_to_stdout(GetOptions options, int (*run)(const GetOptions&)) {
   options.if_exists = "overwrite";
   int status = run(options);
   if (status == kExitOk && !copy_to_stdout(dir / "body", &error)) {
-    print_console(stderr, "fetchpool: error: {}\n", error);
+    print_error(error);
     status = kExitFailed;
   }
   std::error_code ignored;

@@ -20,31 +20,26 @@ int run_pull(PullCommandOptions options) {
   } else if (options.format == "oci") {
     options.pull.format = ImageFormat::oci_layout;
   } else {
-    print_console(stderr,
-                  "fetchpool: error: --format {}: use docker-archive (a tarball for docker load) or oci\n",
-                  options.format);
+    print_error(
+        fmt::format("--format {}: use docker-archive (a tarball for docker load) or oci", options.format));
     return kExitUsage;
   }
   if (options.output.empty()) {
-    print_console(
-        stderr,
-        "fetchpool: error: pull needs -o: the tarball (docker-archive) or directory (oci) to write\n");
+    print_error("pull needs -o: the tarball (docker-archive) or directory (oci) to write");
     return kExitUsage;
   }
   if (options.pull.all_platforms && options.pull.format != ImageFormat::oci_layout) {
-    print_console(
-        stderr,
-        "fetchpool: error: --all-platforms needs --format oci: a docker-archive tarball holds one image\n");
+    print_error("--all-platforms needs --format oci: a docker-archive tarball holds one image");
     return kExitUsage;
   }
   options.pull.output = options.output;
   std::string error;
   if (!check_image_reference(options.pull.image, &error)) {
-    print_console(stderr, "fetchpool: error: {}\n", error);
+    print_error(error);
     return kExitUsage;
   }
   if (options.password_stdin != !options.username.empty()) {
-    print_console(stderr, "fetchpool: error: --username and --password-stdin go together\n");
+    print_error("--username and --password-stdin go together");
     return kExitUsage;
   }
   if (options.password_stdin) {
@@ -57,7 +52,7 @@ int run_pull(PullCommandOptions options) {
   if (std::string unreadable =
           unreadable_file("--ca-cert", options.pull.engine.ca_cert_file, "a PEM file of CA certificates");
       !unreadable.empty()) {
-    print_console(stderr, "fetchpool: error: {}\n", unreadable);
+    print_error(unreadable);
     return kExitUsage;
   }
   options.pull.engine.verify_tls = !options.insecure;

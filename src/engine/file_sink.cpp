@@ -34,6 +34,24 @@ struct FileSink::WriteBehind {
   bool failed = false;
   bool shortage = false;  ///< The failure was for want of a file descriptor.
   std::string error;      ///< The first failure's message.
+
+  /// The disk thread is done with one of them (the file's opening or a block).
+  void finish(bool ok, std::string message, bool for_want_of_descriptor) {
+    std::lock_guard lock(mutex);
+    if (!ok && !failed) {
+      failed = true;
+      shortage = for_want_of_descriptor;
+      error = std::move(message);
+    }
+    --in_flight;
+    written.notify_all();
+  }
+  /// The failure, for the loop thread (under `mutex`, `failed` set): its message, and its
+  /// descriptor shortage passed on to this thread's take_descriptor_shortage().
+  void report(std::string* message) const {
+    *message = error;
+    if (shortage) platform::note_descriptor_shortage();
+  }
 };
 
 FileSink::FileSink(std::string final_path, std::string root, const std::string& relative,
@@ -311,15 +329,7 @@ bool FileSink::spill(std::string* error) {
   disk_->post([this] {
     std::string open_error;
     bool ok = open_spill_file(&open_error);
-    bool shortage = !ok && platform::take_descriptor_shortage();
-    std::lock_guard lock(behind_->mutex);
-    if (!ok && !behind_->failed) {
-      behind_->failed = true;
-      behind_->shortage = shortage;
-      behind_->error = std::move(open_error);
-    }
-    --behind_->in_flight;
-    behind_->written.notify_all();
+    behind_->finish(ok, std::move(open_error), !ok && platform::take_descriptor_shortage());
   });
   pending_ = take_block();
   pending_.append(memory_);
@@ -462,8 +472,7 @@ bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string
         blocks_->end_write(std::move(block));
       else
         blocks_->keep(std::move(block));
-      *error = behind_->error;
-      if (behind_->shortage) platform::note_descriptor_shortage();
+      behind_->report(error);
       return false;
     }
     ++behind_->in_flight;
@@ -474,13 +483,7 @@ bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string
     std::string write_error;
     bool ok = file_.write_at(offset, data.data(), data.size(), &write_error);
     blocks_->end_write(std::move(data));
-    std::lock_guard lock(behind_->mutex);
-    if (!ok && !behind_->failed) {
-      behind_->failed = true;
-      behind_->error = std::move(write_error);
-    }
-    --behind_->in_flight;
-    behind_->written.notify_all();
+    behind_->finish(ok, std::move(write_error), false);
   });
   block = take_block();
   return true;
@@ -496,8 +499,7 @@ bool FileSink::wait_for_writes(std::string* error) {
   }
   // A failed opening leaves opening_ set, so the body's next bytes still go to the
   // blocks, and the next block reports the failure.
-  *error = behind_->error;
-  if (behind_->shortage) platform::note_descriptor_shortage();
+  behind_->report(error);
   return false;
 }
 
