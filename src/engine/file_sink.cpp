@@ -12,6 +12,9 @@ namespace {
 
 // A spilled body that has been written for this long is made resumable.
 constexpr auto kPersistAfter = std::chrono::seconds(1);
+/// How much of a body the loop takes in while its file is being created and given its room
+/// on the disk thread (see FileSink::write()): 1 MiB is a few milliseconds of a fast link.
+constexpr std::int64_t kFetchedWhileOpening = 1 << 20;
 
 using platform::EntryType;
 
@@ -310,6 +313,7 @@ bool FileSink::open_spill_file(std::string* error) {
 
 bool FileSink::spill(std::string* error) {
   spilled_at_ = std::chrono::steady_clock::now();
+  spilled_bytes_ = stored_;
   if (!writes_behind()) {
     bool ok = open_spill_file(error) && file_.write_all(memory_.data(), memory_.size(), error);
     memory_.clear();
@@ -411,6 +415,10 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
   if (pending_.capacity() < kWriteBlockBytes) pending_ = take_block();
   pending_.append(data, size);
   stored_ += static_cast<std::int64_t>(size);
+  // The file's opening reserves the body's room: a body the disk has no room for fails
+  // before much of it is fetched, so the loop waits for that opening (once) when the body
+  // has gone this far past it.
+  if (opening_ && stored_ - spilled_bytes_ >= kFetchedWhileOpening && !wait_for_writes(error)) return false;
   if (pending_.size() < kWriteBlockBytes) return true;
   if (!writes_behind()) return flush(error);
   return write_behind(stored_ - static_cast<std::int64_t>(pending_.size()), pending_, error);

@@ -197,6 +197,7 @@ class FileSink {
   bool opening_ = false;
   std::shared_ptr<const std::string> body_;
   std::chrono::steady_clock::time_point spilled_at_{};
+  std::int64_t spilled_bytes_ = 0;  ///< stored_ when the body went to a file.
   std::chrono::steady_clock::time_point state_saved_at_{};
 };
 
