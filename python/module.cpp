@@ -359,5 +359,6 @@ PYBIND11_MODULE(_native, m) {
   });
   m.attr("STALLED_AFTER_S") = kStalledAfterSeconds;
   m.def("version_string", &version_string);
+  m.def("rate_text", &fetchpool::rate_text, "A rate as the live display writes it: \"36.5 MiB/s\".");
   m.def("redact_url", &redact_url);
 }

@@ -2,12 +2,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "fetchpool/engine.h"
 #include "fetchpool/export.h"
 
 namespace fetchpool {
+
+/// A rate as the live display writes it: "512 B/s", "36.5 MiB/s" (binary multiples).
+FETCHPOOL_API std::string rate_text(double bytes_per_second);
 
 /// The live display `fetchpool get` draws, for any program on an Engine: a total line
 /// (files, bytes, rate, elapsed<ETA, active, queued, retrying, stalled, failed) and a

@@ -77,14 +77,6 @@ def progress_of(snapshot: "_native.ProgressSnapshot") -> Progress:
                     transfers=[_row(row) for row in snapshot.transfers])
 
 
-def _rate_text(rate: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if rate < 1024 or unit == "GiB":
-            return f"{rate:.1f} {unit}/s" if unit != "B" else f"{rate:.0f} B/s"
-        rate /= 1024
-    return f"{rate:.1f} GiB/s"
-
-
 class TqdmBar:
     """A tqdm bar over files finished of files submitted, with the byte rate, the stalled
     and retrying counts and the failures in its postfix. tqdm is imported only here."""
@@ -98,7 +90,7 @@ class TqdmBar:
             bar.total = progress.submitted
         if progress.finished > bar.n:
             bar.update(progress.finished - bar.n)
-        postfix = {"rate": _rate_text(progress.rate), "stalled": progress.stalled,
+        postfix = {"rate": _native.rate_text(progress.rate), "stalled": progress.stalled,
                    "retrying": progress.waiting}
         if progress.failed:
             postfix["failed"] = progress.failed
@@ -157,7 +149,7 @@ class BlobBars:
             bar = self._bar_for(row.path, row.total, row.label)
             if row.bytes > bar.n:
                 bar.update(row.bytes - bar.n)
-            state = "retrying" if row.retrying else "stalled" if row.stalled else _rate_text(row.rate)
+            state = "retrying" if row.retrying else "stalled" if row.stalled else _native.rate_text(row.rate)
             bar.set_postfix_str(state, refresh=True)
 
     def finish(self, blobs: list) -> None:

@@ -481,6 +481,14 @@ void EventLoop::keep_spare_buffer(std::string buffer) {
 
 void EventLoop::commit_failed(std::unique_ptr<Transfer> transfer, Result result, bool existed,
                               bool descriptor_shortage) {
+  if (transfer->sink->digest_differed()) {
+    // The bytes are not the digest's (known once the disk thread hashed the last blocks):
+    // the attempt's outcome, judged like any other.
+    record_digest_mismatch(*transfer, std::move(result.message), &transfer->outcome);
+    Verdict verdict = judge(transfer->outcome, context_for(*transfer, transfer->attempts));
+    settle(std::move(transfer), std::move(verdict), result.http_status);
+    return;
+  }
   if (descriptor_shortage) {
     if (std::optional<double> delay = descriptor_wait(*transfer)) {
       transfer->attempt_errors.push_back("attempt " + std::to_string(transfer->attempts) + ": " +

@@ -95,9 +95,10 @@ class EventLoop {
   void take_committed();
   /// Keeps a body buffer's storage for the next transfer, while the pool has room.
   void keep_spare_buffer(std::string buffer);
-  /// The commit of a verified body failed. Out of file descriptors it waits and fetches
-  /// again, as a start does (counted in descriptor_waits); otherwise the transfer fails, or
-  /// is skipped when the name appeared meanwhile and existing files are kept.
+  /// The commit of a complete body failed. Its digest did not match (the commit checks a
+  /// body on one connection): judged as that attempt's outcome. Out of file descriptors it
+  /// waits and fetches again, as a start does (counted in descriptor_waits); otherwise the
+  /// transfer fails, or is skipped when the name appeared meanwhile and existing files are kept.
   void commit_failed(std::unique_ptr<Transfer> transfer, Result result, bool existed,
                      bool descriptor_shortage);
   /// Out of file descriptors: another transfer will close some. How long `transfer` waits

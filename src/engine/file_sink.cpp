@@ -403,6 +403,10 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
     if (static_cast<std::int64_t>(memory_.size() + size) <= memory_limit_) {
       memory_.append(data, size);
       stored_ += static_cast<std::int64_t>(size);
+      if (digest_) {
+        digest_->update(data, size);
+        hashed_to_ = stored_;
+      }
       return true;
     }
     if (memory_only_) {
@@ -434,8 +438,12 @@ bool FileSink::flush(std::string* error) {
     return true;
   }
   // At an offset, not the file position: blocks written behind do not move it.
-  bool ok = file_.write_at(stored_ - static_cast<std::int64_t>(pending_.size()), pending_.data(),
-                           pending_.size(), error);
+  const std::int64_t offset = stored_ - static_cast<std::int64_t>(pending_.size());
+  if (digest_) {
+    std::size_t from = unhashed_start(offset, pending_.size());
+    digest_->update(pending_.data() + from, pending_.size() - from);
+  }
+  bool ok = file_.write_at(offset, pending_.data(), pending_.size(), error);
   release_pending();
   return ok;
 }
@@ -463,6 +471,10 @@ bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string
     if (behind_->in_flight == 0) {  // none of them is this file's: this thread writes too
       if (behind_->failed) break;   // reported below (the file may not even be open)
       lock.unlock();
+      if (digest_) {
+        std::size_t from = unhashed_start(offset, block.size());
+        digest_->update(block.data() + from, block.size() - from);
+      }
       bool ok = file_.write_at(offset, block.data(), block.size(), error);
       block.clear();
       return ok;
@@ -487,7 +499,11 @@ bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string
   }
   // The sink outlives the task: every path that closes, names or drops the file, and the
   // destructor, wait_for_writes() first.
-  disk_->post([this, offset, data = std::move(block)]() mutable {
+  hash::Digest* digest = digest_;
+  std::size_t unhashed = digest ? unhashed_start(offset, block.size()) : 0;
+  disk_->post([this, offset, data = std::move(block), digest, unhashed]() mutable {
+    // In order: this file's blocks run on this thread, one after another.
+    if (digest) digest->update(data.data() + unhashed, data.size() - unhashed);
     std::string write_error;
     bool ok = file_.write_at(offset, data.data(), data.size(), &write_error);
     blocks_->end_write(std::move(data));
@@ -520,11 +536,41 @@ bool FileSink::writes_done() {
 void FileSink::start_clean() {
   std::string ignored;
   wait_for_writes(&ignored);
+  stop_digest();
   opening_ = false;
   if (!behind_) return;
   std::lock_guard lock(behind_->mutex);
   behind_->failed = false;  // that failure ended the attempt before this one
   behind_->shortage = false;
+}
+
+void FileSink::verify_as_stored(hash::Digest* digest, std::string expected) {
+  digest_ = digest;
+  expected_digest_ = std::move(expected);
+  hashed_to_ = stored_;
+  digest_differed_ = false;
+}
+
+std::size_t FileSink::unhashed_start(std::int64_t offset, std::size_t size) {
+  const std::int64_t end = offset + static_cast<std::int64_t>(size);
+  const std::int64_t from = std::clamp(hashed_to_ - offset, std::int64_t{0}, static_cast<std::int64_t>(size));
+  hashed_to_ = std::max(hashed_to_, end);
+  return static_cast<std::size_t>(from);
+}
+
+bool FileSink::digest_matches(std::string* error) {
+  if (!digest_) return true;
+  const std::string actual = expected_digest_.substr(0, expected_digest_.find(':') + 1) + digest_->finish();
+  digest_ = nullptr;
+  if (actual == expected_digest_) return true;
+  digest_differed_ = true;
+  *error = hash::mismatch_detail(expected_digest_, actual);
+  return false;
+}
+
+void FileSink::stop_digest() {
+  digest_ = nullptr;
+  hashed_to_ = 0;
 }
 
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
@@ -549,6 +595,7 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
     abandon();
     return false;
   }
+  if (!digest_matches(error)) return false;  // the verdict is the loop's: retry or fail
   if (memory_only_) {
     body_ = std::make_shared<const std::string>(std::move(memory_));
     memory_ = std::string();
@@ -592,6 +639,7 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
 
 void FileSink::suspend() {
   memory_.clear();
+  stop_digest();  // the blocks in flight hold their own pointer to it; persist() waits for them
   if (on_disk()) {
     persist();  // waits for the file's opening and blocks first
     std::string ignored;
@@ -610,6 +658,7 @@ void FileSink::abandon() {
   release_pending();
   std::string ignored;
   wait_for_writes(&ignored);
+  stop_digest();
   opening_ = false;
   file_.close(&ignored);
   drop_ours(nullptr);

@@ -107,6 +107,17 @@ class FileSink {
   void maybe_persist(std::chrono::steady_clock::time_point now);
   /// Feeds the first `length` bytes stored on disk to `digest` (after a resume).
   bool hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error);
+  /// The bytes stored from now on go into `digest` in order (those before are the
+  /// caller's), and commit() names the body only if it comes to `expected` ("algo:hex").
+  /// Blocks written behind are hashed on the disk thread, beside the loop's receiving
+  /// (on 1,000 x 1 MiB the loop thread spent most of its time in SHA-256), so the verdict
+  /// is commit()'s: see digest_differed(). `digest` must outlive the attempt.
+  void verify_as_stored(hash::Digest* digest, std::string expected);
+  /// Whether verify_as_stored() applies to this attempt.
+  bool verifies_digest() const { return digest_ != nullptr; }
+  /// The last commit() failed because the bytes are not the expected digest's; its error
+  /// is "expected A, got B", and the body is left as it was (suspend() or abandon() it).
+  bool digest_differed() const { return digest_differed_; }
 
   /// Puts the complete body under the final name, replacing an existing file only with
   /// IfExists::overwrite. When the name turned out to exist, sets `*existed`. A commit that
@@ -169,6 +180,12 @@ class FileSink {
   bool create_named_part(const platform::Directory& dir, std::string* error);
   /// Removes NAME.part and its state, those of them that are ours.
   void drop_ours(const platform::Directory* dir);
+  /// The part of `block` (stored at `offset`) not yet in digest_, from where the digest stands.
+  std::size_t unhashed_start(std::int64_t offset, std::size_t size);
+  /// After flush(): whether the stored bytes are the expected digest's (else *error says).
+  bool digest_matches(std::string* error);
+  /// Stops feeding a digest (an attempt ends; every block is written).
+  void stop_digest();
 
   std::string final_path_;
   std::string part_path_;
@@ -198,6 +215,10 @@ class FileSink {
   std::shared_ptr<const std::string> body_;
   std::chrono::steady_clock::time_point spilled_at_{};
   std::int64_t spilled_bytes_ = 0;  ///< stored_ when the body went to a file.
+  hash::Digest* digest_ = nullptr;  ///< verify_as_stored(): the disk thread's while blocks are there.
+  std::string expected_digest_;
+  std::int64_t hashed_to_ = 0;  ///< Bytes [0, hashed_to_) are in digest_, or posted to be.
+  bool digest_differed_ = false;
   std::chrono::steady_clock::time_point state_saved_at_{};
 };
 

@@ -99,7 +99,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
     stop_storing(transfer);
     return 0;
   }
-  if (transfer.digest) transfer.digest->update(data, length);
   return length;
 }
 
@@ -359,11 +358,12 @@ bool start_body(Transfer& transfer) {
     return stop_storing(transfer);
 
   set_up_digest(transfer);
+  if (!transfer.digest) return true;
   // Digests follow the bytes in order: after a resume, the bytes already on disk first.
-  if (transfer.digest && offset > 0 &&
-      !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.outcome.detail)) {
+  if (offset > 0 && !transfer.sink->hash_prefix(offset, &*transfer.digest, &transfer.outcome.detail)) {
     return stop(transfer, Kind::restart, std::move(transfer.outcome.detail));
   }
+  transfer.sink->verify_as_stored(&*transfer.digest, transfer.checking_digest);
   return true;
 }
 
@@ -411,12 +411,18 @@ void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt) {
 }
 
 void check_digest(Transfer& transfer, AttemptOutcome* outcome) {
-  if (!transfer.digest) return;
+  // A body through the sink is checked by its commit, once the disk thread has hashed
+  // the last blocks: see digest_differed().
+  if (!transfer.digest || transfer.sink->verifies_digest()) return;
   std::string expected = transfer.checking_digest;
   std::string actual = expected.substr(0, expected.find(':') + 1) + transfer.digest->finish();
   if (actual == expected) return;
+  record_digest_mismatch(transfer, hash::mismatch_detail(expected, actual), outcome);
+}
+
+void record_digest_mismatch(const Transfer& transfer, std::string detail, AttemptOutcome* outcome) {
   outcome->kind = Kind::digest_mismatch;
-  outcome->detail = "expected " + expected + ", got " + actual;
+  outcome->detail = std::move(detail);
   outcome->advertised = transfer.expected_digest.empty();
 }
 

@@ -172,7 +172,10 @@ bool start_body(Transfer& transfer);
 void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt);
 
 /// Digests the bytes of a finished body: records a digest mismatch in `outcome` when they
-/// do not match what the transfer checks; otherwise leaves it alone.
+/// do not match what the transfer checks; otherwise leaves it alone. A body the sink
+/// verifies as stored (FileSink::verify_as_stored) is left to its commit.
 void check_digest(Transfer& transfer, AttemptOutcome* outcome);
+/// `outcome` is a digest mismatch, told by `detail` ("expected A, got B").
+void record_digest_mismatch(const Transfer& transfer, std::string detail, AttemptOutcome* outcome);
 
 }  // namespace fetchpool::engine

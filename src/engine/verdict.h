@@ -29,7 +29,8 @@ enum class Interrupt : std::uint8_t { none, cancelled, stalled, too_slow, deadli
 struct AttemptOutcome {
   enum class Kind : std::uint8_t {
     running,          ///< Nothing recorded yet: the request goes on.
-    completed,        ///< The body arrived whole, as long as stated, and its digest (if any) matches.
+    completed,        ///< The body arrived whole, as long as stated, and its digest (if any) matches
+                      ///< (for a body on one connection, checked by its commit: commit_failed()).
     http_error,       ///< The server answered `http_status` >= 400; `detail`: its status line.
     curl_error,       ///< libcurl failed with `curl_code`; `detail`: its error text.
     write_error,      ///< The body could not be stored; `detail`: why.

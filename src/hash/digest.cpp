@@ -95,6 +95,10 @@ std::string Digest::finish() {
   return to_hex(bytes, length);
 }
 
+std::string mismatch_detail(std::string_view expected, std::string_view actual) {
+  return "expected " + std::string(expected) + ", got " + std::string(actual);
+}
+
 std::string sha256_file(const std::string& path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return {};

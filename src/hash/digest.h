@@ -36,6 +36,9 @@ class Digest {
   std::unique_ptr<Ctx> ctx_;
 };
 
+/// How a digest that did not match is told: "expected sha256:A, got sha256:B".
+std::string mismatch_detail(std::string_view expected, std::string_view actual);
+
 /// Lower-case hex SHA-256 of a whole file; empty when it cannot be read.
 std::string sha256_file(const std::string& path);
 

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "progress/format.h"
 #include "progress/live_area.h"
 #include "progress/live_view.h"
 #include "progress/terminal.h"
@@ -69,6 +70,10 @@ class LiveDisplay::Impl {
   progress::LiveArea area_;
   std::thread thread_;  ///< Last: started once everything it reads is there.
 };
+
+std::string rate_text(double bytes_per_second) {
+  return progress::format_rate(bytes_per_second);
+}
 
 LiveDisplay::LiveDisplay(const Engine& engine) : LiveDisplay(engine, Options{}) {}
 LiveDisplay::LiveDisplay(const Engine& engine, Options options)
