@@ -64,6 +64,11 @@ struct EngineOptions {
   /// download forever (curl's --speed-limit/--speed-time, aria2's --lowest-speed-limit).
   /// 0: no minimum.
   std::int64_t min_rate_bytes_per_s = 1024;
+  /// The most the whole run receives per second, shared evenly by the connections
+  /// receiving (curl's and wget's --limit-rate, aria2's --max-overall-download-limit).
+  /// A transfer's own cap is Request::max_bytes_per_s. Under a cap, the minimum rate is at
+  /// most half a connection's share. 0: no cap.
+  std::int64_t max_bytes_per_s = 0;
   /// A transfer gives up this many seconds after its first attempt started, whatever it
   /// is doing then (ErrorCategory::timeout). 0: no limit.
   double max_time_s = 0;

@@ -62,6 +62,9 @@ struct Request {
   std::optional<double> max_time_s;  ///< Seconds from the first attempt's start; 0: none.
   std::optional<int> retries;        ///< Attempts after the first.
   std::optional<int> connections;    ///< Connections for this one file (1: never split).
+  /// The most this file receives per second, over all its connections (aria2's per-item
+  /// max-download-limit); the run's cap (EngineOptions::max_bytes_per_s) holds too.
+  std::optional<std::int64_t> max_bytes_per_s;
   std::optional<IfExists> if_exists;
 };
 

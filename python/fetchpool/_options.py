@@ -30,6 +30,7 @@ _ENGINE_FIELDS: dict[str, tuple[str, Any]] = {
     "connect_timeout": ("connect_timeout_s", float),
     "stall_timeout": ("stall_timeout_s", float),
     "min_rate": ("min_rate_bytes_per_s", int),
+    "max_rate": ("max_bytes_per_s", int),
     "max_time": ("max_time_s", float),
     "retries": ("retries", int),
     "retry_wait": ("retry_wait_s", float),
@@ -100,7 +101,8 @@ class Request:
     "Name: value" lines; checksum: "sha256:HEX" (sha512, sha1, md5 too), checked as bytes
     arrive; expected_size: bytes; to_memory: keep the body in Result.content instead of a
     file (up to memory_limit bytes); max_time, retries, connections, if_exists: this
-    request's own limits instead of the engine's.
+    request's own limits instead of the engine's; max_rate: this file's cap in bytes/s
+    (the engine's max_rate caps the whole run).
     """
 
     url: str
@@ -116,12 +118,14 @@ class Request:
     retries: Optional[int] = None
     connections: Optional[int] = None
     if_exists: Optional[str] = None
+    max_rate: Optional[int] = None
 
     def to_native(self) -> "_native.Request":
         return _native.Request(self.url, "" if self.directory is None else os.fspath(self.directory), self.file_name,
                                header_lines(self.headers), self.checksum, self.expected_size, self.label,
                                self.to_memory, self.memory_limit, self.max_time, self.retries, self.connections,
-                               None if self.if_exists is None else if_exists_value(self.if_exists))
+                               None if self.if_exists is None else if_exists_value(self.if_exists),
+                               self.max_rate)
 
 
 REQUEST_FIELDS = frozenset(field.name for field in dataclasses.fields(Request)) - {"url"}

@@ -255,3 +255,20 @@ def test_a_forked_child_is_told_to_make_its_own_engine(nginx):
 def test_version_names_the_libraries():
     assert fetchpool.version.startswith("fetchpool 0.1.0 (libcurl/")
     assert "OpenSSL" in fetchpool.version
+
+
+def test_a_rate_cap_holds_the_run_and_one_file(nginx, out):
+    data = os.urandom(1 << 20)
+    url = nginx.add("capped/one.bin", data)
+    started = time.monotonic()
+    result = fetchpool.get(url, out / "run-capped.bin", max_rate=256 * 1024)
+    assert result.ok, result.message
+    assert file_sha256(out / "run-capped.bin") == sha256(data)
+    assert time.monotonic() - started >= 2.0  # 1 MiB at 256 KiB/s: about 4 s; uncapped, milliseconds
+    with fetchpool.Engine(output_dir=out) as engine:
+        started = time.monotonic()
+        capped = engine.submit(fetchpool.Request(url, file_name="file-capped.bin", max_rate=256 * 1024)).result(timeout=60)
+        assert capped.ok, capped.message
+        assert time.monotonic() - started >= 2.0
+        refused = engine.submit(url, max_rate=0).result(timeout=60)
+        assert refused.category == "invalid_input" and "max_bytes_per_s" in refused.message

@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cli/config_file.h"
 #include "cli/console.h"
 #include "cli/generated_docs.h"
 #include "cli/get_command.h"
@@ -53,7 +55,10 @@ constexpr const char* kFooter = R"(Run 'fetchpool get --help' or 'fetchpool pull
 Environment:
   http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY   proxies, as curl reads them
   NO_COLOR                                       no colour in the live display
-  DOCKER_CONFIG                                  where pull finds Docker's config.json)";
+  DOCKER_CONFIG                                  where pull finds Docker's config.json
+  FETCHPOOL_CONFIG                               the config file (default:
+                                                 ~/.config/fetchpool/config): a long option
+                                                 per line, 'jobs = 32'; --no-config skips it)";
 
 /// curl's --proxy and --noproxy; unset, the engine reads the environment.
 void add_proxy_options(CLI::App* command, EngineOptions& engine, const std::string& group) {
@@ -111,6 +116,27 @@ void add_get_command(CLI::App& app, GetOptions& o) {
   get->add_option("--checksum", o.checksum, "Verify the one URL against ALGO:HEX (sha256, sha512, sha1, md5)")
       ->type_name("ALGO:HEX")
       ->group("Input and output");
+  get->add_flag("--force-directories", o.layout.enabled,
+                "Keep the remote layout: save as DIR/HOST/PATH/NAME (wget's -x; here -x is connections)")
+      ->group("Input and output");
+  get->add_flag_function(
+         "--no-host-directories",
+         [&o](std::int64_t) {
+           o.layout.enabled = true;
+           o.layout.host_directory = false;
+         },
+         "Keep the remote layout without the HOST directory (implies --force-directories)")
+      ->group("Input and output");
+  get->add_option_function<int>(
+         "--cut-dirs",
+         [&o](int count) {
+           o.layout.enabled = true;
+           o.layout.cut_dirs = count;
+         },
+         "Drop the first N directories of the path from the layout (implies --force-directories)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000).description(""))
+      ->group("Input and output");
 
   get->add_option("-j,--jobs", o.engine.max_concurrent, "Download N files at once (default: 16)")
       ->type_name("N")
@@ -125,6 +151,13 @@ void add_get_command(CLI::App& app, GetOptions& o) {
                   "Fetch one file over up to N connections when the server takes ranges (default: 4)")
       ->type_name("N")
       ->check(CLI::Range(1, 64).description(""))
+      ->group("Connections");
+  get->add_option("--limit-rate", o.engine.max_bytes_per_s,
+                  "Receive at most RATE bytes/s over the whole run, e.g. 500K, 2M (limit-rate= in a list: "
+                  "one file's)")
+      ->type_name("RATE")
+      ->transform(CLI::AsSizeValue(false).description(""))
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 50).description(""))
       ->group("Connections");
   get->add_option("--min-split-size", o.engine.min_split_size,
                   "Split no file into parts smaller than SIZE, e.g. 1M, 20M (default: 20M)")
@@ -320,6 +353,95 @@ bool looks_like_url(const std::string& arg) {
   return arg.find("://") != std::string::npos;
 }
 
+/// The fetchpool command with every option, parsing into `get` and `pull`.
+std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull) {
+  auto app = std::make_unique<CLI::App>(kDescription, "fetchpool");
+  app->set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
+  app->require_subcommand(1);
+  app->footer(kFooter);
+  add_get_command(*app, get);
+  add_pull_command(*app, pull);
+  for (CLI::App* command : app->get_subcommands({}))
+    command->add_flag("--no-config")
+        ->description("Read no config file (see FETCHPOOL_CONFIG below)")
+        ->group("Reporting");
+  take_one_value_per_use(*app);
+  return app;
+}
+
+bool is_yes(const std::string& value) {
+  return value == "true" || value == "yes" || value == "on" || value == "1";
+}
+
+bool is_no(const std::string& value) {
+  return value == "false" || value == "no" || value == "off" || value == "0";
+}
+
+/// The config file's settings for `command` as arguments to go before the command line's.
+/// `parsed` has parsed the command line alone: an option given there is not taken from the
+/// file (a repeatable one, like --header, takes both, the file's first).
+bool config_arguments(CLI::App& parsed, const std::string& command, const std::string& path,
+                      const std::vector<ConfigSetting>& settings, std::vector<std::string>* out,
+                      std::string* error) {
+  CLI::App* sub = parsed.get_subcommand(command);
+  for (const ConfigSetting& setting : settings) {
+    if (!setting.command.empty() && setting.command != command) continue;
+    const std::string where = path + ":" + std::to_string(setting.line) + ": ";
+    const std::string flag = "--" + setting.name;
+    CLI::Option* option =
+        setting.name == "no-config" || setting.name == "help" ? nullptr : sub->get_option_no_throw(flag);
+    if (option == nullptr) {
+      bool elsewhere = false;
+      for (CLI::App* other : parsed.get_subcommands({}))
+        elsewhere = elsewhere || (other != sub && other->get_option_no_throw(flag) != nullptr);
+      if (elsewhere && setting.command.empty()) continue;  // another command's setting
+      *error = where + "'" + setting.name + "' is not an option of 'fetchpool " + command +
+               "' (its --help lists them; give long names without --)";
+      return false;
+    }
+    const bool repeatable = option->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll;
+    if (option->count() > 0 && !repeatable) continue;  // the command line wins
+    if (option->get_expected_min() == 0) {             // a flag
+      if (setting.has_value && is_no(setting.value)) continue;
+      if (setting.has_value && !is_yes(setting.value)) {
+        *error = where + setting.name + " is a flag: give it alone, or = true / false";
+        return false;
+      }
+      out->push_back(flag);
+      continue;
+    }
+    if (!setting.has_value) {
+      *error = where + setting.name + " needs a value: " + setting.name + " = VALUE";
+      return false;
+    }
+    out->push_back(flag + "=" + setting.value);
+  }
+  return true;
+}
+
+/// Parses `args` (reversed, as CLI11 consumes them); false with the exit status in
+/// `*status` when the run ends here (help, version, a usage error).
+bool parse_arguments(CLI::App& app, std::vector<std::string> args, bool bare, int* status) {
+  try {
+    app.parse(args);
+    return true;
+  } catch (const CLI::CallForHelp& e) {
+    *status = app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    *status = app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    *status = app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (bare) {
+      print_console(stderr, "{}\n", app.help());
+    } else {
+      print_console(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
+    }
+    *status = kExitUsage;
+  }
+  return false;
+}
+
 }  // namespace
 
 int run_app(int argc, char** argv) {
@@ -328,50 +450,56 @@ int run_app(int argc, char** argv) {
   if (!args.empty() && looks_like_url(args[0])) args.insert(args.begin(), "get");
   std::reverse(args.begin(), args.end());  // CLI11 parses (and consumes) a reversed vector
 
-  CLI::App app(kDescription, "fetchpool");
-  app.set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
-  app.require_subcommand(1);
-  app.footer(kFooter);
-  GetOptions get_options;
-  add_get_command(app, get_options);
-  PullCommandOptions pull_options;
-  add_pull_command(app, pull_options);
-  take_one_value_per_use(app);
+  auto get_options = std::make_unique<GetOptions>();
+  auto pull_options = std::make_unique<PullCommandOptions>();
+  std::unique_ptr<CLI::App> app = make_app(*get_options, *pull_options);
 
   // The build writes the man page and the bash completion from this same option table.
   if (args.size() == 2 && args[1] == "--generate") {
     if (args[0] == "man") {
       const std::string version = version_string();
-      print_console(stdout, "{}", man_page(app, version.substr(0, version.find(" ("))));
+      print_console(stdout, "{}", man_page(*app, version.substr(0, version.find(" ("))));
       return kExitOk;
     }
     if (args[0] == "bash-completion") {
-      print_console(stdout, "{}", bash_completion(app));
+      print_console(stdout, "{}", bash_completion(*app));
       return kExitOk;
     }
     print_error("--generate takes man or bash-completion");
     return kExitUsage;
   }
 
-  try {
-    app.parse(args);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    if (argc <= 1) {
-      print_console(stderr, "{}\n", app.help());
+  int status = kExitUsage;
+  if (!parse_arguments(*app, args, argc <= 1, &status)) return status;
+  const std::string command = app->got_subcommand("get") ? "get" : "pull";
+  // The config file (aria2.conf's and .curlrc's way): its settings go before the command
+  // line's, which is parsed again with them into fresh options.
+  bool required = false;
+  std::string config = app->get_subcommand(command)->get_option("--no-config")->count() > 0
+                           ? std::string()
+                           : config_file_path(&required);
+  if (!config.empty()) {
+    std::vector<ConfigSetting> settings;
+    std::vector<std::string> extra;
+    std::string error;
+    if (!read_config_file(config, &settings, &error) ||
+        !config_arguments(*app, command, config, settings, &extra, &error)) {
+      print_error(error);
       return kExitUsage;
     }
-    print_console(stderr, "fetchpool: error: {}\nRun 'fetchpool --help' for usage.\n", e.what());
-    return kExitUsage;
+    if (!extra.empty()) {
+      std::reverse(args.begin(), args.end());
+      auto at = std::find(args.begin(), args.end(), command);
+      args.insert(at + 1, extra.begin(), extra.end());
+      std::reverse(args.begin(), args.end());
+      get_options = std::make_unique<GetOptions>();
+      pull_options = std::make_unique<PullCommandOptions>();
+      app = make_app(*get_options, *pull_options);
+      if (!parse_arguments(*app, args, false, &status)) return status;
+    }
   }
-  if (app.got_subcommand("get")) return run_get(get_options);
-  if (app.got_subcommand("pull")) return run_pull(std::move(pull_options));
-  return kExitUsage;
+  if (command == "get") return run_get(*get_options);
+  return run_pull(std::move(*pull_options));
 }
 
 }  // namespace fetchpool::cli

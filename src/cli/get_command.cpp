@@ -129,11 +129,27 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
     }
     request->directory = fs::path(entry.dir);
   }
+  if (entry.dir.empty() && options.layout.enabled) {
+    std::string directory;
+    std::string why;
+    if (!remote_directory(entry.url, options.layout, &directory, &why) ||
+        (!directory.empty() && !is_safe_relative_name(directory, &why))) {
+      *error = why;
+      return false;
+    }
+    request->directory = fs::path(directory);
+  }
   request->file_name = entry.out;
   request->headers = options.headers;
-  if (!options.referer.empty()) request->headers.push_back("Referer: " + options.referer);
+  // An entry's own referer= and user-agent= win over -e and -A, as aria2's per-item
+  // options win over its command line.
+  const std::string& referer = entry.referer.empty() ? options.referer : entry.referer;
+  if (!referer.empty()) request->headers.push_back("Referer: " + referer);
+  if (!entry.user_agent.empty()) request->headers.push_back("User-Agent: " + entry.user_agent);
   request->headers.insert(request->headers.end(), entry.headers.begin(), entry.headers.end());
   request->expected_digest = entry.checksum;
+  request->connections = entry.connections;
+  request->max_bytes_per_s = entry.max_bytes_per_s;
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/remote_layout.h"
 #include "fetchpool/engine.h"
 #include "fetchpool/options.h"
 
@@ -31,6 +32,7 @@ struct GetOptions {
   std::string checksum;  ///< --checksum: one URL only.
   std::vector<std::string> headers;
   std::string referer;  ///< -e: sent as Referer with every request.
+  RemoteLayout layout;  ///< --force-directories, --no-host-directories, --cut-dirs.
   bool netrc = false;
   bool insecure = false;
   bool no_continue = false;

@@ -1,7 +1,9 @@
 #include "cli/input_list.h"
 
+#include <algorithm>
 #include <ostream>
 
+#include "fetchpool/engine.h"
 #include "progress/format.h"
 
 namespace fetchpool::cli {
@@ -25,6 +27,33 @@ std::string normalise_checksum(const std::string& value) {
   std::size_t equals = value.find('=');
   if (equals == std::string::npos) return value;
   return value.substr(0, equals) + ":" + value.substr(equals + 1);
+}
+
+// A connection count as aria2 takes it: 1 to 64 (fetchpool's -x range).
+bool parse_count(const std::string& text, int* count) {
+  if (text.empty() || text.size() > 2 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  *count = std::stoi(text);
+  return *count >= 1 && *count <= 64;
+}
+
+// "2M", "500k", "100000": bytes per second (K, M, G in 1024s, as curl's --limit-rate);
+// 0 when it is none of these.
+std::int64_t parse_rate(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15 || text.size() > digits + 1) return 0;
+  std::int64_t value = std::stoll(text.substr(0, digits));
+  if (digits == text.size()) return value;
+  switch (text[digits]) {
+    case 'k':
+    case 'K': return value << 10;
+    case 'm':
+    case 'M': return value << 20;
+    case 'g':
+    case 'G': return value << 30;
+    default: return 0;
+  }
 }
 
 }  // namespace
@@ -75,9 +104,35 @@ void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
     entry->headers.push_back(value);
   } else if (name == "checksum") {
     entry->checksum = normalise_checksum(value);
+  } else if (name == "split" || name == "max-connection-per-server") {
+    int connections = 0;
+    if (!parse_count(value, &connections)) {
+      if (entry->error.empty())
+        entry->error = "line " + std::to_string(line_number_) + ": " + name + "=" +
+                       progress::cut_for_message(value) + " is not a number of connections from 1 to 64";
+      return;
+    }
+    entry->connections = entry->connections ? std::min(*entry->connections, connections) : connections;
+  } else if (name == "limit-rate" || name == "max-download-limit") {
+    std::int64_t rate = parse_rate(value);
+    if (rate <= 0) {
+      if (entry->error.empty())
+        entry->error = "line " + std::to_string(line_number_) + ": " + name + "=" +
+                       progress::cut_for_message(value) +
+                       " is not a rate: give bytes per second, as 500K or 2M";
+      return;
+    }
+    entry->max_bytes_per_s = rate;
+  } else if (name == "referer") {
+    entry->referer = value;
+  } else if (name == "user-agent") {
+    entry->user_agent = value;
   } else if (entry->error.empty()) {
-    entry->error = "line " + std::to_string(line_number_) + ": unknown option '" + quotable_part(name) +
-                   "' (known: out, dir, header, checksum)";
+    entry->error =
+        "line " + std::to_string(line_number_) + ": unknown option '" + quotable_part(name) + "' for " +
+        progress::cut_for_message(redact_url(entry->url)) +
+        " (known: out, dir, header, checksum, split, max-connection-per-server, referer, user-agent, "
+        "limit-rate)";
   }
 }
 
@@ -130,6 +185,10 @@ void write_input_entry(std::ostream& out, const InputEntry& entry) {
   if (!entry.dir.empty()) out << "  dir=" << entry.dir << '\n';
   for (const std::string& header : entry.headers) out << "  header=" << header << '\n';
   if (!entry.checksum.empty()) out << "  checksum=" << entry.checksum << '\n';
+  if (entry.connections) out << "  split=" << *entry.connections << '\n';
+  if (!entry.referer.empty()) out << "  referer=" << entry.referer << '\n';
+  if (!entry.user_agent.empty()) out << "  user-agent=" << entry.user_agent << '\n';
+  if (entry.max_bytes_per_s) out << "  limit-rate=" << *entry.max_bytes_per_s << '\n';
 }
 
 }  // namespace fetchpool::cli

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,15 @@ struct InputEntry {
   std::string dir;                   ///< "dir=": output directory; may be empty.
   std::vector<std::string> headers;  ///< "header=": "Name: value", in order.
   std::string checksum;              ///< "checksum=": "sha256:HEX"; may be empty.
-  std::int64_t line = 0;             ///< Line of the URL in the list, 0 from the command line.
-  std::string error;                 ///< Non-empty: this entry is malformed and must not run.
+  /// "split=" and "max-connection-per-server=" (aria2's): connections for this file, the
+  /// smaller of the two when both are given.
+  std::optional<int> connections;
+  std::string referer;     ///< "referer=": sent as Referer (instead of -e).
+  std::string user_agent;  ///< "user-agent=": sent as User-Agent (instead of -A).
+  /// "limit-rate=" (aria2's "max-download-limit=" too): this file's cap in bytes/s.
+  std::optional<std::int64_t> max_bytes_per_s;
+  std::int64_t line = 0;  ///< Line of the URL in the list, 0 from the command line.
+  std::string error;      ///< Non-empty: this entry is malformed and must not run.
 };
 
 /// Reads aria2's input-file form as a stream, one entry at a time, so a list of a million
@@ -26,7 +34,12 @@ struct InputEntry {
 ///       out=renamed.iso
 ///       dir=isos
 ///       header=Authorization: Bearer x
-///       checksum=sha256:0123...
+///       checksum=sha256:0123...        (aria2's sha-256=0123... too)
+///       split=4                        connections for this file (aria2's names;
+///       max-connection-per-server=2    the smaller of the two wins)
+///       referer=https://example.com/
+///       user-agent=Mozilla/5.0
+///       limit-rate=500K                this file's rate cap (max-download-limit= too)
 ///
 /// A URL starts at column 0; option lines under it are indented (space or tab).
 class InputListReader {

@@ -50,6 +50,8 @@ bool valid_limits(const Request& request, std::string* error) {
     *error = "Request::retries must be 0 or more";
   } else if (request.max_time_s && *request.max_time_s < 0) {
     *error = "Request::max_time_s must be 0 (no limit) or more";
+  } else if (request.max_bytes_per_s && *request.max_bytes_per_s < 1) {
+    *error = "Request::max_bytes_per_s must be at least 1 (leave it unset for no cap)";
   } else if (request.connections && *request.connections < 1) {
     *error = "Request::connections must be at least 1";
   } else if (request.to_memory && request.memory_limit < 0) {

@@ -60,8 +60,8 @@ http::CurlEasy EasyPool::take() {
   return easy;
 }
 
-void EasyPool::give_back(CURL* easy) {
-  if (idle_.size() < static_cast<std::size_t>(options_.max_concurrent)) {
+void EasyPool::give_back(CURL* easy, bool reusable) {
+  if (reusable && idle_.size() < static_cast<std::size_t>(options_.max_concurrent)) {
     idle_.emplace_back(easy);
   } else {
     curl_easy_cleanup(easy);

@@ -21,7 +21,9 @@ class EasyPool {
   http::CurlEasy take();
   /// Keeps `easy` (detached from the multi handle) for the next request, while fewer
   /// than max_concurrent are kept; frees it otherwise.
-  void give_back(CURL* easy);
+  /// Not `reusable`: it paused on a rate cap (RateBucket) and holds bytes libcurl kept for
+  /// the transfer it served; it is cleaned up rather than lent again.
+  void give_back(CURL* easy, bool reusable = true);
 
  private:
   const EngineOptions& options_;

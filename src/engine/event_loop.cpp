@@ -15,6 +15,8 @@ namespace {
 // least this often.
 constexpr auto kMaxTimerInterval = std::chrono::milliseconds(250);
 constexpr auto kMinTimerInterval = std::chrono::milliseconds(50);
+// Under a rate cap, how often the buckets refill and paused handles resume.
+constexpr auto kCapTurn = std::chrono::milliseconds(10);
 constexpr int kIdlePollMs = 1000;
 // Bodies up to this size stay in memory and reach the disk in one atomic create.
 constexpr std::int64_t kMemoryBodyLimit = 128 * 1024;
@@ -57,6 +59,7 @@ EventLoop::EventLoop(const EngineOptions& options, std::shared_ptr<Outstanding> 
   if (options.max_per_host > 0)
     curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_per_host));
   mailbox_ = std::make_shared<Mailbox>(multi_.get());
+  if (options.max_bytes_per_s > 0) run_cap_.emplace(options.max_bytes_per_s, Clock::now());
 }
 
 EventLoop::~EventLoop() {
@@ -83,6 +86,7 @@ void EventLoop::run() {
     check_timers(now);
     start_allowed();
     tend_splits(now);
+    release_capped(now);
     progress_.publish(now, view());
     curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(now), nullptr);
   }
@@ -92,6 +96,7 @@ void EventLoop::run() {
 int EventLoop::poll_timeout_ms(Clock::time_point now) const {
   Clock::time_point wake = now + std::chrono::milliseconds(kIdlePollMs);
   if (!running_.empty()) wake = std::min(wake, next_timer_check_);
+  if (run_cap_ || any_rate_capped_) wake = std::min(wake, now + kCapTurn);  // refill, resume
   if (!retry_times_.empty()) wake = std::min(wake, retry_times_.begin()->first);
   if (auto publish = progress_.next_due(!running_.empty() || !waiting_.empty()))
     wake = std::min(wake, *publish);
@@ -214,6 +219,13 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
   transfer->activity.restart(now);
   set_phase(*transfer, TransferPhase::connecting);
   if (running_.empty()) next_timer_check_ = now + kMinTimerInterval;
+  transfer->run_cap = run_cap_ ? &*run_cap_ : nullptr;
+  transfer->paused_by_cap = false;
+  if (transfer->request.max_bytes_per_s) {
+    if (!transfer->own_cap)
+      transfer->own_cap = std::make_unique<RateBucket>(*transfer->request.max_bytes_per_s, now);
+    any_rate_capped_ = true;  // release_capped() looks from now on
+  }
   curl_multi_add_handle(multi_.get(), transfer->easy);
   emit(*transfer, TransferEvent::Kind::started, 0, {});
   TransferId id = transfer->id;
@@ -242,8 +254,10 @@ void EventLoop::check_timers(Clock::time_point now) {
 
   const Clock::duration stall_after = to_duration(options_.stall_timeout_s);
   const Clock::duration rate_window = to_duration(min_rate_window_s(options_));
-  const std::int64_t min_window_bytes = static_cast<std::int64_t>(
-      static_cast<double>(options_.min_rate_bytes_per_s) * min_rate_window_s(options_));
+  std::int64_t min_rate = options_.min_rate_bytes_per_s;
+  if (smallest_rate_share_ > 0) min_rate = std::min(min_rate, smallest_rate_share_ / 2);
+  const std::int64_t min_window_bytes =
+      static_cast<std::int64_t>(static_cast<double>(min_rate) * min_rate_window_s(options_));
   auto judge_activity = [&](Activity& activity) {
     Clock::duration idle = activity.look(now);
     if (options_.stall_timeout_s > 0 && idle >= stall_after) return Interrupt::stalled;
@@ -289,6 +303,59 @@ void EventLoop::check_timers(Clock::time_point now) {
   }
 }
 
+void EventLoop::release_capped(Clock::time_point now) {
+  if (!run_cap_ && !any_rate_capped_) return;
+  if (run_cap_) run_cap_->refill(now);
+  const bool run_open = !run_cap_ || !run_cap_->empty();
+  std::size_t handles = 0;
+  std::int64_t smallest_own = 0;
+  any_rate_capped_ = false;
+  std::vector<CURL*> resume;
+  for (auto& [id, transfer] : running_) {
+    const std::size_t own = transfer->segmented ? transfer->segmented->connections.size() : 1;
+    handles += own;
+    bool open = run_open;
+    if (transfer->own_cap) {
+      any_rate_capped_ = true;
+      transfer->own_cap->refill(now);
+      open = open && !transfer->own_cap->empty();
+      const std::int64_t share =
+          transfer->own_cap->rate() / static_cast<std::int64_t>(std::max<std::size_t>(own, 1));
+      smallest_own = smallest_own == 0 ? share : std::min(smallest_own, share);
+    }
+    // A handle held by the cap is not idle: neither stalled nor too slow for it.
+    if (transfer->paused_by_cap) {
+      transfer->activity.bump();
+      if (open && transfer->easy != nullptr) {
+        transfer->paused_by_cap = false;
+        resume.push_back(transfer->easy);
+      }
+    }
+    if (!transfer->segmented) continue;
+    for (auto& connection : transfer->segmented->connections) {
+      if (!connection->paused_by_cap) continue;
+      connection->activity.bump();
+      transfer->activity.bump();
+      if (open) {
+        connection->paused_by_cap = false;
+        resume.push_back(connection->easy);
+      }
+    }
+  }
+  std::int64_t smallest = smallest_own;
+  if (run_cap_ && handles > 0) {
+    const std::int64_t share = run_cap_->rate() / static_cast<std::int64_t>(handles);
+    smallest = smallest == 0 ? share : std::min(smallest, share);
+  }
+  smallest_rate_share_ = std::max<std::int64_t>(smallest, run_cap_ || any_rate_capped_ ? 1 : 0);
+  // libcurl hands each one the bytes it kept at once, and the first to go may empty the
+  // run's bucket for the others: who goes first turns, or one transfer would starve.
+  if (!resume.empty())
+    std::rotate(resume.begin(), resume.begin() + static_cast<std::ptrdiff_t>(cap_turns_++ % resume.size()),
+                resume.end());
+  for (CURL* easy : resume) curl_easy_pause(easy, CURLPAUSE_CONT);
+}
+
 void EventLoop::cancel(TransferId id) {
   if (auto it = running_.find(id); it != running_.end()) {
     end_attempt(it->second.get(), CURLE_OK, Interrupt::cancelled);
@@ -331,7 +398,7 @@ void EventLoop::release_easy(Transfer& transfer) {
   curl_multi_remove_handle(multi_.get(), easy);
   transfer.easy = nullptr;
   transfer.headers.reset();  // after the handle is detached: it pointed at the list
-  easies_.give_back(easy);
+  easies_.give_back(easy, !std::exchange(transfer.paused_by_cap, false));
 }
 
 AttemptContext EventLoop::context_for(const Transfer& transfer, int attempt) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -64,6 +65,10 @@ class EventLoop {
   void start(std::unique_ptr<Transfer> transfer);
   void reap_finished();
   void check_timers(Clock::time_point now);
+  /// Under a rate cap (EngineOptions::max_bytes_per_s, Request::max_bytes_per_s): refills
+  /// the buckets and resumes the handles that paused on an empty one (RateBucket). Done on
+  /// every turn of the loop, which wakes within kCapTurn while any handle waits.
+  void release_capped(Clock::time_point now);
   int poll_timeout_ms(Clock::time_point now) const;
   void cancel(TransferId id);
   void cancel_everything();
@@ -174,6 +179,12 @@ class EventLoop {
   std::minstd_rand random_;
   bool shutting_down_ = false;
   Clock::time_point next_timer_check_{};
+  /// The smallest receive share share_rates() gave (0: no cap): the minimum rate stays
+  /// under half of it, so a capped transfer is never taken for a stalled one.
+  std::int64_t smallest_rate_share_ = 0;
+  bool any_rate_capped_ = false;       ///< A running transfer has its own cap.
+  std::optional<RateBucket> run_cap_;  ///< EngineOptions::max_bytes_per_s, when set.
+  std::size_t cap_turns_ = 0;          ///< release_capped() calls that resumed any.
   ProgressPublisher progress_;
 };
 

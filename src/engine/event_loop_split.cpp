@@ -137,14 +137,15 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     end_split(transfer, AttemptOutcome::of(Kind::completed));
     return;
   }
-  // The connection (and its slot) takes the next piece of work, or goes.
-  if (std::optional<int> work = split.take_work(now)) {
+  // The connection (and its slot) takes the next piece of work, or goes (a handle that
+  // paused on a rate cap and was ended holds bytes of its old request: it goes).
+  if (std::optional<int> work = connection->paused_by_cap ? std::nullopt : split.take_work(now)) {
     connection->segment = *work;
     configure_segment_request(connection->easy, *connection);
     curl_multi_add_handle(multi_.get(), connection->easy);
     return;
   }
-  easies_.give_back(connection->easy);
+  easies_.give_back(connection->easy, !connection->paused_by_cap);
   auto& connections = split.connections;
   connections.erase(std::find_if(connections.begin(), connections.end(),
                                  [connection](const auto& c) { return c.get() == connection; }));
@@ -163,7 +164,7 @@ void EventLoop::stop_connections(Transfer& transfer) {
       transfer.headers.reset();
     }
     connection->headers.reset();
-    easies_.give_back(connection->easy);
+    easies_.give_back(connection->easy, !connection->paused_by_cap);
   }
   for (std::size_t extra = 1; extra < split.connections.size(); ++extra)
     scheduler_.finished(transfer.url.host_key);

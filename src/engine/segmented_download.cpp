@@ -60,6 +60,10 @@ bool is_expected_range(SegmentConnection& connection, long status) {
 size_t on_segment_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto& connection = *static_cast<SegmentConnection*>(user);
   std::size_t length = size * count;
+  if (!within_caps(*connection.owner, length)) {  // libcurl keeps these bytes and gives them again
+    connection.paused_by_cap = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   if (!connection.body_started) {
     connection.body_started = true;
     long status = 0;

@@ -41,7 +41,8 @@ struct SegmentConnection {
   /// asking again for just its segment; start_over: not the range asked of the same
   /// version), else by EventLoop::end_connection.
   AttemptOutcome outcome;
-  Activity activity;  ///< This connection's bytes, for its own stall detection.
+  Activity activity;           ///< This connection's bytes, for its own stall detection.
+  bool paused_by_cap = false;  ///< Its handle waits for the rate caps' tokens.
 };
 
 /// The state of a transfer whose body comes over several connections at once.

@@ -73,6 +73,11 @@ size_t on_header(char* data, size_t size, size_t count, void* user) noexcept {
 size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto& transfer = *static_cast<Transfer*>(user);
   std::size_t length = size * count;
+  if (!within_caps(transfer, length)) {  // libcurl keeps these bytes and gives them again
+    (transfer.segmented && transfer.segmented->adopted ? transfer.segmented->adopted->paused_by_cap
+                                                       : transfer.paused_by_cap) = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   transfer.activity.bump(static_cast<std::int64_t>(length));
   if (transfer.phase == TransferPhase::connecting) {
     long status = 0;
@@ -408,6 +413,15 @@ void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt) {
     outcome.kind = Kind::completed;
     check_digest(transfer, &outcome);
   }
+}
+
+bool within_caps(Transfer& transfer, std::size_t length) {
+  if ((transfer.run_cap && transfer.run_cap->empty()) || (transfer.own_cap && transfer.own_cap->empty()))
+    return false;
+  const auto bytes = static_cast<std::int64_t>(length);
+  if (transfer.run_cap) transfer.run_cap->take(bytes);
+  if (transfer.own_cap) transfer.own_cap->take(bytes);
+  return true;
 }
 
 void check_digest(Transfer& transfer, AttemptOutcome* outcome) {

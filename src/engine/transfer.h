@@ -10,6 +10,7 @@
 #include "engine/activity.h"
 #include "engine/body_rule.h"
 #include "engine/file_sink.h"
+#include "engine/rate_cap.h"
 #include "engine/segmented_download.h"
 #include "engine/transfer_state.h"
 #include "engine/verdict.h"
@@ -113,6 +114,11 @@ struct Transfer {
   std::string checking_digest;  ///< "algo:hex" this attempt verifies; empty when none.
 
   Activity activity;  ///< Any connection's bytes, for stall detection and the display.
+  /// Rate caps: the run's bucket (EngineOptions::max_bytes_per_s, the loop's) and this
+  /// transfer's own (Request::max_bytes_per_s); null when uncapped. See RateBucket.
+  RateBucket* run_cap = nullptr;
+  std::unique_ptr<RateBucket> own_cap;
+  bool paused_by_cap = false;  ///< Its own request's handle waits for tokens.
 
   // The request's own limits where it sets them, else the engine's.
   int retries() const { return request.retries.value_or(options->retries); }
@@ -170,6 +176,10 @@ bool start_body(Transfer& transfer);
 /// 416 to a resume, or a body that arrived whole, held against the length the response
 /// stated, the request's expected size and the digest.
 void conclude_attempt(Transfer& transfer, CURLcode code, Interrupt interrupt);
+
+/// Whether `length` more bytes may be received now under the transfer's rate caps; takes
+/// them from its buckets when so. False: the handle is to pause until there are tokens.
+bool within_caps(Transfer& transfer, std::size_t length);
 
 /// Digests the bytes of a finished body: records a digest mismatch in `outcome` when they
 /// do not match what the transfer checks; otherwise leaves it alone. A body the sink

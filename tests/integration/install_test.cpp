@@ -125,7 +125,8 @@ TEST_F(InstallTest, TheManPageAndCompletionCoverEveryOption) {
   };
   EXPECT_EQ(complete("fetchpool p", 1), "pull\n");
   EXPECT_EQ(complete("fetchpool pull --pla", 2), "--platform --plain-http\n");
-  EXPECT_EQ(complete("fetchpool get --no-c", 2), "--no-continue\n");
+  EXPECT_EQ(complete("fetchpool get --no-cont", 2), "--no-continue\n");
+  EXPECT_EQ(complete("fetchpool get --no-conf", 2), "--no-config\n");
   EXPECT_EQ(complete("fetchpool get -d exam", 3), "examples\n");  // a directory after -d
 }
 

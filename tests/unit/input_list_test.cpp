@@ -27,8 +27,48 @@ TEST(InputList, ABadOptionLineNeverEchoesWhatMayBeASecret) {
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0].error,
             "line 2: option 'Authorization...' is not NAME=VALUE (a header is written header=Name: value)");
-  EXPECT_EQ(entries[1].error, "line 4: unknown option 'X-Api-Key...' (known: out, dir, header, checksum)");
-  EXPECT_EQ(entries[2].error, "line 6: unknown option 'bogus' (known: out, dir, header, checksum)");
+  const std::string known =
+      " (known: out, dir, header, checksum, split, max-connection-per-server, referer, user-agent, "
+      "limit-rate)";
+  EXPECT_EQ(entries[1].error, "line 4: unknown option 'X-Api-Key...' for http://h/b" + known);
+  EXPECT_EQ(entries[2].error, "line 6: unknown option 'bogus' for http://h/c" + known);
+}
+
+// aria2's per-item options: connections (the smaller of split= and
+// max-connection-per-server=), referer=, user-agent=, a rate cap; bad values fail the entry.
+TEST(InputList, Aria2sPerItemOptionsAreRead) {
+  auto entries = read_all(
+      "http://h/a\n"
+      "  split=8\n"
+      "  max-connection-per-server=3\n"
+      "  referer=https://r/\n"
+      "  user-agent=UA 1.0\n"
+      "  limit-rate=2M\n"
+      "http://h/b\n"
+      "  max-download-limit=500k\n"
+      "http://h/c\n"
+      "  split=0\n"
+      "http://h/d\n"
+      "  limit-rate=2X\n");
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].error, "");
+  EXPECT_EQ(entries[0].connections, 3);
+  EXPECT_EQ(entries[0].referer, "https://r/");
+  EXPECT_EQ(entries[0].user_agent, "UA 1.0");
+  EXPECT_EQ(entries[0].max_bytes_per_s, 2 << 20);
+  EXPECT_EQ(entries[1].max_bytes_per_s, 500 << 10);
+  EXPECT_EQ(entries[2].error, "line 10: split=0 is not a number of connections from 1 to 64");
+  EXPECT_EQ(entries[3].error, "line 12: limit-rate=2X is not a rate: give bytes per second, as 500K or 2M");
+  std::ostringstream written;
+  write_input_entry(written, entries[0]);
+  std::istringstream again(written.str());
+  InputListReader reader(again);
+  InputEntry back;
+  ASSERT_TRUE(reader.next(&back));
+  EXPECT_EQ(back.connections, 3);
+  EXPECT_EQ(back.referer, "https://r/");
+  EXPECT_EQ(back.user_agent, "UA 1.0");
+  EXPECT_EQ(back.max_bytes_per_s, 2 << 20);
 }
 
 TEST(InputList, ReadsUrlsWithIndentedOptions) {

@@ -1,0 +1,194 @@
+// What people who know wget and aria2 type: the remote layout kept under -d, aria2's
+// per-item options in a list, and a config file of long options.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/fault_server.h"
+#include "support/process.h"
+#include "support/shared_server.h"
+#include "support/test_data.h"
+
+namespace fetchpool {
+namespace {
+
+namespace fs = std::filesystem;
+using test::FaultServer;
+using test::TempDir;
+
+class HabitsTest : public test::SharedServerTest<FaultServer> {
+ protected:
+  static void SetUpTestSuite() {
+    start([] { return std::make_unique<FaultServer>(); });
+  }
+  /// fetchpool with FETCHPOOL_CONFIG set to `config` (a path; "" unsets it) and the
+  /// user's own config directory out of the way.
+  test::ProcessResult run_with_config(const std::string& config, const std::vector<std::string>& args,
+                                      const std::string& input = "") {
+    std::vector<std::string> argv{"/usr/bin/env", "-u", "FETCHPOOL_CONFIG",
+                                  "XDG_CONFIG_HOME=" + (dir_ / "xdg")};
+    if (!config.empty()) argv.push_back("FETCHPOOL_CONFIG=" + config);
+    for (const std::string& arg : test::fetchpool_argv(args)) argv.push_back(arg);
+    return test::run_process(argv, input);
+  }
+  std::string body_sha(const std::string& name, std::int64_t size) const {
+    return test::sha256_hex(test::fault_body(name, size));
+  }
+  TempDir dir_;
+};
+
+// wget's --force-directories keeps HOST:PORT/PATH under -d, so two files of one name in
+// different directories (Maven's maven-metadata.xml) no longer collide; --no-host-directories
+// and --cut-dirs N drop the host and the first N directories (each implies the layout).
+TEST_F(HabitsTest, TheRemoteLayoutIsKeptWithWgetsOptions) {
+  const std::string a = server_->url("/data/com/acme/a/maven-metadata.xml?size=1000");
+  const std::string b = server_->url("/data/com/acme/b/maven-metadata.xml?size=2000");
+  const std::string host = "127.0.0.1:" + std::to_string(server_->port());
+
+  auto kept = test::run_fetchpool({"get", "-q", "--force-directories", "-d", dir_ / "kept", a, b});
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(test::sha256_of(dir_ / ("kept/" + host + "/data/com/acme/a/maven-metadata.xml")),
+            body_sha("com/acme/a/maven-metadata.xml", 1000));
+  EXPECT_EQ(test::sha256_of(dir_ / ("kept/" + host + "/data/com/acme/b/maven-metadata.xml")),
+            body_sha("com/acme/b/maven-metadata.xml", 2000));
+
+  auto cut = test::run_fetchpool(
+      {"get", "-q", "--no-host-directories", "--cut-dirs", "2", "-d", dir_ / "cut", a, b});
+  ASSERT_EQ(cut.exit_code, 0) << cut.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "cut/acme/a/maven-metadata.xml"),
+            body_sha("com/acme/a/maven-metadata.xml", 1000));
+  EXPECT_EQ(test::sha256_of(dir_ / "cut/acme/b/maven-metadata.xml"),
+            body_sha("com/acme/b/maven-metadata.xml", 2000));
+
+  // Without the layout the second is the first's name: one file, one failure.
+  auto flat = test::run_fetchpool({"get", "-q", "-d", dir_ / "flat", a, b});
+  EXPECT_EQ(flat.exit_code, 1) << flat.err;
+}
+
+// aria2's per-item options: split= and max-connection-per-server= set the file's
+// connections (the smaller wins), referer= and user-agent= its headers (over -e and -A);
+// any other option fails that entry only, naming the option, the line and the URL.
+TEST_F(HabitsTest, Aria2sPerItemOptionsApplyToTheirEntry) {
+  const std::int64_t size = 8 << 20;
+  // Trickled, so that the connections of split-four overlap: at most as many at once as it
+  // was given (the fault server counts the requests it is serving as each arrives).
+  auto split =
+      test::run_fetchpool({"get", "-q", "-x", "2", "--min-split-size", "1M", "-d", dir_ / "out", "-i", "-"},
+                          server_->data_url("split-four", size, "trickle=4000000") +
+                              "\n  split=8\n  max-connection-per-server=4\n");
+  ASSERT_EQ(split.exit_code, 0) << split.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/split-four"), body_sha("split-four", size));
+  int most = 0;
+  for (const auto& request : server_->requests_for("/data/split-four?"))
+    most = std::max(most, request.active);
+  // One more than the connections may show: a request that is ending while the next begins.
+  EXPECT_GE(most, 4) << "split= and max-connection-per-server= win over -x 2";
+  EXPECT_LE(most, 5) << "the smaller of split= and max-connection-per-server=";
+
+  std::string list = server_->data_url("split-one", size) + "\n  split=1\n" +
+                     server_->data_url("as-browser", 1000) +
+                     "\n  referer=https://example.com/page\n  user-agent=Mozilla/5.0 (X11)\n" +
+                     server_->data_url("odd-option", 1000) + "\n  max-tries=3\n";
+  auto run = test::run_fetchpool({"get", "-q", "-x", "4", "--min-split-size", "1M", "-e",
+                                  "https://elsewhere/", "-d", dir_ / "out", "-i", "-"},
+                                 list);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/split-one"), body_sha("split-one", size));
+  EXPECT_EQ(server_->requests_for("/data/split-one?").size(), 1u) << "split=1: never split";
+
+  auto browser = server_->requests_for("/data/as-browser?");
+  ASSERT_EQ(browser.size(), 1u);
+  EXPECT_EQ(browser[0].headers["Referer"], "https://example.com/page") << "referer= wins over -e";
+  EXPECT_EQ(browser[0].headers["User-Agent"], "Mozilla/5.0 (X11)");
+  EXPECT_EQ(test::sha256_of(dir_ / "out/as-browser"), body_sha("as-browser", 1000));
+
+  EXPECT_TRUE(server_->requests_for("/data/odd-option?").empty()) << "a bad entry is not fetched";
+  EXPECT_NE(run.err.find("line 7: unknown option 'max-tries' for " + server_->data_url("odd-option", 1000)),
+            std::string::npos)
+      << run.err;
+}
+
+// --limit-rate caps the run and limit-rate= one file; a capped transfer runs at its cap,
+// and a minimum rate above the cap does not take it for a stall. (How close to the cap
+// the rate stays is measured in bench/run, not here.)
+TEST_F(HabitsTest, ARateCapSlowsTheTransferAndIsNotTakenForAStall) {
+  const std::int64_t size = 160 << 10;
+  std::string list = server_->data_url("capped-file", size) + "\n  limit-rate=32K\n" +
+                     server_->data_url("capped-run", size) + "\n";
+  auto run = test::run_fetchpool({"get", "-q", "--limit-rate", "64K", "--min-rate", "100K", "--stall-timeout",
+                                  "2", "--report", dir_ / "report.json", "-d", dir_ / "out", "-i", "-"},
+                                 list);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/capped-file"), body_sha("capped-file", size));
+  EXPECT_EQ(test::sha256_of(dir_ / "out/capped-run"), body_sha("capped-run", size));
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  for (const auto& transfer : report["transfers"]) {
+    // 160 KiB at a 32 KiB/s share: about 5 s; uncapped it takes milliseconds.
+    EXPECT_GE(transfer["elapsed_s"].get<double>(), 2.5) << transfer.dump();
+    EXPECT_EQ(transfer["attempts"].get<int>(), 1) << "never retried as too slow: " << transfer.dump();
+  }
+  auto bad = test::run_fetchpool({"get", "-q", "-d", dir_ / "out", "-i", "-"},
+                                 server_->data_url("bad-rate", 10) + "\n  limit-rate=fast\n");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("limit-rate=fast is not a rate"), std::string::npos) << bad.err;
+}
+
+// A config file of long options (aria2.conf's and .curlrc's way): $FETCHPOOL_CONFIG or
+// ~/.config/fetchpool/config; the command line wins, --no-config skips it, and a line it
+// cannot use is a usage error naming the file and the line.
+TEST_F(HabitsTest, TheConfigFileSetsDefaultsTheCommandLineOverrides) {
+  const std::string config = dir_ / "config";
+  test::write_file(config,
+                   "# defaults for every run\n"
+                   "header = X-From-Config: yes\n"
+                   "if-exists = fail\n"
+                   "quiet\n"
+                   "[pull]\n"
+                   "jobs = 3\n");
+  fs::create_directories(dir_ / "out");
+  test::write_file(dir_ / "out/present", "mine");
+  test::write_file(dir_ / "out/replaced", "mine");
+  const std::string present = server_->data_url("present", 1000);
+  const std::string replaced = server_->data_url("replaced", 1000);
+
+  auto refused = run_with_config(config, {"get", "-d", dir_ / "out", present});
+  EXPECT_EQ(refused.exit_code, 1) << "if-exists = fail: " << refused.err;
+  EXPECT_EQ(test::read_file(dir_ / "out/present"), "mine");
+
+  auto overridden =
+      run_with_config(config, {"get", "--if-exists", "overwrite", "-d", dir_ / "out", replaced});
+  EXPECT_EQ(overridden.exit_code, 0) << overridden.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/replaced"), body_sha("replaced", 1000));
+  auto seen = server_->requests_for("/data/replaced?");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].headers["X-From-Config"], "yes");
+
+  auto skipped = run_with_config(config, {"get", "--no-config", "-q", "-d", dir_ / "out", present});
+  EXPECT_EQ(skipped.exit_code, 0) << "--no-config: the default (skip) again: " << skipped.err;
+  EXPECT_EQ(test::read_file(dir_ / "out/present"), "mine");
+
+  // The user's own file, where it is when FETCHPOOL_CONFIG is not set.
+  fs::create_directories(dir_ / "xdg/fetchpool");
+  test::write_file(dir_ / "xdg/fetchpool/config", "if-exists = fail\n");
+  auto own = run_with_config("", {"get", "-q", "-d", dir_ / "out", present});
+  EXPECT_EQ(own.exit_code, 1) << own.err;
+
+  test::write_file(dir_ / "bad-config", "jobs = 4\nno-such-option = 1\n");
+  auto bad = run_with_config(dir_ / "bad-config", {"get", "-d", dir_ / "out", present});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("bad-config:2: 'no-such-option' is not an option of 'fetchpool get'"),
+            std::string::npos)
+      << bad.err;
+
+  auto missing = run_with_config(dir_ / "no-such-file", {"get", "-d", dir_ / "out", present});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("--no-config"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace fetchpool
