@@ -60,6 +60,7 @@ struct TransferEvent {
     started,     ///< An attempt started (attempt 1 is the transfer's start).
     retrying,    ///< An attempt failed and another one is scheduled.
     redirected,  ///< A redirect is followed; `message`: where to, and what was not sent there.
+    split,       ///< The body comes over several connections; `message`: how many, and the parts.
   };
   Kind kind = Kind::started;
   TransferId id = 0;

@@ -19,6 +19,14 @@ enum class IfExists {
 struct Request {
   /// http:// or https:// URL. user:password@ in it is used for auth and never reported.
   std::string url;
+  /// Other URLs of the same file (aria2's tab-separated URIs): when an attempt fails for
+  /// a reason another server may not have (network, TLS, timeout, stall, HTTP status,
+  /// checksum, protocol), the next attempt goes to the next of `url` and these, in turn,
+  /// at once the first time round; the file fails only once each has failed for good or the
+  /// retries are spent. The bytes already on disk are continued from another mirror only
+  /// when it shows the same version (ETag or Last-Modified), else it starts over. Results
+  /// and resume state name `url`.
+  std::vector<std::string> mirrors;
 
   /// Output directory, created when missing. Relative (or empty): a subdirectory of
   /// EngineOptions::output_dir, reached without following a symbolic link (one on the way

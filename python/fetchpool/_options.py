@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _native
 
@@ -102,7 +102,8 @@ class Request:
     arrive; expected_size: bytes; to_memory: keep the body in Result.content instead of a
     file (up to memory_limit bytes); max_time, retries, connections, if_exists: this
     request's own limits instead of the engine's; max_rate: this file's cap in bytes/s
-    (the engine's max_rate caps the whole run).
+    (the engine's max_rate caps the whole run); mirrors: other URLs of the same file, tried
+    in turn when an attempt fails (as aria2's tab-separated URIs).
     """
 
     url: str
@@ -119,13 +120,14 @@ class Request:
     connections: Optional[int] = None
     if_exists: Optional[str] = None
     max_rate: Optional[int] = None
+    mirrors: Sequence[str] = ()
 
     def to_native(self) -> "_native.Request":
         return _native.Request(self.url, "" if self.directory is None else os.fspath(self.directory), self.file_name,
                                header_lines(self.headers), self.checksum, self.expected_size, self.label,
                                self.to_memory, self.memory_limit, self.max_time, self.retries, self.connections,
                                None if self.if_exists is None else if_exists_value(self.if_exists),
-                               self.max_rate)
+                               self.max_rate, list(self.mirrors))
 
 
 REQUEST_FIELDS = frozenset(field.name for field in dataclasses.fields(Request)) - {"url"}

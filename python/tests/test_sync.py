@@ -272,3 +272,12 @@ def test_a_rate_cap_holds_the_run_and_one_file(nginx, out):
         assert time.monotonic() - started >= 2.0
         refused = engine.submit(url, max_rate=0).result(timeout=60)
         assert refused.category == "invalid_input" and "max_bytes_per_s" in refused.message
+
+
+def test_mirrors_take_over_when_the_first_url_fails(nginx, faults, out):
+    data = os.urandom(200_000)
+    mirror = nginx.add("mirrored/file.bin", data)
+    result = fetchpool.get(faults.url("/status?code=404"), out / "file.bin", mirrors=[mirror])
+    assert result.ok, result.message
+    assert file_sha256(out / "file.bin") == sha256(data)
+    assert result.attempts == 2

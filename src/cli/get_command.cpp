@@ -117,6 +117,7 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
     return false;
   }
   request->url = entry.url;
+  request->mirrors = entry.mirrors;
   if (!entry.dir.empty()) {
     // dir= is a subdirectory of -d (EngineOptions::output_dir, where the engine resolves a
     // relative Request::directory, never through a symbolic link): a list can never send

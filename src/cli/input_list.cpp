@@ -157,13 +157,22 @@ bool InputListReader::next(InputEntry* entry) {
       }
       return true;
     }
-    entry->url = content;
     entry->line = line_number_;
+    // aria2's mirrors: several URIs of the same file on one line, separated by tabs.
+    for (std::size_t start = 0; start <= content.size();) {
+      std::size_t tab = content.find('\t', start);
+      if (tab == std::string::npos) tab = content.size();
+      std::string uri = trim(content.substr(start, tab - start));
+      if (!uri.empty()) (entry->url.empty() ? entry->url : entry->mirrors.emplace_back()) = std::move(uri);
+      start = tab + 1;
+    }
     break;
   }
-  if (entry->url.find_first_of(" \t") != std::string::npos) {
+  if (entry->url.find(' ') != std::string::npos ||
+      std::any_of(entry->mirrors.begin(), entry->mirrors.end(),
+                  [](const std::string& uri) { return uri.find(' ') != std::string::npos; })) {
     entry->error = "line " + std::to_string(entry->line) +
-                   ": several URLs on one line are not supported; put one URL per line";
+                   ": a URL with a space in it: write %20, and separate the mirrors of one file with a tab";
   }
   // Gather the indented option lines below it.
   while (read_line(&line)) {
@@ -180,7 +189,9 @@ bool InputListReader::next(InputEntry* entry) {
 }
 
 void write_input_entry(std::ostream& out, const InputEntry& entry) {
-  out << entry.url << '\n';
+  out << entry.url;
+  for (const std::string& mirror : entry.mirrors) out << '\t' << mirror;
+  out << '\n';
   if (!entry.out.empty()) out << "  out=" << entry.out << '\n';
   if (!entry.dir.empty()) out << "  dir=" << entry.dir << '\n';
   for (const std::string& header : entry.headers) out << "  header=" << header << '\n';

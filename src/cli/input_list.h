@@ -11,6 +11,7 @@ namespace fetchpool::cli {
 /// One download as the input list (or the command line) describes it.
 struct InputEntry {
   std::string url;
+  std::vector<std::string> mirrors;  ///< aria2's: the same file's other URLs, tab-separated after it.
   std::string out;                   ///< "out=": file name inside the directory; may be empty.
   std::string dir;                   ///< "dir=": output directory; may be empty.
   std::vector<std::string> headers;  ///< "header=": "Name: value", in order.
@@ -30,7 +31,7 @@ struct InputEntry {
 /// URLs is never held whole:
 ///
 ///     # a comment
-///     https://example.com/a.iso
+///     https://example.com/a.iso<TAB>https://mirror.example.net/a.iso
 ///       out=renamed.iso
 ///       dir=isos
 ///       header=Authorization: Bearer x

@@ -156,6 +156,12 @@ void ProgressDisplay::transfer_event(const TransferEvent& event) {
     if (event.kind == TransferEvent::Kind::started) {
       line = {{"event", "started"}, {"id", event.id},           {"url", event.url},
               {"path", event.path}, {"attempt", event.attempt}, {"max_attempts", event.max_attempts}};
+    } else if (event.kind == TransferEvent::Kind::split) {
+      line = {{"event", "split"},
+              {"id", event.id},
+              {"url", event.url},
+              {"path", event.path},
+              {"message", event.message}};
     } else if (event.kind == TransferEvent::Kind::redirected) {
       line = {{"event", "redirect"},
               {"id", event.id},

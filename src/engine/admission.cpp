@@ -75,6 +75,20 @@ bool Admission::admit(Transfer& transfer, std::string* error) {
     transfer.url.redacted = http::redact_url(request.url);
     return false;
   }
+  transfer.identity = transfer.url.redacted;
+  transfer.sources = {transfer.url};
+  transfer.source_urls = {request.url};
+  for (const std::string& mirror : request.mirrors) {
+    http::ParsedUrl parsed;
+    if (!http::parse_url(mirror, &parsed, error)) {
+      *error = "mirror " + http::redact_url(mirror) + ": " + *error;
+      return false;
+    }
+    transfer.sources.push_back(std::move(parsed));
+    transfer.source_urls.push_back(mirror);
+  }
+  transfer.source_failed.assign(transfer.sources.size(), false);
+  transfer.source_tried.assign(transfer.sources.size(), false);
   if (!valid_limits(request, error)) return false;
   std::string name = request.file_name;
   if (name.empty()) {

@@ -209,6 +209,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     end_idle(std::move(transfer), Status::failed, ErrorCategory::network, "cannot create a libcurl handle");
     return;
   }
+  if (!transfer->source_tried.empty()) transfer->source_tried[transfer->source] = true;
   restart_at_url(*transfer);
   configure_attempt(easy.release(), *transfer);
   Clock::time_point now = Clock::now();
@@ -456,8 +457,50 @@ void EventLoop::end_attempt(Transfer* transfer, CURLcode code, Interrupt interru
   settle(std::move(owned), std::move(verdict), http_status);
 }
 
+namespace {
+
+/// Whether the same file from another server may fare better than this failure did.
+bool another_server_may_help(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::network:
+    case ErrorCategory::tls:
+    case ErrorCategory::timeout:
+    case ErrorCategory::stalled:
+    case ErrorCategory::http:
+    case ErrorCategory::checksum:
+    case ErrorCategory::protocol: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+void EventLoop::turn_to_mirror(Transfer& transfer, Verdict& verdict) {
+  const std::size_t count = transfer.sources.size();
+  if (count < 2 || !another_server_may_help(verdict.category)) return;
+  if (transfer.deadline && Clock::now() >= *transfer.deadline) return;  // the file's own time is up
+  if (verdict.step == Verdict::Step::fail) transfer.source_failed[transfer.source] = true;
+  std::size_t next = transfer.source;
+  for (std::size_t step = 1; step <= count; ++step) {
+    std::size_t candidate = (transfer.source + step) % count;
+    if (!transfer.source_failed[candidate]) {
+      next = candidate;
+      break;
+    }
+  }
+  if (transfer.source_failed[next]) return;  // every source failed for good: so does the file
+  const bool untried = !transfer.source_tried[next];
+  if (verdict.step == Verdict::Step::fail || untried) verdict.delay_s = 0;  // another server: at once
+  verdict.step = Verdict::Step::retry;
+  if (next != transfer.source) verdict.message += "; next from " + transfer.sources[next].redacted;
+  transfer.source = next;
+  transfer.url = transfer.sources[next];
+}
+
 void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status) {
   if (!verdict.attempt_error.empty()) owned->attempt_errors.push_back(std::move(verdict.attempt_error));
+  if (verdict.step == Verdict::Step::retry || verdict.step == Verdict::Step::fail)
+    turn_to_mirror(*owned, verdict);
   if (verdict.host_struggling) scheduler_.host_struggling(owned->url.host_key, Clock::now());
   Result result;
   result.http_status = http_status;
@@ -601,7 +644,7 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
 
 void EventLoop::report(Transfer& transfer, Result result) {
   result.id = transfer.id;
-  result.url = transfer.url.redacted.empty() ? http::redact_url(transfer.request.url) : transfer.url.redacted;
+  result.url = transfer.identity.empty() ? http::redact_url(transfer.request.url) : transfer.identity;
   if (!transfer.request.to_memory) result.path = transfer.display_path;
   if (transfer.attempts > 0) {
     result.elapsed_s = std::chrono::duration<double>(Clock::now() - transfer.first_start).count();

@@ -69,6 +69,10 @@ class EventLoop {
   /// the buckets and resumes the handles that paused on an empty one (RateBucket). Done on
   /// every turn of the loop, which wakes within kCapTurn while any handle waits.
   void release_capped(Clock::time_point now);
+  /// A failed attempt of a transfer with mirrors (Request::mirrors): the next one goes to
+  /// the next source that has not failed for good (at once if it was not tried yet), and
+  /// `verdict` becomes a retry; unchanged when every source has failed for good.
+  void turn_to_mirror(Transfer& transfer, Verdict& verdict);
   int poll_timeout_ms(Clock::time_point now) const;
   void cancel(TransferId id);
   void cancel_everything();

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "engine/event_loop.h"
+#include "progress/format.h"
 
 namespace fetchpool::engine {
 namespace {
@@ -18,8 +19,18 @@ using Kind = AttemptOutcome::Kind;
 
 void EventLoop::take_split_notices() {
   for (TransferId id : split_notices_) {
-    if (running_.count(id) && std::find(splits_.begin(), splits_.end(), id) == splits_.end())
-      splits_.push_back(id);
+    auto it = running_.find(id);
+    if (it == running_.end() || std::find(splits_.begin(), splits_.end(), id) != splits_.end()) continue;
+    splits_.push_back(id);
+    const SegmentedDownload& split = *it->second->segmented;
+    // What -v shows of the choice: how many connections, and why not more.
+    const std::size_t parts = split.planner.segments().size();
+    const std::size_t connections = std::min(parts, static_cast<std::size_t>(split.max_connections));
+    emit(*it->second, TransferEvent::Kind::split, 0,
+         std::to_string(connections) + " connections for " + progress::format_bytes(split.planner.size()) +
+             " (" + std::to_string(parts) + " parts of at least " +
+             progress::format_bytes(options_.min_split_size) + ", -x " +
+             std::to_string(it->second->connections()) + ")");
   }
   split_notices_.clear();
 }

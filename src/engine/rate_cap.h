@@ -28,8 +28,8 @@ class RateBucket {
   void refill(Clock::time_point now) {
     const double seconds = std::chrono::duration<double>(now - refilled_).count();
     refilled_ = now;
-    const auto most = static_cast<std::int64_t>(static_cast<double>(rate_) *
-                                                std::chrono::duration<double>(kBurst).count());
+    const auto most =
+        static_cast<std::int64_t>(static_cast<double>(rate_) * std::chrono::duration<double>(kBurst).count());
     tokens_ = std::min(most, tokens_ + static_cast<std::int64_t>(static_cast<double>(rate_) * seconds));
   }
 

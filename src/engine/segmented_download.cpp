@@ -136,7 +136,7 @@ bool should_split(const Transfer& transfer, long status, std::int64_t offset, st
 bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total) {
   const EngineOptions& options = *transfer.options;
   ResumeState state;
-  state.url = transfer.url.redacted;
+  state.url = transfer.identity;
   state.digest = transfer.expected_digest;
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;

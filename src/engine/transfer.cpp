@@ -174,7 +174,7 @@ bool find_start(Transfer& transfer, bool look_on_disk, bool resume, std::string*
   // The state file names the URL without its password (it lies on disk beside the data),
   // so that same form is what a resume is matched by.
   transfer.resume_from =
-      transfer.sink->find_resumable(transfer.url.redacted, transfer.expected_digest, resume, &saved, why);
+      transfer.sink->find_resumable(transfer.identity, transfer.expected_digest, resume, &saved, why);
   if (transfer.resume_from < 0) return false;
   if (!saved.ranges.empty()) {
     // A split download left ranges with holes: ask for the first hole; the others
@@ -229,7 +229,9 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
 
 void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer) {
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
-  const std::string& url = transfer.hop_url.empty() ? transfer.request.url : transfer.hop_url;
+  const std::string& url = !transfer.hop_url.empty()      ? transfer.hop_url
+                           : transfer.source_urls.empty() ? transfer.request.url
+                                                          : transfer.source_urls[transfer.source];
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   // The engine picks the proxy (see restart_at_url, follow_to), not libcurl from the
   // environment, so that a message names the proxy that was used: "" (direct) or the
@@ -353,7 +355,7 @@ bool start_body(Transfer& transfer) {
                 "cannot continue the download over several connections; starting over");
   }
   ResumeState state;
-  state.url = transfer.url.redacted;
+  state.url = transfer.identity;
   state.digest = transfer.expected_digest;
   state.etag = transfer.response.etag;
   state.last_modified = transfer.response.last_modified;

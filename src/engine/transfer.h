@@ -56,11 +56,18 @@ struct Transfer {
   const http::ProxyRules* proxy_rules = nullptr;  ///< The engine's, read once.
 
   // Fixed when the request is accepted.
-  http::ParsedUrl url;
-  std::string display_path;     ///< directory/name as the user will read it.
-  std::string output_root;      ///< The directory the output goes beneath (see locate_output).
-  std::string output_relative;  ///< The output's name beneath it.
-  std::string expected_digest;  ///< "algo:hex" from the request; empty when none.
+  http::ParsedUrl url;   ///< The source asked now: request.url or one of its mirrors.
+  std::string identity;  ///< request.url without a password: what results and state name.
+  /// request.url then Request::mirrors, parsed; `source` is the one `url` is.
+  std::vector<http::ParsedUrl> sources;
+  std::vector<std::string> source_urls;  ///< As given (credentials in them are used).
+  std::size_t source = 0;
+  std::vector<bool> source_failed;  ///< That source failed for good (a 404, say).
+  std::vector<bool> source_tried;   ///< An attempt went to that source.
+  std::string display_path;         ///< directory/name as the user will read it.
+  std::string output_root;          ///< The directory the output goes beneath (see locate_output).
+  std::string output_relative;      ///< The output's name beneath it.
+  std::string expected_digest;      ///< "algo:hex" from the request; empty when none.
   std::optional<FileSink> sink;
 
   // Across attempts.

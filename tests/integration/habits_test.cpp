@@ -113,6 +113,55 @@ TEST_F(HabitsTest, Aria2sPerItemOptionsApplyToTheirEntry) {
       << run.err;
 }
 
+// -v says how many connections a file got, and why not more (curl -v users look there).
+TEST_F(HabitsTest, VerboseSaysHowManyConnectionsAFileGets) {
+  auto run = test::run_fetchpool({"get", "-v", "-x", "3", "--min-split-size", "1M", "-d", dir_ / "out",
+                                  server_->data_url("traced-split", 8 << 20)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("[1] * 3 connections for 8.0 MiB ("), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("-x 3)"), std::string::npos) << run.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/traced-split"), body_sha("traced-split", 8 << 20));
+}
+
+// aria2's mirrors: several URLs of one file on one line, tab-separated. A URL that fails
+// for good (a 404) hands over to the next at once; one cut mid-body hands over too, and the
+// bytes on disk are continued from the mirror when it shows the same version; a file whose
+// every source failed is reported under its first URL.
+TEST_F(HabitsTest, TabSeparatedMirrorsFailOverToTheNextUrl) {
+  FaultServer mirror;
+  const std::int64_t size = 1 << 20;
+  const std::string gone = server_->url("/status?code=404");
+  std::string list = gone + "\t" + mirror.data_url("mirrored", size) + "\n  out=mirrored\n" +
+                     server_->data_url("cut", size, "reset_after=300000") + "\t" +
+                     mirror.data_url("cut", size) + "\n" + server_->url("/status?code=404&x=1") + "\t" +
+                     mirror.url("/status?code=410") + "\n  out=nowhere\n";
+  auto run = test::run_fetchpool(
+      {"get", "-q", "--retry-wait", "5", "--report", dir_ / "report.json", "-d", dir_ / "out", "-i", "-"},
+      list);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/mirrored"), body_sha("mirrored", size));
+  EXPECT_EQ(mirror.requests_for("/data/mirrored?").size(), 1u);
+
+  EXPECT_EQ(test::sha256_of(dir_ / "out/cut"), body_sha("cut", size));
+  EXPECT_EQ(server_->requests_for("/data/cut?").size(), 1u) << "the next attempt goes to the mirror";
+  auto continued = mirror.requests_for("/data/cut?");
+  ASSERT_EQ(continued.size(), 1u);
+  EXPECT_EQ(continued[0].headers["Range"].rfind("bytes=", 0), 0u) << "continued, not started over";
+  EXPECT_NE(continued[0].headers["Range"], "bytes=0-");
+
+  auto report = nlohmann::json::parse(test::read_file(dir_ / "report.json"));
+  bool reported = false;
+  for (const auto& transfer : report["transfers"]) {
+    if (transfer["path"].get<std::string>().find("nowhere") == std::string::npos) continue;
+    reported = true;
+    EXPECT_EQ(transfer["status"], "failed");
+    EXPECT_EQ(transfer["url"], server_->url("/status?code=404&x=1")) << "named by its first URL";
+    EXPECT_EQ(transfer["attempts"].get<int>(), 2) << "each source once: both failed for good";
+    EXPECT_NE(transfer["error"].get<std::string>().find("410"), std::string::npos) << transfer.dump();
+  }
+  EXPECT_TRUE(reported) << report.dump();
+}
+
 // --limit-rate caps the run and limit-rate= one file; a capped transfer runs at its cap,
 // and a minimum rate above the cap does not take it for a stall. (How close to the cap
 // the rate stays is measured in bench/run, not here.)

@@ -34,6 +34,19 @@ TEST(InputList, ABadOptionLineNeverEchoesWhatMayBeASecret) {
   EXPECT_EQ(entries[2].error, "line 6: unknown option 'bogus' for http://h/c" + known);
 }
 
+// aria2's mirrors: the same file's URLs on one line, tab-separated; written back the same.
+TEST(InputList, TabSeparatedUrlsAreOneFilesMirrors) {
+  auto entries = read_all("http://h/a\thttp://m/a\t\thttp://n/a\nhttp://h/b c\n");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].url, "http://h/a");
+  EXPECT_EQ(entries[0].mirrors, (std::vector<std::string>{"http://m/a", "http://n/a"}));
+  EXPECT_EQ(entries[0].error, "");
+  EXPECT_NE(entries[1].error.find("line 2: a URL with a space in it"), std::string::npos) << entries[1].error;
+  std::ostringstream written;
+  write_input_entry(written, entries[0]);
+  EXPECT_EQ(written.str(), "http://h/a\thttp://m/a\thttp://n/a\n");
+}
+
 // aria2's per-item options: connections (the smaller of split= and
 // max-connection-per-server=), referer=, user-agent=, a rate cap; bad values fail the entry.
 TEST(InputList, Aria2sPerItemOptionsAreRead) {
