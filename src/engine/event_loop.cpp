@@ -499,9 +499,9 @@ void EventLoop::turn_to_mirror(Transfer& transfer, Verdict& verdict) {
 
 void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int http_status) {
   if (!verdict.attempt_error.empty()) owned->attempt_errors.push_back(std::move(verdict.attempt_error));
-  if (verdict.step == Verdict::Step::retry || verdict.step == Verdict::Step::fail)
-    turn_to_mirror(*owned, verdict);
   if (verdict.host_struggling) scheduler_.host_struggling(owned->url.host_key, Clock::now());
+  if (verdict.step == Verdict::Step::retry || verdict.step == Verdict::Step::fail)
+    turn_to_mirror(*owned, verdict);  // after: the host that struggled is the one just tried
   Result result;
   result.http_status = http_status;
   switch (verdict.step) {

@@ -571,6 +571,7 @@ bool FileSink::digest_matches(std::string* error) {
 void FileSink::stop_digest() {
   digest_ = nullptr;
   hashed_to_ = 0;
+  digest_differed_ = false;  // read by the loop before the body is suspended or dropped
 }
 
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
