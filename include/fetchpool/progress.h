@@ -61,6 +61,7 @@ struct TransferEvent {
     retrying,    ///< An attempt failed and another one is scheduled.
     redirected,  ///< A redirect is followed; `message`: where to, and what was not sent there.
     split,       ///< The body comes over several connections; `message`: how many, and the parts.
+    named,       ///< Request::name_from_server: the server named the file; `path` is the new one.
   };
   Kind kind = Kind::started;
   TransferId id = 0;

@@ -41,6 +41,13 @@ struct Request {
   /// ErrorCategory::invalid_input. Empty: derived from the URL
   /// (last path segment, percent-decoded and made safe; "index.html" when there is none).
   std::string file_name;
+  /// Name the file as the server's Content-Disposition says (wget's --content-disposition,
+  /// curl's -J): its file name, made safe (only its last component; control characters as
+  /// '_'; not valid UTF-8, "", "." or ".." ignored), replaces the last component of the name
+  /// above, in the same directory. The name is known only when the body starts: the
+  /// IfExists rule is applied then, and NAME.part keeps the name above, so an interrupted
+  /// download continues in a later run. With no usable header, the name above is kept.
+  bool name_from_server = false;
 
   /// Extra request headers, each "Name: value".
   std::vector<std::string> headers;

@@ -103,7 +103,8 @@ class Request:
     file (up to memory_limit bytes); max_time, retries, connections, if_exists: this
     request's own limits instead of the engine's; max_rate: this file's cap in bytes/s
     (the engine's max_rate caps the whole run); mirrors: other URLs of the same file, tried
-    in turn when an attempt fails (as aria2's tab-separated URIs).
+    in turn when an attempt fails (as aria2's tab-separated URIs); name_from_server: name
+    the file as the server's Content-Disposition says (made safe; Result.path tells).
     """
 
     url: str
@@ -121,13 +122,14 @@ class Request:
     if_exists: Optional[str] = None
     max_rate: Optional[int] = None
     mirrors: Sequence[str] = ()
+    name_from_server: bool = False
 
     def to_native(self) -> "_native.Request":
         return _native.Request(self.url, "" if self.directory is None else os.fspath(self.directory), self.file_name,
                                header_lines(self.headers), self.checksum, self.expected_size, self.label,
                                self.to_memory, self.memory_limit, self.max_time, self.retries, self.connections,
                                None if self.if_exists is None else if_exists_value(self.if_exists),
-                               self.max_rate, list(self.mirrors))
+                               self.max_rate, list(self.mirrors), self.name_from_server)
 
 
 REQUEST_FIELDS = frozenset(field.name for field in dataclasses.fields(Request)) - {"url"}

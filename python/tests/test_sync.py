@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,13 @@ def test_mirrors_take_over_when_the_first_url_fails(nginx, faults, out):
     assert result.ok, result.message
     assert file_sha256(out / "file.bin") == sha256(data)
     assert result.attempts == 2
+
+
+def test_name_from_server_names_the_file_as_content_disposition_says(faults, out):
+    disposition = urllib.parse.quote("attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%F0%9F%93%8A.pdf", safe="")
+    url = faults.url(f"/data/download.php?size=50000&disposition={disposition}")
+    result = fetchpool.get(url, str(out / "sub") + "/", name_from_server=True)
+    assert result.ok, result.message
+    assert result.path == str(out / "sub" / "报告 📊.pdf")
+    assert sorted(os.listdir(out / "sub")) == ["报告 📊.pdf"]
+    assert file_sha256(out / "sub" / "报告 📊.pdf") == sha256(body_of("download.php", 50000))

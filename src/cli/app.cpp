@@ -116,6 +116,9 @@ void add_get_command(CLI::App& app, GetOptions& o) {
   get->add_option("--checksum", o.checksum, "Verify the one URL against ALGO:HEX (sha256, sha512, sha1, md5)")
       ->type_name("ALGO:HEX")
       ->group("Input and output");
+  get->add_flag("--content-disposition,-J,--remote-header-name", o.content_disposition,
+                "Name files as the server's Content-Disposition says (made safe; not with -o or out=)")
+      ->group("Input and output");
   get->add_flag("--force-directories", o.layout.enabled,
                 "Keep the remote layout: save as DIR/HOST/PATH/NAME (wget's -x; here -x is connections)")
       ->group("Input and output");

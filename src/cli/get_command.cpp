@@ -141,6 +141,7 @@ bool make_request(const InputEntry& entry, const GetOptions& options, Request* r
     request->directory = fs::path(directory);
   }
   request->file_name = entry.out;
+  request->name_from_server = options.content_disposition && entry.out.empty();
   request->headers = options.headers;
   // An entry's own referer= and user-agent= win over -e and -A, as aria2's per-item
   // options win over its command line.
@@ -200,7 +201,8 @@ int run_downloads(const GetOptions& options) {
     print_console(stderr, "Run 'fetchpool get --help' for usage.\n");
     return kExitUsage;
   }
-  EntrySource source(options);
+  ResultQueue finished;  // before the source, whose reading thread wakes it
+  EntrySource source(options, [&finished] { finished.wake(); });
   if (!source.open(&error)) {
     print_error(error);
     return kExitUsage;
@@ -211,7 +213,6 @@ int run_downloads(const GetOptions& options) {
     return kExitUsage;
   }
 
-  ResultQueue finished;
   EngineOptions engine_options = options.engine;
   engine_options.output_dir = fs::path(options.directory);
   engine_options.if_exists = *parse_if_exists(options.if_exists);
@@ -270,10 +271,16 @@ int run_downloads(const GetOptions& options) {
     for (;;) {
       InputEntry entry;
       if (interrupts.interrupted()) input_done = true;
+      bool waiting_for_input = false;
       while (!input_done && in_flight.size() < window) {
-        if (!source.next(&entry)) {
+        EntrySource::Next next = source.next(&entry);
+        if (next == EntrySource::Next::end) {
           input_done = true;
           display.set_files_total(entries_read);
+          break;
+        }
+        if (next == EntrySource::Next::later) {
+          waiting_for_input = true;
           break;
         }
         ++entries_read;
@@ -287,8 +294,16 @@ int run_downloads(const GetOptions& options) {
         TransferHandle handle = engine.submit(std::move(request));
         in_flight.emplace(handle.id(), std::move(entry));
       }
-      if (in_flight.empty()) break;
-      std::size_t wanted = input_done ? in_flight.size() : std::min(refill, in_flight.size());
+      if (in_flight.empty()) {
+        if (input_done) break;
+        if (waiting_for_input) source.wait(kPatience);
+        continue;
+      }
+      // While standard input is read as it is written, each result is reported as it comes
+      // (take() also returns when an entry becomes ready).
+      std::size_t wanted = input_done          ? in_flight.size()
+                           : waiting_for_input ? 1
+                                               : std::min(refill, in_flight.size());
       for (Result& result : finished.take(wanted, kPatience)) {
         auto it = in_flight.find(result.id);
         InputEntry done_entry = std::move(it->second);

@@ -31,8 +31,9 @@ struct GetOptions {
   std::string output;    ///< -o: one URL only.
   std::string checksum;  ///< --checksum: one URL only.
   std::vector<std::string> headers;
-  std::string referer;  ///< -e: sent as Referer with every request.
-  RemoteLayout layout;  ///< --force-directories, --no-host-directories, --cut-dirs.
+  std::string referer;               ///< -e: sent as Referer with every request.
+  RemoteLayout layout;               ///< --force-directories, --no-host-directories, --cut-dirs.
+  bool content_disposition = false;  ///< --content-disposition: the server names files (not -o/out=).
   bool netrc = false;
   bool insecure = false;
   bool no_continue = false;

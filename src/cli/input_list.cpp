@@ -58,19 +58,6 @@ std::int64_t parse_rate(const std::string& text) {
 
 }  // namespace
 
-bool InputListReader::read_line(std::string* line) {
-  if (have_lookahead_) {
-    have_lookahead_ = false;
-    *line = std::move(lookahead_);
-    return true;
-  }
-  if (!std::getline(in_, *line)) return false;
-  ++line_number_;
-  if (line_number_ == 1 && line->rfind("\xEF\xBB\xBF", 0) == 0) line->erase(0, 3);  // UTF-8 BOM
-  if (!line->empty() && line->back() == '\r') line->pop_back();
-  return true;
-}
-
 namespace {
 
 /// What a message may quote of a bad option line: its first word, up to a ':', '=' or
@@ -84,7 +71,7 @@ std::string quotable_part(const std::string& option) {
 
 }  // namespace
 
-void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
+void InputListParser::apply_option(const std::string& line, InputEntry* entry) {
   std::string option = trim(line);
   std::size_t equals = option.find('=');
   if (equals == std::string::npos) {
@@ -136,56 +123,64 @@ void InputListReader::apply_option(const std::string& line, InputEntry* entry) {
   }
 }
 
-bool InputListReader::next(InputEntry* entry) {
-  *entry = InputEntry{};
-  std::string line;
-  // Find the URL line, skipping blanks and comments.
-  for (;;) {
-    if (!read_line(&line)) return false;
-    std::string content = trim(line);
-    if (content.empty() || content[0] == '#') continue;
-    if (is_blank(line[0])) {
-      // Options with no URL above them: report once per orphan block.
-      entry->line = line_number_;
-      entry->error = "line " + std::to_string(line_number_) + ": option line without a URL above it";
-      while (read_line(&line)) {
-        if (!line.empty() && !is_blank(line[0]) && trim(line)[0] != '#') {
-          have_lookahead_ = true;
-          lookahead_ = std::move(line);
-          break;
-        }
-      }
-      return true;
-    }
-    entry->line = line_number_;
-    // aria2's mirrors: several URIs of the same file on one line, separated by tabs.
-    for (std::size_t start = 0; start <= content.size();) {
-      std::size_t tab = content.find('\t', start);
-      if (tab == std::string::npos) tab = content.size();
-      std::string uri = trim(content.substr(start, tab - start));
-      if (!uri.empty()) (entry->url.empty() ? entry->url : entry->mirrors.emplace_back()) = std::move(uri);
-      start = tab + 1;
-    }
-    break;
+void InputListParser::start_entry(const std::string& content) {
+  current_ = InputEntry{};
+  current_.line = line_number_;
+  state_ = State::in_entry;
+  // aria2's mirrors: several URIs of the same file on one line, separated by tabs.
+  for (std::size_t start = 0; start <= content.size();) {
+    std::size_t tab = content.find('\t', start);
+    if (tab == std::string::npos) tab = content.size();
+    std::string uri = trim(content.substr(start, tab - start));
+    if (!uri.empty())
+      (current_.url.empty() ? current_.url : current_.mirrors.emplace_back()) = std::move(uri);
+    start = tab + 1;
   }
-  if (entry->url.find(' ') != std::string::npos ||
-      std::any_of(entry->mirrors.begin(), entry->mirrors.end(),
+  if (current_.url.find(' ') != std::string::npos ||
+      std::any_of(current_.mirrors.begin(), current_.mirrors.end(),
                   [](const std::string& uri) { return uri.find(' ') != std::string::npos; })) {
-    entry->error = "line " + std::to_string(entry->line) +
-                   ": a URL with a space in it: write %20, and separate the mirrors of one file with a tab";
+    current_.error = "line " + std::to_string(current_.line) +
+                     ": a URL with a space in it: write %20, and separate the mirrors of one file with a tab";
   }
-  // Gather the indented option lines below it.
-  while (read_line(&line)) {
-    std::string content = trim(line);
-    if (content.empty() || content[0] == '#') continue;
-    if (!is_blank(line[0])) {
-      have_lookahead_ = true;
-      lookahead_ = std::move(line);
-      break;
+}
+
+bool InputListParser::feed(std::string line, InputEntry* done) {
+  ++line_number_;
+  if (line_number_ == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // UTF-8 BOM
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::string content = trim(line);
+  if (content.empty() || content[0] == '#') return false;  // blank lines and comments: nothing
+  if (is_blank(line[0])) {
+    if (state_ == State::in_entry) {
+      apply_option(line, &current_);
+    } else if (state_ == State::between) {
+      // Options with no URL above them: reported once per such block.
+      current_ = InputEntry{};
+      current_.line = line_number_;
+      current_.error = "line " + std::to_string(line_number_) + ": option line without a URL above it";
+      state_ = State::in_orphan_options;
     }
-    apply_option(line, entry);
+    return false;
   }
+  const bool ended = finish(done);
+  start_entry(content);
+  return ended;
+}
+
+bool InputListParser::finish(InputEntry* done) {
+  if (state_ == State::between) return false;
+  *done = std::move(current_);
+  current_ = InputEntry{};
+  state_ = State::between;
   return true;
+}
+
+bool InputListReader::next(InputEntry* entry) {
+  std::string line;
+  while (std::getline(in_, line)) {
+    if (parser_.feed(std::move(line), entry)) return true;
+  }
+  return parser_.finish(entry);
 }
 
 void write_input_entry(std::ostream& out, const InputEntry& entry) {

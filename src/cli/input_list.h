@@ -27,8 +27,7 @@ struct InputEntry {
   std::string error;      ///< Non-empty: this entry is malformed and must not run.
 };
 
-/// Reads aria2's input-file form as a stream, one entry at a time, so a list of a million
-/// URLs is never held whole:
+/// aria2's input-file form:
 ///
 ///     # a comment
 ///     https://example.com/a.iso<TAB>https://mirror.example.net/a.iso
@@ -43,6 +42,32 @@ struct InputEntry {
 ///       limit-rate=500K                this file's rate cap (max-download-limit= too)
 ///
 /// A URL starts at column 0; option lines under it are indented (space or tab).
+///
+/// The parser is fed one line at a time and says when an entry is complete: at the next
+/// URL line, or when told the entry ends (finish(): the end of the list, or, for a list
+/// read as it is written, a blank line or a pause).
+class InputListParser {
+ public:
+  /// Takes the next line (without its line ending; a trailing CR is dropped). True when
+  /// it ends the entry before it, which is then in `*done`.
+  bool feed(std::string line, InputEntry* done);
+  /// Ends the entry being read, if any: true with it in `*done`.
+  bool finish(InputEntry* done);
+  /// Whether an entry (or a block of options without a URL) is being read.
+  bool reading() const { return state_ != State::between; }
+
+ private:
+  enum class State { between, in_entry, in_orphan_options };
+  void start_entry(const std::string& content);
+  void apply_option(const std::string& line, InputEntry* entry);
+
+  State state_ = State::between;
+  InputEntry current_;
+  std::int64_t line_number_ = 0;
+};
+
+/// Reads a whole list from a stream, one entry at a time, so a list of a million URLs is
+/// never held whole.
 class InputListReader {
  public:
   explicit InputListReader(std::istream& in) : in_(in) {}
@@ -53,13 +78,8 @@ class InputListReader {
   bool next(InputEntry* entry);
 
  private:
-  bool read_line(std::string* line);
-  void apply_option(const std::string& line, InputEntry* entry);
-
   std::istream& in_;
-  std::int64_t line_number_ = 0;
-  bool have_lookahead_ = false;
-  std::string lookahead_;
+  InputListParser parser_;
 };
 
 /// Writes `entry` back in the same form (the URL exactly as given, then its options), so

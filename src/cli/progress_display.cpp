@@ -23,6 +23,25 @@ std::string json_line(const nlohmann::ordered_json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Where the whole run stands, for --progress json's periodic "totals" event. The ETA is the
+// files left at the pace so far (as on the bar's total line); null while it is unknown.
+nlohmann::ordered_json totals_json(const ProgressTotals& totals, std::int64_t done, std::int64_t failed,
+                                   std::int64_t files_total) {
+  nlohmann::ordered_json line{{"event", "totals"}, {"files_done", done}};
+  line["files_total"] = files_total >= 0 ? nlohmann::ordered_json(files_total) : nlohmann::ordered_json();
+  line["failed"] = failed;
+  line["bytes"] = totals.bytes;
+  line["rate"] = std::round(totals.rate);
+  line["eta_s"] = nlohmann::ordered_json();
+  if (files_total >= done && done > 0 && totals.elapsed_s > 0)
+    line["eta_s"] = std::round(static_cast<double>(files_total - done) * totals.elapsed_s / done * 10) / 10;
+  line["active"] = totals.running;
+  line["queued"] = totals.queued;
+  line["retrying"] = totals.waiting;
+  line["stalled"] = totals.stalled;
+  return line;
+}
+
 std::string red(const std::string& text, bool color) {
   return color ? "\x1b[31m" + text + "\x1b[0m" : text;
 }
@@ -90,6 +109,7 @@ void ProgressDisplay::run() {
                                     {"idle_s", std::round(transfer.idle_s * 10) / 10}};
         emit_json_locked(json_line(line));
       }
+      emit_json_locked(json_line(totals_json(snapshot.totals, files_done_, files_failed_, files_total_)));
     }
   }
 }
@@ -128,7 +148,8 @@ void ProgressDisplay::file_finished(const Result& result) {
   if (mode_ == ProgressMode::json) {
     auto entry = nlohmann::ordered_json::parse(report_entry_json(result));
     nlohmann::ordered_json line{
-        {"event", result.ok() ? (result.status == Status::skipped ? "skipped" : "finished") : "failed"}};
+        {"event", result.ok() ? (result.status == Status::skipped ? "skipped" : "finished") : "failed"},
+        {"id", result.id}};
     line.update(entry);
     std::lock_guard lock(mutex_);
     emit_json_locked(json_line(line));
@@ -156,8 +177,8 @@ void ProgressDisplay::transfer_event(const TransferEvent& event) {
     if (event.kind == TransferEvent::Kind::started) {
       line = {{"event", "started"}, {"id", event.id},           {"url", event.url},
               {"path", event.path}, {"attempt", event.attempt}, {"max_attempts", event.max_attempts}};
-    } else if (event.kind == TransferEvent::Kind::split) {
-      line = {{"event", "split"},
+    } else if (event.kind == TransferEvent::Kind::split || event.kind == TransferEvent::Kind::named) {
+      line = {{"event", event.kind == TransferEvent::Kind::split ? "split" : "named"},
               {"id", event.id},
               {"url", event.url},
               {"path", event.path},

@@ -19,7 +19,8 @@ std::string format_event_line(const TransferEvent& event) {
       return fmt::format("[{}] * {} -> {} (attempt {}/{})", event.id, event.url,
                          event.path.empty() ? "memory" : event.path, event.attempt, event.max_attempts);
     case TransferEvent::Kind::redirected: return fmt::format("[{}] * redirect {}", event.id, event.message);
-    case TransferEvent::Kind::split: return fmt::format("[{}] * {}", event.id, event.message);
+    case TransferEvent::Kind::split:
+    case TransferEvent::Kind::named: return fmt::format("[{}] * {}", event.id, event.message);
     case TransferEvent::Kind::retrying: break;
   }
   return fmt::format("[{}] * retry in {} (attempt {}/{}): {}", event.id,

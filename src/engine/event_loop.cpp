@@ -81,6 +81,7 @@ void EventLoop::run() {
     start_allowed();
     int still_running = 0;
     curl_multi_perform(multi_.get(), &still_running);
+    take_notices();  // before a transfer that ended in that perform is reaped
     reap_finished();
     now = Clock::now();
     check_timers(now);
@@ -182,7 +183,8 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     }
     end_idle(std::move(transfer), Status::failed, ErrorCategory::filesystem, std::move(message));
   };
-  if (transfer->attempts == 0 && look_on_disk) {
+  // A name the server gives is known only with the answer: start_body() looks then.
+  if (transfer->attempts == 0 && look_on_disk && !request.name_from_server) {
     bool exists = false;
     std::string why;
     if (!transfer->sink->check_final(transfer->if_exists(), &exists, &why)) return fail_here(std::move(why));
@@ -192,11 +194,10 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
       return;
     }
     if (exists && transfer->if_exists() == IfExists::fail) {
-      return fail_here("'" + transfer->display_path +
-                       "' already exists: remove it, or choose to skip or overwrite existing files");
+      return fail_here(already_exists_message(transfer->display_path));
     }
   }
-  transfer->split_notices = &split_notices_;
+  transfer->notices = &notices_;
   // --no-continue: whatever an earlier run left for this URL is dropped (and only that).
   // After ranges were answered wrongly, nothing on disk is continued either.
   std::string why;
@@ -523,6 +524,10 @@ void EventLoop::settle(std::unique_ptr<Transfer> owned, Verdict verdict, int htt
       owned->sink->suspend();  // kept for resume
       result.status = Status::cancelled;
       break;
+    case Verdict::Step::skip:
+      owned->sink->abandon();  // the file it would become is there already
+      result.status = Status::skipped;
+      break;
     case Verdict::Step::follow:
       // Only a transfer's own request is redirected, and end_attempt follows it there.
       verdict.step = Verdict::Step::fail;
@@ -667,6 +672,19 @@ void EventLoop::report(Transfer& transfer, Result result) {
   if (last) progress_.publish(Clock::now(), view(), /*now_regardless=*/true);
   std::lock_guard lock(outstanding_->mutex);
   if (--outstanding_->count == 0) outstanding_->idle_cv.notify_all();
+}
+
+void EventLoop::take_notices() {
+  for (const TransferNotice& notice : notices_) {
+    auto it = running_.find(notice.id);
+    if (it == running_.end()) continue;  // it ended meanwhile: its result tells
+    if (notice.kind == TransferEvent::Kind::split) {
+      note_split(*it->second);
+    } else {
+      emit(*it->second, notice.kind, 0, "named by the server: " + it->second->display_path);
+    }
+  }
+  notices_.clear();
 }
 
 void EventLoop::emit(const Transfer& transfer, TransferEvent::Kind kind, double retry_in_s,

@@ -114,12 +114,14 @@ class EventLoop {
   /// before trying again (the retry backoff, counted in descriptor_waits apart from its
   /// attempts), or nullopt once it has waited --retries times.
   std::optional<double> descriptor_wait(Transfer& transfer);
+  /// Announces what the last curl_multi_perform's callbacks noted (Transfer::notices).
+  void take_notices();
   /// Detaches the easy handle and returns it to the pool.
   void release_easy(Transfer& transfer);
 
   // Split downloads (event_loop_split.cpp): one file over several connections.
-  /// Takes the transfers whose first response just split them (see Transfer::split_notices).
-  void take_split_notices();
+  /// A running transfer's first response just split it (see Transfer::notices).
+  void note_split(Transfer& transfer);
   /// Gives each split download the connections it may have, and digests what arrived in
   /// order. Every turn.
   void tend_splits(Clock::time_point now);
@@ -171,7 +173,7 @@ class EventLoop {
   /// Succeeded, with the body at the CommitQueue: the result waits for the file.
   CommitMap committing_;
   std::vector<TransferId> splits_;                            ///< Running transfers that are split downloads.
-  std::vector<TransferId> split_notices_;                     ///< Split during the last curl_multi_perform.
+  std::vector<TransferNotice> notices_;                       ///< Of the last curl_multi_perform.
   std::multimap<Clock::time_point, TransferId> retry_times_;  ///< When each waiting transfer may go.
   /// Body buffers kept for reuse: allocating and freeing one per small file made the heap
   /// grow and trim constantly (two page faults per file).

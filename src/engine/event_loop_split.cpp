@@ -17,22 +17,18 @@ using Kind = AttemptOutcome::Kind;
 
 }  // namespace
 
-void EventLoop::take_split_notices() {
-  for (TransferId id : split_notices_) {
-    auto it = running_.find(id);
-    if (it == running_.end() || std::find(splits_.begin(), splits_.end(), id) != splits_.end()) continue;
-    splits_.push_back(id);
-    const SegmentedDownload& split = *it->second->segmented;
-    // What -v shows of the choice: how many connections, and why not more.
-    const std::size_t parts = split.planner.segments().size();
-    const std::size_t connections = std::min(parts, static_cast<std::size_t>(split.max_connections));
-    emit(*it->second, TransferEvent::Kind::split, 0,
-         std::to_string(connections) + " connections for " + progress::format_bytes(split.planner.size()) +
-             " (" + std::to_string(parts) + " parts of at least " +
-             progress::format_bytes(options_.min_split_size) + ", -x " +
-             std::to_string(it->second->connections()) + ")");
-  }
-  split_notices_.clear();
+void EventLoop::note_split(Transfer& transfer) {
+  if (!transfer.segmented || std::find(splits_.begin(), splits_.end(), transfer.id) != splits_.end()) return;
+  splits_.push_back(transfer.id);
+  const SegmentedDownload& split = *transfer.segmented;
+  // What -v shows of the choice: how many connections, and why not more.
+  const std::size_t parts = split.planner.segments().size();
+  const std::size_t connections = std::min(parts, static_cast<std::size_t>(split.max_connections));
+  emit(transfer, TransferEvent::Kind::split, 0,
+       std::to_string(connections) + " connections for " + progress::format_bytes(split.planner.size()) +
+           " (" + std::to_string(parts) + " parts of at least " +
+           progress::format_bytes(options_.min_split_size) + ", -x " +
+           std::to_string(transfer.connections()) + ")");
 }
 
 SegmentConnection* EventLoop::find_connection(Transfer& transfer, CURL* easy) {
@@ -44,7 +40,6 @@ SegmentConnection* EventLoop::find_connection(Transfer& transfer, CURL* easy) {
 }
 
 void EventLoop::tend_splits(Clock::time_point now) {
-  take_split_notices();
   const std::vector<TransferId> ids = splits_;  // ending one changes splits_
   for (TransferId id : ids) {
     auto it = running_.find(id);

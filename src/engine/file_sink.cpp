@@ -76,6 +76,15 @@ FileSink::FileSink(std::string final_path, std::string root, const std::string& 
   state_name_ = part_name_ + ".state";
 }
 
+std::string already_exists_message(const std::string& path) {
+  return "'" + path + "' already exists: remove it, or choose to skip or overwrite existing files";
+}
+
+void FileSink::rename_final(std::string name, std::string final_path) {
+  name_ = std::move(name);
+  final_path_ = std::move(final_path);
+}
+
 FileSink::~FileSink() {
   std::string ignored;
   wait_for_writes(&ignored);

@@ -41,6 +41,9 @@ namespace fetchpool::engine {
 /// NAME.part.state are only ever removed, continued or replaced when a state file naming
 /// this download's URL says they are fetchpool's; anything else at those names is
 /// someone's file, and the download fails rather than touch it.
+/// "'PATH' already exists: ...": why a transfer under IfExists::fail ends.
+std::string already_exists_message(const std::string& path);
+
 class FileSink {
  public:
   /// `final_path` is how messages name the file; it is `relative` ("sub/NAME") beneath
@@ -60,6 +63,11 @@ class FileSink {
   TaskThread* disk_thread() const { return disk_; }
   const std::string& part_path() const { return part_path_; }
   std::string state_path() const { return part_path_ + ".state"; }
+
+  /// Request::name_from_server: commit() puts the body under `name` (one component, in the
+  /// same directory), which messages call `final_path`; NAME.part and its state keep the
+  /// name given first, so that a later run finds them. Only before the body's first byte.
+  void rename_final(std::string name, std::string final_path);
 
   /// Looks at the final name before a download starts. False (with `error`) when what is
   /// there can never be the file: a directory, a link to no file (unless `if_exists` is

@@ -1,5 +1,7 @@
 #include "engine/output_name.h"
 
+#include <cstdint>
+
 namespace fetchpool::engine {
 namespace {
 
@@ -12,6 +14,30 @@ int hex_value(char c) {
 
 bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7f;
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): a name
+// that is not would show as mojibake and cannot be made on every file system.
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80           ? 1
+                         : (byte >> 5) == 0x6  ? 2
+                         : (byte >> 4) == 0xe  ? 3
+                         : (byte >> 3) == 0x1e ? 4
+                                               : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? byte : byte & (0x7f >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
 }
 
 }  // namespace
@@ -43,6 +69,21 @@ std::string file_name_from_url_path(std::string_view raw_path) {
     if (c == '/' || c == '\\' || is_control(static_cast<unsigned char>(c))) c = '_';
   }
   if (name.empty() || name == "." || name == "..") return "index.html";
+  return name;
+}
+
+std::string file_name_from_server(std::string_view suggested) {
+  constexpr std::size_t kMaxNameBytes = 255;  // NAME_MAX of ext4, XFS, btrfs, APFS, NTFS
+  std::size_t last = suggested.find_last_of("/\\");
+  if (last != std::string_view::npos) suggested.remove_prefix(last + 1);
+  if (!is_valid_utf8(suggested)) return {};
+  std::size_t begin = suggested.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  std::string name(suggested.substr(begin, suggested.find_last_not_of(" \t") - begin + 1));
+  for (char& c : name) {
+    if (is_control(static_cast<unsigned char>(c))) c = '_';
+  }
+  if (name == "." || name == ".." || name.size() > kMaxNameBytes) return {};
   return name;
 }
 

@@ -14,6 +14,12 @@ std::string percent_decode(std::string_view text);
 /// usable ("", ".", ".."). The result is always a single safe path component.
 std::string file_name_from_url_path(std::string_view raw_path);
 
+/// The file name a server suggested (Content-Disposition), made safe like a URL's: only
+/// its last component (after any '/' or '\\'), control characters as '_', blanks trimmed.
+/// Empty when nothing usable is left ("", ".", ".."), when it is not valid UTF-8, or when it
+/// is longer than a file name may be (255 bytes): then the URL's name is kept.
+std::string file_name_from_server(std::string_view suggested);
+
 /// Checks a name given by a person or program ("out=", "-o"): relative, no ".." component,
 /// no NUL or control characters, not empty, not naming a directory ("sub/", ".", "sub/.").
 /// Returns false with `error` set otherwise.

@@ -175,7 +175,7 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   split->adopted = connection.get();
   split->connections.push_back(std::move(connection));
   transfer.segmented = std::move(split);
-  if (transfer.split_notices) transfer.split_notices->push_back(transfer.id);
+  if (transfer.notices) transfer.notices->push_back({transfer.id, TransferEvent::Kind::split});
   return true;
 }
 

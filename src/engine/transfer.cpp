@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 
+#include "engine/output_name.h"
 #include "engine/wire_trace.h"
 #include "fetchpool/engine.h"
 #include "platform/file.h"
@@ -309,6 +310,34 @@ bool same_version(const std::string& validator, const http::ResponseHeaders& res
   return named.empty() || named == validator;
 }
 
+/// Request::name_from_server, at the first body of this run: takes the name the server
+/// gave, when usable, and applies the IfExists rule to the name as it is now, as start()
+/// does for a name known up front. False (the outcome recorded) when the attempt stops.
+bool take_server_name(Transfer& transfer) {
+  transfer.server_name_seen = true;
+  if (std::string name = file_name_from_server(transfer.response.disposition_name); !name.empty()) {
+    auto with_leaf = [&name](const std::string& path) {
+      std::size_t slash = path.find_last_of("/\\");
+      return (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + name;
+    };
+    if (std::string display = with_leaf(transfer.display_path); display != transfer.display_path) {
+      transfer.display_path = display;
+      transfer.output_relative = with_leaf(transfer.output_relative);
+      transfer.sink->rename_final(name, std::move(display));
+      if (transfer.notices) transfer.notices->push_back({transfer.id, TransferEvent::Kind::named});
+    }
+  }
+  bool exists = false;
+  std::string why;
+  const IfExists rule = transfer.if_exists();
+  if (!transfer.sink->check_final(rule, &exists, &why))
+    return stop(transfer, Kind::write_error, std::move(why));
+  if (exists && rule == IfExists::skip) return stop(transfer, Kind::exists, "already exists; kept it");
+  if (exists && rule == IfExists::fail)
+    return stop(transfer, Kind::write_error, already_exists_message(transfer.display_path));
+  return true;
+}
+
 std::string size_mismatch_message(std::int64_t expected, std::int64_t actual, bool stated) {
   return "size mismatch: expected " + std::to_string(expected) + " bytes, the server " +
          (stated ? "states " : "sent ") + std::to_string(actual);
@@ -342,6 +371,9 @@ bool start_body(Transfer& transfer) {
   if (status == 206 && transfer.saved_total >= 0 && total != transfer.saved_total) {
     return stop(transfer, Kind::restart, "the file's size changed on the server; starting over");
   }
+  if (transfer.request.name_from_server && !transfer.request.to_memory && !transfer.server_name_seen &&
+      !take_server_name(transfer))
+    return false;
   transfer.expected_total = total;
   if (should_split(transfer, status, offset, total)) {
     if (!start_split(transfer, status, offset, total)) return false;

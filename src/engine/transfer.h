@@ -15,6 +15,7 @@
 #include "engine/transfer_state.h"
 #include "engine/verdict.h"
 #include "fetchpool/options.h"
+#include "fetchpool/progress.h"
 #include "fetchpool/request.h"
 #include "fetchpool/result.h"
 #include "hash/digest.h"
@@ -44,6 +45,14 @@ inline constexpr int kTransferPhases = 7;
 const char* phase_name(TransferPhase phase);
 /// Whether set_phase() may move a transfer from `from` to `to`.
 bool phase_move_allowed(TransferPhase from, TransferPhase to);
+
+/// What a transfer's curl callbacks learnt for the loop to announce (as a TransferEvent of
+/// `kind`) after curl_multi_perform: the body split over several connections, or the
+/// server named the file.
+struct TransferNotice {
+  TransferId id = 0;
+  TransferEvent::Kind kind = TransferEvent::Kind::split;
+};
 
 /// One request's life inside the event loop, across all its attempts. Owned by the loop
 /// thread alone; the curl callbacks run on that thread too, so nothing here needs a lock.
@@ -82,6 +91,7 @@ struct Transfer {
   bool checksum_retried = false;  ///< A mismatch already caused one fresh download.
   int descriptor_waits = 0;       ///< Starts put off for want of a file descriptor.
   bool split_disabled = false;    ///< The file changed under a split download: one connection now.
+  bool server_name_seen = false;  ///< Request::name_from_server: the first body's answer was read.
   /// A ranged request got an answer that broke the body rule: from now on this transfer
   /// asks for the whole body, on one connection.
   bool ranges_refused = false;
@@ -92,8 +102,8 @@ struct Transfer {
   int hops = 0;
   bool hop_trusted = true;
   http::ProxyChoice proxy;  ///< Where the current request goes through (set_request_target).
-  /// Where the loop learns that an attempt split its body over several connections.
-  std::vector<TransferId>* split_notices = nullptr;
+  /// Where the loop learns what the callbacks cannot announce themselves (a split, a name).
+  std::vector<TransferNotice>* notices = nullptr;
   /// While the body comes over several connections; null otherwise.
   std::unique_ptr<SegmentedDownload> segmented;
 

@@ -140,6 +140,7 @@ Described describe(const AttemptOutcome& outcome, const AttemptContext& context)
     case Kind::deadline:
       return {ErrorCategory::timeout, "gave up after " + seconds_text(context.max_time_s) + " s (max time)"};
     case Kind::redirect: return describe_redirect(outcome, context);
+    case Kind::exists: return {ErrorCategory::none, outcome.detail};
   }
   return {ErrorCategory::network, outcome.detail};
 }
@@ -228,6 +229,10 @@ Verdict judge(const AttemptOutcome& outcome, const AttemptContext& context) {
   }
   verdict.category = described.category;
   verdict.message = std::move(described.message);
+  if (outcome.kind == Kind::exists) {
+    verdict.step = Verdict::Step::skip;
+    return verdict;
+  }
   if (outcome.kind == Kind::cancelled) {
     verdict.step = Verdict::Step::cancel;
     return verdict;

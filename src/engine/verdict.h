@@ -47,6 +47,7 @@ struct AttemptOutcome {
     deadline,         ///< The transfer's max time passed.
     redirect,         ///< A 301/302/303/307/308 with a Location; `detail`: where, made absolute.
     proxy_refused,    ///< The proxy answered the CONNECT with `http_status` (>= 300): no tunnel.
+    exists,           ///< The name the server gave is taken and IfExists::skip keeps it: skipped.
   };
 
   Kind kind = Kind::running;
@@ -125,6 +126,7 @@ struct Verdict {
     fail,    ///< The transfer ends failed with `category` and `message`.
     cancel,  ///< The transfer ends cancelled; what is on disk stays for a later run.
     follow,  ///< A redirect to follow, within the same attempt: to `target`.
+    skip,    ///< The file is there already (under the name the server gave): the transfer is skipped.
   };
   Step step = Step::commit;
   ErrorCategory category = ErrorCategory::none;

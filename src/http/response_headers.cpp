@@ -7,6 +7,7 @@
 #include <charconv>
 #include <vector>
 
+#include "http/content_disposition.h"
 #include "text/ascii.h"
 #include "text/base64.h"
 
@@ -107,6 +108,8 @@ void parse_header_line(std::string_view line, std::time_t now, ResponseHeaders* 
     headers->etag = std::string(value);
   } else if (name == "content-type") {
     headers->content_type = std::string(value);
+  } else if (name == "content-disposition") {
+    headers->disposition_name = content_disposition_filename(value);
   } else if (name == "www-authenticate") {
     headers->www_authenticate = std::string(value);
   } else if (name == "last-modified") {

@@ -24,6 +24,8 @@ struct ResponseHeaders {
   std::int64_t range_end = -1;  ///< Inclusive, as in the header.
   std::int64_t range_total = -1;
   std::string content_range;
+  /// The file name Content-Disposition suggests, as sent (see content_disposition.h).
+  std::string disposition_name;
   std::string location;  ///< Of a redirect; libcurl follows it, so only a final one stays.
   bool accept_ranges = false;
   /// A digest of the whole representation the server advertised, "algo:hex" (sha256,

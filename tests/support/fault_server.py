@@ -24,6 +24,8 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &answer=S                     answer status S (a 3xx: no Location) with a small HTML
                                   body (none for 204, 304), instead of the data
     &trickle_gap=T                send one byte every T seconds (a trickle under any rate)
+    &disposition=VALUE            a Content-Disposition: VALUE header (VALUE percent-decoded
+                                  from the query, so any bytes can be sent)
   /q/QUERY/NAME                   the same as /data/NAME?QUERY, for clients that name files
                                   after the last path segment and keep a query in it
   /lie/NAME?seed=S&size=N         the liar: each request for NAME is answered from a random
@@ -70,7 +72,13 @@ body_lock = threading.Lock()
 
 def query_of(text):
     """A query string as a dict, the last value of each name winning."""
-    return {k: v[-1] for k, v in urllib.parse.parse_qs(text).items()}
+    # surrogateescape: a value's bytes that are not UTF-8 survive (see header_bytes)
+    return {k: v[-1] for k, v in urllib.parse.parse_qs(text, errors="surrogateescape").items()}
+
+
+def header_bytes(value):
+    """A query value as send_header() writes it (latin-1): the very bytes the query named."""
+    return value.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
 def body_of(name, size, version=0):
@@ -356,6 +364,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.send_header("Content-Length", str(len(body_slice)))
         self.send_header("ETag", etag)
+        if "disposition" in q:
+            self.send_header("Content-Disposition", header_bytes(q["disposition"]))
         if ranged:
             self.send_header("Accept-Ranges", "bytes")
         if status == 206:

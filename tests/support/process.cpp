@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
     close(ends[0]);
     closed_pipe = ends[1];
   }
+  int input_pipe[2] = {-1, -1};
+  if (options.input_pipe && pipe2(input_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -38,7 +41,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
     // test server left behind would serve forever. The test's threads never start children.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
     if (options.ignore_sigpipe) ::signal(SIGPIPE, SIG_IGN);
-    int in = open(in_path.c_str(), O_RDONLY);
+    int in = options.input_pipe ? input_pipe[0] : open(in_path.c_str(), O_RDONLY);
     int out = closed_pipe >= 0 ? closed_pipe : open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = closed_pipe >= 0 ? closed_pipe : open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(in, 0);
@@ -51,9 +54,29 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOpti
     _exit(127);
   }
   if (closed_pipe >= 0) close(closed_pipe);
+  if (options.input_pipe) {
+    close(input_pipe[0]);
+    input_fd_ = input_pipe[1];
+  }
+}
+
+void ChildProcess::write_input(const std::string& text) {
+  std::size_t done = 0;
+  while (input_fd_ >= 0 && done < text.size()) {
+    ssize_t n = ::write(input_fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("cannot write the child's stdin");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void ChildProcess::end_input() {
+  if (input_fd_ >= 0) close(input_fd_);
+  input_fd_ = -1;
 }
 
 ChildProcess::~ChildProcess() {
+  end_input();
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);

@@ -36,6 +36,9 @@ struct ChildOptions {
   /// stdout and stderr are one pipe with no reader left, as `... 2>&1 | head -1` becomes
   /// once head has exited: every write fails. Nothing is captured then.
   bool output_to_closed_pipe = false;
+  /// stdin is a pipe the test writes as it goes (write_input(), end_input()), as a
+  /// program driving a long-lived child does; `input` is then unused.
+  bool input_pipe = false;
 };
 
 /// A child process with its output captured to files; killed (by PID) if still running
@@ -54,6 +57,9 @@ class ChildProcess {
   ProcessResult wait(std::chrono::milliseconds timeout);
   /// Whether it has ended (without waiting); wait() then returns at once.
   bool exited();
+  /// With ChildOptions::input_pipe: writes `text` to its stdin now; end_input() closes it.
+  void write_input(const std::string& text);
+  void end_input();
   /// What it has written to stdout / stderr so far.
   std::string out_so_far() const;
   std::string err_so_far() const;
@@ -62,6 +68,7 @@ class ChildProcess {
   std::unique_ptr<TempDir> io_;
   int pid_ = -1;
   int exit_code_ = -1;  ///< Once reaped.
+  int input_fd_ = -1;   ///< The write end of its stdin pipe (ChildOptions::input_pipe).
 };
 
 /// Runs argv[0] (a path) with `input` on stdin; kills it (by PID) after `timeout`.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace fetchpool::engine {
 namespace {
 
@@ -23,6 +25,30 @@ TEST(OutputName, EncodedSeparatorsAndControlsCannotEscape) {
   EXPECT_EQ(file_name_from_url_path("/x/%2e%2e%2f%2e%2e%2fetc%2fpasswd"), ".._.._etc_passwd");
   EXPECT_EQ(file_name_from_url_path("/x/a%5cb"), "a_b");
   EXPECT_EQ(file_name_from_url_path("/x/a%00b%0a"), "a_b_");
+}
+
+TEST(OutputName, AServersNameKeepsOnlyItsLastComponent) {
+  EXPECT_EQ(file_name_from_server("report 2026.pdf"), "report 2026.pdf");
+  EXPECT_EQ(file_name_from_server("\xE6\x8A\xA5\xE5\x91\x8A \xF0\x9F\x93\x8A.pdf"),
+            "\xE6\x8A\xA5\xE5\x91\x8A \xF0\x9F\x93\x8A.pdf");
+  EXPECT_EQ(file_name_from_server("../../etc/passwd"), "passwd");
+  EXPECT_EQ(file_name_from_server("/etc/cron.d/evil"), "evil");
+  EXPECT_EQ(file_name_from_server("C:\\Windows\\evil.dll"), "evil.dll");
+  EXPECT_EQ(file_name_from_server("  padded.txt\t"), "padded.txt");
+  EXPECT_EQ(file_name_from_server("a\nb\x1b[31m.txt"), "a_b_[31m.txt");
+}
+
+TEST(OutputName, AnUnusableServerNameIsRefused) {
+  EXPECT_EQ(file_name_from_server(""), "");
+  EXPECT_EQ(file_name_from_server("  "), "");
+  EXPECT_EQ(file_name_from_server("dir/"), "");
+  EXPECT_EQ(file_name_from_server(".."), "");
+  EXPECT_EQ(file_name_from_server("x/."), "");
+  EXPECT_EQ(file_name_from_server("caf\xE9.txt"), "");       // ISO-8859-1 bytes, not UTF-8
+  EXPECT_EQ(file_name_from_server("\xC0\xAF.txt"), "");      // an overlong '/'
+  EXPECT_EQ(file_name_from_server("\xED\xA0\x80.txt"), "");  // a surrogate
+  EXPECT_EQ(file_name_from_server(std::string(256, 'a')), "");
+  EXPECT_EQ(file_name_from_server(std::string(255, 'a')), std::string(255, 'a'));
 }
 
 TEST(OutputName, MalformedEscapesKept) {
