@@ -60,7 +60,8 @@ struct TransferEvent {
     started,     ///< An attempt started (attempt 1 is the transfer's start).
     retrying,    ///< An attempt failed and another one is scheduled.
     redirected,  ///< A redirect is followed; `message`: where to, and what was not sent there.
-    split,       ///< The body comes over several connections; `message`: how many, and the parts.
+    split,       ///< The body comes over several connections; `message`: how many, and the parts
+                 ///< (or which mirror was dropped from them, and why).
     named,       ///< Request::name_from_server: the server named the file; `path` is the new one.
   };
   Kind kind = Kind::started;

@@ -24,11 +24,18 @@ void EventLoop::note_split(Transfer& transfer) {
   // What -v shows of the choice: how many connections, and why not more.
   const std::size_t parts = split.planner.segments().size();
   const std::size_t connections = std::min(parts, static_cast<std::size_t>(split.max_connections));
+  std::size_t urls = 1;  // as next_connection_source() will spread them
+  if (!transfer.checksum_retried && connections > 1) {
+    urls = static_cast<std::size_t>(
+        std::count(transfer.source_failed.begin(), transfer.source_failed.end(), false));
+    urls = std::clamp<std::size_t>(urls, 1, connections);
+  }
   emit(transfer, TransferEvent::Kind::split, 0,
        std::to_string(connections) + " connections for " + progress::format_bytes(split.planner.size()) +
            " (" + std::to_string(parts) + " parts of at least " +
            progress::format_bytes(options_.min_split_size) + ", -x " +
-           std::to_string(transfer.connections()) + ")");
+           std::to_string(transfer.connections()) + ")" +
+           (urls > 1 ? ", spread over " + std::to_string(urls) + " URLs" : ""));
 }
 
 SegmentConnection* EventLoop::find_connection(Transfer& transfer, CURL* easy) {
@@ -74,6 +81,7 @@ bool EventLoop::start_connection(Transfer& transfer, int segment) {
   auto connection = std::make_unique<SegmentConnection>();
   connection->owner = &transfer;
   connection->segment = segment;
+  connection->source = next_connection_source(transfer);
   configure_segment_request(easy.get(), *connection);
   curl_multi_add_handle(multi_.get(), easy.release());
   transfer.segmented->connections.push_back(std::move(connection));
@@ -115,7 +123,17 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
     if (outcome.kind == Kind::truncated) outcome.detail = "the server ended the range early";
   }
 
-  if (outcome.start_over) {
+  if (connection->source != transfer->source && outcome.kind != Kind::completed) {
+    // A mirror that fails a range, or has another file: the others fetch its segment (what
+    // it sent is kept), at once and without counting an attempt; it is not asked again.
+    split.refused_sources.resize(transfer->sources.size(), false);
+    split.refused_sources[connection->source] = true;
+    const std::string reason =
+        outcome.kind == Kind::protocol ? outcome.detail : judge(outcome, context_for(*transfer, 1)).message;
+    emit(*transfer, TransferEvent::Kind::split, 0,
+         "mirror " + transfer->sources[connection->source].redacted + ": " + reason +
+             "; its part goes to the other connections");
+  } else if (outcome.start_over) {
     // Not the range asked for, or not the same version: the file changed on the server (or
     // it stopped taking ranges). Start over on one connection, which cannot mix versions.
     transfer->split_disabled = true;
@@ -124,7 +142,7 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   }
   if (outcome.kind == Kind::completed) {
     scheduler_.host_succeeded(transfer->url.host_key);
-  } else {
+  } else if (connection->source == transfer->source) {
     ++tries.attempts;
     AttemptContext context = context_for(*transfer, tries.attempts);
     context.subject = describe_asked({split.planner.next_offset(segment), split.planner.end(segment)});
@@ -145,8 +163,11 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   }
   // The connection (and its slot) takes the next piece of work, or goes (a handle that
   // paused on a rate cap and was ended holds bytes of its old request: it goes).
+  const bool refused =
+      split.refused_sources.size() > connection->source && split.refused_sources[connection->source];
   if (std::optional<int> work = connection->paused_by_cap ? std::nullopt : split.take_work(now)) {
     connection->segment = *work;
+    if (refused) connection->source = next_connection_source(*transfer);
     configure_segment_request(connection->easy, *connection);
     curl_multi_add_handle(multi_.get(), connection->easy);
     return;

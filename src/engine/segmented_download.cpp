@@ -26,9 +26,39 @@ size_t on_segment_header(char* data, size_t size, size_t count, void* user) noex
   return length;
 }
 
+/// For a connection to a mirror, which was sent no If-Range (another server's validator
+/// means nothing there): true when the response is the range asked for, of a file of the
+/// same size and the same version, its ETag or Last-Modified that of the first answer, or
+/// any version when the file's digest is known (it is verified whole, and a mismatch
+/// downloads it again from one server). Else records why not: the mirror is refused for
+/// this file, and the segment goes back to the others.
+bool is_mirrors_range(SegmentConnection& connection, long status) {
+  Transfer& transfer = *connection.owner;
+  const SegmentedDownload& split = *transfer.segmented;
+  const http::ResponseHeaders& response = connection.response;
+  auto refuse = [&](const std::string& why) {
+    connection.outcome = AttemptOutcome::of(AttemptOutcome::Kind::protocol, why);
+    return false;
+  };
+  if (status != 206) return refuse("answered HTTP " + std::to_string(status) + " to a range");
+  curl_off_t length = -1;
+  curl_easy_getinfo(connection.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+  BodyPlan plan = plan_body({connection.offset, connection.request_end}, status, length, response);
+  if (!plan.is_body) return refuse(plan.problem);
+  if (plan.total != split.planner.size())
+    return refuse("has another size (" + std::to_string(plan.total) + " bytes)");
+  const bool same_version = !split.validator.empty() &&
+                            (response.etag == split.validator || response.last_modified == split.validator);
+  if (!same_version && transfer.expected_digest.empty())
+    return refuse("names another version (give the file's checksum to fetch parts from several servers)");
+  transfer.segmented->proven_sources[connection.source] = true;
+  return true;
+}
+
 /// True when the response is the range asked for, of the version being fetched; else
 /// records why not in `connection.outcome` (the transfer starts over on one connection).
 bool is_expected_range(SegmentConnection& connection, long status) {
+  if (connection.source != connection.owner->source) return is_mirrors_range(connection, status);
   const SegmentedDownload& split = *connection.owner->segmented;
   const http::ResponseHeaders& response = connection.response;
   const AskedRange asked{connection.offset, connection.request_end};
@@ -109,6 +139,28 @@ std::optional<int> SegmentedDownload::take_work(Clock::time_point now) {
   return half;
 }
 
+std::size_t next_connection_source(Transfer& transfer) {
+  SegmentedDownload& split = *transfer.segmented;
+  const std::size_t count = transfer.sources.size();
+  if (count < 2 || transfer.checksum_retried) return transfer.source;
+  split.refused_sources.resize(count, false);
+  split.proven_sources.resize(count, false);
+  auto being_tried = [&split](std::size_t source) {
+    return !split.proven_sources[source] &&
+           std::any_of(split.connections.begin(), split.connections.end(),
+                       [source](const auto& connection) { return connection->source == source; });
+  };
+  for (std::size_t step = 0; step < count; ++step) {
+    std::size_t candidate = (split.next_source + step) % count;
+    if (candidate == transfer.source || (!transfer.source_failed[candidate] &&
+                                         !split.refused_sources[candidate] && !being_tried(candidate))) {
+      split.next_source = candidate + 1;
+      return candidate;
+    }
+  }
+  return transfer.source;
+}
+
 std::optional<int> SegmentedDownload::take_segment_at(std::int64_t offset) {
   for (int id : planner.unfinished()) {
     Tries& segment = tries[static_cast<std::size_t>(id)];
@@ -166,6 +218,8 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   auto connection = std::make_unique<SegmentConnection>();
   connection->owner = &transfer;
   connection->segment = *first;
+  connection->source = transfer.source;
+  split->next_source = transfer.source + 1;  // the next connection asks the next mirror
   connection->easy = transfer.easy;
   connection->adopted = true;
   connection->offset = offset;
@@ -251,7 +305,9 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   connection.activity.restart(Clock::now());
 
   std::string range = std::to_string(connection.offset) + "-" + std::to_string(connection.request_end - 1);
-  set_request_target(easy, transfer, range, connection.error_buffer);
+  const bool own = connection.source == transfer.source;
+  set_request_target(easy, transfer, range, connection.error_buffer,
+                     own ? std::nullopt : std::optional<std::size_t>(connection.source));
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_segment_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &connection);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_segment_header);
@@ -261,7 +317,10 @@ void configure_segment_request(CURL* easy, SegmentConnection& connection) {
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 0L);
 
-  set_request_headers(easy, transfer, split.validator, &connection.headers);
+  // Another server's validator names nothing there: a mirror's version is checked at its
+  // answer instead (is_mirrors_range).
+  set_request_headers(easy, transfer, own ? split.validator : std::string(), !own || transfer.hop_trusted,
+                      &connection.headers);
 }
 
 }  // namespace fetchpool::engine

@@ -25,6 +25,8 @@ using Clock = std::chrono::steady_clock;
 struct SegmentConnection {
   Transfer* owner = nullptr;
   int segment = -1;
+  /// Which of the transfer's sources (Transfer::sources) it asks: its own, or a mirror's.
+  std::size_t source = 0;
   CURL* easy = nullptr;
   bool adopted = false;
   http::CurlSlist headers;
@@ -69,7 +71,22 @@ struct SegmentedDownload {
   };
   std::vector<Tries> tries;  ///< By segment id.
   std::int64_t hashed = 0;   ///< The digest covers bytes [0, hashed).
+  /// By source: a mirror that failed a range, or answered another size or version, for
+  /// this file; no connection asks it again.
+  std::vector<bool> refused_sources;
+  /// By source: a mirror whose answer was the right range of the same file. Until then it
+  /// gets one connection, so an unproven mirror is never asked for many parts at once.
+  std::vector<bool> proven_sources;
+  std::size_t next_source = 0;  ///< Where next_connection_source() looks first.
 };
+
+/// The source a new connection of `transfer`'s split download asks: each usable one in
+/// turn, so that the segments spread over the mirrors (aria2's way with -x and several
+/// URIs). Usable: not failed for good (Transfer::source_failed) nor refused for this file,
+/// and not waiting for its first answer on another connection.
+/// Always the transfer's own when it has no mirrors, and after a checksum mismatch (the
+/// fresh download then comes from one server).
+std::size_t next_connection_source(Transfer& transfer);
 
 /// At the first byte of a response to the transfer's first request: true when the body
 /// should come over several connections (the size is known, the server takes ranges and

@@ -215,7 +215,7 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   } else if (transfer.resume_from > 0) {
     range = std::to_string(transfer.resume_from) + "-";
   }
-  set_request_target(easy, transfer, range, transfer.error_buffer);
+  set_request_target(easy, transfer, range, transfer.error_buffer, std::nullopt);
   // A pooled handle may last have fetched a segment, with other callbacks and HTTP/1.1.
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
@@ -225,29 +225,35 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   // On https, wait for a multiplexed HTTP/2 stream rather than open yet another connection.
   curl_easy_setopt(easy, CURLOPT_PIPEWAIT, transfer.url.scheme == "https" ? 1L : 0L);
 
-  set_request_headers(easy, transfer, range.empty() ? std::string() : transfer.if_range, &transfer.headers);
+  set_request_headers(easy, transfer, range.empty() ? std::string() : transfer.if_range, transfer.hop_trusted,
+                      &transfer.headers);
 }
 
-void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer) {
+void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer,
+                        std::optional<std::size_t> mirror) {
   curl_easy_setopt(easy, CURLOPT_RANGE, range.empty() ? nullptr : range.c_str());
-  const std::string& url = !transfer.hop_url.empty()      ? transfer.hop_url
+  const bool elsewhere = mirror && *mirror != transfer.source;
+  const std::string& url = elsewhere                      ? transfer.source_urls[*mirror]
+                           : !transfer.hop_url.empty()    ? transfer.hop_url
                            : transfer.source_urls.empty() ? transfer.request.url
                                                           : transfer.source_urls[transfer.source];
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   // The engine picks the proxy (see restart_at_url, follow_to), not libcurl from the
   // environment, so that a message names the proxy that was used: "" (direct) or the
   // proxy, and no NO_PROXY of libcurl's own.
-  curl_easy_setopt(easy, CURLOPT_PROXY, transfer.proxy.url.c_str());
+  const http::ProxyChoice proxy =
+      elsewhere ? transfer.proxy_rules->choose(transfer.sources[*mirror]) : transfer.proxy;
+  curl_easy_setopt(easy, CURLOPT_PROXY, proxy.url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
   set_wire_trace(easy, transfer);
   // Credentials per request, since a handle serves every origin: only where they may go.
   const EngineOptions& options = *transfer.options;
-  const bool send = transfer.hop_trusted;
+  const bool send = elsewhere || transfer.hop_trusted;  // a mirror is asked as its own URL
   curl_easy_setopt(easy, CURLOPT_USERPWD,
                    send && !options.credentials.empty() ? options.credentials.c_str() : nullptr);
-  if (send && !transfer.hop_url.empty() && !transfer.url.user.empty()) {
+  if (send && !elsewhere && !transfer.hop_url.empty() && !transfer.url.user.empty()) {
     // The URL's own user:password, which libcurl reads only from the URL it is given.
     curl_easy_setopt(easy, CURLOPT_USERNAME, transfer.url.user.c_str());
     curl_easy_setopt(easy, CURLOPT_PASSWORD, transfer.url.password.c_str());
@@ -285,14 +291,14 @@ void restart_at_url(Transfer& transfer) {
   transfer.proxy = transfer.proxy_rules->choose(transfer.url);
 }
 
-void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range,
+void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range, bool trusted,
                          http::CurlSlist* list) {
   curl_slist* headers = nullptr;
   auto append = [&headers](const std::string& header) {
     if (curl_slist* next = curl_slist_append(headers, header.c_str())) headers = next;
   };
   for (const std::string& header : transfer.request.headers)
-    if (transfer.hop_trusted || is_harmless_header(header)) append(header);
+    if (trusted || is_harmless_header(header)) append(header);
   // If the version changed since the bytes on disk were written, the server answers 200
   // with the whole new body instead of 206: the bytes of two versions are never mixed.
   if (!if_range.empty()) append("If-Range: " + if_range);

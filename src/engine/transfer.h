@@ -163,13 +163,16 @@ void configure_attempt(CURL* easy, Transfer& transfer);
 
 /// Sets what one request of `transfer` asks for (its URL; `range` "A-B" or "A-", empty for
 /// the whole body) and where libcurl reports (the transfer as the handle's private
-/// pointer, `error_buffer`): the same for a transfer's own request and a segment's.
-void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer);
+/// pointer, `error_buffer`): the same for a transfer's own request and a segment's. With
+/// `mirror`, a source other than the transfer's own (a segment spread over the mirrors):
+/// that URL as given, through its own proxy, with the request's credentials and headers.
+void set_request_target(CURL* easy, Transfer& transfer, const std::string& range, char* error_buffer,
+                        std::optional<std::size_t> mirror);
 
-/// Sets the request's own headers (on a hop to another origin only the harmless ones, see
-/// is_harmless_header), and If-Range when `if_range` is not empty (a range of that
-/// version, else the whole body), on `easy`; `list` keeps them alive meanwhile.
-void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range,
+/// Sets the request's own headers (unless `trusted`, as on a hop to another origin, only
+/// the harmless ones, see is_harmless_header), and If-Range when `if_range` is not empty (a
+/// range of that version, else the whole body), on `easy`; `list` keeps them alive meanwhile.
+void set_request_headers(CURL* easy, const Transfer& transfer, const std::string& if_range, bool trusted,
                          http::CurlSlist* list);
 
 /// Headers that carry no secret, sent along any redirect: Accept, Accept-Encoding,

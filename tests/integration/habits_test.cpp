@@ -162,6 +162,49 @@ TEST_F(HabitsTest, TabSeparatedMirrorsFailOverToTheNextUrl) {
   EXPECT_TRUE(reported) << report.dump();
 }
 
+// With -x, a file's segments spread over its mirrors, as aria2 does: connections ask the
+// URLs in turn. A mirror that fails a range, or has another file (another size, or another
+// version when no checksum says what the file is), is not asked again for that file: the
+// others fetch its part, and the file is byte-exact.
+TEST_F(HabitsTest, WithSeveralConnectionsTheSegmentsSpreadOverTheMirrors) {
+  FaultServer mirror;
+  const std::int64_t size = 8 << 20;
+  const std::vector<std::string> flags{"get", "-v", "--progress", "plain", "-x", "4", "--min-split-size",
+                                       "1M",  "-d", dir_ / "out", "-i",    "-"};
+  auto ranges_at = [](const FaultServer& server, const std::string& prefix) {
+    int ranges = 0;
+    for (const auto& request : server.requests_for(prefix)) ranges += request.headers.count("Range") ? 1 : 0;
+    return ranges;
+  };
+
+  // Trickled, so that the connections overlap and each takes a segment.
+  auto spread = test::run_fetchpool(flags, server_->data_url("spread", size, "trickle=4000000") + "\t" +
+                                               mirror.data_url("spread", size, "trickle=4000000") + "\n");
+  ASSERT_EQ(spread.exit_code, 0) << spread.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/spread"), body_sha("spread", size));
+  EXPECT_GE(ranges_at(*server_, "/data/spread?"), 1);
+  EXPECT_GE(ranges_at(mirror, "/data/spread?"), 1) << "no segment went to the mirror";
+  EXPECT_NE(spread.err.find("spread over 2 URLs"), std::string::npos) << spread.err;
+
+  // A mirror that answers 404, and one with another file of the same size: refused.
+  auto refused = test::run_fetchpool(
+      flags, server_->data_url("kept", size, "trickle=4000000") + "\t" + mirror.url("/status?code=404&y=1") +
+                 "\t" + mirror.data_url("impostor", size, "trickle=4000000") + "\n  out=kept\n");
+  ASSERT_EQ(refused.exit_code, 0) << refused.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/kept"), body_sha("kept", size));
+  EXPECT_NE(refused.err.find("names another version"), std::string::npos) << refused.err;
+  EXPECT_LE(ranges_at(mirror, "/data/impostor?"), 1) << "a refused mirror is not asked again";
+
+  // With the file's checksum, any version is taken from the mirrors, and the whole file is
+  // verified: a mirror with the wrong bytes costs a fresh download from one server.
+  auto verified = test::run_fetchpool(
+      flags, server_->data_url("checked", size, "trickle=4000000") + "\t" +
+                 mirror.data_url("wrong-bytes", size, "trickle=4000000") +
+                 "\n  out=checked\n  checksum=sha-256=" + body_sha("checked", size) + "\n");
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "out/checked"), body_sha("checked", size));
+}
+
 // --limit-rate caps the run and limit-rate= one file; a capped transfer runs at its cap,
 // and a minimum rate above the cap does not take it for a stall. (How close to the cap
 // the rate stays is measured in bench/run, not here.)
