@@ -349,6 +349,7 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("mirrors", &PullOptions::mirrors)
       .def_readwrite("mirror_all_registries", &PullOptions::mirror_all_registries)
       .def_readwrite("credentials", &PullOptions::credentials)
+      .def_readwrite("auth_file", &PullOptions::auth_file)
       .def_readwrite("engine", &PullOptions::engine);
   py::class_<PullResult>(m, "PullResult")
       .def_readonly("ok", &PullResult::ok)

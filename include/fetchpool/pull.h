@@ -44,10 +44,13 @@ struct PullOptions {
   /// never the image registry's.
   std::vector<std::string> mirrors;
   bool mirror_all_registries = false;
-  /// "user:password" for the registry (Basic, or to get a token). Empty: Docker's config
-  /// ($DOCKER_CONFIG/config.json or ~/.docker/config.json) when it has an entry for the
-  /// registry, else anonymous. Never printed and never put in a Result.
+  /// "user:password" for the registry (Basic, or to get a token). Empty: looked for where
+  /// docker, podman and skopeo keep them (credential helpers, auth files, Docker's config:
+  /// docs/PULL.md, "Credentials"), else anonymous. Never printed and never put in a Result.
   std::string credentials;
+  /// The one auth file to read credentials from instead of the usual places (skopeo's and
+  /// podman's --authfile); empty: the usual places.
+  std::string auth_file;
   /// The engine the pull makes for every request it sends (tokens, manifests, blobs):
   /// concurrency, connections per blob, retries, timeouts, TLS, proxies, progress callbacks.
   /// output_dir and if_exists do not apply (blobs go to the blob store, one already there

@@ -69,6 +69,11 @@ def pull_options(image: str, output: Union[str, os.PathLike], options: dict) -> 
     password: Optional[str] = options.pop("password", None)
     if username is not None:
         native.credentials = f"{username}:{password or ''}"
+    auth_file = options.pop("authfile", None)
+    if auth_file:
+        if not os.path.isfile(auth_file):
+            raise FileNotFoundError(f"authfile={os.fspath(auth_file)!r}: no such file")
+        native.auth_file = os.fspath(auth_file)
     native.engine = engine_options(options)
     return native
 
@@ -111,7 +116,8 @@ def pull(image: str, output: Union[str, os.PathLike], *, format: str = "docker-a
     """Pulls one image from a Registry v2 registry into `output`: a docker-archive tarball
     (`docker load`, `podman load`, skopeo) or, with format="oci", an OCI layout directory.
     platform: "os/arch[/variant]" (default: this machine's); mirrors: registries tried
-    first; username/password: else Docker's config.json. progress: None, "bar" (the
+    first; username/password: else the credential helpers and auth files docker and podman
+    use (docs/PULL.md, "Credentials"); authfile: read only that auth.json. progress: None, "bar" (the
     command line's display on stderr), "tqdm" (a bar per blob) or a dict of tqdm options.
     options: the Engine's (retries, connect_timeout, proxy, ...). Ctrl-C cancels the pull."""
     native = pull_options(image, output, dict(options, format=format, platform=platform, mirrors=mirrors,

@@ -59,3 +59,9 @@ def test_a_pull_with_tqdm_has_a_bar_per_blob_named_by_its_short_digest(registry,
     assert text.count("100%") >= len(result.blobs), text[-2000:]
     with pytest.raises(ValueError, match="progress="):
         fetchpool.pull(f"{registry.host}/py/bars:v1", tmp_path / "x.tar", progress="lines")
+
+
+def test_an_authfile_that_is_not_there_is_an_error_before_the_pull(registry, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no-such.json"):
+        fetchpool.pull(f"{registry.host}/team/app:v1", tmp_path / "x.tar", authfile=tmp_path / "no-such.json")
+    assert not (tmp_path / "x.tar").exists()

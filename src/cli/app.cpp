@@ -272,9 +272,12 @@ blobs already downloaded are not fetched again (FILE.blobs/ until the tarball is
 or --cache-dir), and a partial one continues where it stopped. Registries on localhost,
 127.0.0.0/8 and ::1 are spoken to over plain HTTP, others over HTTPS.
 
-Credentials: --username with --password-stdin, else Docker's config file
-($DOCKER_CONFIG/config.json or ~/.docker/config.json), else anonymous. Token auth
-(WWW-Authenticate: Bearer) and Basic are handled as docker does.
+Credentials: --username with --password-stdin; else --authfile FILE alone; else, as
+podman and docker look: $REGISTRY_AUTH_FILE, or ${XDG_RUNTIME_DIR}/containers/auth.json
+and ~/.config/containers/auth.json, then $DOCKER_CONFIG/config.json or
+~/.docker/config.json. In each, credHelpers and credsStore (docker-credential-NAME) are
+run as docker runs them, then auths. Else anonymous. Token auth (WWW-Authenticate:
+Bearer) and Basic are handled as docker does.
 
 Mirrors (-r, repeatable) are tried in order for Docker Hub images (every image with
 --mirror-all-registries); one that cannot serve the manifest is skipped, and the image's
@@ -311,6 +314,10 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   pull->add_option("--username", o.username, "Log in as USER (the password is read from stdin)")
       ->type_name("USER");
   pull->add_flag("--password-stdin", o.password_stdin, "Read the password from the first line of stdin");
+  pull->add_option(
+          "--authfile", o.pull.auth_file,
+          "Read credentials from FILE only (podman's and skopeo's auth.json, or a docker config.json)")
+      ->type_name("FILE");
   add_proxy_options(pull, o.pull.engine, "Options");
   pull->add_flag("-k,--insecure", o.insecure, "Do not verify TLS certificates (unsafe)");
   pull->add_option("--ca-cert", o.pull.engine.ca_cert_file, "Trust the CA certificates in FILE (PEM)")

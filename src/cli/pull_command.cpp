@@ -49,9 +49,11 @@ int run_pull(PullCommandOptions options) {
     if (!password.empty() && password.back() == '\r') password.pop_back();
     options.pull.credentials = options.username + ":" + password;
   }
-  if (std::string unreadable =
-          unreadable_file("--ca-cert", options.pull.engine.ca_cert_file, "a PEM file of CA certificates");
-      !unreadable.empty()) {
+  std::string unreadable =
+      unreadable_file("--ca-cert", options.pull.engine.ca_cert_file, "a PEM file of CA certificates");
+  if (unreadable.empty())
+    unreadable = unreadable_file("--authfile", options.pull.auth_file, "an auth.json file");
+  if (!unreadable.empty()) {
     print_error(unreadable);
     return kExitUsage;
   }

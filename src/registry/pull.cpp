@@ -14,7 +14,7 @@
 
 #include "fetchpool/engine.h"
 #include "platform/file.h"
-#include "registry/docker_config.h"
+#include "registry/credentials.h"
 #include "registry/image_assembler.h"
 #include "registry/manifest.h"
 #include "registry/reference.h"
@@ -337,9 +337,14 @@ PullResult pull_image(const PullOptions& options) {
   client_options.plain_http = options.plain_http;
   if (options.engine.max_time_s > 0 && options.run_on == nullptr)
     client_options.request_timeout_s = std::min(client_options.request_timeout_s, options.engine.max_time_s);
-  const std::string origin_credentials = options.credentials.empty()
-                                             ? registry::docker_config_credentials(reference.registry)
-                                             : options.credentials;
+  // Credentials from the flags, else where docker, podman and skopeo keep them.
+  registry::CredentialSearch origin_search;
+  if (options.credentials.empty()) {
+    origin_search = registry::find_credentials(reference.registry, options.auth_file);
+  } else {
+    origin_search.credentials = options.credentials;
+    origin_search.source = "--username";
+  }
 
   // Mirrors first (as Docker's registry-mirrors, for Docker Hub images unless told
   // otherwise), the registry itself last; the first that serves the manifest serves the blobs.
@@ -353,8 +358,12 @@ PullResult pull_image(const PullOptions& options) {
     client_options.endpoint = endpoint;
     // The origin's credentials stay with the origin; a mirror gets its own, if Docker's
     // config has any for it.
-    client_options.credentials =
-        endpoint.empty() ? origin_credentials : registry::docker_config_credentials(endpoint_host(endpoint));
+    const std::string host = endpoint.empty() ? reference.registry : endpoint_host(endpoint);
+    const registry::CredentialSearch search =
+        endpoint.empty() ? origin_search : registry::find_credentials(host, options.auth_file);
+    client_options.credentials = search.credentials;
+    client_options.credentials_source = search.source;
+    client_options.missing_advice = registry::missing_credentials_advice(host, search);
     // A mirror that cannot answer is skipped at once (as Docker does); the origin gets the
     // engine's retries.
     client_options.retries = endpoint.empty() ? std::nullopt : std::optional<int>(0);

@@ -87,8 +87,7 @@ bool RegistryClient::authorize(const std::string& challenge, std::string* error)
   std::map<std::string, std::string>& parameters = parsed.parameters;
   if (scheme == "basic") {
     if (options_.credentials.empty()) {
-      *error =
-          "the registry asks for credentials: give --username and --password-stdin, or log in with docker";
+      *error = "the registry asks for credentials; " + options_.missing_advice;
       return false;
     }
     authorization_ = "Basic " + text::base64_encode(options_.credentials);
@@ -110,11 +109,10 @@ bool RegistryClient::authorize(const std::string& challenge, std::string* error)
     return false;
   }
   if (reply.http_status == 401 || reply.http_status == 403) {
-    *error =
-        options_.credentials.empty()
-            ? "the registry's token service refuses anonymous access: give --username and --password-stdin"
-            : "the registry's token service refuses these credentials (HTTP " +
-                  std::to_string(reply.http_status) + ")";
+    *error = options_.credentials.empty()
+                 ? "the registry's token service refuses anonymous access; " + options_.missing_advice
+                 : "the registry's token service refuses these credentials (HTTP " +
+                       std::to_string(reply.http_status) + ", from " + options_.credentials_source + ")";
     return false;
   }
   auto json = reply.body ? nlohmann::json::parse(*reply.body, nullptr, false) : nlohmann::json();
@@ -159,8 +157,8 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
   }
   if (reply.http_status == 401) {
     *error = where + ": HTTP 401 even with " +
-             (options_.credentials.empty() ? "an anonymous token: give --username and --password-stdin"
-                                           : "the credentials given");
+             (options_.credentials.empty() ? "an anonymous token; " + options_.missing_advice
+                                           : "the credentials from " + options_.credentials_source);
     return false;
   }
   if (reply.http_status == 404) {

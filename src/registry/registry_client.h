@@ -16,6 +16,12 @@ struct RegistryClientOptions {
   std::optional<int> retries;
   /// "user:password" for Basic auth and for token requests; empty: anonymous.
   std::string credentials;
+  /// Where `credentials` came from, for a refusal's message ("--username", "credential
+  /// helper docker-credential-pass (...)").
+  std::string credentials_source;
+  /// What to do when the registry wants credentials it was not given (see
+  /// missing_credentials_advice): "tried ...: log in with ...".
+  std::string missing_advice = "give --username and --password-stdin";
   /// Where to ask instead of the reference's registry: a mirror, "https://mirror.example" or
   /// "mirror.example" (https, unless on loopback) or "http://127.0.0.1:5001". Empty: the
   /// registry itself.
