@@ -13,10 +13,12 @@
 #include <sstream>
 
 #include "fetchpool/engine.h"
+#include "hash/digest.h"
 #include "platform/file.h"
 #include "registry/credentials.h"
 #include "registry/image_assembler.h"
 #include "registry/manifest.h"
+#include "registry/oci_media_types.h"
 #include "registry/reference.h"
 #include "registry/registry_client.h"
 #include "registry/tar_layout.h"
@@ -29,6 +31,19 @@ using registry::Descriptor;
 using registry::Manifest;
 
 constexpr const char* kRefAnnotation = "org.opencontainers.image.ref.name";
+constexpr const char* kOciManifestType = "application/vnd.oci.image.manifest.v1+json";
+constexpr const char* kOciIndexType = "application/vnd.oci.image.index.v1+json";
+
+// How a layout's index.json names a manifest of `body`.
+Descriptor stored_manifest(const std::string& body, std::string media_type) {
+  hash::Digest sha256("sha256");
+  sha256.update(body.data(), body.size());
+  Descriptor descriptor;
+  descriptor.media_type = std::move(media_type);
+  descriptor.digest = "sha256:" + sha256.finish();
+  descriptor.size = static_cast<std::int64_t>(body.size());
+  return descriptor;
+}
 
 bool write_whole(const fs::path& path, const std::string& data, std::string* error) {
   bool existed = false;
@@ -457,17 +472,25 @@ PullResult pull_image(const PullOptions& options) {
     if (options.cache_dir.empty()) fs::remove_all(store, ignored);  // the tarball holds it all now
   } else {
     // The manifest blobs, then the layout's index naming the top one: the image is visible
-    // only once everything it points at is in place.
+    // only once everything it points at is in place. In OCI media types throughout, as
+    // skopeo writes a layout (skopeo, umoci and podman read one by tag only then): a
+    // Docker-typed manifest is rewritten, its blobs unchanged, and so gets a digest of its own.
     bool written = true;
-    for (const ResolvedImage& image : resolved.images)
-      written = written &&
-                write_whole(blobs_dir / blob_path_name(image.manifest_digest), image.manifest_body, &error);
-    Descriptor top;
-    top.media_type = resolved.top.manifest.media_type;
-    top.digest = resolved.top.manifest_digest;
-    top.size = static_cast<std::int64_t>(resolved.top.manifest_body.size());
+    std::map<std::string, Descriptor> in_layout;  // by the digest the registry has
+    for (const ResolvedImage& image : resolved.images) {
+      const std::string body = registry::oci_image_manifest(image.manifest_body);
+      Descriptor stored = stored_manifest(body, kOciManifestType);
+      written = written && write_whole(blobs_dir / blob_path_name(stored.digest), body, &error);
+      in_layout[image.manifest_digest] = stored;
+    }
+    // An index is written after its images; an image on its own was written above.
+    Descriptor top = in_layout[resolved.top.manifest_digest];
+    if (resolved.top.manifest.is_index) {
+      const std::string body = registry::oci_image_index(resolved.top.manifest_body, in_layout);
+      top = stored_manifest(body, kOciIndexType);
+      written = written && write_whole(blobs_dir / blob_path_name(top.digest), body, &error);
+    }
     if (!written ||
-        !write_whole(blobs_dir / blob_path_name(top.digest), resolved.top.manifest_body, &error) ||
         !write_whole(options.output / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", &error) ||
         !write_whole(options.output / "index.json", updated_index(options.output, top, reference.tag),
                      &error)) {

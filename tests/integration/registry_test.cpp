@@ -328,6 +328,83 @@ TEST_F(RegistryTest, DockerSchema2ImagesAndListsPullToo) {
   EXPECT_EQ(nlohmann::json::parse(inspect.out)["Architecture"], "arm64");
 }
 
+// An OCI layout of a Docker-typed image (most of Docker Hub) is written in OCI media types,
+// as skopeo writes one: skopeo, umoci and podman read it by tag; the layers are the
+// registry's, the manifest is rewritten (its digest is the layout's own). With
+// --all-platforms the manifest list becomes an OCI index pointing at the rewritten images.
+TEST_F(RegistryTest, AnOciLayoutOfADockerImageIsReadByTagBySkopeoUmociAndPodman) {
+  server_->push_image(
+      "pull/dockerish", "v1",
+      {.layers = 2, .layer_size = 40'000, .platforms = "linux/amd64,linux/arm64/v8", .docker_schema2 = true});
+  const std::string image = server_->host() + "/pull/dockerish:v1";
+  const std::string layout = dir_ / "layout";
+  auto run = test::run_fetchpool(
+      {"pull", "-q", "--format", "oci", "--platform", "linux/amd64", "-o", layout, image});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "--raw", "oci:" + layout + ":v1"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  auto manifest = nlohmann::json::parse(inspect.out);
+  EXPECT_EQ(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(manifest["config"]["mediaType"], "application/vnd.oci.image.config.v1+json");
+  // The layers are the registry's, named as OCI names them.
+  auto list = skopeo_inspect("pull/dockerish:v1", true);
+  std::string amd64;
+  for (const auto& entry : list["manifests"])
+    if (entry["platform"]["architecture"] == "amd64") amd64 = entry["digest"];
+  auto original = skopeo_inspect("pull/dockerish@" + amd64, true);
+  ASSERT_EQ(manifest["layers"].size(), original["layers"].size());
+  for (std::size_t i = 0; i < original["layers"].size(); ++i) {
+    EXPECT_EQ(manifest["layers"][i]["digest"], original["layers"][i]["digest"]);
+    EXPECT_EQ(manifest["layers"][i]["mediaType"], "application/vnd.oci.image.layer.v1.tar+gzip");
+  }
+  EXPECT_EQ(manifest["config"]["digest"], original["config"]["digest"]);
+
+  auto ls = test::run_process({"/usr/bin/umoci", "ls", "--layout", layout});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(ls.out, "v1\n");
+  auto unpacked = test::run_process(
+      {"/usr/bin/umoci", "unpack", "--rootless", "--image", layout + ":v1", dir_ / "bundle"});
+  ASSERT_EQ(unpacked.exit_code, 0) << unpacked.err;
+  EXPECT_TRUE(std::filesystem::is_directory(dir_ / "bundle/rootfs"));
+
+  // podman names the image after the layout's path, which must be lowercase: a relative one.
+  const std::string storage = dir_ / "podman";
+  auto podman = test::run_process({"/bin/sh", "-c",
+                                   "cd '" + dir_.path() + "' && /usr/bin/podman --root '" + storage +
+                                       "/root' --runroot '" + storage +
+                                       "/run' --storage-driver vfs pull oci:layout:v1"});
+  ASSERT_EQ(podman.exit_code, 0) << podman.err;
+
+  // Every platform: an OCI index of the rewritten images.
+  const std::string all = dir_ / "all";
+  auto every = test::run_fetchpool({"pull", "-q", "--format", "oci", "--all-platforms", "-o", all, image});
+  ASSERT_EQ(every.exit_code, 0) << every.err;
+  auto index = nlohmann::json::parse(
+      test::run_process({"/usr/bin/skopeo", "inspect", "--raw", "oci:" + all + ":v1"}).out);
+  EXPECT_EQ(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+  ASSERT_EQ(index["manifests"].size(), 2u);
+  for (const auto& entry : index["manifests"])
+    EXPECT_EQ(entry["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  auto arm = test::run_process({"/usr/bin/skopeo", "--override-arch", "arm64", "--override-variant", "v8",
+                                "inspect", "oci:" + all + ":v1"});
+  ASSERT_EQ(arm.exit_code, 0) << arm.err;
+  EXPECT_EQ(nlohmann::json::parse(arm.out)["Architecture"], "arm64");
+}
+
+// podman loads the docker-archive tarball (and says which image it got).
+TEST_F(RegistryTest, PodmanLoadsTheTarball) {
+  server_->push_image("pull/podman", "v1", {.layers = 2, .layer_size = 30'000});
+  const std::string tarball = dir_ / "app.tar";
+  auto run = test::run_fetchpool({"pull", "-q", "-o", tarball, server_->host() + "/pull/podman:v1"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string storage = dir_ / "podman";
+  auto loaded = test::run_process({"/usr/bin/podman", "--root", storage + "/root", "--runroot",
+                                   storage + "/run", "--storage-driver", "vfs", "load", "-i", tarball});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  EXPECT_NE((loaded.out + loaded.err).find("pull/podman:v1"), std::string::npos) << loaded.out << loaded.err;
+}
+
 TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
   auto upper = test::run_fetchpool({"pull", "-o", dir_ / "x.tar", "Alpine"});
   EXPECT_EQ(upper.exit_code, 2);
