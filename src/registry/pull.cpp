@@ -222,7 +222,8 @@ struct Resolved {
 };
 
 bool resolve(registry::RegistryClient& client, const registry::ImageReference& reference,
-             const registry::Platform& wanted, bool all_platforms, Resolved* resolved, std::string* error) {
+             const registry::Platform& wanted, bool all_platforms, Resolved* resolved, bool* image_answer,
+             std::string* error) {
   if (!fetch_manifest(client, reference, reference.manifest_reference(), &resolved->top, error)) return false;
   std::vector<Descriptor> entries;
   if (!resolved->top.manifest.is_index) {
@@ -233,7 +234,10 @@ bool resolve(registry::RegistryClient& client, const registry::ImageReference& r
     entries = resolved->top.manifest.manifests;
   } else {
     entries.emplace_back();
-    if (!registry::choose_platform(resolved->top.manifest, wanted, &entries.back(), error)) return false;
+    if (!registry::choose_platform(resolved->top.manifest, wanted, &entries.back(), error)) {
+      *image_answer = true;
+      return false;
+    }
   }
   resolved->images.clear();
   for (const Descriptor& entry : entries) {
@@ -242,6 +246,7 @@ bool resolve(registry::RegistryClient& client, const registry::ImageReference& r
     if (image.manifest.is_index) {
       *error = "the index entry for " + entry.platform.text() +
                " is another index, which fetchpool does not follow";
+      *image_answer = true;
       return false;
     }
     resolved->images.push_back(std::move(image));
@@ -384,8 +389,12 @@ PullResult pull_image(const PullOptions& options) {
     client_options.retries = endpoint.empty() ? std::nullopt : std::optional<int>(0);
     client.emplace(*engine, reference, client_options);
     std::string error;
-    if (resolve(*client, reference, wanted, options.all_platforms, &resolved, &error)) break;
-    if (endpoint.empty()) {
+    bool image_answer = false;
+    if (resolve(*client, reference, wanted, options.all_platforms, &resolved, &image_answer, &error)) break;
+    // The image's own answer (no such platform, say) is the same from anywhere: it is not
+    // the mirror failing, and the origin is not asked again for it.
+    if (image_answer && !endpoint.empty()) error += " (the index as mirror " + endpoint + " serves it)";
+    if (endpoint.empty() || image_answer) {
       result.error = error + skipped;
       return result;
     }

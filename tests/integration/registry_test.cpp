@@ -504,6 +504,24 @@ TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
   EXPECT_NE(unmirrored.error.find("cannot connect"), std::string::npos) << unmirrored.error;
 }
 
+// A platform the image does not have is the image's answer, whoever served the index: the
+// error lists the platforms there are, and the origin (here: nothing listening) is not
+// asked for the same index again.
+TEST_F(RegistryTest, AMissingPlatformIsTheImagesAnswerNotAMirrorFailure) {
+  RegistryServer mirror;
+  mirror.push_image("mirror/multi", "v1", {.layers = 1, .platforms = "linux/amd64,linux/arm64/v8"});
+  const int dead_port = test::free_port();
+  auto run = test::run_fetchpool({"pull", "-q", "--mirror-all-registries", "-r", mirror.host(), "--retries",
+                                  "0", "--platform", "linux/s390x", "-o", dir_ / "x.tar",
+                                  "127.0.0.1:" + std::to_string(dead_port) + "/mirror/multi:v1"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("has no linux/s390x variant; it has: linux/amd64, linux/arm64/v8"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("cannot connect"), std::string::npos) << "the origin was asked:\n" << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "x.tar"));
+}
+
 // A registry that wants tokens, from a token server of its own.
 class TokenRegistryTest : public test::SharedServerTest<RegistryServer> {
  protected:
