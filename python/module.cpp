@@ -350,13 +350,19 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("mirror_all_registries", &PullOptions::mirror_all_registries)
       .def_readwrite("credentials", &PullOptions::credentials)
       .def_readwrite("auth_file", &PullOptions::auth_file)
+      .def_readwrite("more_images", &PullOptions::more_images)
       .def_readwrite("engine", &PullOptions::engine);
   py::class_<PullResult>(m, "PullResult")
       .def_readonly("ok", &PullResult::ok)
       .def_readonly("error", &PullResult::error)
       .def_readonly("manifest_digest", &PullResult::manifest_digest)
       .def_readonly("reference", &PullResult::reference)
-      .def_readonly("blobs", &PullResult::blobs);
+      .def_readonly("blobs", &PullResult::blobs)
+      .def_property_readonly("images", [](const PullResult& result) {
+        std::vector<std::pair<std::string, std::string>> images;
+        for (const PulledImage& image : result.images) images.emplace_back(image.reference, image.manifest_digest);
+        return images;
+      });
   py::class_<PullRun>(m, "PullRun")
       .def(py::init<PullOptions, bool>(), py::arg("options"), py::arg("live_display") = false,
            py::call_guard<py::gil_scoped_release>())

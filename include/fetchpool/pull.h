@@ -26,7 +26,13 @@ enum class ImageFormat {
 /// What to pull and where. Blobs already in the blob store (the layout itself, or
 /// cache_dir) are kept and not downloaded again; partial ones continue where they stopped.
 struct PullOptions {
-  std::string image;             ///< "alpine", "host:5000/team/app:1.2", "app@sha256:...".
+  std::string image;  ///< "alpine", "host:5000/team/app:1.2", "app@sha256:...".
+  /// Further images into the same output, as `docker save IMAGE...`: a docker-archive then
+  /// holds every image with its tag, each blob stored once; an OCI layout gets an entry per
+  /// image, named by its full reference ("host:5000/team/app:1.2") instead of its tag. A
+  /// blob several images share is fetched once. Any image that cannot be pulled fails the
+  /// whole pull (nothing is written under `output`).
+  std::vector<std::string> more_images;
   std::filesystem::path output;  ///< The tarball, or the layout directory (created when missing).
   ImageFormat format = ImageFormat::docker_archive;
   /// Where blobs are kept for a tarball (as CACHE/blobs/sha256/HEX), and kept afterwards.
@@ -69,16 +75,24 @@ struct PullOptions {
   std::function<void(Engine*)> on_engine;
 };
 
+/// One image a pull wrote.
+struct PulledImage {
+  std::string reference;        ///< "docker.io/library/alpine:latest"
+  std::string manifest_digest;  ///< The registry's (see PullResult::manifest_digest).
+};
+
 /// How a pull ended.
 struct PullResult {
   bool ok = false;
-  std::string error;            ///< Why not, for a person to act on.
-  std::string manifest_digest;  ///< Of the image manifest pulled (of the index, with all_platforms).
-  std::string reference;        ///< The full reference pulled, e.g. "docker.io/library/alpine:latest".
-  std::vector<Result> blobs;    ///< The config and the layers, as the engine ended them.
+  std::string error;                ///< Why not, for a person to act on.
+  std::string manifest_digest;      ///< Of the image manifest pulled (of the index, with all_platforms).
+  std::string reference;            ///< The full reference pulled, e.g. "docker.io/library/alpine:latest".
+  std::vector<Result> blobs;        ///< The config and the layers, as the engine ended them.
+  std::vector<PulledImage> images;  ///< Every image written (PullOptions::image first), once ok.
 };
 
-/// Pulls one image. Blocks until done; safe to call from any thread.
+/// Pulls one image (or several: PullOptions::more_images). Blocks until done; safe to call
+/// from any thread.
 FETCHPOOL_API PullResult pull_image(const PullOptions& options);
 
 /// Whether `image` is an image reference pull_image can parse ("alpine", "host:5000/a/b:1",

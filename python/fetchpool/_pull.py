@@ -29,7 +29,8 @@ class PullError(Error):
 @dataclasses.dataclass
 class PullResult:
     """ok; error (why not, for a person); manifest_digest; reference (the full reference
-    pulled, e.g. "docker.io/library/alpine:latest"); blobs: the config and layers' Results."""
+    pulled, e.g. "docker.io/library/alpine:latest"); blobs: the config and layers' Results;
+    images: (reference, manifest digest) of every image written, the first one first."""
 
     image: str
     ok: bool
@@ -37,6 +38,7 @@ class PullResult:
     manifest_digest: str
     reference: str
     blobs: list[Result]
+    images: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def raise_for_status(self) -> "PullResult":
         if not self.ok:
@@ -44,13 +46,19 @@ class PullResult:
         return self
 
 
-def pull_options(image: str, output: Union[str, os.PathLike], options: dict) -> "_native.PullOptions":
+def pull_options(image: Union[str, Sequence[str]], output: Union[str, os.PathLike],
+                 options: dict) -> "_native.PullOptions":
     options = dict(options)
     native = _native.PullOptions()
-    why = _native.check_image_reference(image)
-    if why:
-        raise ValueError(f"{image!r}: {why}")
-    native.image = image
+    images = [image] if isinstance(image, str) else list(image)
+    if not images:
+        raise ValueError("no image given")
+    for name in images:
+        why = _native.check_image_reference(name)
+        if why:
+            raise ValueError(f"{name!r}: {why}")
+    native.image = images[0]
+    native.more_images = images[1:]
     native.output = os.fspath(output)
     image_format = options.pop("format", "docker-archive")
     if image_format not in _FORMATS:
@@ -107,14 +115,17 @@ class _Watch:
 
 def _result_of(image: str, native: "_native.PullResult") -> PullResult:
     return PullResult(image=image, ok=native.ok, error=native.error, manifest_digest=native.manifest_digest,
-                      reference=native.reference, blobs=[Result(blob) for blob in native.blobs])
+                      reference=native.reference, blobs=[Result(blob) for blob in native.blobs],
+                      images=list(native.images))
 
 
-def pull(image: str, output: Union[str, os.PathLike], *, format: str = "docker-archive",
+def pull(image: Union[str, Sequence[str]], output: Union[str, os.PathLike], *, format: str = "docker-archive",
          platform: Optional[str] = None, mirrors: Sequence[str] = (), username: Optional[str] = None,
          password: Optional[str] = None, progress: Any = None, **options: Any) -> PullResult:
     """Pulls one image from a Registry v2 registry into `output`: a docker-archive tarball
     (`docker load`, `podman load`, skopeo) or, with format="oci", an OCI layout directory.
+    Several images (a list) go into one output, as `docker save IMAGE...` writes them,
+    each shared blob fetched once.
     platform: "os/arch[/variant]" (default: this machine's); mirrors: registries tried
     first; username/password: else the credential helpers and auth files docker and podman
     use (docs/PULL.md, "Credentials"); authfile: read only that auth.json. progress: None, "bar" (the
@@ -129,7 +140,7 @@ def pull(image: str, output: Union[str, os.PathLike], *, format: str = "docker-a
         while result is None:
             ended = run.wait_for(0.1)
             if ended is not None:
-                result = _result_of(image, ended)
+                result = _result_of(native.image, ended)
             else:
                 watch.look(run)
         return result

@@ -65,3 +65,16 @@ def test_an_authfile_that_is_not_there_is_an_error_before_the_pull(registry, tmp
     with pytest.raises(FileNotFoundError, match="no-such.json"):
         fetchpool.pull(f"{registry.host}/team/app:v1", tmp_path / "x.tar", authfile=tmp_path / "no-such.json")
     assert not (tmp_path / "x.tar").exists()
+
+
+def test_several_images_go_into_one_tarball(registry, tmp_path):
+    registry.push("py/one", "v1")
+    registry.push("py/two", "v2")
+    images = [f"{registry.host}/py/one:v1", f"{registry.host}/py/two:v2"]
+    result = fetchpool.pull(images, tmp_path / "both.tar")
+    assert result.ok, result.error
+    assert [reference for reference, _ in result.images] == images
+    for image in images:
+        inspected = subprocess.run(["/usr/bin/skopeo", "inspect", f"docker-archive:{tmp_path / 'both.tar'}:{image}"],
+                                   capture_output=True, text=True)
+        assert inspected.returncode == 0, inspected.stderr

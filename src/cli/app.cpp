@@ -285,15 +285,18 @@ own registry comes last.
 
 Examples:
   fetchpool pull -o app.tar localhost:5000/team/app:1.2 && docker load -i app.tar
-  fetchpool pull --format oci -o out --platform linux/arm64 registry.example/team/app:1.2)";
+  fetchpool pull --format oci -o out --platform linux/arm64 registry.example/team/app:1.2
+  fetchpool pull -o release.tar team/app:1.2 team/db:4.1   (one tarball, as docker save)
+  fetchpool pull --format oci -o out -i images.txt         (one layout, an entry per image))";
 
 void add_pull_command(CLI::App& app, PullCommandOptions& o) {
   CLI::App* pull =
       app.add_subcommand("pull", "Pull a container image into a docker-archive tarball or an OCI layout");
   pull->footer(kPullFooter);
-  pull->add_option("image", o.pull.image, "alpine, host:5000/team/app:tag, name@sha256:...")
-      ->type_name("IMAGE")
-      ->required();
+  pull->add_option("image", o.images, "alpine, host:5000/team/app:tag, name@sha256:... (several: one output)")
+      ->type_name("IMAGE");
+  pull->add_option("-i,--input-file", o.input_file, "Read more images from FILE, one per line ('-': stdin)")
+      ->type_name("FILE");
   pull->add_option("-o,--output", o.output, "Write the image to FILE (docker-archive) or DIR (oci)")
       ->type_name("PATH");
   pull->add_option("--format", o.format, "docker-archive (default) or oci")->type_name("FORMAT");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
@@ -13,6 +15,28 @@
 #include "fetchpool/pull.h"
 
 namespace fetchpool::cli {
+
+namespace {
+
+/// The images of an input list: one per line; blank lines and lines starting with '#' are
+/// skipped. False with `error` (the line named) for one that is no image reference.
+bool read_image_list(std::istream& in, std::vector<std::string>* images, std::string* error) {
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::size_t begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos || line[begin] == '#') continue;
+    std::string image = line.substr(begin, line.find_last_not_of(" \t\r") - begin + 1);
+    std::string why;
+    if (!check_image_reference(image, &why)) {
+      *error = "line " + std::to_string(number) + ": " + why;
+      return false;
+    }
+    images->push_back(std::move(image));
+  }
+  return true;
+}
+
+}  // namespace
 
 int run_pull(PullCommandOptions options) {
   if (options.format == "docker-archive") {
@@ -34,10 +58,38 @@ int run_pull(PullCommandOptions options) {
   }
   options.pull.output = options.output;
   std::string error;
-  if (!check_image_reference(options.pull.image, &error)) {
-    print_error(error);
+  for (const std::string& image : options.images) {
+    if (!check_image_reference(image, &error)) {
+      print_error(options.images.size() > 1 ? image + ": " + error : error);
+      return kExitUsage;
+    }
+  }
+  if (options.input_file == "-" && options.password_stdin) {
+    print_error("-i - and --password-stdin both want stdin: give the images in a file");
     return kExitUsage;
   }
+  if (!options.input_file.empty()) {
+    std::ifstream file;
+    if (options.input_file != "-") file.open(std::filesystem::path(options.input_file));
+    std::istream& in = options.input_file == "-" ? std::cin : file;
+    if (!in) {
+      print_error("cannot read the image list '" + options.input_file + "'");
+      return kExitUsage;
+    }
+    if (!read_image_list(in, &options.images, &error)) {
+      print_error(options.input_file + ": " + error);
+      return kExitUsage;
+    }
+  }
+  if (options.images.empty()) {
+    print_error("pull needs an IMAGE (or -i FILE with images)");
+    print_console(stderr, "Run 'fetchpool pull --help' for usage.\n");
+    return kExitUsage;
+  }
+  options.pull.image = options.images.front();
+  options.pull.more_images.assign(options.images.begin() + 1, options.images.end());
+  const std::string what =
+      options.images.size() == 1 ? options.images.front() : std::to_string(options.images.size()) + " images";
   if (options.password_stdin != !options.username.empty()) {
     print_error("--username and --password-stdin go together");
     return kExitUsage;
@@ -94,16 +146,17 @@ int run_pull(PullCommandOptions options) {
     interrupted = interrupts.interrupted();
   }
   if (interrupted) {
-    print_console(stderr, "fetchpool: pull {}: interrupted; run it again to continue\n", options.pull.image);
+    print_console(stderr, "fetchpool: pull {}: interrupted; run it again to continue\n", what);
     return kExitInterrupted;
   }
   if (!result.ok) {
-    print_console(stderr, "fetchpool: pull {}: {}\n", options.pull.image, result.error);
+    print_console(stderr, "fetchpool: pull {}: {}\n", what, result.error);
     return kExitFailed;
   }
   if (!options.quiet) {
-    print_console(stderr, "pulled {} ({}) into {}\n", result.reference, result.manifest_digest,
-                  options.output);
+    for (const PulledImage& image : result.images)
+      print_console(stderr, "pulled {} ({}) into {}\n", image.reference, image.manifest_digest,
+                    options.output);
   }
   return kExitOk;
 }

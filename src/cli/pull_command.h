@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fetchpool/pull.h"
 
@@ -9,6 +10,8 @@ namespace fetchpool::cli {
 /// Everything `fetchpool pull` was told, validated by run_pull.
 struct PullCommandOptions {
   PullOptions pull;                       ///< -j, -x, --retries and the like land in pull.engine directly.
+  std::vector<std::string> images;        ///< IMAGE...: the first is pull.image, the others more_images.
+  std::string input_file;                 ///< -i: more images, one per line ("-": stdin).
   std::string output;                     ///< -o: the tarball or the layout directory.
   std::string format = "docker-archive";  ///< --format: docker-archive or oci.
   bool insecure = false;

@@ -62,24 +62,33 @@ std::string blob_path_name(const std::string& digest) {
   return digest.substr(digest.find(':') + 1);
 }
 
-// index.json with this image's entry replacing any earlier one of the same name.
-std::string updated_index(const fs::path& layout, const Descriptor& manifest, const std::string& ref_name) {
+// index.json with these images' entries (a descriptor and its name), each replacing any
+// earlier one of the same name.
+std::string updated_index(const fs::path& layout,
+                          const std::vector<std::pair<Descriptor, std::string>>& named) {
   nlohmann::json index = {{"schemaVersion", 2}, {"manifests", nlohmann::json::array()}};
+  auto named_now = [&named](const std::string& name) {
+    return std::any_of(named.begin(), named.end(),
+                       [&name](const auto& entry) { return entry.second == name; });
+  };
   std::ifstream in(layout / "index.json");
   if (in) {
     auto existing = nlohmann::json::parse(in, nullptr, false);
     if (!existing.is_discarded() && existing.contains("manifests") && existing["manifests"].is_array()) {
       for (const auto& entry : existing["manifests"]) {
-        bool same_name =
-            entry.contains("annotations") && entry["annotations"].value(kRefAnnotation, "") == ref_name;
-        if (!same_name) index["manifests"].push_back(entry);
+        const std::string name = entry.contains("annotations") && entry["annotations"].is_object()
+                                     ? entry["annotations"].value(kRefAnnotation, "")
+                                     : "";
+        if (!named_now(name)) index["manifests"].push_back(entry);
       }
     }
   }
-  nlohmann::json entry = {
-      {"mediaType", manifest.media_type}, {"digest", manifest.digest}, {"size", manifest.size}};
-  if (!ref_name.empty()) entry["annotations"] = {{kRefAnnotation, ref_name}};
-  index["manifests"].push_back(entry);
+  for (const auto& [manifest, ref_name] : named) {
+    nlohmann::json entry = {
+        {"mediaType", manifest.media_type}, {"digest", manifest.digest}, {"size", manifest.size}};
+    if (!ref_name.empty()) entry["annotations"] = {{kRefAnnotation, ref_name}};
+    index["manifests"].push_back(entry);
+  }
   return index.dump();
 }
 
@@ -91,25 +100,32 @@ struct ResolvedImage {
   Manifest manifest;
 };
 
-// docker load's manifest.json and the legacy repositories file, naming blobs/sha256/HEX.
-std::string docker_manifest_json(const ResolvedImage& image) {
-  nlohmann::json layers = nlohmann::json::array();
-  for (const Descriptor& layer : image.manifest.layers)
-    layers.push_back("blobs/sha256/" + blob_path_name(layer.digest));
-  nlohmann::json tags = nlohmann::json::array();
-  if (!image.reference.tag.empty()) tags.push_back(image.reference.familiar_name());
-  nlohmann::json entry = {{"Config", "blobs/sha256/" + blob_path_name(image.manifest.config.digest)},
-                          {"RepoTags", tags},
-                          {"Layers", layers}};
-  return nlohmann::json::array({entry}).dump();
+// docker load's manifest.json and the legacy repositories file, naming blobs/sha256/HEX:
+// an entry per image, as `docker save IMAGE...` writes them.
+std::string docker_manifest_json(const std::vector<const ResolvedImage*>& images) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const ResolvedImage* image : images) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const Descriptor& layer : image->manifest.layers)
+      layers.push_back("blobs/sha256/" + blob_path_name(layer.digest));
+    nlohmann::json tags = nlohmann::json::array();
+    if (!image->reference.tag.empty()) tags.push_back(image->reference.familiar_name());
+    entries.push_back({{"Config", "blobs/sha256/" + blob_path_name(image->manifest.config.digest)},
+                       {"RepoTags", tags},
+                       {"Layers", layers}});
+  }
+  return entries.dump();
 }
 
-std::string repositories_json(const ResolvedImage& image) {
-  if (image.reference.tag.empty() || image.manifest.layers.empty()) return "{}";
-  std::string name = image.reference.familiar_name();
-  name = name.substr(0, name.rfind(':'));
-  return nlohmann::json{{name, {{image.reference.tag, blob_path_name(image.manifest.layers.back().digest)}}}}
-      .dump();
+std::string repositories_json(const std::vector<const ResolvedImage*>& images) {
+  nlohmann::json repositories = nlohmann::json::object();
+  for (const ResolvedImage* image : images) {
+    if (image->reference.tag.empty() || image->manifest.layers.empty()) continue;
+    std::string name = image->reference.familiar_name();
+    name = name.substr(0, name.rfind(':'));
+    repositories[name][image->reference.tag] = blob_path_name(image->manifest.layers.back().digest);
+  }
+  return repositories.dump();
 }
 
 // Appends `blob` to `blobs` unless a blob of its digest is there already.
@@ -138,14 +154,16 @@ class PartialArchive {
     fs::remove(part_, ignored_code);
   }
 
-  bool lay_out(const ResolvedImage& image, std::map<std::string, std::int64_t>* offsets, std::string* error) {
+  /// Every image's blobs, each once, then manifest.json and repositories.
+  bool lay_out(const std::vector<const ResolvedImage*>& images, const std::vector<Descriptor>& blobs,
+               std::map<std::string, std::int64_t>* offsets, std::string* error) {
     registry::TarLayout layout;
-    for (const Descriptor& blob : distinct_blobs(image.manifest)) {
+    for (const Descriptor& blob : blobs) {
       if (!layout.add("blobs/sha256/" + blob_path_name(blob.digest), blob.size, &(*offsets)[blob.digest],
                       error))
         return false;
     }
-    const std::string manifest_json = docker_manifest_json(image), repositories = repositories_json(image);
+    const std::string manifest_json = docker_manifest_json(images), repositories = repositories_json(images);
     std::int64_t manifest_at = 0, repositories_at = 0;
     return layout.add("manifest.json", static_cast<std::int64_t>(manifest_json.size()), &manifest_at,
                       error) &&
@@ -289,13 +307,15 @@ class PullEngine {
   Engine* engine_ = nullptr;
 };
 
-// Fetches `blobs` into `blobs_dir`, telling `assembler` of each as it arrives; their Results
-// in the same order.
-std::vector<Result> fetch_blobs(Engine& engine, const registry::RegistryClient& client,
+// Fetches `blobs` into `blobs_dir`, each from its image's registry (`clients`, in the same
+// order), telling `assembler` of each as it arrives; their Results in the same order.
+std::vector<Result> fetch_blobs(Engine& engine, const std::vector<const registry::RegistryClient*>& clients,
                                 const std::vector<Descriptor>& blobs, const fs::path& blobs_dir,
                                 registry::ImageAssembler& assembler) {
   std::vector<TransferHandle> handles;
-  for (const Descriptor& blob : blobs) {
+  for (std::size_t i = 0; i < blobs.size(); ++i) {
+    const Descriptor& blob = blobs[i];
+    const registry::RegistryClient& client = *clients[i];
     Request request;
     request.url = client.blob_url(blob.digest);
     request.directory = blobs_dir;
@@ -325,34 +345,20 @@ std::vector<Result> fetch_blobs(Engine& engine, const registry::RegistryClient& 
   return ended;
 }
 
-}  // namespace
-
-bool check_image_reference(std::string_view image, std::string* why) {
-  registry::ImageReference ignored;
-  std::string error;
-  bool ok = registry::parse_image_reference(std::string(image), &ignored, &error);
-  if (!ok && why) *why = std::move(error);
-  return ok;
-}
-
-PullResult pull_image(const PullOptions& options) {
-  PullResult result;
+// One image of a pull: its reference, the registry (or mirror) that serves it, and what it
+// resolved to.
+struct PulledSource {
   registry::ImageReference reference;
-  if (!registry::parse_image_reference(options.image, &reference, &result.error)) return result;
-  result.reference = reference.registry + "/" + reference.repository +
-                     (reference.tag.empty() ? "" : ":" + reference.tag) +
-                     (reference.digest.empty() ? "" : "@" + reference.digest);
-  registry::Platform wanted = registry::host_platform();
-  if (!options.platform.empty() && !registry::parse_platform(options.platform, &wanted, &result.error))
-    return result;
+  std::string full_name;  ///< "registry/repository:tag[@digest]"
+  std::optional<registry::RegistryClient> client;
+  Resolved resolved;
+};
 
-  if (options.all_platforms && options.format == ImageFormat::docker_archive) {
-    result.error =
-        "all platforms need the OCI layout (--format oci): a docker-archive tarball holds one image";
-    return result;
-  }
-
-  PullEngine engine(options);
+// Resolves `source.reference` from its mirrors, then its registry: the first that serves
+// the manifest keeps the client. False with `error` when none does.
+bool resolve_source(Engine& engine, const PullOptions& options, const registry::Platform& wanted,
+                    PulledSource& source, std::string* error) {
+  const registry::ImageReference& reference = source.reference;
   registry::RegistryClientOptions client_options;
   client_options.plain_http = options.plain_http;
   if (options.engine.max_time_s > 0 && options.run_on == nullptr)
@@ -371,13 +377,10 @@ PullResult pull_image(const PullOptions& options) {
   std::vector<std::string> endpoints;
   if (reference.registry == "docker.io" || options.mirror_all_registries) endpoints = options.mirrors;
   endpoints.push_back("");
-  std::optional<registry::RegistryClient> client;
-  Resolved resolved;
   std::string skipped;
   for (const std::string& endpoint : endpoints) {
     client_options.endpoint = endpoint;
-    // The origin's credentials stay with the origin; a mirror gets its own, if Docker's
-    // config has any for it.
+    // The origin's credentials stay with the origin; a mirror gets those found for it.
     const std::string host = endpoint.empty() ? reference.registry : endpoint_host(endpoint);
     const registry::CredentialSearch search =
         endpoint.empty() ? origin_search : registry::find_credentials(host, options.auth_file);
@@ -387,21 +390,70 @@ PullResult pull_image(const PullOptions& options) {
     // A mirror that cannot answer is skipped at once (as Docker does); the origin gets the
     // engine's retries.
     client_options.retries = endpoint.empty() ? std::nullopt : std::optional<int>(0);
-    client.emplace(*engine, reference, client_options);
-    std::string error;
+    source.client.emplace(engine, reference, client_options);
     bool image_answer = false;
-    if (resolve(*client, reference, wanted, options.all_platforms, &resolved, &image_answer, &error)) break;
+    if (resolve(*source.client, reference, wanted, options.all_platforms, &source.resolved, &image_answer,
+                error))
+      return true;
     // The image's own answer (no such platform, say) is the same from anywhere: it is not
     // the mirror failing, and the origin is not asked again for it.
-    if (image_answer && !endpoint.empty()) error += " (the index as mirror " + endpoint + " serves it)";
+    if (image_answer && !endpoint.empty()) *error += " (the index as mirror " + endpoint + " serves it)";
     if (endpoint.empty() || image_answer) {
-      result.error = error + skipped;
+      *error += skipped;
+      return false;
+    }
+    skipped += "; mirror " + endpoint + " skipped: " + *error;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool check_image_reference(std::string_view image, std::string* why) {
+  registry::ImageReference ignored;
+  std::string error;
+  bool ok = registry::parse_image_reference(std::string(image), &ignored, &error);
+  if (!ok && why) *why = std::move(error);
+  return ok;
+}
+
+PullResult pull_image(const PullOptions& options) {
+  PullResult result;
+  std::vector<std::string> names{options.image};
+  names.insert(names.end(), options.more_images.begin(), options.more_images.end());
+  std::vector<PulledSource> sources(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    registry::ImageReference& reference = sources[i].reference;
+    if (!registry::parse_image_reference(names[i], &reference, &result.error)) {
+      if (names.size() > 1) result.error = names[i] + ": " + result.error;
       return result;
     }
-    skipped += "; mirror " + endpoint + " skipped: " + error;
+    sources[i].full_name = reference.registry + "/" + reference.repository +
+                           (reference.tag.empty() ? "" : ":" + reference.tag) +
+                           (reference.digest.empty() ? "" : "@" + reference.digest);
+  }
+  result.reference = sources.front().full_name;
+  registry::Platform wanted = registry::host_platform();
+  if (!options.platform.empty() && !registry::parse_platform(options.platform, &wanted, &result.error))
+    return result;
+
+  if (options.all_platforms && options.format == ImageFormat::docker_archive) {
+    result.error =
+        "all platforms need the OCI layout (--format oci): a docker-archive tarball holds one image per name";
+    return result;
   }
 
-  // Every blob through the engine, verified against its digest before it gets its name.
+  PullEngine engine(options);
+  for (PulledSource& source : sources) {
+    std::string error;
+    if (!resolve_source(*engine, options, wanted, source, &error)) {
+      result.error = names.size() > 1 ? source.full_name + ": " + error : error;
+      return result;
+    }
+  }
+
+  // Every blob through the engine, verified against its digest before it gets its name;
+  // a blob several images share is fetched once, from the first image's registry.
   const bool tarball = options.format == ImageFormat::docker_archive;
   const fs::path store = !tarball                     ? options.output
                          : !options.cache_dir.empty() ? options.cache_dir
@@ -410,10 +462,21 @@ PullResult pull_image(const PullOptions& options) {
   fs::path blobs_dir = fs::absolute(store / "blobs" / "sha256", no_cwd);
   if (no_cwd) blobs_dir = store / "blobs" / "sha256";
   std::vector<Descriptor> blobs;
+  std::vector<const registry::RegistryClient*> clients;  // where each of `blobs` comes from
   std::vector<std::string> layers;
-  for (const ResolvedImage& image : resolved.images) {
-    for (const Descriptor& blob : distinct_blobs(image.manifest)) add_distinct(blob, &blobs);
-    for (const Descriptor& layer : image.manifest.layers) layers.push_back(layer.digest);
+  std::vector<const ResolvedImage*> images;  // every image manifest, of every source
+  for (const PulledSource& source : sources) {
+    for (const ResolvedImage& image : source.resolved.images) {
+      images.push_back(&image);
+      for (const Descriptor& blob : distinct_blobs(image.manifest)) {
+        if (std::any_of(blobs.begin(), blobs.end(),
+                        [&](const Descriptor& d) { return d.digest == blob.digest; }))
+          continue;
+        blobs.push_back(blob);
+        clients.push_back(&*source.client);
+      }
+      for (const Descriptor& layer : image.manifest.layers) layers.push_back(layer.digest);
+    }
   }
 
   // A tarball is laid out before the first blob arrives; each blob is copied to its place
@@ -422,7 +485,7 @@ PullResult pull_image(const PullOptions& options) {
   std::map<std::string, std::int64_t> offsets;
   if (tarball) {
     archive.emplace(options.output);
-    if (!archive->lay_out(resolved.images.front(), &offsets, &result.error)) return result;
+    if (!archive->lay_out(images, blobs, &offsets, &result.error)) return result;
   }
   registry::ImageAssembler assembler(tarball ? archive->file() : nullptr);
   for (const Descriptor& blob : blobs)
@@ -435,24 +498,32 @@ PullResult pull_image(const PullOptions& options) {
   // through; a registry that refuses a token outright gets one renewal.
   constexpr int kMaxRounds = 16;
   std::vector<Descriptor> to_fetch = blobs;
+  std::vector<const registry::RegistryClient*> from = clients;
   for (int round = 0; !to_fetch.empty(); ++round) {
-    std::vector<Result> ended = fetch_blobs(*engine, *client, to_fetch, blobs_dir, assembler);
+    std::vector<Result> ended = fetch_blobs(*engine, from, to_fetch, blobs_dir, assembler);
     const bool got_some = std::any_of(ended.begin(), ended.end(), [](const Result& r) { return r.ok(); });
     const bool try_again = round + 1 < kMaxRounds && (round == 0 || got_some);
     std::vector<Descriptor> refused;
+    std::vector<const registry::RegistryClient*> refused_from;
     for (std::size_t i = 0; i < ended.size(); ++i) {
       if (try_again && ended[i].status == Status::failed && ended[i].http_status == 401) {
         refused.push_back(to_fetch[i]);
+        refused_from.push_back(from[i]);
       } else {
         result.blobs.push_back(std::move(ended[i]));
       }
     }
-    std::string error;
-    if (!refused.empty() && !client->renew_authorization(&error)) {
-      result.error = error;
-      return result;
+    for (PulledSource& source : sources) {
+      if (std::find(refused_from.begin(), refused_from.end(), &*source.client) == refused_from.end())
+        continue;
+      std::string error;
+      if (!source.client->renew_authorization(&error)) {
+        result.error = error;
+        return result;
+      }
     }
     to_fetch = std::move(refused);
+    from = std::move(refused_from);
   }
   std::size_t failed = 0;
   for (const Result& blob : result.blobs) {
@@ -466,8 +537,8 @@ PullResult pull_image(const PullOptions& options) {
 
   std::string error;
   bool checked = assembler.finish(&error);
-  for (const ResolvedImage& image : resolved.images)
-    checked = checked && check_diff_ids(image.manifest, blobs_dir, assembler.diff_ids(), &error);
+  for (const ResolvedImage* image : images)
+    checked = checked && check_diff_ids(image->manifest, blobs_dir, assembler.diff_ids(), &error);
   if (!checked) {
     result.error = error;
     return result;
@@ -480,34 +551,43 @@ PullResult pull_image(const PullOptions& options) {
     std::error_code ignored;
     if (options.cache_dir.empty()) fs::remove_all(store, ignored);  // the tarball holds it all now
   } else {
-    // The manifest blobs, then the layout's index naming the top one: the image is visible
-    // only once everything it points at is in place. In OCI media types throughout, as
-    // skopeo writes a layout (skopeo, umoci and podman read one by tag only then): a
-    // Docker-typed manifest is rewritten, its blobs unchanged, and so gets a digest of its own.
+    // The manifest blobs, then the layout's index naming the top ones: the images are
+    // visible only once everything they point at is in place. In OCI media types
+    // throughout, as skopeo writes a layout (skopeo, umoci and podman read one by tag only
+    // then): a Docker-typed manifest is rewritten, its blobs unchanged, and so gets a
+    // digest of its own. One image is named by its tag (oci:DIR:TAG); several, each by
+    // its full reference (oci:DIR:registry/repository:tag), so that equal tags of
+    // different repositories do not collide.
     bool written = true;
-    std::map<std::string, Descriptor> in_layout;  // by the digest the registry has
-    for (const ResolvedImage& image : resolved.images) {
-      const std::string body = registry::oci_image_manifest(image.manifest_body);
-      Descriptor stored = stored_manifest(body, kOciManifestType);
-      written = written && write_whole(blobs_dir / blob_path_name(stored.digest), body, &error);
-      in_layout[image.manifest_digest] = stored;
-    }
-    // An index is written after its images; an image on its own was written above.
-    Descriptor top = in_layout[resolved.top.manifest_digest];
-    if (resolved.top.manifest.is_index) {
-      const std::string body = registry::oci_image_index(resolved.top.manifest_body, in_layout);
-      top = stored_manifest(body, kOciIndexType);
-      written = written && write_whole(blobs_dir / blob_path_name(top.digest), body, &error);
+    std::vector<std::pair<Descriptor, std::string>> named;
+    for (const PulledSource& source : sources) {
+      std::map<std::string, Descriptor> in_layout;  // by the digest the registry has
+      for (const ResolvedImage& image : source.resolved.images) {
+        const std::string body = registry::oci_image_manifest(image.manifest_body);
+        Descriptor stored = stored_manifest(body, kOciManifestType);
+        written = written && write_whole(blobs_dir / blob_path_name(stored.digest), body, &error);
+        in_layout[image.manifest_digest] = stored;
+      }
+      // An index is written after its images; an image on its own was written above.
+      const ResolvedImage& top_image = source.resolved.top;
+      Descriptor top = in_layout[top_image.manifest_digest];
+      if (top_image.manifest.is_index) {
+        const std::string body = registry::oci_image_index(top_image.manifest_body, in_layout);
+        top = stored_manifest(body, kOciIndexType);
+        written = written && write_whole(blobs_dir / blob_path_name(top.digest), body, &error);
+      }
+      named.emplace_back(top, sources.size() == 1 ? source.reference.tag : source.full_name);
     }
     if (!written ||
         !write_whole(options.output / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})", &error) ||
-        !write_whole(options.output / "index.json", updated_index(options.output, top, reference.tag),
-                     &error)) {
+        !write_whole(options.output / "index.json", updated_index(options.output, named), &error)) {
       result.error = error;
       return result;
     }
   }
-  result.manifest_digest = resolved.top.manifest_digest;
+  for (const PulledSource& source : sources)
+    result.images.push_back({source.full_name, source.resolved.top.manifest_digest});
+  result.manifest_digest = sources.front().resolved.top.manifest_digest;
   result.ok = true;
   return result;
 }

@@ -522,6 +522,74 @@ TEST_F(RegistryTest, AMissingPlatformIsTheImagesAnswerNotAMirrorFailure) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "x.tar"));
 }
 
+// Several images into one output, as `docker save IMAGE...`: one docker-archive holding
+// every image with its tag, each blob stored (and fetched) once; or one OCI layout with an
+// entry per image. podman, skopeo and umoci read each image back; -i FILE lists images.
+TEST_F(RegistryTest, SeveralImagesGoIntoOneOutputSharingTheirBlobs) {
+  server_->push_image("multi/base", "v1", {.layers = 2, .layer_size = 30'000});
+  server_->push_image("multi/app", "v2",
+                      {.layers = 3, .layer_size = 30'000});  // the base's two layers, and one
+  const std::string base = server_->host() + "/multi/base:v1", app = server_->host() + "/multi/app:v2";
+  auto base_manifest = skopeo_inspect("multi/base:v1", true),
+       app_manifest = skopeo_inspect("multi/app:v2", true);
+  const std::string shared = base_manifest["layers"][0]["digest"];
+  ASSERT_EQ(app_manifest["layers"][0]["digest"], shared) << "the images share no layer";
+
+  const std::string tarball = dir_ / "images.tar";
+  auto run = test::run_fetchpool({"pull", "-v", "--progress", "plain", "-o", tarball, base, app});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::size_t fetched = 0;
+  for (std::size_t at = 0; (at = run.err.find("/blobs/" + shared + " HTTP/", at)) != std::string::npos; ++at)
+    ++fetched;
+  EXPECT_EQ(fetched, 1u) << "a shared layer is fetched once:\n" << run.err;
+  EXPECT_NE(run.err.find("pulled " + base), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("pulled " + app), std::string::npos) << run.err;
+
+  auto listing = test::run_process({"/bin/tar", "tf", tarball});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  std::size_t shared_entries = 0;
+  for (std::size_t at = 0; (at = listing.out.find(shared.substr(7), at)) != std::string::npos; ++at)
+    ++shared_entries;
+  EXPECT_EQ(shared_entries, 1u) << listing.out;
+  for (const std::string& image : {base, app}) {
+    auto inspect =
+        test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + tarball + ":" + image});
+    EXPECT_EQ(inspect.exit_code, 0) << image << ": " << inspect.err;
+  }
+  const std::string storage = dir_ / "podman";
+  auto loaded = test::run_process({"/usr/bin/podman", "--root", storage + "/root", "--runroot",
+                                   storage + "/run", "--storage-driver", "vfs", "load", "-i", tarball});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  EXPECT_NE(loaded.out.find("multi/base:v1"), std::string::npos) << loaded.out;
+  EXPECT_NE(loaded.out.find("multi/app:v2"), std::string::npos) << loaded.out;
+
+  // The same from a list, into an OCI layout: an entry per image, by its full reference.
+  test::write_file(dir_ / "images.txt", "# the release\n" + base + "\n\n" + app + "\n");
+  const std::string layout = dir_ / "layout";
+  auto oci = test::run_fetchpool({"pull", "-q", "--format", "oci", "-o", layout, "-i", dir_ / "images.txt"});
+  ASSERT_EQ(oci.exit_code, 0) << oci.err;
+  for (const std::string& image : {base, app}) {
+    auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "oci:" + layout + ":" + image});
+    EXPECT_EQ(inspect.exit_code, 0) << image << ": " << inspect.err;
+  }
+  auto ls = test::run_process({"/usr/bin/umoci", "ls", "--layout", layout});
+  EXPECT_EQ(ls.out, base + "\n" + app + "\n") << ls.err;
+
+  // One image that cannot be pulled fails the pull, and nothing is written.
+  auto missing = test::run_fetchpool(
+      {"pull", "-q", "--retries", "0", "-o", dir_ / "none.tar", base, server_->host() + "/multi/nothing:v9"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("multi/nothing:v9"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "none.tar"));
+
+  auto bad_list_line = [&] {
+    test::write_file(dir_ / "bad.txt", base + "\nNot A Reference\n");
+    return test::run_fetchpool({"pull", "-o", dir_ / "bad.tar", "-i", dir_ / "bad.txt"});
+  }();
+  EXPECT_EQ(bad_list_line.exit_code, 2);
+  EXPECT_NE(bad_list_line.err.find("line 2"), std::string::npos) << bad_list_line.err;
+}
+
 // A registry that wants tokens, from a token server of its own.
 class TokenRegistryTest : public test::SharedServerTest<RegistryServer> {
  protected:
