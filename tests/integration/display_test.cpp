@@ -87,6 +87,36 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_FALSE(contains(ended, "\x1b")) << ended;
 }
 
+int lines_containing(const std::string& screen, const std::string& part) {
+  int count = 0;
+  std::istringstream lines(screen);
+  for (std::string line; std::getline(lines, line);) count += contains(line, part);
+  return count;
+}
+
+// ✅ and ⚡ are two columns wide in a terminal. Counted as one, the line with their name
+// was two columns too wide at 80: it wrapped, the cursor-up of the next frame fell a row
+// short, and every frame left a copy of the total line behind.
+TEST_F(DisplayTest, EmojiNameFitsEightyColumnsWithoutWrappingOrRepeatingTheTotal) {
+  std::string url = server_->url(
+      "/data/\u2705\u26A1-nightly-build-of-the-release-candidate-\u26A1\u2705.bin"
+      "?size=4000000&trickle=400000");
+  Tmux terminal(
+      std::string(FETCHPOOL_BINARY) + " get -d '" + dir_.path() + "' '" + url + "'; echo EXITED $?; sleep 60",
+      80, 30);
+  // Two seconds in: twenty frames drawn over each other.
+  std::string running = terminal.screen_with("[00:02<", 20s);
+  EXPECT_EQ(lines_containing(running, "0/1 files"), 1) << running;
+  std::string line = line_with(running, "nightly");
+  EXPECT_TRUE(contains(line, "%|")) << running;
+  EXPECT_TRUE(contains(line, "B/s]")) << "the line ends on its own row: " << running;
+  EXPECT_TRUE(contains(line, "\u2705\u26A1-")) << running;
+  EXPECT_EQ(lines_containing(running, "B/s]"), 1) << running;
+  terminal.send_keys("C-c");
+  std::string ended = terminal.screen_with("EXITED", 5s);
+  EXPECT_EQ(lines_containing(ended, "0/1 files"), 0) << "the live area must be gone: " << ended;
+}
+
 TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
   std::string url = server_->url("/data/split-view.bin?size=4000000&trickle=300000");
   std::string command = std::string(FETCHPOOL_BINARY) + " get -x 4 --min-split-size 512K -d '" + dir_.path() +

@@ -46,6 +46,40 @@ TEST(TextWidth, WideCharactersAndEmojiTakeTwoColumns) {
   EXPECT_EQ(display_width("e\xCC\x81"), 1);  // e + combining acute
 }
 
+// The widths terminals draw (glibc's wcwidth, as tmux uses it): the hand-written table this
+// replaced counted U+2705 and U+26A1 as one column, and such a name wrapped the display.
+TEST(TextWidth, EmojiPresentationCharactersTakeTwoColumns) {
+  EXPECT_EQ(display_width("\u2705"), 2);  // ✅ WHITE HEAVY CHECK MARK
+  EXPECT_EQ(display_width("\u26A1"), 2);  // ⚡ HIGH VOLTAGE SIGN
+  EXPECT_EQ(display_width("\u2705\u26A1-build.tar"), 14);
+  EXPECT_EQ(display_width("\u2B50"), 2);                // ⭐
+  EXPECT_EQ(display_width("\u231A"), 2);                // ⌚
+  EXPECT_EQ(display_width("\u3000"), 2);                // ideographic space
+  EXPECT_EQ(display_width("\u2600"), 1);                // ☀ text presentation by default...
+  EXPECT_EQ(display_width("\u2764\uFE0F"), 2);          // ...❤️: VS16 asks for the emoji form
+  EXPECT_EQ(display_width("\U0001F44D\U0001F3FD"), 4);  // 👍🏽: base and modifier, as tmux draws them
+}
+
+TEST(TextWidth, ControlsAndInvalidBytes) {
+  EXPECT_EQ(display_width("a\tb\x07"), 2);
+  EXPECT_EQ(display_width("a\xFF\xFE"
+                          "b"),
+            4);                             // invalid bytes: one column each
+  EXPECT_EQ(display_width("\xE4\xB8"), 2);  // a cut-off 中
+  EXPECT_EQ(display_width("\u200B"), 0);    // zero width space
+}
+
+TEST(TextWidth, ElidingKeepsEmojiAndAccentsWhole) {
+  std::string name = "\u2705\u26A1-release-candidate-build-\u26A1\u2705.tar";
+  std::string cut = elide_middle(name, 20, true);
+  EXPECT_LE(display_width(cut), 20) << cut;
+  EXPECT_EQ(cut, "\u2705\u26A1-relea…-\u26A1\u2705.tar");
+  // "é" as e + U+0301 stays together at the cut.
+  EXPECT_EQ(elide_middle("abcde\u0301fghij", 6, true), "abc…ij");
+  EXPECT_EQ(elide_middle("abcde\u0301fghij", 7, true), "abc…hij");
+  EXPECT_EQ(elide_middle("abcde\u0301fghijk", 10, true), "abcde\u0301…hijk");
+}
+
 TEST(TextWidth, ElidesTheMiddleWithoutSplittingCharacters) {
   EXPECT_EQ(elide_middle("short.bin", 20, true), "short.bin");
   EXPECT_EQ(elide_middle("very-long-name-of-a-file-2024.tar.gz", 20, true), "very-long-…24.tar.gz");
