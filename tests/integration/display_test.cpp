@@ -69,6 +69,16 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_TRUE(contains(line_with(running, "beta-with"), "%|")) << running;
   EXPECT_TRUE(contains(line_with(running, "gamma.bin"), "%|")) << running;
   EXPECT_TRUE(contains(running, "█")) << "UTF-8 block bars: " << running;
+  // The summary's units (KiB, MiB), on the total line and each transfer's (400 KB/s each).
+  std::string rates = terminal.screen_when(
+      [](const std::string& shown) {
+        return contains(line_with(shown, "alpha.bin"), "KiB/s]") &&
+               contains(line_with(shown, "files"), "iB/s");
+      },
+      20s);
+  EXPECT_TRUE(contains(line_with(rates, "alpha.bin"), "KiB/s]")) << rates;
+  EXPECT_TRUE(contains(line_with(rates, "alpha.bin"), "KiB/")) << "sizes too: " << rates;
+  EXPECT_TRUE(contains(line_with(rates, "files"), "iB/s")) << rates;
 
   // gamma.bin stops after 150,000 bytes; it counts as stalled 5 s (kStalledAfterSeconds)
   // after its last byte.

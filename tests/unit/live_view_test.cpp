@@ -25,14 +25,16 @@ TransferProgress transfer(std::string path, std::int64_t bytes, std::int64_t tot
 
 constexpr std::int64_t kMiB = 1024 * 1024;
 
+// The summary's units (KiB, MiB, GiB), so that the live display and the summary agree.
 TEST(CompactFormat, SizesRatesAndClocks) {
   EXPECT_EQ(format_size_compact(0), "0B");
   EXPECT_EQ(format_size_compact(999), "999B");
-  EXPECT_EQ(format_size_compact(16 * 1024), "16.0K");
-  EXPECT_EQ(format_size_compact(450 * kMiB), "450M");
-  EXPECT_EQ(format_size_compact(1024 * kMiB), "1.0G");
-  EXPECT_EQ(format_size_compact(1023 * kMiB), "1.0G");
-  EXPECT_EQ(format_rate_compact(36.5 * kMiB), "36.5MB/s");
+  EXPECT_EQ(format_size_compact(16 * 1024), "16.0KiB");
+  EXPECT_EQ(format_size_compact(450 * kMiB), "450MiB");
+  EXPECT_EQ(format_size_compact(1024 * kMiB), "1.0GiB");
+  EXPECT_EQ(format_size_compact(1023 * kMiB), "1.0GiB");
+  EXPECT_EQ(format_rate_compact(36.5 * kMiB), "36.5MiB/s");
+  EXPECT_EQ(format_rate_compact(980 * 1024), "980KiB/s");
   EXPECT_EQ(format_rate_compact(12), "12B/s");
   EXPECT_EQ(format_clock(12), "00:12");
   EXPECT_EQ(format_clock(3723), "1:02:03");
@@ -99,7 +101,7 @@ TEST(Bar, EighthBlocksOrHashes) {
 TEST(TransferLine, TqdmShapeAt80Columns) {
   auto line =
       render_transfer_line(transfer("out/name.bin", 450 * kMiB, 1024 * kMiB, 36.5 * kMiB, 12.4), 80, true);
-  EXPECT_EQ(line, "name.bin   43%|█████████████▏                | 450M/1.0G [00:12<00:15, 36.5MB/s]");
+  EXPECT_EQ(line, "name.bin   43%|██████████▉              | 450MiB/1.0GiB [00:12<00:15, 36.5MiB/s]");
   EXPECT_LE(display_width(line), 80) << line;
 }
 
@@ -107,7 +109,7 @@ TEST(TransferLine, SplitFileShowsItsConnections) {
   auto t = transfer("out/big.iso", 450 * kMiB, 1024 * kMiB, 160 * kMiB, 3);
   t.connections = 8;
   EXPECT_EQ(render_transfer_line(t, 80, true),
-            "big.iso   43%|██████████▌             | 450M/1.0G [00:03<00:03, 160MB/s, 8 conn]");
+            "big.iso   43%|████████▎          | 450MiB/1.0GiB [00:03<00:03, 160MiB/s, 8 conn]");
   t.connections = 1;
   EXPECT_EQ(render_transfer_line(t, 80, true).find("conn"), std::string::npos);
 }
@@ -127,12 +129,12 @@ TEST(TransferLine, FitsEveryWidth) {
     for (bool utf8 : {true, false}) {
       std::string line = render_transfer_line(t, width, utf8);
       EXPECT_LE(display_width(line), width) << width << ": " << line;
-      EXPECT_NE(line.find("450M/1.0G"), std::string::npos) << width << ": " << line;
+      EXPECT_NE(line.find("450MiB/1.0GiB"), std::string::npos) << width << ": " << line;
       EXPECT_NE(line.find("43%"), std::string::npos) << width << ": " << line;
-      EXPECT_NE(line.find("36.5MB/s"), std::string::npos) << width << ": " << line;
+      EXPECT_NE(line.find("36.5MiB/s"), std::string::npos) << width << ": " << line;
     }
   }
-  EXPECT_EQ(render_transfer_line(t, 40, true), "a-rathe…文.iso    43% 450M/1.0G 36.5MB/s");
+  EXPECT_EQ(render_transfer_line(t, 40, true), "a-rat….iso   43% 450MiB/1.0GiB 36.5MiB/s");
 }
 
 TEST(TransferLine, AsciiFallbackHasNoMultibyteCharacters) {
@@ -144,7 +146,7 @@ TEST(TransferLine, AsciiFallbackHasNoMultibyteCharacters) {
 
 TEST(TransferLine, UnknownSizeShowsBytesElapsedAndRate) {
   auto line = render_transfer_line(transfer("out/stream", 3 * kMiB, -1, 512 * 1024, 65), 80, true);
-  EXPECT_EQ(line, "stream  3.0M [01:05, 512KB/s]");
+  EXPECT_EQ(line, "stream  3.0MiB [01:05, 512KiB/s]");
 }
 
 TEST(TransferLine, StalledAndRetrying) {
@@ -170,16 +172,16 @@ TEST(LiveArea, FoldsWhatDoesNotFitIntoMore) {
   snapshot.totals.elapsed_s = 62;
   for (int i = 0; i < 64; ++i) snapshot.transfers.push_back(transfer("f" + std::to_string(i), 1, 2, 1, 1));
   ViewContext context;
-  context.width = 100;
+  context.width = 110;
   context.height = 20;
   context.files_total = 10000;
   context.files_done = 936;
   context.files_failed = 2;
   auto lines = render_live_area(snapshot, context);
   ASSERT_EQ(lines.size(), 18u);  // total + 16 transfers + "+48 more": two rows stay free
-  EXPECT_EQ(
-      lines.front(),
-      "936/10000 files  1.2G  36.5MB/s  [01:02<10:00]  active 64 queued 9000 retrying 0 stalled 0 failed 2");
+  EXPECT_EQ(lines.front(),
+            "936/10000 files  1.2GiB  36.5MiB/s  [01:02<10:00]  active 64 queued 9000 retrying 0 stalled 0 "
+            "failed 2");
   EXPECT_EQ(lines.back(), "+48 more");
 }
 
