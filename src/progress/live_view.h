@@ -23,8 +23,10 @@ struct ViewContext {
 /// so that no line wraps.
 ViewContext view_for(const TerminalInfo& terminal);
 
-/// The total line:
+/// The total line, at most `context.width` columns:
 ///   "12/100 files  1.2GiB  36.5MiB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
+/// Narrower, whole fields go (zero counts, then queued, active, the bytes, retrying,
+/// stalled, failed); files, rate and clocks stay, cut only when they alone do not fit.
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context);
 
 /// One transfer in tqdm's shape, exactly `width` columns or fewer:

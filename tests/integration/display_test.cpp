@@ -127,6 +127,31 @@ TEST_F(DisplayTest, EmojiNameFitsEightyColumnsWithoutWrappingOrRepeatingTheTotal
   EXPECT_EQ(lines_containing(ended, "0/1 files"), 0) << "the live area must be gone: " << ended;
 }
 
+// At 72 columns the total line drops the zero counts rather than cutting its middle (where
+// the ETA and the counts were).
+TEST_F(DisplayTest, TotalLineAtSeventyTwoColumnsKeepsFilesRateAndEta) {
+  std::string command = std::string(FETCHPOOL_BINARY) + " get -j 1 -d '" + dir_.path() + "' '" +
+                        server_->url("/data/first.bin?size=1000") + "' '" +
+                        server_->url("/data/second.bin?size=4000000&trickle=400000") + "' '" +
+                        server_->url("/data/third.bin?size=4000000&trickle=400000") +
+                        "'; echo EXITED $?; sleep 60";
+  Tmux terminal(command, 72, 30);
+  std::string running = terminal.screen_when(
+      [](const std::string& shown) {
+        std::string total = line_with(shown, "1/3 files");
+        return contains(total, "KiB/s") && contains(total, "queued 1");
+      },
+      20s);
+  std::string total = line_with(running, "1/3 files");
+  EXPECT_EQ(total.find("…"), std::string::npos) << "not cut: " << running;
+  EXPECT_TRUE(contains(total, "KiB/s  [00:0")) << running;
+  EXPECT_FALSE(contains(total, "<--:--]")) << "an ETA once a file is done: " << running;
+  EXPECT_TRUE(contains(total, "]  active 1 queued 1")) << running;
+  EXPECT_FALSE(contains(total, "stalled 0")) << "zero counts go first: " << running;
+  terminal.send_keys("C-c");
+  terminal.screen_with("EXITED", 5s);
+}
+
 TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
   std::string url = server_->url("/data/split-view.bin?size=4000000&trickle=300000");
   std::string command = std::string(FETCHPOOL_BINARY) + " get -x 4 --min-split-size 512K -d '" + dir_.path() +

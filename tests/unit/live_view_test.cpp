@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "progress/format.h"
 #include "progress/text_width.h"
 
@@ -161,6 +163,74 @@ TEST(TransferLine, StalledAndRetrying) {
   waiting.last_error = "attempt 2: HTTP 503 Service Unavailable";
   EXPECT_EQ(render_transfer_line(waiting, 100, true),
             "flaky.bin  retry 3/6 in 00:03: HTTP 503 Service Unavailable");
+}
+
+ProgressSnapshot busy_run(std::int64_t waiting, std::int64_t stalled) {
+  ProgressSnapshot snapshot;
+  snapshot.totals.running = 16;
+  snapshot.totals.queued = 70;
+  snapshot.totals.waiting = waiting;
+  snapshot.totals.stalled = stalled;
+  snapshot.totals.bytes = 1200 * kMiB;
+  snapshot.totals.rate = 36.5 * kMiB;
+  snapshot.totals.elapsed_s = 12;
+  return snapshot;
+}
+
+ViewContext files(int width, std::int64_t failed) {
+  ViewContext context;
+  context.width = width;
+  context.files_total = 100;
+  context.files_done = 12;
+  context.files_failed = failed;
+  return context;
+}
+
+TEST(TotalLine, WideEnoughShowsEveryField) {
+  EXPECT_EQ(
+      render_total_line(busy_run(1, 0), files(120, 2)),
+      "12/100 files  1.2GiB  36.5MiB/s  [00:12<01:28]  active 16 queued 70 retrying 1 stalled 0 failed 2");
+}
+
+// A 72-80 column terminal (the line gets one column less): zero counts go first, then
+// queued and active, then the bytes; files, rate and the clocks are never cut.
+TEST(TotalLine, NarrowDropsFieldsInsteadOfCuttingTheMiddle) {
+  for (int width = 71; width <= 79; ++width) {
+    for (auto [waiting, stalled, failed] : {std::tuple{0, 0, 0}, {1, 0, 2}, {3, 4, 5}, {0, 1, 0}}) {
+      std::string line = render_total_line(busy_run(waiting, stalled), files(width, failed));
+      EXPECT_LE(display_width(line), width) << line;
+      EXPECT_EQ(line.find("…"), std::string::npos) << width << ": " << line;
+      EXPECT_EQ(line.rfind("12/100 files  ", 0), 0u) << line;
+      EXPECT_NE(line.find("36.5MiB/s  [00:12<01:28]"), std::string::npos) << line;
+      if (stalled > 0) {
+        EXPECT_NE(line.find("stalled " + std::to_string(stalled)), std::string::npos) << line;
+      }
+      if (waiting > 0) {
+        EXPECT_NE(line.find("retrying " + std::to_string(waiting)), std::string::npos) << line;
+      }
+      if (failed > 0) {
+        EXPECT_NE(line.find("failed " + std::to_string(failed)), std::string::npos) << line;
+      }
+    }
+  }
+  EXPECT_EQ(render_total_line(busy_run(1, 0), files(79, 2)),
+            "12/100 files  1.2GiB  36.5MiB/s  [00:12<01:28]  active 16 retrying 1 failed 2");
+  EXPECT_EQ(render_total_line(busy_run(1, 0), files(71, 2)),
+            "12/100 files  1.2GiB  36.5MiB/s  [00:12<01:28]  retrying 1 failed 2");
+  EXPECT_EQ(render_total_line(busy_run(0, 0), files(71, 0)),
+            "12/100 files  1.2GiB  36.5MiB/s  [00:12<01:28]  active 16 queued 70");
+  EXPECT_EQ(render_total_line(busy_run(3, 4), files(79, 5)),
+            "12/100 files  1.2GiB  36.5MiB/s  [00:12<01:28]  retrying 3 stalled 4 failed 5");
+  EXPECT_EQ(render_total_line(busy_run(3, 4), files(71, 5)),
+            "12/100 files  36.5MiB/s  [00:12<01:28]  retrying 3 stalled 4 failed 5");
+  EXPECT_EQ(render_total_line(busy_run(3, 4), files(60, 5)),
+            "12/100 files  36.5MiB/s  [00:12<01:28]  stalled 4 failed 5");
+}
+
+TEST(TotalLine, CutOnlyBelowWhatMustStay) {
+  std::string line = render_total_line(busy_run(3, 4), files(30, 5));
+  EXPECT_LE(display_width(line), 30) << line;
+  EXPECT_EQ(line.rfind("12/100 files  ", 0), 0u) << line;
 }
 
 TEST(LiveArea, FoldsWhatDoesNotFitIntoMore) {
