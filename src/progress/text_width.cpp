@@ -113,6 +113,18 @@ std::string elide_middle(std::string_view text, int width, bool utf8) {
   return out;
 }
 
+int terminal_rows(std::string_view text, int columns) {
+  columns = std::max(columns, 1);
+  int rows = 0;
+  for (;;) {
+    std::size_t end = text.find('\n');
+    int width = display_width(text.substr(0, end));
+    rows += std::max(1, (width + columns - 1) / columns);
+    if (end == std::string_view::npos) return rows;
+    text.remove_prefix(end + 1);
+  }
+}
+
 std::string pad_right(std::string text, int width) {
   int missing = width - display_width(text);
   if (missing > 0) text.append(static_cast<std::size_t>(missing), ' ');

@@ -17,6 +17,10 @@ int display_width(std::string_view text);
 /// "…".
 std::string elide_middle(std::string_view text, int width, bool utf8);
 
+/// Rows `text` takes on a terminal `columns` wide: each of its lines ('\n' separated) at
+/// least one, a line wider than the terminal wrapping onto more.
+int terminal_rows(std::string_view text, int columns);
+
 /// `text` padded with spaces to `width` columns (unchanged when already that wide).
 std::string pad_right(std::string text, int width);
 

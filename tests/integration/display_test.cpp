@@ -152,6 +152,36 @@ TEST_F(DisplayTest, TotalLineAtSeventyTwoColumnsKeepsFilesRateAndEta) {
   terminal.screen_with("EXITED", 5s);
 }
 
+// On a terminal a person sees each failure once: the FAILED line as it happens, and no
+// list after the summary repeating it while it is still on the screen.
+TEST_F(DisplayTest, AFailureIsShownOnceOnTheTerminal) {
+  std::string missing = server_->url("/data/missing.bin?size=1000&fail_first=9&status=404");
+  Tmux terminal(std::string(FETCHPOOL_BINARY) + " get -d '" + dir_.path() + "' '" +
+                server_->url("/data/present.bin?size=1000") + "' '" + missing +
+                "'; echo EXITED $?; sleep 60");
+  std::string ended = terminal.screen_with("EXITED", 20s);
+  EXPECT_TRUE(contains(ended, "EXITED 1")) << ended;
+  EXPECT_TRUE(contains(ended, "1 ok, 1 failed")) << ended;
+  EXPECT_EQ(lines_containing(ended, "missing.bin"), 1) << ended;
+  EXPECT_TRUE(contains(line_with(ended, "missing.bin"), "FAILED  ")) << ended;
+  EXPECT_FALSE(contains(ended, "1 failed:")) << ended;
+}
+
+// Once the FAILED line has scrolled off (here under 40 done lines on a 30-row terminal),
+// the list after the summary names it: still once on the screen.
+TEST_F(DisplayTest, AFailureThatScrolledAwayIsListedAfterTheSummary) {
+  std::string command = std::string(FETCHPOOL_BINARY) + " get -j 1 -d '" + dir_.path() + "' '" +
+                        server_->url("/data/missing.bin?size=1000&fail_first=9&status=404") + "'";
+  for (int i = 0; i < 40; ++i)
+    command += " '" + server_->url("/data/ok-" + std::to_string(i) + "?size=1000") + "'";
+  Tmux terminal(command + "; echo EXITED $?; sleep 60");
+  std::string ended = terminal.screen_with("EXITED", 20s);
+  EXPECT_TRUE(contains(ended, "40 ok, 1 failed")) << ended;
+  EXPECT_EQ(lines_containing(ended, "missing.bin"), 1) << ended;
+  EXPECT_TRUE(contains(ended, "1 failed:\n  " + server_->url("/data/missing.bin"))) << ended;
+  EXPECT_FALSE(contains(ended, "FAILED  ")) << "scrolled off: " << ended;
+}
+
 TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
   std::string url = server_->url("/data/split-view.bin?size=4000000&trickle=300000");
   std::string command = std::string(FETCHPOOL_BINARY) + " get -x 4 --min-split-size 512K -d '" + dir_.path() +
@@ -218,6 +248,8 @@ TEST_F(DisplayTest, PlainOutputHasNoEscapeCodes) {
   EXPECT_TRUE(contains(run.err, "done    ")) << run.err;
   EXPECT_TRUE(contains(run.err, "FAILED  ")) << run.err;
   EXPECT_TRUE(contains(run.err, "1 ok, 1 failed")) << run.err;
+  // A log is read from its end: there the list repeats every failure.
+  EXPECT_TRUE(contains(run.err, "1 failed:\n  " + server_->url("/data/p2"))) << run.err;
 }
 
 TEST_F(DisplayTest, JsonOutputParsesLineByLine) {

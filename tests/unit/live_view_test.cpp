@@ -93,6 +93,14 @@ TEST(TextWidth, ElidesTheMiddleWithoutSplittingCharacters) {
   EXPECT_EQ(chinese, "中文….bin");
 }
 
+TEST(TextWidth, TerminalRowsCountWrappedAndSeparateLines) {
+  EXPECT_EQ(terminal_rows("", 80), 1);
+  EXPECT_EQ(terminal_rows(std::string(80, 'a'), 80), 1);
+  EXPECT_EQ(terminal_rows(std::string(81, 'a'), 80), 2);
+  EXPECT_EQ(terminal_rows("a\nb", 80), 2);
+  EXPECT_EQ(terminal_rows(std::string(40, 'a') + "\u4E2D", 41), 2);  // 中 takes two columns
+}
+
 TEST(Bar, EighthBlocksOrHashes) {
   EXPECT_EQ(render_bar(0.45, 10, true), "████▌     ");
   EXPECT_EQ(render_bar(0.45, 10, false), "####      ");
