@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "progress/format.h"
 #include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
@@ -180,6 +182,31 @@ TEST_F(DisplayTest, AFailureThatScrolledAwayIsListedAfterTheSummary) {
   EXPECT_EQ(lines_containing(ended, "missing.bin"), 1) << ended;
   EXPECT_TRUE(contains(ended, "1 failed:\n  " + server_->url("/data/missing.bin"))) << ended;
   EXPECT_FALSE(contains(ended, "FAILED  ")) << "scrolled off: " << ended;
+}
+
+// Ctrl-C during a slow download: the summary counts the bytes it received (it said 0 B, as
+// only finished files were counted), the same number the report gives the cancelled file.
+TEST_F(DisplayTest, SummaryAfterCtrlCCountsTheBytesReceived) {
+  std::string url = server_->url("/data/slow-interrupted.bin?size=4000000&trickle=400000");
+  std::string report = dir_ / "report.json";
+  Tmux terminal(std::string(FETCHPOOL_BINARY) + " get --report '" + report + "' -d '" + dir_.path() + "' '" +
+                url + "'; echo EXITED $?; sleep 60");
+  // Interrupted once a part of it is kept (NAME.part is named after the body's first second).
+  ASSERT_TRUE(
+      test::wait_until([&] { return std::filesystem::exists(dir_ / "slow-interrupted.bin.part"); }, 20s))
+      << terminal.screen();
+  terminal.send_keys("C-c");
+  std::string ended = terminal.screen_with("EXITED", 5s);
+  EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;
+  std::ifstream in(report);
+  auto written = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(written.is_discarded()) << ended;
+  std::int64_t received = written["transfers"][0]["bytes"];
+  EXPECT_GT(received, 0) << ended;
+  EXPECT_EQ(written["summary"]["bytes"], received);
+  std::string summary = line_with(ended, "1 cancelled");
+  EXPECT_TRUE(contains(summary, "0 ok, 0 failed, 1 cancelled; " + progress::format_bytes(received) + " in "))
+      << ended;
 }
 
 TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
