@@ -356,10 +356,18 @@ bool looks_like_url(const std::string& arg) {
   return arg.find("://") != std::string::npos;
 }
 
+/// `fetchpool --version`: the version and libraries, then a "Features:" line as curl -V has.
+std::string version_text() {
+  std::string text = version_string() + "\nFeatures:";
+  for (const std::string& feature : build_features()) text += " " + feature;
+  return text;
+}
+
 /// The fetchpool command with every option, parsing into `get` and `pull`.
 std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull) {
   auto app = std::make_unique<CLI::App>(kDescription, "fetchpool");
-  app->set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
+  app->set_version_flag("-V,--version", version_text(),
+                        "Print the version, the libraries and features in use");
   app->require_subcommand(1);
   app->footer(kFooter);
   add_get_command(*app, get);

@@ -342,6 +342,25 @@ TEST_F(GetCommandTest, VersionNamesLibcurlAndOpenSsl) {
   EXPECT_NE(run.out.find("OpenSSL/"), std::string::npos) << run.out;
 }
 
+// As curl -V: a "Features:" line, from the libraries this binary runs with.
+TEST_F(GetCommandTest, VersionListsFeaturesAsCurlDoes) {
+  auto run = run_fetchpool({"--version"});
+  EXPECT_EQ(run.exit_code, 0);
+  std::string features;
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Features: ", 0) == 0) features = line + " ";
+  }
+  ASSERT_FALSE(features.empty()) << run.out;
+  // Debian 12's libcurl has HTTP/2 (nghttp2) and speaks TLS to proxies.
+  for (const char* feature : {" HTTP2 ", " OpenSSL/3.", " HTTP-proxy ", " HTTPS-proxy ", " SOCKS-proxy ",
+                              " libz/", " zstd/1.", " utf8proc/2."}) {
+    EXPECT_NE(features.find(feature), std::string::npos) << feature << " in " << run.out;
+  }
+  auto short_form = run_fetchpool({"-V"});
+  EXPECT_EQ(short_form.out, run.out);
+}
+
 TEST_F(GetCommandTest, HelpListsTheOptions) {
   auto run = run_fetchpool({"get", "--help"});
   EXPECT_EQ(run.exit_code, 0);
