@@ -12,6 +12,7 @@
 #include "cli/console.h"
 #include "cli/generated_docs.h"
 #include "cli/get_command.h"
+#include "cli/man_reference.h"
 #include "cli/pull_command.h"
 #include "fetchpool/engine.h"
 
@@ -50,15 +51,7 @@ Examples:
   fetchpool get -j 32 -d out -i urls.txt --report report.json --save-failed failed.txt
   fetchpool get -i failed.txt -d out        retry exactly the ones that failed)";
 
-constexpr const char* kFooter = R"(Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.
-
-Environment:
-  http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY   proxies, as curl reads them
-  NO_COLOR                                       no colour in the live display
-  DOCKER_CONFIG                                  where pull finds Docker's config.json
-  FETCHPOOL_CONFIG                               the config file (default:
-                                                 ~/.config/fetchpool/config): a long option
-                                                 per line, 'jobs = 32'; --no-config skips it)";
+constexpr const char* kFooter = "Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.";
 
 /// curl's --proxy and --noproxy; unset, the engine reads the environment.
 void add_proxy_options(CLI::App* command, EngineOptions& engine, const std::string& group) {
@@ -369,7 +362,7 @@ std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull) {
   app->set_version_flag("-V,--version", version_text(),
                         "Print the version, the libraries and features in use");
   app->require_subcommand(1);
-  app->footer(kFooter);
+  app->footer(std::string(kFooter) + "\n\n" + environment_help());
   add_get_command(*app, get);
   add_pull_command(*app, pull);
   for (CLI::App* command : app->get_subcommands({}))

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "cli/man_reference.h"
+
 namespace fetchpool::cli {
 namespace {
 
@@ -78,6 +80,14 @@ void man_section_for(const CLI::App& command, std::ostringstream& out) {
   if (!command.get_footer().empty()) out << ".PP\n.nf\n" << roff(command.get_footer()) << "\n.fi\n";
 }
 
+// ".SH TITLE", then a tagged paragraph per entry.
+void reference_section(const char* title, std::span<const ReferenceEntry> entries, std::ostringstream& out) {
+  out << ".SH \"" << title << "\"\n";
+  for (const ReferenceEntry& entry : entries) {
+    out << ".TP\n.B " << roff(entry.name) << "\n" << roff(entry.text) << "\n";
+  }
+}
+
 }  // namespace
 
 std::string man_page(const CLI::App& app, const std::string& version) {
@@ -92,8 +102,19 @@ std::string man_page(const CLI::App& app, const std::string& version) {
       << ".SH SYNOPSIS\n";
   for (const CLI::App* command : app.get_subcommands({})) out << synopsis(*command) << ".br\n";
   out << ".SH DESCRIPTION\n" << roff(description) << "\n";
-  if (!app.get_footer().empty()) out << ".PP\n.nf\n" << roff(app.get_footer()) << "\n.fi\n";
   for (const CLI::App* command : app.get_subcommands({})) man_section_for(*command, out);
+  // The app's footer (--help's) is the ENVIRONMENT list below, from the same table.
+  reference_section("EXIT STATUS", exit_statuses(), out);
+  reference_section("ENVIRONMENT", environment_variables(), out);
+  reference_section("FILES", reference_files(), out);
+  out << ".SH \"SEE ALSO\"\n";
+  const std::span<const ReferenceEntry> related = see_also();
+  for (std::size_t i = 0; i < related.size(); ++i) {
+    std::string_view name = related[i].name;  // "curl(1)" -> ".BR curl (1),"
+    std::size_t paren = name.find('(');
+    out << ".BR " << roff(std::string(name.substr(0, paren))) << " " << name.substr(paren)
+        << (i + 1 < related.size() ? "," : "") << "\n";
+  }
   return out.str();
 }
 

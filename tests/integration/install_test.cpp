@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -128,6 +129,49 @@ TEST_F(InstallTest, TheManPageAndCompletionCoverEveryOption) {
   EXPECT_EQ(complete("fetchpool get --no-cont", 2), "--no-continue\n");
   EXPECT_EQ(complete("fetchpool get --no-conf", 2), "--no-config\n");
   EXPECT_EQ(complete("fetchpool get -d exam", 3), "examples\n");  // a directory after -d
+}
+
+// The sections a man page reader looks for (man-pages(7)), each with what fetchpool reads;
+// the environment is the one --help lists.
+TEST_F(InstallTest, TheManPageHasExitStatusEnvironmentFilesAndSeeAlso) {
+  auto man = shell("MANWIDTH=100 man -l '" + prefix() + "/share/man/man1/fetchpool.1' 2>&1");
+  ASSERT_EQ(man.exit_code, 0) << man.out;
+  auto section = [&](const std::string& title) {
+    std::size_t start = man.out.find("\n" + title + "\n");
+    if (start == std::string::npos) return std::string();
+    start += title.size() + 2;
+    // Up to the next heading: a line starting with an upper-case letter (entries are
+    // indented). Each round moves past one more line.
+    std::size_t end = start;
+    for (;;) {
+      end = man.out.find('\n', end);
+      if (end == std::string::npos || end + 1 >= man.out.size() ||
+          std::isupper(static_cast<unsigned char>(man.out[end + 1])))
+        break;
+      ++end;
+    }
+    return man.out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  };
+  std::string exit_status = section("EXIT STATUS");
+  for (const char* status : {"       0 ", "       1 ", "       2 ", "       130 "})
+    EXPECT_NE(exit_status.find(status), std::string::npos) << status << " in " << man.out;
+  EXPECT_NE(exit_status.find("Interrupted"), std::string::npos) << exit_status;
+
+  std::string environment = section("ENVIRONMENT");
+  auto help = test::run_process({prefix() + "/bin/fetchpool", "--help"});
+  for (const char* variable : {"http_proxy", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "NO_COLOR",
+                               "FETCHPOOL_CONFIG", "DOCKER_CONFIG", "XDG_CONFIG_HOME"}) {
+    EXPECT_NE(environment.find(variable), std::string::npos) << variable << " in " << man.out;
+    EXPECT_NE(help.out.find(variable), std::string::npos) << variable << " in " << help.out;
+  }
+  EXPECT_NE(environment.find("HTTP_PROXY is not read"), std::string::npos) << environment;
+
+  std::string files = section("FILES");
+  for (const char* file : {"~/.config/fetchpool/config", "~/.netrc", "~/.docker/config.json", "NAME.part"})
+    EXPECT_NE(files.find(file), std::string::npos) << file << " in " << man.out;
+
+  std::string see_also = section("SEE ALSO");
+  EXPECT_NE(see_also.find("curl(1), wget(1), aria2c(1)"), std::string::npos) << man.out;
 }
 
 }  // namespace
