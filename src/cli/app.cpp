@@ -14,6 +14,7 @@
 #include "cli/get_command.h"
 #include "cli/man_reference.h"
 #include "cli/pull_command.h"
+#include "cli/shell_completions.h"
 #include "fetchpool/engine.h"
 
 namespace fetchpool::cli {
@@ -469,7 +470,15 @@ int run_app(int argc, char** argv) {
       print_console(stdout, "{}", bash_completion(*app));
       return kExitOk;
     }
-    print_error("--generate takes man or bash-completion");
+    if (args[0] == "zsh-completion") {
+      print_console(stdout, "{}", zsh_completion(*app));
+      return kExitOk;
+    }
+    if (args[0] == "fish-completion") {
+      print_console(stdout, "{}", fish_completion(*app));
+      return kExitOk;
+    }
+    print_error("--generate takes man, bash-completion, zsh-completion or fish-completion");
     return kExitUsage;
   }
 

@@ -18,6 +18,7 @@
 #include "cli/entry_source.h"
 #include "cli/input_list.h"
 #include "cli/interrupt.h"
+#include "cli/option_values.h"
 #include "cli/output_option.h"
 #include "cli/password_prompt.h"
 #include "cli/private_file.h"
@@ -99,8 +100,7 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "--stall-timeout must be 0 (never) or a positive number of seconds";
     return false;
   }
-  if (!options.progress.empty() && options.progress != "bar" && options.progress != "plain" &&
-      options.progress != "json" && options.progress != "none") {
+  if (!options.progress.empty() && !is_one_of(options.progress, kProgressModes)) {
     *error = "--progress must be bar, plain, json or none";
     return false;
   }

@@ -129,6 +129,66 @@ TEST_F(InstallTest, TheManPageAndCompletionCoverEveryOption) {
   EXPECT_EQ(complete("fetchpool get --no-cont", 2), "--no-continue\n");
   EXPECT_EQ(complete("fetchpool get --no-conf", 2), "--no-config\n");
   EXPECT_EQ(complete("fetchpool get -d exam", 3), "examples\n");  // a directory after -d
+  // The values of an option that takes one of a list.
+  EXPECT_EQ(complete("fetchpool get --progress \"\"", 3), "bar plain json none\n");
+  EXPECT_EQ(complete("fetchpool get --progress p", 3), "plain\n");
+  EXPECT_EQ(complete("fetchpool get --if-exists \"\"", 3), "skip fail overwrite\n");
+  EXPECT_EQ(complete("fetchpool pull --format \"\"", 3), "docker-archive oci\n");
+  EXPECT_EQ(complete("fetchpool pull --progress j", 3), "json\n");
+}
+
+// fish completes from the installed script as a user's shell would (`complete -C` asks for
+// the candidates of a command line).
+TEST_F(InstallTest, FishCompletesSubcommandsOptionsAndValues) {
+  const std::string script = prefix() + "/share/fish/vendor_completions.d/fetchpool.fish";
+  ASSERT_TRUE(fs::exists(script));
+  auto complete = [&](const std::string& line) {
+    auto run = test::run_process(
+        {"/usr/bin/fish", "--no-config", "-c", "source '" + script + "'; complete -C '" + line + "'"});
+    // One candidate a line, its description after a tab.
+    std::string words;
+    std::istringstream lines(run.out);
+    for (std::string candidate; std::getline(lines, candidate);)
+      words += (words.empty() ? "" : " ") + candidate.substr(0, candidate.find('\t'));
+    return words;
+  };
+  EXPECT_EQ(complete("fetchpool p"), "pull");
+  EXPECT_EQ(complete("fetchpool get --progress "), "bar json none plain");
+  EXPECT_EQ(complete("fetchpool get --if-exists "), "fail overwrite skip");
+  EXPECT_EQ(complete("fetchpool pull --format "), "docker-archive oci");
+  EXPECT_EQ(complete("fetchpool get --no-cont"), "--no-continue");
+  EXPECT_EQ(complete("fetchpool pull --pla"), "--plain-http --platform");  // fish sorts them
+}
+
+// zsh's script: valid zsh, every option --help lists, values and file/directory actions.
+// (Driving zsh's completion needs a pseudo-terminal session; the script is checked instead.)
+TEST_F(InstallTest, ZshCompletionKnowsEveryOptionAndTheValues) {
+  const std::string script = prefix() + "/share/zsh/site-functions/_fetchpool";
+  ASSERT_TRUE(fs::exists(script));
+  auto parsed = test::run_process({"/usr/bin/zsh", "-n", script});
+  EXPECT_EQ(parsed.exit_code, 0) << parsed.err;
+  const std::string text = test::read_file(script);
+  EXPECT_EQ(text.rfind("#compdef fetchpool\n", 0), 0u);
+  for (const char* command : {"get", "pull"}) {
+    auto help = test::run_process({prefix() + "/bin/fetchpool", command, "--help"});
+    std::istringstream lines(help.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::size_t at = line.find("--");
+      if (line.rfind("  -", 0) != 0 || at == std::string::npos) continue;
+      std::string option = line.substr(at, line.find_first_of(" ,", at) - at);
+      EXPECT_NE(text.find(option), std::string::npos) << command << " " << option;
+    }
+  }
+  EXPECT_NE(text.find("--progress='[bar (live"), std::string::npos) << text;
+  EXPECT_NE(text.find(":MODE:(bar plain json none)'"), std::string::npos) << text;
+  EXPECT_NE(text.find("--if-exists='["), std::string::npos) << text;
+  EXPECT_NE(text.find(":MODE:(skip fail overwrite)'"), std::string::npos) << text;
+  EXPECT_NE(text.find(":FORMAT:(docker-archive oci)'"), std::string::npos) << text;
+  EXPECT_NE(text.find("{-d,--dir=}'[Save files into DIR (created if missing; default: .)]:DIR:_files -/'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("'*'{-H,--header=}'["), std::string::npos) << "repeatable: " << text;
+  EXPECT_NE(text.find("'*:URL:_urls'"), std::string::npos) << text;
 }
 
 // The sections a man page reader looks for (man-pages(7)), each with what fetchpool reads;
