@@ -17,8 +17,8 @@ struct OptionInfo {
   std::vector<std::string> long_names;   ///< Without "--".
   std::vector<std::string> short_names;  ///< Without "-".
   std::string description;
-  std::string type;                      ///< "FILE", "DIR", "MODE"; empty for a flag.
-  bool repeatable = false;               ///< -H A -H B.
+  std::string type;                          ///< "FILE", "DIR", "MODE"; empty for a flag.
+  bool repeatable = false;                   ///< -H A -H B.
   std::span<const std::string_view> values;  ///< A fixed list, else empty.
 
   bool takes_value() const { return !type.empty(); }
@@ -122,8 +122,8 @@ std::string bash_completion(const CLI::App& app) {
       if (!option.values.empty()) {
         std::string patterns;
         for (const std::string& name : names) patterns += "|" + command.name + ":" + name;
-        values += fmt::format("    {}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n", patterns.substr(1),
-                              join(option.values, " "));
+        values += fmt::format("    {}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
+                              patterns.substr(1), join(option.values, " "));
       }
       std::string* completes = option.completes_dirs() ? &dirs : option.completes_files() ? &files : nullptr;
       if (completes == nullptr) continue;
@@ -161,8 +161,8 @@ _fetchpool() {{
 complete -o filenames -F _fetchpool fetchpool
 )",
                      fmt::arg("commands_pattern", pattern(command_pattern)), fmt::arg("values", values),
-                     fmt::arg("files", pattern(files)), fmt::arg("dirs", pattern(dirs)), fmt::arg("cases", cases),
-                     fmt::arg("commands", commands.substr(1)));
+                     fmt::arg("files", pattern(files)), fmt::arg("dirs", pattern(dirs)),
+                     fmt::arg("cases", cases), fmt::arg("commands", commands.substr(1)));
 }
 
 std::string zsh_completion(const CLI::App& app) {
@@ -185,8 +185,8 @@ std::string zsh_completion(const CLI::App& app) {
       spec += names.size() > 1 ? "{" + spelled + "}" : spelled;
       spec += "'[" + zsh_description(option.description) + "]";
       if (option.takes_value()) {
-        std::string action = !option.values.empty()  ? "(" + join(option.values, " ") + ")"
-                             : option.completes_dirs() ? "_files -/"
+        std::string action = !option.values.empty()     ? "(" + join(option.values, " ") + ")"
+                             : option.completes_dirs()  ? "_files -/"
                              : option.completes_files() ? "_files"
                                                         : "";
         spec += ":" + zsh_field(option.type) + ":" + action;
@@ -194,8 +194,8 @@ std::string zsh_completion(const CLI::App& app) {
       specs.push_back(spec + "'");
     }
     if (!command.positional.empty()) {
-      specs.push_back(fmt::format("'{}:{}:{}'", command.many_positionals ? "*" : "", zsh_field(command.positional),
-                                  command.positional == "URL" ? "_urls" : ""));
+      specs.push_back(fmt::format("'{}:{}:{}'", command.many_positionals ? "*" : "",
+                                  zsh_field(command.positional), command.positional == "URL" ? "_urls" : ""));
     }
     std::string arguments = "  _arguments -s -S";
     for (const std::string& spec : specs) arguments += " \\\n    " + spec;
@@ -237,7 +237,8 @@ std::string fish_completion(const CLI::App& app) {
       "# Nothing completes to file names unless an option takes a FILE.\n"
       "complete -c fetchpool -f\n"
       "complete -c fetchpool -n __fish_use_subcommand -s h -l help -d 'Print the help'\n"
-      "complete -c fetchpool -n __fish_use_subcommand -s V -l version -d 'Print the version, the libraries and "
+      "complete -c fetchpool -n __fish_use_subcommand -s V -l version -d 'Print the version, the libraries "
+      "and "
       "features in use'\n";
   for (const CommandInfo& command : all) {
     out += fmt::format("complete -c fetchpool -n __fish_use_subcommand -a {} -d '{}'\n", command.name,
