@@ -17,56 +17,56 @@ struct Cluster {
   int width;           ///< Columns.
 };
 
-// The columns one cluster takes. utf8proc's widths follow Unicode's East Asian Width and
-// Emoji_Presentation (U+2705 and U+26A1 are 2, combining marks and controls 0). A ZWJ
-// sequence counts the sum of its parts: terminals that join it draw fewer columns, tmux
-// draws them all, and too wide only leaves a column unused where too narrow wraps the line
-// (and then the live area's cursor-up misses a row). VS16 asks for the emoji form of a text
-// character ("❤️"), which terminals draw two columns wide.
-int cluster_width(const std::vector<utf8proc_int32_t>& points) {
+// Calls `visit(Cluster)` for each cluster of `text` in order, allocating nothing: the live
+// display measures every line of every frame.
+//
+// utf8proc's widths follow Unicode's East Asian Width and Emoji_Presentation (U+2705 and
+// U+26A1 are 2, combining marks and controls 0). A ZWJ sequence counts the sum of its parts:
+// terminals that join it draw fewer columns, tmux draws them all, and too wide only leaves a
+// column unused where too narrow wraps the line (and then the live area's cursor-up misses a
+// row). VS16 asks for the emoji form of a text character ("❤️"), which terminals draw two
+// columns wide. Invalid UTF-8 is one column per byte, as a terminal shows it ('?').
+template <class Visit>
+void for_each_cluster(std::string_view text, Visit&& visit) {
+  std::size_t start = 0;
   int width = 0;
   bool emoji_form = false;
-  for (utf8proc_int32_t point : points) {
-    width += std::max(0, utf8proc_charwidth(point));
-    emoji_form = emoji_form || point == kEmojiPresentation;
-  }
-  return emoji_form ? std::max(width, 2) : width;
-}
-
-// The clusters of `text` in order. Invalid UTF-8 is one cluster of one column per byte, so
-// that a name from a server with stray bytes still measures what the terminal shows ('?').
-std::vector<Cluster> clusters(std::string_view text) {
-  std::vector<Cluster> out;
-  std::vector<utf8proc_int32_t> points;
-  std::size_t start = 0;
-  utf8proc_int32_t previous = -1;
+  utf8proc_int32_t previous = -1;  // the cluster's last code point; -1 when none is open
   utf8proc_int32_t state = 0;
   auto close = [&](std::size_t end) {
-    if (!points.empty()) out.push_back({end - start, cluster_width(points)});
-    points.clear();
+    if (previous >= 0) visit(Cluster{end - start, emoji_form ? std::max(width, 2) : width});
     start = end;
+    width = 0;
+    emoji_form = false;
     previous = -1;
     state = 0;
   };
   std::size_t at = 0;
   while (at < text.size()) {
-    utf8proc_int32_t point = -1;
-    auto bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at);
-    utf8proc_ssize_t length =
-        utf8proc_iterate(bytes, static_cast<utf8proc_ssize_t>(text.size() - at), &point);
+    utf8proc_int32_t point = static_cast<unsigned char>(text[at]);
+    utf8proc_ssize_t length = 1;
+    if (point >= 0x80) {
+      length = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
+                                static_cast<utf8proc_ssize_t>(text.size() - at), &point);
+    }
     if (length <= 0 || point < 0) {
       close(at);
-      out.push_back({1, 1});
+      visit(Cluster{1, 1});
       start = ++at;
       continue;
     }
-    if (previous >= 0 && utf8proc_grapheme_break_stateful(previous, point, &state)) close(at);
-    points.push_back(point);
+    // Between two ASCII characters there is always a break but inside CR LF.
+    bool ascii_pair = previous >= 0 && previous < 0x80 && point < 0x80;
+    if (previous >= 0 && (ascii_pair ? !(previous == '\r' && point == '\n')
+                                     : utf8proc_grapheme_break_stateful(previous, point, &state))) {
+      close(at);
+    }
+    width += point < 0x80 ? (point >= 0x20 && point < 0x7f ? 1 : 0) : std::max(0, utf8proc_charwidth(point));
+    emoji_form = emoji_form || point == kEmojiPresentation;
     previous = point;
     at += static_cast<std::size_t>(length);
   }
   close(at);
-  return out;
 }
 
 }  // namespace
@@ -77,7 +77,7 @@ int display_width(std::string_view text) {
   if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
     return static_cast<int>(text.size());
   int width = 0;
-  for (const Cluster& cluster : clusters(text)) width += cluster.width;
+  for_each_cluster(text, [&](const Cluster& cluster) { width += cluster.width; });
   return width;
 }
 
@@ -92,7 +92,8 @@ std::string elide_middle(std::string_view text, int width, bool utf8) {
   int tail_budget = budget - head_budget;
 
   // Cut between clusters only: never a base from its accent, nor half of a flag.
-  const std::vector<Cluster> parts = clusters(text);
+  std::vector<Cluster> parts;
+  for_each_cluster(text, [&](const Cluster& cluster) { parts.push_back(cluster); });
   std::size_t head_bytes = 0;
   int used = 0;
   for (const Cluster& cluster : parts) {
