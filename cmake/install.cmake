@@ -1,5 +1,5 @@
 # `cmake --install`: the libraries (shared and static), the public headers, the fetchpool
-# binary, its man page and bash completion, a CMake package (find_package(fetchpool) ->
+# binary, its man page and bash, zsh and fish completions, a CMake package (find_package(fetchpool) ->
 # fetchpool::fetchpool, fetchpool::fetchpool_static) and a pkg-config file.
 
 include(CMakePackageConfigHelpers)
@@ -26,14 +26,20 @@ file(RELATIVE_PATH FETCHPOOL_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "
 configure_file(cmake/fetchpool.pc.in ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# The man page and the bash completion come from the binary itself, from the same option
-# table that prints --help.
-add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.1 ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.bash
+# The man page and the completions come from the binary itself, from the same option table
+# that prints --help.
+set(FETCHPOOL_GENERATED ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.1 ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.bash
+  ${CMAKE_CURRENT_BINARY_DIR}/_fetchpool ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.fish)
+add_custom_command(OUTPUT ${FETCHPOOL_GENERATED}
   COMMAND fetchpool --generate man > ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.1
   COMMAND fetchpool --generate bash-completion > ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.bash
+  COMMAND fetchpool --generate zsh-completion > ${CMAKE_CURRENT_BINARY_DIR}/_fetchpool
+  COMMAND fetchpool --generate fish-completion > ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.fish
   DEPENDS fetchpool
-  COMMENT "Generating the man page and bash completion")
-add_custom_target(fetchpool_docs ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.1 ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.bash)
+  COMMENT "Generating the man page and the bash, zsh and fish completions")
+add_custom_target(fetchpool_docs ALL DEPENDS ${FETCHPOOL_GENERATED})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
   RENAME fetchpool)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/_fetchpool DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fetchpool.fish DESTINATION ${CMAKE_INSTALL_DATADIR}/fish/vendor_completions.d)

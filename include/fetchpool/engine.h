@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fetchpool/export.h"
 #include "fetchpool/options.h"
@@ -99,6 +100,12 @@ class FETCHPOOL_API Engine {
 
 /// "fetchpool 0.1.0 (libcurl/x OpenSSL/y ...)": this library and what it runs on.
 FETCHPOOL_API std::string version_string();
+
+/// What this build can do, as curl -V's "Features:" names them, read from the libraries in
+/// use: "HTTP2" (when libcurl has it), the TLS library ("OpenSSL/3.0.19"), the proxies
+/// ("HTTP-proxy", "HTTPS-proxy", "SOCKS-proxy"), "IPv6", "IDN", then "libz/V", "zstd/V"
+/// (compressed layers) and "utf8proc/V" (text widths). Any thread.
+FETCHPOOL_API std::vector<std::string> build_features();
 
 /// `url` with any user:password removed: safe to print or log. Works on the text, so a
 /// malformed URL (a password with an unescaped '@', '/', '?' or '#') is redacted too: then

@@ -55,6 +55,6 @@ def test_the_bar_shows_a_stalled_transfer_and_the_totals(faults, nginx, tmp_path
         row = next((line for line in lines if "stuck-for-the-bar.bin" in line), "")
         assert total.startswith("1/2 files"), screen
         assert "active 1" in total and "stalled 1" in total, screen
-        assert "stalled" in row and "293K/977K" in row, screen
+        assert "stalled" in row and "293KiB/977KiB" in row, screen
     finally:
         terminal.stop()

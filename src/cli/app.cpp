@@ -12,7 +12,9 @@
 #include "cli/console.h"
 #include "cli/generated_docs.h"
 #include "cli/get_command.h"
+#include "cli/man_reference.h"
 #include "cli/pull_command.h"
+#include "cli/shell_completions.h"
 #include "fetchpool/engine.h"
 
 namespace fetchpool::cli {
@@ -50,15 +52,7 @@ Examples:
   fetchpool get -j 32 -d out -i urls.txt --report report.json --save-failed failed.txt
   fetchpool get -i failed.txt -d out        retry exactly the ones that failed)";
 
-constexpr const char* kFooter = R"(Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.
-
-Environment:
-  http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY   proxies, as curl reads them
-  NO_COLOR                                       no colour in the live display
-  DOCKER_CONFIG                                  where pull finds Docker's config.json
-  FETCHPOOL_CONFIG                               the config file (default:
-                                                 ~/.config/fetchpool/config): a long option
-                                                 per line, 'jobs = 32'; --no-config skips it)";
+constexpr const char* kFooter = "Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.";
 
 /// curl's --proxy and --noproxy; unset, the engine reads the environment.
 void add_proxy_options(CLI::App* command, EngineOptions& engine, const std::string& group) {
@@ -366,12 +360,20 @@ bool looks_like_url(const std::string& arg) {
   return arg.find("://") != std::string::npos;
 }
 
+/// `fetchpool --version`: the version and libraries, then a "Features:" line as curl -V has.
+std::string version_text() {
+  std::string text = version_string() + "\nFeatures:";
+  for (const std::string& feature : build_features()) text += " " + feature;
+  return text;
+}
+
 /// The fetchpool command with every option, parsing into `get` and `pull`.
 std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull) {
   auto app = std::make_unique<CLI::App>(kDescription, "fetchpool");
-  app->set_version_flag("-V,--version", version_string(), "Print the version and the libraries in use");
+  app->set_version_flag("-V,--version", version_text(),
+                        "Print the version, the libraries and features in use");
   app->require_subcommand(1);
-  app->footer(kFooter);
+  app->footer(std::string(kFooter) + "\n\n" + environment_help());
   add_get_command(*app, get);
   add_pull_command(*app, pull);
   for (CLI::App* command : app->get_subcommands({}))
@@ -478,7 +480,15 @@ int run_app(int argc, char** argv) {
       print_console(stdout, "{}", bash_completion(*app));
       return kExitOk;
     }
-    print_error("--generate takes man or bash-completion");
+    if (args[0] == "zsh-completion") {
+      print_console(stdout, "{}", zsh_completion(*app));
+      return kExitOk;
+    }
+    if (args[0] == "fish-completion") {
+      print_console(stdout, "{}", fish_completion(*app));
+      return kExitOk;
+    }
+    print_error("--generate takes man, bash-completion, zsh-completion or fish-completion");
     return kExitUsage;
   }
 

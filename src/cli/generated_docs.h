@@ -13,8 +13,6 @@ namespace fetchpool::cli {
 /// --help, so the two never disagree.
 std::string man_page(const CLI::App& app, const std::string& version);
 
-/// A bash completion script for `app`: subcommands, each one's options, file names after
-/// options that take a FILE or PATH, directories after a DIR.
-std::string bash_completion(const CLI::App& app);
+// The completion scripts: cli/shell_completions.h.
 
 }  // namespace fetchpool::cli

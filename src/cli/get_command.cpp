@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "cli/entry_source.h"
 #include "cli/input_list.h"
 #include "cli/interrupt.h"
+#include "cli/option_values.h"
 #include "cli/output_option.h"
 #include "cli/password_prompt.h"
 #include "cli/private_file.h"
@@ -98,8 +100,7 @@ bool validate(const GetOptions& options, std::string* error) {
     *error = "--stall-timeout must be 0 (never) or a positive number of seconds";
     return false;
   }
-  if (!options.progress.empty() && options.progress != "bar" && options.progress != "plain" &&
-      options.progress != "json" && options.progress != "none") {
+  if (!options.progress.empty() && !is_one_of(options.progress, kProgressModes)) {
     *error = "--progress must be bar, plain, json or none";
     return false;
   }
@@ -340,12 +341,26 @@ int run_downloads(const GetOptions& options) {
     print_console(stderr, "{}\n", summary_json(totals, "summary"));
     return status;
   }
-  if (!options.quiet) print_console(stderr, "{}\n", summary_line(totals));
-  if (!failures.empty()) {
-    print_console(stderr, "{} failed:\n", failures.size());
-    for (const auto& [result, entry] : failures) {
-      print_console(stderr, "  {}: {} [{}]\n", progress::cut_for_message(result.url, kConsoleUrlBytes),
-                    result.message, to_string(result.category));
+  std::vector<std::string> summary;
+  if (!options.quiet) summary.push_back(summary_line(totals));
+  std::vector<std::string> list;
+  for (const auto& [result, entry] : failures) {
+    list.push_back(fmt::format("  {}: {} [{}]", progress::cut_for_message(result.url, kConsoleUrlBytes),
+                               result.message, to_string(result.category)));
+  }
+  // Each failure once on a terminal: the list repeats only the FAILED lines that have
+  // scrolled out of sight.
+  const std::vector<bool> listed = display.failures_to_list(summary, list);
+  const auto repeated = static_cast<std::size_t>(std::count(listed.begin(), listed.end(), true));
+  for (const std::string& line : summary) print_console(stderr, "{}\n", line);
+  if (repeated > 0) {
+    if (repeated == list.size()) {
+      print_console(stderr, "{} failed:\n", list.size());
+    } else {
+      print_console(stderr, "{} of the {} failed scrolled off the screen:\n", repeated, list.size());
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (listed[i]) print_console(stderr, "{}\n", list[i]);
     }
   }
   return status;

@@ -11,6 +11,7 @@
 #include "progress/format.h"
 #include "progress/live_view.h"
 #include "progress/terminal.h"
+#include "progress/text_width.h"
 
 namespace fetchpool::cli {
 namespace {
@@ -57,7 +58,10 @@ ProgressMode choose_progress_mode(const std::string& mode_name, bool quiet) {
 }
 
 ProgressDisplay::ProgressDisplay(ProgressMode mode, bool quiet)
-    : mode_(mode), quiet_(quiet), color_(progress::query_stderr().color) {}
+    : mode_(mode),
+      quiet_(quiet),
+      color_(progress::query_stderr().color),
+      terminal_(progress::query_stderr().is_tty && mode != ProgressMode::json) {}
 
 ProgressDisplay::~ProgressDisplay() {
   stop();
@@ -128,15 +132,51 @@ void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
   context.files_done = files_done_;
   context.files_failed = files_failed_;
   write_locked(live_area_.redraw(progress::render_live_area(snapshot, context)));
+  furthest_row_ = std::max(furthest_row_, next_row_ + static_cast<std::int64_t>(live_area_.height()));
 }
 
 void ProgressDisplay::print_line(const std::string& line) {
+  print_rows(line, line);
+}
+
+void ProgressDisplay::print_rows(const std::string& line, const std::string& shown, bool failure) {
   std::lock_guard lock(mutex_);
+  if (failure) failure_rows_.push_back(next_row_);
   if (mode_ == ProgressMode::json) {
     emit_json_locked(json_line({{"event", "message"}, {"text", line}}));
     return;
   }
   write_locked(live_area_.print_above(line));
+  if (terminal_) {
+    next_row_ += progress::terminal_rows(shown, progress::query_stderr().width);
+    furthest_row_ = std::max(furthest_row_, next_row_ + static_cast<std::int64_t>(live_area_.height()));
+  }
+}
+
+std::vector<bool> ProgressDisplay::failures_to_list(const std::vector<std::string>& summary_lines,
+                                                    const std::vector<std::string>& list_lines) const {
+  if (!terminal_ || list_lines.size() != failure_rows_.size())
+    return std::vector<bool>(list_lines.size(), true);
+  std::vector<bool> listed(list_lines.size(), false);
+  const progress::TerminalInfo screen = progress::query_stderr();
+  std::int64_t below = 1;  // the shell's prompt
+  for (const std::string& line : summary_lines) below += progress::terminal_rows(line, screen.width);
+  // Listing a failure pushes the others up, which may push another one off: repeat until
+  // none moves (at most once per failure, plus the round that finds none).
+  bool header = false;
+  for (std::size_t round = 0; round <= listed.size(); ++round) {
+    bool moved = false;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      std::int64_t bottom = std::max(furthest_row_, next_row_ + below);
+      if (listed[i] || bottom - failure_rows_[i] <= screen.height) continue;
+      listed[i] = true;
+      moved = true;
+      below += progress::terminal_rows(list_lines[i], screen.width) + (header ? 0 : 1);
+      header = true;
+    }
+    if (!moved) break;
+  }
+  return listed;
 }
 
 void ProgressDisplay::file_finished(const Result& result) {
@@ -159,8 +199,9 @@ void ProgressDisplay::file_finished(const Result& result) {
     return;  // the summary counts them; one line each would bury the real failures after Ctrl-C
   }
   if (!result.ok()) {
-    print_line(red("FAILED", color_) + "  " + progress::cut_for_message(result.url, kConsoleUrlBytes) + ": " +
-               result.message);
+    const std::string rest =
+        "  " + progress::cut_for_message(result.url, kConsoleUrlBytes) + ": " + result.message;
+    print_rows(red("FAILED", color_) + rest, "FAILED" + rest, true);
   } else if (!quiet_ && mode_ != ProgressMode::none) {
     if (result.status == Status::skipped) {
       print_line("skipped " + result.path + " (already exists)");

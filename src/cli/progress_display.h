@@ -53,6 +53,13 @@ class ProgressDisplay {
   void transfer_event(const TransferEvent& event);
   /// A line printed above the live area (or as is).
   void print_line(const std::string& line);
+  /// For each failure file_finished printed (in order): whether the list after the summary
+  /// must name it again. On a terminal only the ones whose FAILED line has scrolled off the
+  /// screen by the time `summary_lines` and the list itself are printed, so that a person
+  /// sees each failure once; elsewhere (a log, read from its end) all of them. Call after
+  /// stop().
+  std::vector<bool> failures_to_list(const std::vector<std::string>& summary_lines,
+                                     const std::vector<std::string>& list_lines) const;
   /// Stops redrawing and removes the live area, leaving no partial lines.
   void stop();
 
@@ -60,11 +67,15 @@ class ProgressDisplay {
   void run();
   void draw_locked(const ProgressSnapshot& snapshot);
   void write_locked(const std::string& text);
+  /// print_line, counting the rows `shown` takes (its text without colour codes); a
+  /// `failure` notes the row its FAILED line starts on.
+  void print_rows(const std::string& line, const std::string& shown, bool failure = false);
   void emit_json_locked(const std::string& json);
 
   const ProgressMode mode_;
   const bool quiet_;
-  const bool color_;  ///< Red FAILED: a terminal, and NO_COLOR unset.
+  const bool color_;     ///< Red FAILED: a terminal, and NO_COLOR unset.
+  const bool terminal_;  ///< stderr is a terminal: rows are counted for failures_to_list.
   std::function<ProgressSnapshot()> source_;
   std::mutex mutex_;  ///< Serialises every write to stderr.
   std::condition_variable wake_;
@@ -74,6 +85,13 @@ class ProgressDisplay {
   std::atomic<std::int64_t> files_total_{-1};
   std::int64_t files_done_ = 0;
   std::int64_t files_failed_ = 0;
+  // Rows on the terminal, counted from the display's first: the next row a line printed
+  // above the live area takes, the furthest row ever written (the live area's bottom
+  // included: a tall area scrolls the lines above it away even once it is gone), and the
+  // row each FAILED line started on.
+  std::int64_t next_row_ = 0;
+  std::int64_t furthest_row_ = 0;
+  std::vector<std::int64_t> failure_rows_;
 };
 
 }  // namespace fetchpool::cli

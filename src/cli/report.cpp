@@ -18,7 +18,9 @@ void RunTotals::add(const Result& result) {
     case Status::failed: ++failed; break;
     case Status::cancelled: ++cancelled; break;
   }
-  if (result.status == Status::ok) bytes += result.bytes;
+  // What this run received, a failed or cancelled file's part included: after Ctrl-C the
+  // summary would otherwise say 0 B for minutes of downloading. A skipped file got nothing.
+  if (result.status != Status::skipped) bytes += result.bytes;
 }
 
 std::string report_entry_json(const Result& result) {

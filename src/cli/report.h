@@ -15,7 +15,7 @@ struct RunTotals {
   std::int64_t skipped = 0;
   std::int64_t failed = 0;
   std::int64_t cancelled = 0;
-  std::int64_t bytes = 0;
+  std::int64_t bytes = 0;  ///< Of every file that ended but the skipped ones, partial ones included.
   double elapsed_s = 0;
 
   void add(const Result& result);

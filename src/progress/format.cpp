@@ -38,7 +38,8 @@ std::string format_duration(double seconds) {
 }
 
 std::string format_size_compact(std::int64_t bytes) {
-  static constexpr const char* kUnits[] = {"K", "M", "G", "T", "P", "E"};
+  // The summary's IEC names, so the live display and the summary say the same thing.
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   if (bytes < 1000)
     return text::printf_string("%lldB", static_cast<long long>(std::max<std::int64_t>(bytes, 0)));
   double value = static_cast<double>(bytes) / 1024.0;
@@ -54,8 +55,7 @@ std::string format_size_compact(std::int64_t bytes) {
 std::string format_rate_compact(double bytes_per_second) {
   if (!std::isfinite(bytes_per_second) || bytes_per_second < 0) bytes_per_second = 0;
   auto rate = static_cast<std::int64_t>(bytes_per_second);
-  if (rate < 1000) return text::printf_string("%lldB/s", static_cast<long long>(rate));
-  return format_size_compact(rate) + "B/s";
+  return format_size_compact(rate) + "/s";
 }
 
 std::string format_clock(double seconds) {

@@ -19,11 +19,11 @@ std::string format_rate(double bytes_per_second);
 /// "0.42 s", "12.3 s", "3m05s", "1h02m".
 std::string format_duration(double seconds);
 
-/// tqdm-style compact size: "512B", "16.0K", "450M", "1.0G" (binary multiples; three
-/// significant digits: one decimal below 100 of a unit).
+/// tqdm-style compact size with format_bytes's IEC units and no space: "512B", "16.0KiB",
+/// "450MiB", "1.0GiB" (three significant digits: one decimal below 100 of a unit).
 std::string format_size_compact(std::int64_t bytes);
 
-/// format_size_compact of a rate, with "B/s": "36.5MB/s", "980KB/s", "0B/s".
+/// format_size_compact of a rate, with "/s": "36.5MiB/s", "980KiB/s", "0B/s".
 std::string format_rate_compact(double bytes_per_second);
 
 /// A clock: "00:12", "59:59", "1:02:03"; "--:--" when unknown (negative or not finite).

@@ -27,6 +27,8 @@ class LiveArea {
     for (const std::string& live : lines_) text += live + "\n";
     return text;
   }
+  /// Rows the area takes (its lines never wrap).
+  std::size_t height() const { return lines_.size(); }
   /// Removes the area ("" when there is none).
   std::string erase() {
     std::string text = erase_sequence();

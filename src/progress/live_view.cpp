@@ -120,14 +120,52 @@ std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContex
   if (context.files_total > done && done > 0 && totals.elapsed_s > 0) {
     eta = static_cast<double>(context.files_total - done) * totals.elapsed_s / static_cast<double>(done);
   }
-  std::string line =
-      files + "  " + format_size_compact(totals.bytes) + "  " + format_rate_compact(totals.rate) + "  [" +
-      format_clock(totals.elapsed_s) + "<" + format_clock(eta) + "]" +
-      text::printf_string("  active %lld queued %lld retrying %lld stalled %lld",
-                          static_cast<long long>(totals.running), static_cast<long long>(totals.queued),
-                          static_cast<long long>(totals.waiting), static_cast<long long>(totals.stalled));
-  if (context.files_failed > 0)
-    line += text::printf_string(" failed %lld", static_cast<long long>(context.files_failed));
+  // Fields in the order they are shown. `drop` is the order they go in when the line does
+  // not fit (lowest first; kKept never): a zero count says least, then the counts one can
+  // work out (queued, active), then the bytes, then the counts that say something is wrong.
+  // Files, rate and the clocks stay: they answer "how far, how fast, how long".
+  constexpr int kKept = 1000;
+  struct Field {
+    std::string text;
+    int drop;
+    bool count;  ///< One of the counts, which are joined by one space, not two.
+  };
+  auto count = [](const char* name, std::int64_t value, int zero_drop, int drop) {
+    return Field{text::printf_string("%s %lld", name, static_cast<long long>(value)),
+                 value == 0 ? zero_drop : drop, true};
+  };
+  std::vector<Field> fields{
+      {files, kKept, false},
+      {format_size_compact(totals.bytes), 20, false},
+      {format_rate_compact(totals.rate), kKept, false},
+      {"[" + format_clock(totals.elapsed_s) + "<" + format_clock(eta) + "]", kKept, false},
+      count("active", totals.running, 3, 11),
+      count("queued", totals.queued, 2, 10),
+      count("retrying", totals.waiting, 1, 30),
+      count("stalled", totals.stalled, 0, 31),
+  };
+  if (context.files_failed > 0) fields.push_back(count("failed", context.files_failed, 0, 32));
+
+  auto join = [&] {
+    std::string line;
+    bool after_count = false;
+    for (const Field& field : fields) {
+      if (!line.empty()) line += field.count && after_count ? " " : "  ";
+      line += field.text;
+      after_count = field.count;
+    }
+    return line;
+  };
+  std::string line = join();
+  // At most one round per field that can go.
+  for (std::size_t round = 0; round < fields.size() && display_width(line) > context.width; ++round) {
+    auto lowest = std::min_element(fields.begin(), fields.end(),
+                                   [](const Field& a, const Field& b) { return a.drop < b.drop; });
+    if (lowest->drop == kKept) break;
+    fields.erase(lowest);
+    line = join();
+  }
+  // Narrower than files, rate and clocks (about 40 columns): cut.
   return elide_middle(line, context.width, context.utf8);
 }
 

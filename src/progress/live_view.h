@@ -23,13 +23,15 @@ struct ViewContext {
 /// so that no line wraps.
 ViewContext view_for(const TerminalInfo& terminal);
 
-/// The total line:
-///   "12/100 files  1.2G  36.5MB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
+/// The total line, at most `context.width` columns:
+///   "12/100 files  1.2GiB  36.5MiB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
+/// Narrower, whole fields go (zero counts, then queued, active, the bytes, retrying,
+/// stalled, failed); files, rate and clocks stay, cut only when they alone do not fit.
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context);
 
 /// One transfer in tqdm's shape, exactly `width` columns or fewer:
-///   "name  45%|████▌     | 450M/1.0G [00:12<00:15, 36.5MB/s]"
-/// Unknown size: "name  450M [00:12, 36.5MB/s]". Stalled: the rate becomes "stalled 12s".
+///   "name  45%|████▌     | 450MiB/1.0GiB [00:12<00:15, 36.5MiB/s]"
+/// Unknown size: "name  450MiB [00:12, 36.5MiB/s]". Stalled: the rate becomes "stalled 12s".
 /// Waiting to retry: "name  retry 2/6 in 3s: HTTP 503 ...".
 std::string render_transfer_line(const TransferProgress& transfer, int width, bool utf8);
 

@@ -1,57 +1,83 @@
 #include "progress/text_width.h"
 
+#include <utf8proc.h>
+
+#include <algorithm>
 #include <vector>
 
 namespace fetchpool::progress {
 namespace {
 
-struct CodePoint {
-  char32_t value;
+constexpr utf8proc_int32_t kEmojiPresentation = 0xFE0F;  // VARIATION SELECTOR-16
+
+// What a terminal draws as one unit: a grapheme cluster (a base character with its
+// combining marks, a ZWJ sequence, a flag), or one invalid byte.
+struct Cluster {
   std::size_t length;  ///< Bytes it takes.
+  int width;           ///< Columns.
 };
 
-// Decodes one UTF-8 sequence at `text`; an invalid byte is returned as itself, length 1.
-CodePoint decode(std::string_view text) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  unsigned char lead = byte(0);
-  std::size_t length = lead < 0x80           ? 1
-                       : (lead >> 5) == 0x6  ? 2
-                       : (lead >> 4) == 0xe  ? 3
-                       : (lead >> 3) == 0x1e ? 4
-                                             : 0;
-  if (length == 0 || length > text.size()) return {lead, 1};
-  char32_t value = length == 1   ? lead
-                   : length == 2 ? (lead & 0x1f)
-                   : length == 3 ? (lead & 0x0f)
-                                 : (lead & 0x07);
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xc0) != 0x80) return {lead, 1};
-    value = (value << 6) | (byte(i) & 0x3f);
+// Calls `visit(Cluster)` for each cluster of `text` in order, allocating nothing: the live
+// display measures every line of every frame.
+//
+// utf8proc's widths follow Unicode's East Asian Width and Emoji_Presentation (U+2705 and
+// U+26A1 are 2, combining marks and controls 0). A ZWJ sequence counts the sum of its parts:
+// terminals that join it draw fewer columns, tmux draws them all, and too wide only leaves a
+// column unused where too narrow wraps the line (and then the live area's cursor-up misses a
+// row). VS16 asks for the emoji form of a text character ("❤️"), which terminals draw two
+// columns wide. Invalid UTF-8 is one column per byte, as a terminal shows it ('?').
+template <class Visit>
+void for_each_cluster(std::string_view text, Visit&& visit) {
+  std::size_t start = 0;
+  int width = 0;
+  bool emoji_form = false;
+  utf8proc_int32_t previous = -1;  // the cluster's last code point; -1 when none is open
+  utf8proc_int32_t state = 0;
+  auto close = [&](std::size_t end) {
+    if (previous >= 0) visit(Cluster{end - start, emoji_form ? std::max(width, 2) : width});
+    start = end;
+    width = 0;
+    emoji_form = false;
+    previous = -1;
+    state = 0;
+  };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    utf8proc_int32_t point = static_cast<unsigned char>(text[at]);
+    utf8proc_ssize_t length = 1;
+    if (point >= 0x80) {
+      length = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + at),
+                                static_cast<utf8proc_ssize_t>(text.size() - at), &point);
+    }
+    if (length <= 0 || point < 0) {
+      close(at);
+      visit(Cluster{1, 1});
+      start = ++at;
+      continue;
+    }
+    // Between two ASCII characters there is always a break but inside CR LF.
+    bool ascii_pair = previous >= 0 && previous < 0x80 && point < 0x80;
+    if (previous >= 0 && (ascii_pair ? !(previous == '\r' && point == '\n')
+                                     : utf8proc_grapheme_break_stateful(previous, point, &state))) {
+      close(at);
+    }
+    width += point < 0x80 ? (point >= 0x20 && point < 0x7f ? 1 : 0) : std::max(0, utf8proc_charwidth(point));
+    emoji_form = emoji_form || point == kEmojiPresentation;
+    previous = point;
+    at += static_cast<std::size_t>(length);
   }
-  return {value, length};
-}
-
-int width_of(char32_t c) {
-  if (c < 0x20 || (c >= 0x7f && c < 0xa0)) return 0;
-  if ((c >= 0x300 && c <= 0x36f) || (c >= 0x200b && c <= 0x200f) || c == 0xfe0f)
-    return 0;  // combining, ZW, VS16
-  bool wide = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
-              (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-              (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-              (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x1f680 && c <= 0x1f6ff) ||
-              (c >= 0x20000 && c <= 0x3fffd);
-  return wide ? 2 : 1;
+  close(at);
 }
 
 }  // namespace
 
 int display_width(std::string_view text) {
+  // Most names are printable ASCII, a column a byte: the live display measures every line
+  // of every frame.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+    return static_cast<int>(text.size());
   int width = 0;
-  while (!text.empty()) {
-    CodePoint point = decode(text);
-    width += width_of(point.value);
-    text.remove_prefix(point.length);
-  }
+  for_each_cluster(text, [&](const Cluster& cluster) { width += cluster.width; });
   return width;
 }
 
@@ -65,31 +91,39 @@ std::string elide_middle(std::string_view text, int width, bool utf8) {
   int head_budget = (budget + 1) / 2;
   int tail_budget = budget - head_budget;
 
-  std::vector<CodePoint> points;
-  for (std::string_view rest = text; !rest.empty();) {
-    points.push_back(decode(rest));
-    rest.remove_prefix(points.back().length);
-  }
+  // Cut between clusters only: never a base from its accent, nor half of a flag.
+  std::vector<Cluster> parts;
+  for_each_cluster(text, [&](const Cluster& cluster) { parts.push_back(cluster); });
   std::size_t head_bytes = 0;
   int used = 0;
-  for (const CodePoint& point : points) {
-    int w = width_of(point.value);
-    if (used + w > head_budget) break;
-    used += w;
-    head_bytes += point.length;
+  for (const Cluster& cluster : parts) {
+    if (used + cluster.width > head_budget) break;
+    used += cluster.width;
+    head_bytes += cluster.length;
   }
   std::size_t tail_bytes = 0;
   used = 0;
-  for (auto it = points.rbegin(); it != points.rend(); ++it) {
-    int w = width_of(it->value);
-    if (used + w > tail_budget) break;
-    used += w;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (used + it->width > tail_budget) break;
+    used += it->width;
     tail_bytes += it->length;
   }
   std::string out(text.substr(0, head_bytes));
   out += ellipsis;
   out += text.substr(text.size() - tail_bytes);
   return out;
+}
+
+int terminal_rows(std::string_view text, int columns) {
+  columns = std::max(columns, 1);
+  int rows = 0;
+  for (;;) {
+    std::size_t end = text.find('\n');
+    int width = display_width(text.substr(0, end));
+    rows += std::max(1, (width + columns - 1) / columns);
+    if (end == std::string_view::npos) return rows;
+    text.remove_prefix(end + 1);
+  }
 }
 
 std::string pad_right(std::string text, int width) {

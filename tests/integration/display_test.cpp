@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "progress/format.h"
 #include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
@@ -69,6 +71,16 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_TRUE(contains(line_with(running, "beta-with"), "%|")) << running;
   EXPECT_TRUE(contains(line_with(running, "gamma.bin"), "%|")) << running;
   EXPECT_TRUE(contains(running, "█")) << "UTF-8 block bars: " << running;
+  // The summary's units (KiB, MiB), on the total line and each transfer's (400 KB/s each).
+  std::string rates = terminal.screen_when(
+      [](const std::string& shown) {
+        return contains(line_with(shown, "alpha.bin"), "KiB/s]") &&
+               contains(line_with(shown, "files"), "iB/s");
+      },
+      20s);
+  EXPECT_TRUE(contains(line_with(rates, "alpha.bin"), "KiB/s]")) << rates;
+  EXPECT_TRUE(contains(line_with(rates, "alpha.bin"), "KiB/")) << "sizes too: " << rates;
+  EXPECT_TRUE(contains(line_with(rates, "files"), "iB/s")) << rates;
 
   // gamma.bin stops after 150,000 bytes; it counts as stalled 5 s (kStalledAfterSeconds)
   // after its last byte.
@@ -85,6 +97,116 @@ TEST_F(DisplayTest, LiveBarsThenAStallThenACleanSummary) {
   EXPECT_FALSE(contains(ended, "%|")) << "the live area must be gone: " << ended;
   EXPECT_FALSE(contains(ended, "active 3")) << ended;
   EXPECT_FALSE(contains(ended, "\x1b")) << ended;
+}
+
+int lines_containing(const std::string& screen, const std::string& part) {
+  int count = 0;
+  std::istringstream lines(screen);
+  for (std::string line; std::getline(lines, line);) count += contains(line, part);
+  return count;
+}
+
+// ✅ and ⚡ are two columns wide in a terminal. Counted as one, the line with their name
+// was two columns too wide at 80: it wrapped, the cursor-up of the next frame fell a row
+// short, and every frame left a copy of the total line behind.
+TEST_F(DisplayTest, EmojiNameFitsEightyColumnsWithoutWrappingOrRepeatingTheTotal) {
+  std::string url = server_->url(
+      "/data/\u2705\u26A1-nightly-build-of-the-release-candidate-\u26A1\u2705.bin"
+      "?size=4000000&trickle=400000");
+  Tmux terminal(
+      std::string(FETCHPOOL_BINARY) + " get -d '" + dir_.path() + "' '" + url + "'; echo EXITED $?; sleep 60",
+      80, 30);
+  // Two seconds in: twenty frames drawn over each other.
+  std::string running = terminal.screen_with("[00:02<", 20s);
+  EXPECT_EQ(lines_containing(running, "0/1 files"), 1) << running;
+  std::string line = line_with(running, "nightly");
+  EXPECT_TRUE(contains(line, "%|")) << running;
+  EXPECT_TRUE(contains(line, "B/s]")) << "the line ends on its own row: " << running;
+  EXPECT_TRUE(contains(line, "\u2705\u26A1-")) << running;
+  EXPECT_EQ(lines_containing(running, "B/s]"), 1) << running;
+  terminal.send_keys("C-c");
+  std::string ended = terminal.screen_with("EXITED", 5s);
+  EXPECT_EQ(lines_containing(ended, "0/1 files"), 0) << "the live area must be gone: " << ended;
+}
+
+// At 72 columns the total line drops the zero counts rather than cutting its middle (where
+// the ETA and the counts were).
+TEST_F(DisplayTest, TotalLineAtSeventyTwoColumnsKeepsFilesRateAndEta) {
+  std::string command = std::string(FETCHPOOL_BINARY) + " get -j 1 -d '" + dir_.path() + "' '" +
+                        server_->url("/data/first.bin?size=1000") + "' '" +
+                        server_->url("/data/second.bin?size=4000000&trickle=400000") + "' '" +
+                        server_->url("/data/third.bin?size=4000000&trickle=400000") +
+                        "'; echo EXITED $?; sleep 60";
+  Tmux terminal(command, 72, 30);
+  std::string running = terminal.screen_when(
+      [](const std::string& shown) {
+        std::string total = line_with(shown, "1/3 files");
+        return contains(total, "KiB/s") && contains(total, "queued 1");
+      },
+      20s);
+  std::string total = line_with(running, "1/3 files");
+  EXPECT_EQ(total.find("…"), std::string::npos) << "not cut: " << running;
+  EXPECT_TRUE(contains(total, "KiB/s  [00:0")) << running;
+  EXPECT_FALSE(contains(total, "<--:--]")) << "an ETA once a file is done: " << running;
+  EXPECT_TRUE(contains(total, "]  active 1 queued 1")) << running;
+  EXPECT_FALSE(contains(total, "stalled 0")) << "zero counts go first: " << running;
+  terminal.send_keys("C-c");
+  terminal.screen_with("EXITED", 5s);
+}
+
+// On a terminal a person sees each failure once: the FAILED line as it happens, and no
+// list after the summary repeating it while it is still on the screen.
+TEST_F(DisplayTest, AFailureIsShownOnceOnTheTerminal) {
+  std::string missing = server_->url("/data/missing.bin?size=1000&fail_first=9&status=404");
+  Tmux terminal(std::string(FETCHPOOL_BINARY) + " get -d '" + dir_.path() + "' '" +
+                server_->url("/data/present.bin?size=1000") + "' '" + missing +
+                "'; echo EXITED $?; sleep 60");
+  std::string ended = terminal.screen_with("EXITED", 20s);
+  EXPECT_TRUE(contains(ended, "EXITED 1")) << ended;
+  EXPECT_TRUE(contains(ended, "1 ok, 1 failed")) << ended;
+  EXPECT_EQ(lines_containing(ended, "missing.bin"), 1) << ended;
+  EXPECT_TRUE(contains(line_with(ended, "missing.bin"), "FAILED  ")) << ended;
+  EXPECT_FALSE(contains(ended, "1 failed:")) << ended;
+}
+
+// Once the FAILED line has scrolled off (here under 40 done lines on a 30-row terminal),
+// the list after the summary names it: still once on the screen.
+TEST_F(DisplayTest, AFailureThatScrolledAwayIsListedAfterTheSummary) {
+  std::string command = std::string(FETCHPOOL_BINARY) + " get -j 1 -d '" + dir_.path() + "' '" +
+                        server_->url("/data/missing.bin?size=1000&fail_first=9&status=404") + "'";
+  for (int i = 0; i < 40; ++i)
+    command += " '" + server_->url("/data/ok-" + std::to_string(i) + "?size=1000") + "'";
+  Tmux terminal(command + "; echo EXITED $?; sleep 60");
+  std::string ended = terminal.screen_with("EXITED", 20s);
+  EXPECT_TRUE(contains(ended, "40 ok, 1 failed")) << ended;
+  EXPECT_EQ(lines_containing(ended, "missing.bin"), 1) << ended;
+  EXPECT_TRUE(contains(ended, "1 failed:\n  " + server_->url("/data/missing.bin"))) << ended;
+  EXPECT_FALSE(contains(ended, "FAILED  ")) << "scrolled off: " << ended;
+}
+
+// Ctrl-C during a slow download: the summary counts the bytes it received (it said 0 B, as
+// only finished files were counted), the same number the report gives the cancelled file.
+TEST_F(DisplayTest, SummaryAfterCtrlCCountsTheBytesReceived) {
+  std::string url = server_->url("/data/slow-interrupted.bin?size=4000000&trickle=400000");
+  std::string report = dir_ / "report.json";
+  Tmux terminal(std::string(FETCHPOOL_BINARY) + " get --report '" + report + "' -d '" + dir_.path() + "' '" +
+                url + "'; echo EXITED $?; sleep 60");
+  // Interrupted once a part of it is kept (NAME.part is named after the body's first second).
+  ASSERT_TRUE(
+      test::wait_until([&] { return std::filesystem::exists(dir_ / "slow-interrupted.bin.part"); }, 20s))
+      << terminal.screen();
+  terminal.send_keys("C-c");
+  std::string ended = terminal.screen_with("EXITED", 5s);
+  EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;
+  std::ifstream in(report);
+  auto written = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(written.is_discarded()) << ended;
+  std::int64_t received = written["transfers"][0]["bytes"];
+  EXPECT_GT(received, 0) << ended;
+  EXPECT_EQ(written["summary"]["bytes"], received);
+  std::string summary = line_with(ended, "1 cancelled");
+  EXPECT_TRUE(contains(summary, "0 ok, 0 failed, 1 cancelled; " + progress::format_bytes(received) + " in "))
+      << ended;
 }
 
 TEST_F(DisplayTest, SplitFileIsOneLineWithItsConnectionCount) {
@@ -153,6 +275,8 @@ TEST_F(DisplayTest, PlainOutputHasNoEscapeCodes) {
   EXPECT_TRUE(contains(run.err, "done    ")) << run.err;
   EXPECT_TRUE(contains(run.err, "FAILED  ")) << run.err;
   EXPECT_TRUE(contains(run.err, "1 ok, 1 failed")) << run.err;
+  // A log is read from its end: there the list repeats every failure.
+  EXPECT_TRUE(contains(run.err, "1 failed:\n  " + server_->url("/data/p2"))) << run.err;
 }
 
 TEST_F(DisplayTest, JsonOutputParsesLineByLine) {

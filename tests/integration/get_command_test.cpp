@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/option_values.h"
 #include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
@@ -340,6 +341,40 @@ TEST_F(GetCommandTest, VersionNamesLibcurlAndOpenSsl) {
   EXPECT_NE(run.out.find("fetchpool 0."), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("libcurl/"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("OpenSSL/"), std::string::npos) << run.out;
+}
+
+// The values the shell completions offer are the ones the commands take.
+TEST_F(GetCommandTest, EveryCompletedValueIsAccepted) {
+  for (const char* option : {"--progress", "--if-exists"}) {
+    for (std::string_view value : cli::option_values("get", option)) {
+      auto run = run_fetchpool({"get", "-q", "-d", out_dir(), option, std::string(value), url("/tiny.txt")});
+      EXPECT_NE(run.exit_code, 2) << option << " " << value << ": " << run.err;
+    }
+  }
+  for (std::string_view value : cli::option_values("pull", "--format")) {
+    auto run = run_fetchpool({"pull", "--format", std::string(value), "example.com/x"});
+    EXPECT_NE(run.err.find("pull needs -o"), std::string::npos) << "--format " << value << ": " << run.err;
+  }
+  EXPECT_FALSE(cli::option_values("pull", "--format").empty());
+}
+
+// As curl -V: a "Features:" line, from the libraries this binary runs with.
+TEST_F(GetCommandTest, VersionListsFeaturesAsCurlDoes) {
+  auto run = run_fetchpool({"--version"});
+  EXPECT_EQ(run.exit_code, 0);
+  std::string features;
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Features: ", 0) == 0) features = line + " ";
+  }
+  ASSERT_FALSE(features.empty()) << run.out;
+  // Debian 12's libcurl has HTTP/2 (nghttp2) and speaks TLS to proxies.
+  for (const char* feature : {" HTTP2 ", " OpenSSL/3.", " HTTP-proxy ", " HTTPS-proxy ", " SOCKS-proxy ",
+                              " libz/", " zstd/1.", " utf8proc/2."}) {
+    EXPECT_NE(features.find(feature), std::string::npos) << feature << " in " << run.out;
+  }
+  auto short_form = run_fetchpool({"-V"});
+  EXPECT_EQ(short_form.out, run.out);
 }
 
 TEST_F(GetCommandTest, HelpListsTheOptions) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -128,6 +129,109 @@ TEST_F(InstallTest, TheManPageAndCompletionCoverEveryOption) {
   EXPECT_EQ(complete("fetchpool get --no-cont", 2), "--no-continue\n");
   EXPECT_EQ(complete("fetchpool get --no-conf", 2), "--no-config\n");
   EXPECT_EQ(complete("fetchpool get -d exam", 3), "examples\n");  // a directory after -d
+  // The values of an option that takes one of a list.
+  EXPECT_EQ(complete("fetchpool get --progress \"\"", 3), "bar plain json none\n");
+  EXPECT_EQ(complete("fetchpool get --progress p", 3), "plain\n");
+  EXPECT_EQ(complete("fetchpool get --if-exists \"\"", 3), "skip fail overwrite\n");
+  EXPECT_EQ(complete("fetchpool pull --format \"\"", 3), "docker-archive oci\n");
+  EXPECT_EQ(complete("fetchpool pull --progress j", 3), "json\n");
+}
+
+// fish completes from the installed script as a user's shell would (`complete -C` asks for
+// the candidates of a command line).
+TEST_F(InstallTest, FishCompletesSubcommandsOptionsAndValues) {
+  const std::string script = prefix() + "/share/fish/vendor_completions.d/fetchpool.fish";
+  ASSERT_TRUE(fs::exists(script));
+  auto complete = [&](const std::string& line) {
+    auto run = test::run_process(
+        {"/usr/bin/fish", "--no-config", "-c", "source '" + script + "'; complete -C '" + line + "'"});
+    // One candidate a line, its description after a tab.
+    std::string words;
+    std::istringstream lines(run.out);
+    for (std::string candidate; std::getline(lines, candidate);)
+      words += (words.empty() ? "" : " ") + candidate.substr(0, candidate.find('\t'));
+    return words;
+  };
+  EXPECT_EQ(complete("fetchpool p"), "pull");
+  EXPECT_EQ(complete("fetchpool get --progress "), "bar json none plain");
+  EXPECT_EQ(complete("fetchpool get --if-exists "), "fail overwrite skip");
+  EXPECT_EQ(complete("fetchpool pull --format "), "docker-archive oci");
+  EXPECT_EQ(complete("fetchpool get --no-cont"), "--no-continue");
+  EXPECT_EQ(complete("fetchpool pull --pla"), "--plain-http --platform");  // fish sorts them
+}
+
+// zsh's script: valid zsh, every option --help lists, values and file/directory actions.
+// (Driving zsh's completion needs a pseudo-terminal session; the script is checked instead.)
+TEST_F(InstallTest, ZshCompletionKnowsEveryOptionAndTheValues) {
+  const std::string script = prefix() + "/share/zsh/site-functions/_fetchpool";
+  ASSERT_TRUE(fs::exists(script));
+  auto parsed = test::run_process({"/usr/bin/zsh", "-n", script});
+  EXPECT_EQ(parsed.exit_code, 0) << parsed.err;
+  const std::string text = test::read_file(script);
+  EXPECT_EQ(text.rfind("#compdef fetchpool\n", 0), 0u);
+  for (const char* command : {"get", "pull"}) {
+    auto help = test::run_process({prefix() + "/bin/fetchpool", command, "--help"});
+    std::istringstream lines(help.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::size_t at = line.find("--");
+      if (line.rfind("  -", 0) != 0 || at == std::string::npos) continue;
+      std::string option = line.substr(at, line.find_first_of(" ,", at) - at);
+      EXPECT_NE(text.find(option), std::string::npos) << command << " " << option;
+    }
+  }
+  EXPECT_NE(text.find("--progress='[bar (live"), std::string::npos) << text;
+  EXPECT_NE(text.find(":MODE:(bar plain json none)'"), std::string::npos) << text;
+  EXPECT_NE(text.find("--if-exists='["), std::string::npos) << text;
+  EXPECT_NE(text.find(":MODE:(skip fail overwrite)'"), std::string::npos) << text;
+  EXPECT_NE(text.find(":FORMAT:(docker-archive oci)'"), std::string::npos) << text;
+  EXPECT_NE(text.find("{-d,--dir=}'[Save files into DIR (created if missing; default: .)]:DIR:_files -/'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("'*'{-H,--header=}'["), std::string::npos) << "repeatable: " << text;
+  EXPECT_NE(text.find("'*:URL:_urls'"), std::string::npos) << text;
+}
+
+// The sections a man page reader looks for (man-pages(7)), each with what fetchpool reads;
+// the environment is the one --help lists.
+TEST_F(InstallTest, TheManPageHasExitStatusEnvironmentFilesAndSeeAlso) {
+  auto man = shell("MANWIDTH=100 man -l '" + prefix() + "/share/man/man1/fetchpool.1' 2>&1");
+  ASSERT_EQ(man.exit_code, 0) << man.out;
+  auto section = [&](const std::string& title) {
+    std::size_t start = man.out.find("\n" + title + "\n");
+    if (start == std::string::npos) return std::string();
+    start += title.size() + 2;
+    // Up to the next heading: a line starting with an upper-case letter (entries are
+    // indented). Each round moves past one more line.
+    std::size_t end = start;
+    for (;;) {
+      end = man.out.find('\n', end);
+      if (end == std::string::npos || end + 1 >= man.out.size() ||
+          std::isupper(static_cast<unsigned char>(man.out[end + 1])))
+        break;
+      ++end;
+    }
+    return man.out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  };
+  std::string exit_status = section("EXIT STATUS");
+  for (const char* status : {"       0 ", "       1 ", "       2 ", "       130 "})
+    EXPECT_NE(exit_status.find(status), std::string::npos) << status << " in " << man.out;
+  EXPECT_NE(exit_status.find("Interrupted"), std::string::npos) << exit_status;
+
+  std::string environment = section("ENVIRONMENT");
+  auto help = test::run_process({prefix() + "/bin/fetchpool", "--help"});
+  for (const char* variable : {"http_proxy", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "NO_COLOR",
+                               "FETCHPOOL_CONFIG", "DOCKER_CONFIG", "XDG_CONFIG_HOME"}) {
+    EXPECT_NE(environment.find(variable), std::string::npos) << variable << " in " << man.out;
+    EXPECT_NE(help.out.find(variable), std::string::npos) << variable << " in " << help.out;
+  }
+  EXPECT_NE(environment.find("HTTP_PROXY is not read"), std::string::npos) << environment;
+
+  std::string files = section("FILES");
+  for (const char* file : {"~/.config/fetchpool/config", "~/.netrc", "~/.docker/config.json", "NAME.part"})
+    EXPECT_NE(files.find(file), std::string::npos) << file << " in " << man.out;
+
+  std::string see_also = section("SEE ALSO");
+  EXPECT_NE(see_also.find("curl(1), wget(1), aria2c(1)"), std::string::npos) << man.out;
 }
 
 }  // namespace

@@ -13,13 +13,14 @@
 
 namespace fetchpool::test {
 
-/// A tmux server of the test's own (private socket), with one 100x30 session running a
-/// command. Stopped by PID.
+/// A tmux server of the test's own (private socket), with one session running a command in
+/// a `columns` x `rows` window (100x30 unless given). Stopped by PID.
 class Tmux {
  public:
-  explicit Tmux(const std::string& command) : socket_("fetchpool-test-" + std::to_string(getpid())) {
-    auto started =
-        tmux({"new-session", "-d", "-x", "100", "-y", "30", "-s", "main", "-e", "LANG=C.UTF-8", command});
+  explicit Tmux(const std::string& command, int columns = 100, int rows = 30)
+      : socket_("fetchpool-test-" + std::to_string(getpid())) {
+    auto started = tmux({"new-session", "-d", "-x", std::to_string(columns), "-y", std::to_string(rows), "-s",
+                         "main", "-e", "LANG=C.UTF-8", command});
     if (started.exit_code != 0) throw std::runtime_error("tmux failed: " + started.err);
     auto pid = tmux({"display-message", "-p", "#{pid}"});
     server_pid_ = std::stoi(pid.out);

@@ -58,5 +58,23 @@ TEST(Report, SummaryLineCountsAndRate) {
   EXPECT_EQ(summary_line(totals), "3 ok, 1 failed, 2 skipped (already there); 3.0 MiB in 2.00 s (1.5 MiB/s)");
 }
 
+// After Ctrl-C the summary counts what the cancelled files received, not 0 B.
+TEST(RunTotals, CountBytesOfPartialFilesButNotOfSkippedOnes) {
+  RunTotals totals;
+  auto add = [&](Status status, std::int64_t bytes) {
+    Result result;
+    result.status = status;
+    result.bytes = bytes;
+    totals.add(result);
+  };
+  add(Status::ok, 1000);
+  add(Status::cancelled, 300);
+  add(Status::failed, 20);
+  add(Status::skipped, 5000);
+  EXPECT_EQ(totals.bytes, 1320);
+  EXPECT_EQ(totals.cancelled, 1);
+  EXPECT_EQ(totals.skipped, 1);
+}
+
 }  // namespace
 }  // namespace fetchpool::cli
