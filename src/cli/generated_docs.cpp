@@ -1,7 +1,5 @@
 #include "cli/generated_docs.h"
 
-#include <fmt/format.h>
-
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <sstream>
