@@ -259,6 +259,7 @@ PYBIND11_MODULE(_native, m) {
       .def_readonly("id", &Result::id)
       .def_readonly("url", &Result::url)
       .def_readonly("path", &Result::path)
+      .def_readonly("label", &Result::label)
       .def_readonly("status", &Result::status)
       .def_readonly("category", &Result::category)
       .def_readonly("message", &Result::message)
@@ -360,7 +361,8 @@ PYBIND11_MODULE(_native, m) {
       .def_readonly("blobs", &PullResult::blobs)
       .def_property_readonly("images", [](const PullResult& result) {
         std::vector<std::pair<std::string, std::string>> images;
-        for (const PulledImage& image : result.images) images.emplace_back(image.reference, image.manifest_digest);
+        for (const PulledImage& image : result.images)
+          images.emplace_back(image.reference, image.manifest_digest);
         return images;
       });
   py::class_<PullRun>(m, "PullRun")

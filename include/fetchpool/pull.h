@@ -73,12 +73,17 @@ struct PullOptions {
   /// first, and with nullptr after the last: for a progress display (Engine::progress), or
   /// to stop the pull (Engine::cancel_all) from another thread. Empty: none.
   std::function<void(Engine*)> on_engine;
+  /// Called (on the pulling thread) once the images are resolved, before the first blob:
+  /// how many blobs the pull has (each once) and the bytes of those not yet whole in the
+  /// blob store, from the manifests' sizes. For a display's total and ETA. Empty: none.
+  std::function<void(std::int64_t blobs, std::int64_t bytes)> on_planned;
 };
 
 /// One image a pull wrote.
 struct PulledImage {
   std::string reference;        ///< "docker.io/library/alpine:latest"
   std::string manifest_digest;  ///< The registry's (see PullResult::manifest_digest).
+  std::string served_by;        ///< "docker.io", or "mirror https://mirror.example": who served it.
 };
 
 /// How a pull ended.

@@ -44,8 +44,9 @@ enum class ErrorCategory {
 /// The outcome of one transfer. A plain value: copy it, keep it, pass it between threads.
 struct Result {
   TransferId id = 0;
-  std::string url;   ///< As submitted, with any user:password removed.
-  std::string path;  ///< The final output path (UTF-8), even when failed; empty for to_memory.
+  std::string url;    ///< As submitted, with any user:password removed.
+  std::string path;   ///< The final output path (UTF-8), even when failed; empty for to_memory.
+  std::string label;  ///< Request::label, what displays call it ("layer 38f2e5912923"); may be empty.
   Status status = Status::failed;
   ErrorCategory category = ErrorCategory::none;
   std::string message;     ///< For a person: what happened and, where possible, what to do.

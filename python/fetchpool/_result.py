@@ -41,6 +41,11 @@ class Result:
         return self._native.path or None
 
     @property
+    def label(self) -> str:
+        """What displays call it: Request.label ("layer 38f2e5912923" for a pull's blob)."""
+        return self._native.label
+
+    @property
     def status(self) -> str:
         return self._native.status.name
 

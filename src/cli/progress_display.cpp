@@ -77,6 +77,15 @@ void ProgressDisplay::start(std::function<ProgressSnapshot()> source) {
   thread_ = std::thread([this] { run(); });
 }
 
+void ProgressDisplay::set_plan(std::int64_t items, std::int64_t bytes, std::string unit) {
+  {
+    std::lock_guard lock(mutex_);
+    unit_ = std::move(unit);
+  }
+  bytes_total_ = bytes;
+  files_total_ = items;
+}
+
 void ProgressDisplay::set_files_total(std::int64_t total) {
   files_total_ = total;
 }
@@ -129,6 +138,8 @@ void ProgressDisplay::emit_json_locked(const std::string& json) {
 void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
   progress::ViewContext context = progress::view_for(progress::query_stderr());
   context.files_total = files_total_;
+  context.bytes_total = bytes_total_;
+  context.unit = unit_;
   context.files_done = files_done_;
   context.files_failed = files_failed_;
   write_locked(live_area_.redraw(progress::render_live_area(snapshot, context)));
@@ -204,9 +215,10 @@ void ProgressDisplay::file_finished(const Result& result) {
     print_rows(red("FAILED", color_) + rest, "FAILED" + rest, true);
   } else if (!quiet_ && mode_ != ProgressMode::none) {
     if (result.status == Status::skipped) {
-      print_line("skipped " + result.path + " (already exists)");
+      print_line("skipped " + (result.label.empty() ? result.path : result.label) + " (already exists)");
     } else {
-      print_line(fmt::format("done    {} ({} in {})", result.path, progress::format_bytes(result.bytes),
+      print_line(fmt::format("done    {} ({} in {})", result.label.empty() ? result.path : result.label,
+                             progress::format_bytes(result.bytes),
                              progress::format_duration(result.elapsed_s)));
     }
   }

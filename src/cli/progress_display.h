@@ -47,6 +47,9 @@ class ProgressDisplay {
   void start(std::function<ProgressSnapshot()> source);
   /// The number of files the run will have, once known.
   void set_files_total(std::int64_t total);
+  /// A pull's plan, known before its first blob: `items` blobs, `bytes` left to fetch.
+  /// The total line then counts blobs, and its ETA is the bytes left at the current rate.
+  void set_plan(std::int64_t items, std::int64_t bytes, std::string unit);
   /// A transfer ended (main thread).
   void file_finished(const Result& result);
   /// An attempt started or a retry was scheduled (engine thread).
@@ -83,6 +86,8 @@ class ProgressDisplay {
   std::thread thread_;
   progress::LiveArea live_area_;  ///< For ProgressMode::bar.
   std::atomic<std::int64_t> files_total_{-1};
+  std::atomic<std::int64_t> bytes_total_{-1};  ///< set_plan(): the bytes to fetch; -1 unknown.
+  std::string unit_ = "files";                 ///< What the total line counts (under mutex_).
   std::int64_t files_done_ = 0;
   std::int64_t files_failed_ = 0;
   // Rows on the terminal, counted from the display's first: the next row a line printed

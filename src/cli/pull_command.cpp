@@ -122,6 +122,9 @@ int run_pull(PullCommandOptions options) {
   // The engine the pull runs, while it runs: the display reads it, Ctrl-C cancels it.
   std::mutex engine_mutex;
   Engine* engine = nullptr;
+  options.pull.on_planned = [&display](std::int64_t blobs, std::int64_t bytes) {
+    display.set_plan(blobs, bytes, "blobs");
+  };
   options.pull.on_engine = [&](Engine* current) {
     if (current) note_concurrency(*current, options.pull.engine.max_concurrent, display);
     std::lock_guard lock(engine_mutex);
@@ -155,8 +158,8 @@ int run_pull(PullCommandOptions options) {
   }
   if (!options.quiet) {
     for (const PulledImage& image : result.images)
-      print_console(stderr, "pulled {} ({}) into {}\n", image.reference, image.manifest_digest,
-                    options.output);
+      print_console(stderr, "pulled {} ({}) into {}, from {}\n", image.reference, image.manifest_digest,
+                    options.output, image.served_by);
   }
   return kExitOk;
 }

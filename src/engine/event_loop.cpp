@@ -651,6 +651,7 @@ void EventLoop::report(Transfer& transfer, Result result) {
   result.id = transfer.id;
   result.url = transfer.identity.empty() ? http::redact_url(transfer.request.url) : transfer.identity;
   if (!transfer.request.to_memory) result.path = transfer.display_path;
+  result.label = transfer.request.label;
   if (transfer.attempts > 0) {
     result.elapsed_s = std::chrono::duration<double>(Clock::now() - transfer.first_start).count();
   }

@@ -112,12 +112,16 @@ ViewContext view_for(const TerminalInfo& terminal) {
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context) {
   const ProgressTotals& totals = snapshot.totals;
   std::int64_t done = context.files_done;
-  std::string files = context.files_total >= 0
-                          ? text::printf_string("%lld/%lld files", static_cast<long long>(done),
-                                                static_cast<long long>(context.files_total))
-                          : text::printf_string("%lld files", static_cast<long long>(done));
+  std::string files =
+      context.files_total >= 0
+          ? text::printf_string("%lld/%lld %s", static_cast<long long>(done),
+                                static_cast<long long>(context.files_total), context.unit.c_str())
+          : text::printf_string("%lld %s", static_cast<long long>(done), context.unit.c_str());
   double eta = -1;
-  if (context.files_total > done && done > 0 && totals.elapsed_s > 0) {
+  if (context.bytes_total >= 0) {
+    if (totals.rate > 0)
+      eta = static_cast<double>(std::max<std::int64_t>(0, context.bytes_total - totals.bytes)) / totals.rate;
+  } else if (context.files_total > done && done > 0 && totals.elapsed_s > 0) {
     eta = static_cast<double>(context.files_total - done) * totals.elapsed_s / static_cast<double>(done);
   }
   // Fields in the order they are shown. `drop` is the order they go in when the line does

@@ -17,6 +17,10 @@ struct ViewContext {
   std::int64_t files_total = -1;  ///< Files the run will have, -1 while unknown.
   std::int64_t files_done = 0;    ///< Ended so far, as the caller counts them.
   std::int64_t files_failed = 0;
+  std::string unit = "files";  ///< What the first field counts ("blobs" for a pull).
+  /// The bytes the run is to fetch, when known up front (a pull's manifests): the ETA is
+  /// then what is left at the current rate, not the files left at the pace so far.
+  std::int64_t bytes_total = -1;
 };
 
 /// A ViewContext for `terminal` (the file counts left to the caller): never its last column,

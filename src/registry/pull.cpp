@@ -310,8 +310,8 @@ class PullEngine {
 // Fetches `blobs` into `blobs_dir`, each from its image's registry (`clients`, in the same
 // order), telling `assembler` of each as it arrives; their Results in the same order.
 std::vector<Result> fetch_blobs(Engine& engine, const std::vector<const registry::RegistryClient*>& clients,
-                                const std::vector<Descriptor>& blobs, const fs::path& blobs_dir,
-                                registry::ImageAssembler& assembler) {
+                                const std::vector<Descriptor>& blobs, const std::vector<std::string>& layers,
+                                const fs::path& blobs_dir, registry::ImageAssembler& assembler) {
   std::vector<TransferHandle> handles;
   for (std::size_t i = 0; i < blobs.size(); ++i) {
     const Descriptor& blob = blobs[i];
@@ -323,7 +323,10 @@ std::vector<Result> fetch_blobs(Engine& engine, const std::vector<const registry
     request.if_exists = IfExists::skip;  // a blob already there is that blob: its name is its digest
     request.expected_digest = blob.digest;
     request.expected_size = blob.size;  // the descriptor's size binds as its digest does
-    request.label = blob.digest.substr(blob.digest.find(':') + 1, 12);  // as docker shows layers
+    // As docker names them: the short digest, and what it is.
+    const bool layer = std::find(layers.begin(), layers.end(), blob.digest) != layers.end();
+    request.label =
+        std::string(layer ? "layer " : "config ") + blob.digest.substr(blob.digest.find(':') + 1, 12);
     // The engine does not send it on to another host a redirect leads to (object storage).
     if (!client.authorization().empty())
       request.headers.push_back("Authorization: " + client.authorization());
@@ -352,6 +355,7 @@ struct PulledSource {
   std::string full_name;  ///< "registry/repository:tag[@digest]"
   std::optional<registry::RegistryClient> client;
   Resolved resolved;
+  std::string served_by;  ///< The registry, or the mirror, whose manifest was pulled.
 };
 
 // Resolves `source.reference` from its mirrors, then its registry: the first that serves
@@ -393,8 +397,10 @@ bool resolve_source(Engine& engine, const PullOptions& options, const registry::
     source.client.emplace(engine, reference, client_options);
     bool image_answer = false;
     if (resolve(*source.client, reference, wanted, options.all_platforms, &source.resolved, &image_answer,
-                error))
+                error)) {
+      source.served_by = endpoint.empty() ? reference.registry : "mirror " + endpoint;
       return true;
+    }
     // The image's own answer (no such platform, say) is the same from anywhere: it is not
     // the mirror failing, and the origin is not asked again for it.
     if (image_answer && !endpoint.empty()) *error += " (the index as mirror " + endpoint + " serves it)";
@@ -492,6 +498,16 @@ PullResult pull_image(const PullOptions& options) {
     assembler.expect(blob.digest, blobs_dir / blob_path_name(blob.digest), blob.size, offsets[blob.digest],
                      std::find(layers.begin(), layers.end(), blob.digest) != layers.end());
   assembler.start();
+  if (options.on_planned) {
+    // What is left to fetch, from the manifests' sizes: a blob whole in the store is kept.
+    std::int64_t bytes = 0;
+    for (const Descriptor& blob : blobs) {
+      std::error_code missing;
+      const auto size = fs::file_size(blobs_dir / blob_path_name(blob.digest), missing);
+      if (missing || static_cast<std::int64_t>(size) != blob.size) bytes += blob.size;
+    }
+    options.on_planned(static_cast<std::int64_t>(blobs.size()), bytes);
+  }
 
   // A token may expire during a long pull (a queued blob starts late): blobs refused with
   // 401 are fetched again with a fresh token, round after round while each gets some blob
@@ -500,7 +516,7 @@ PullResult pull_image(const PullOptions& options) {
   std::vector<Descriptor> to_fetch = blobs;
   std::vector<const registry::RegistryClient*> from = clients;
   for (int round = 0; !to_fetch.empty(); ++round) {
-    std::vector<Result> ended = fetch_blobs(*engine, from, to_fetch, blobs_dir, assembler);
+    std::vector<Result> ended = fetch_blobs(*engine, from, to_fetch, layers, blobs_dir, assembler);
     const bool got_some = std::any_of(ended.begin(), ended.end(), [](const Result& r) { return r.ok(); });
     const bool try_again = round + 1 < kMaxRounds && (round == 0 || got_some);
     std::vector<Descriptor> refused;
@@ -586,7 +602,7 @@ PullResult pull_image(const PullOptions& options) {
     }
   }
   for (const PulledSource& source : sources)
-    result.images.push_back({source.full_name, source.resolved.top.manifest_digest});
+    result.images.push_back({source.full_name, source.resolved.top.manifest_digest, source.served_by});
   result.manifest_digest = sources.front().resolved.top.manifest_digest;
   result.ok = true;
   return result;

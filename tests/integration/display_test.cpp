@@ -240,7 +240,19 @@ TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
   std::string layer = nlohmann::json::parse(manifest.out)["layers"][0]["digest"];
   EXPECT_TRUE(contains(line_with(running, layer.substr(7, 12)), "%|"))
       << "named by short digest: " << running;
+  EXPECT_TRUE(contains(line_with(running, layer.substr(7, 12)), "layer " + layer.substr(7, 12)))
+      << "named as docker names layers: " << running;
   EXPECT_TRUE(contains(running, "active 2")) << running;
+  // The total line counts blobs of the three the manifest names, and its ETA comes from
+  // their sizes before any layer is done.
+  std::string planned = terminal.screen_when(
+      [](const std::string& shown) {
+        const std::string total = line_with(shown, "/3 blobs");
+        return !total.empty() && !contains(total, "<--:--]") && !contains(total, "3/3 blobs");
+      },
+      10s);
+  EXPECT_TRUE(contains(planned, "/3 blobs")) << planned;
+  EXPECT_FALSE(contains(line_with(planned, "/3 blobs"), "<--:--]")) << "no ETA: " << planned;
 
   // Interrupted once a partial layer is kept (NAME.part, named after its first second).
   const std::filesystem::path blobs = tarball + ".blobs/blobs/sha256";

@@ -106,6 +106,8 @@ TEST_F(RegistryTest, PullWritesAnOciLayoutSkopeoReads) {
   auto run =
       test::run_fetchpool({"pull", "--format", "oci", "-o", layout, server_->host() + "/pull/small:v1"});
   EXPECT_NE(run.err.find("pulled "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(", from " + server_->host() + "\n"), std::string::npos)
+      << "who served it: " << run.err;
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
   auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "oci:" + layout + ":v1"});
@@ -494,6 +496,10 @@ TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
   PullResult via_mirror = pull_image(options);
   EXPECT_TRUE(via_mirror.ok) << via_mirror.error;
   EXPECT_EQ(via_mirror.manifest_digest, via_origin.manifest_digest);
+  ASSERT_EQ(via_mirror.images.size(), 1u);
+  EXPECT_EQ(via_mirror.images[0].served_by, "mirror " + mirror.host());
+  ASSERT_EQ(via_origin.images.size(), 1u);
+  EXPECT_EQ(via_origin.images[0].served_by, server_->host());
 
   // Without mirror_all_registries, mirrors are for Docker Hub images only.
   options.mirror_all_registries = false;
