@@ -23,6 +23,7 @@
 
 #include "fetchpool/engine.h"
 #include "fetchpool/pull.h"
+#include "support/fault_server.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/registry_server.h"
@@ -866,6 +867,28 @@ TEST(SilentRegistryTest, CtrlCAndMaxTimeEndAPullWhoseRegistryNeverAnswers) {
   EXPECT_EQ(timed_out.exit_code, 1) << timed_out.err;
   EXPECT_NE(timed_out.err.find("max time"), std::string::npos) << timed_out.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "b.tar"));
+}
+
+// The token request is the engine's too: a token service that never sends its body ends
+// on Ctrl-C at once, and within --max-time.
+TEST(SilentRegistryTest, CtrlCAndMaxTimeEndAPullWhoseTokenServiceNeverAnswers) {
+  test::FaultServer registry;  // its /v2/ asks for a token from its own stalling /data/token
+  TempDir dir;
+  const std::string image = "127.0.0.1:" + std::to_string(registry.port()) + "/app:v1";
+  test::ChildProcess interrupted(test::fetchpool_argv({"pull", "-o", dir / "a.tar", image}));
+  ASSERT_TRUE(test::wait_until([&] { return !registry.requests_for("/data/token").empty(); },
+                               std::chrono::seconds(10)))
+      << "no token request";
+  interrupted.signal(SIGINT);
+  test::ProcessResult stopped = interrupted.wait(std::chrono::seconds(10));
+  EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.tar"));
+
+  test::ChildProcess limited(test::fetchpool_argv({"pull", "--max-time", "2", "-o", dir / "b.tar", image}));
+  test::ProcessResult timed_out = limited.wait(std::chrono::seconds(20));
+  EXPECT_EQ(timed_out.exit_code, 1) << timed_out.err;
+  EXPECT_NE(timed_out.err.find("token request"), std::string::npos) << timed_out.err;
+  EXPECT_NE(timed_out.err.find("max time"), std::string::npos) << timed_out.err;
 }
 
 }  // namespace

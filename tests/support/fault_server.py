@@ -32,6 +32,9 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
                                   choice seeded by S and the request's number (see lie()), over
                                   status, lengths, ranges, framing, validators and digests;
                                   the content itself is always body_of(NAME, N)
+  /v2/...                         a registry that wants a token: 401 with a Bearer challenge
+                                  whose realm is this server's /data/token?stall_after=0 (a
+                                  token service that sends its headers, then nothing)
   /redirect-loop                  a 302 to itself
   /redirect?to=URL                a 302 to URL
   /status?code=S                  an empty response with status S
@@ -176,6 +179,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.redirect(query["to"])
             if url.path == "/status":
                 return self.empty(int(query.get("code", "200")))
+            if url.path.startswith("/v2/"):
+                port = self.server.server_address[1]
+                realm = f"http://127.0.0.1:{port}/data/token?size=1000&stall_after=0"
+                return self.empty(401, [("WWW-Authenticate", f'Bearer realm="{realm}",service="fault"')])
             if url.path.startswith("/data/"):
                 return self.data(url.path[len("/data/"):], query)
             if url.path.startswith("/lie/"):
