@@ -360,7 +360,8 @@ PYBIND11_MODULE(_native, m) {
       .def_readonly("blobs", &PullResult::blobs)
       .def_property_readonly("images", [](const PullResult& result) {
         std::vector<std::pair<std::string, std::string>> images;
-        for (const PulledImage& image : result.images) images.emplace_back(image.reference, image.manifest_digest);
+        for (const PulledImage& image : result.images)
+          images.emplace_back(image.reference, image.manifest_digest);
         return images;
       });
   py::class_<PullRun>(m, "PullRun")
