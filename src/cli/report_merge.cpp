@@ -32,7 +32,8 @@ bool read_report(const std::string& path, json* report, std::string* error) {
   }
   *report = json::parse(in, nullptr, false);
   if (report->is_discarded() || !report->is_object() || !report->contains("transfers") ||
-      !(*report)["transfers"].is_array() || !report->contains("summary") || !(*report)["summary"].is_object()) {
+      !(*report)["transfers"].is_array() || !report->contains("summary") ||
+      !(*report)["summary"].is_object()) {
     *error = "'" + path + "' is not a fetchpool --report file ({\"transfers\": [...], \"summary\": {...}})";
     return false;
   }
@@ -51,14 +52,16 @@ std::optional<Shard> shard_of_report(const json& summary) {
   Shard shard;
   std::string ignored;
   const auto no_environment = [](const char*) -> const char* { return nullptr; };
-  if (!parse_shard(summary["shard"].get<std::string>(), no_environment, &shard, &ignored)) return std::nullopt;
+  if (!parse_shard(summary["shard"].get<std::string>(), no_environment, &shard, &ignored))
+    return std::nullopt;
   return shard;
 }
 
 /// What is wrong with the set of shards merged, when every report names one; empty when
 /// they are exactly 0..N-1 of one N (or when some report names none).
 std::string shard_coverage(const std::vector<std::optional<Shard>>& shards) {
-  if (shards.empty() || std::any_of(shards.begin(), shards.end(), [](const auto& s) { return !s; })) return {};
+  if (shards.empty() || std::any_of(shards.begin(), shards.end(), [](const auto& s) { return !s; }))
+    return {};
   const std::int64_t count = shards.front()->count;
   std::map<std::int64_t, int> seen;
   for (const auto& shard : shards) {
@@ -137,8 +140,8 @@ int run_report_merge(const ReportMergeOptions& options) {
   const std::string coverage = shard_coverage(shards);
   if (!options.quiet) {
     print_console(stderr, "merged {} report{} into {}: {} ok, {} failed, {} skipped, {} cancelled; {}\n",
-                  options.reports.size(), options.reports.size() == 1 ? "" : "s", options.output, totals["ok"],
-                  totals["failed"], totals["skipped"], totals["cancelled"],
+                  options.reports.size(), options.reports.size() == 1 ? "" : "s", options.output,
+                  totals["ok"], totals["failed"], totals["skipped"], totals["cancelled"],
                   progress::format_bytes(totals["bytes"]));
   }
   if (!failures.empty()) {

@@ -57,7 +57,8 @@ bool parse_shard(const std::string& text, const Environment& environment, Shard*
     *error = "--shard " + text + ": N must be a whole number from 1 to " + std::to_string(kMaxShards);
     return false;
   }
-  if (first == "auto") return shard_from_environment(environment, slash == std::string::npos ? 0 : count, shard, error);
+  if (first == "auto")
+    return shard_from_environment(environment, slash == std::string::npos ? 0 : count, shard, error);
   std::int64_t index = 0;
   if (slash == std::string::npos || !parse_number(first, &index)) {
     *error = "--shard " + text + ": give K/N (K from 0 to N-1), auto or auto/N";

@@ -22,14 +22,16 @@ std::optional<std::int64_t> number_in(const Environment& environment, const char
   return number;
 }
 
-bool finish(std::int64_t index, std::int64_t count, const std::string& where, Shard* shard, std::string* error) {
+bool finish(std::int64_t index, std::int64_t count, const std::string& where, Shard* shard,
+            std::string* error) {
   if (count < 1 || count > kMaxShards) {
-    *error = "--shard auto: " + where + ": the number of shards must be from 1 to " + std::to_string(kMaxShards);
+    *error =
+        "--shard auto: " + where + ": the number of shards must be from 1 to " + std::to_string(kMaxShards);
     return false;
   }
   if (index >= count) {
-    *error = "--shard auto: " + where + ": shard " + std::to_string(index) + " is not below the number of shards (" +
-             std::to_string(count) + ")";
+    *error = "--shard auto: " + where + ": shard " + std::to_string(index) +
+             " is not below the number of shards (" + std::to_string(count) + ")";
     return false;
   }
   shard->index = index;
@@ -47,7 +49,8 @@ bool from_kubernetes(const Environment& environment, std::int64_t count, Shard* 
   }
   if (count == 0 && !from_variable) {
     *error =
-        "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not the number of shards: set "
+        "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not the number of shards: "
+        "set "
         "FETCHPOOL_SHARD_COUNT to the Job's completions, or give --shard auto/N";
     return false;
   }
@@ -70,8 +73,9 @@ bool from_slurm(const Environment& environment, std::int64_t count, Shard* shard
   const std::int64_t stride = step.value_or(1) > 0 ? step.value_or(1) : 1;
   const std::string where = "SLURM_ARRAY_TASK_ID=" + std::to_string(*id);
   if (*id < first || (*id - first) % stride != 0) {
-    *error = "--shard auto: " + where + " is not in the array's range (SLURM_ARRAY_TASK_MIN=" +
-             std::to_string(first) + ", step " + std::to_string(stride) + "): give the array as a range, --array=0-N";
+    *error = "--shard auto: " + where +
+             " is not in the array's range (SLURM_ARRAY_TASK_MIN=" + std::to_string(first) + ", step " +
+             std::to_string(stride) + "): give the array as a range, --array=0-N";
     return false;
   }
   std::int64_t shards = count;
@@ -79,7 +83,8 @@ bool from_slurm(const Environment& environment, std::int64_t count, Shard* shard
   if (shards == 0 && max) shards = (*max - first) / stride + 1;
   if (shards == 0) {
     *error =
-        "--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX: give "
+        "--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX: "
+        "give "
         "--shard auto/N";
     return false;
   }
@@ -94,7 +99,8 @@ bool shard_from_environment(const Environment& environment, std::int64_t count, 
   const bool slurm = environment("SLURM_ARRAY_TASK_ID") != nullptr;
   if (kubernetes && slurm) {
     *error =
-        "--shard auto: both JOB_COMPLETION_INDEX (Kubernetes) and SLURM_ARRAY_TASK_ID (Slurm) are set: give --shard "
+        "--shard auto: both JOB_COMPLETION_INDEX (Kubernetes) and SLURM_ARRAY_TASK_ID (Slurm) are set: give "
+        "--shard "
         "K/N";
     return false;
   }
@@ -102,7 +108,8 @@ bool shard_from_environment(const Environment& environment, std::int64_t count, 
   if (slurm) return from_slurm(environment, count, shard, error);
   *error =
       "--shard auto: no batch system names this process's shard: expected JOB_COMPLETION_INDEX (a Kubernetes "
-      "Indexed Job, with FETCHPOOL_SHARD_COUNT or --shard auto/N) or SLURM_ARRAY_TASK_ID (a Slurm array); else "
+      "Indexed Job, with FETCHPOOL_SHARD_COUNT or --shard auto/N) or SLURM_ARRAY_TASK_ID (a Slurm array); "
+      "else "
       "give --shard K/N";
   return false;
 }

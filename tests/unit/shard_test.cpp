@@ -103,7 +103,8 @@ TEST(ShardTest, ParsesKOfNFromZero) {
     EXPECT_NE(error.find("--shard"), std::string::npos) << bad << ": " << error;
   }
   EXPECT_FALSE(parse_shard("4/4", none, &shard, &error));
-  EXPECT_EQ(error, "--shard 4/4: K must be from 0 to 3 (shards are numbered from 0, as JOB_COMPLETION_INDEX)");
+  EXPECT_EQ(error,
+            "--shard 4/4: K must be from 0 to 3 (shards are numbered from 0, as JOB_COMPLETION_INDEX)");
 }
 
 Shard shard_from(std::map<std::string, std::string> variables, const std::string& flag = "auto") {
@@ -124,10 +125,12 @@ TEST(ShardTest, AutoReadsAKubernetesIndexedJob) {
   EXPECT_EQ(shard_from({{"JOB_COMPLETION_INDEX", "2"}, {"FETCHPOOL_SHARD_COUNT", "5"}}).text(), "2/5");
   EXPECT_EQ(shard_from({{"JOB_COMPLETION_INDEX", "0"}}, "auto/3").text(), "0/3");
   // The flag's N wins over the variable's.
-  EXPECT_EQ(shard_from({{"JOB_COMPLETION_INDEX", "1"}, {"FETCHPOOL_SHARD_COUNT", "5"}}, "auto/2").text(), "1/2");
-  EXPECT_EQ(error_from({{"JOB_COMPLETION_INDEX", "1"}}),
-            "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not the number of shards: "
-            "set FETCHPOOL_SHARD_COUNT to the Job's completions, or give --shard auto/N");
+  EXPECT_EQ(shard_from({{"JOB_COMPLETION_INDEX", "1"}, {"FETCHPOOL_SHARD_COUNT", "5"}}, "auto/2").text(),
+            "1/2");
+  EXPECT_EQ(
+      error_from({{"JOB_COMPLETION_INDEX", "1"}}),
+      "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but not the number of shards: "
+      "set FETCHPOOL_SHARD_COUNT to the Job's completions, or give --shard auto/N");
   EXPECT_EQ(error_from({{"JOB_COMPLETION_INDEX", "5"}, {"FETCHPOOL_SHARD_COUNT", "5"}}),
             "--shard auto: JOB_COMPLETION_INDEX=5: shard 5 is not below the number of shards (5)");
   EXPECT_EQ(error_from({{"JOB_COMPLETION_INDEX", "x"}, {"FETCHPOOL_SHARD_COUNT", "5"}}),
@@ -150,9 +153,11 @@ TEST(ShardTest, AutoReadsASlurmArrayNumberedFromAnywhere) {
                 .text(),
             "0/4");
   // Without COUNT (older Slurm): from MIN and MAX.
-  EXPECT_EQ(shard_from({{"SLURM_ARRAY_TASK_ID", "12"}, {"SLURM_ARRAY_TASK_MIN", "10"}, {"SLURM_ARRAY_TASK_MAX", "13"}})
-                .text(),
-            "2/4");
+  EXPECT_EQ(
+      shard_from(
+          {{"SLURM_ARRAY_TASK_ID", "12"}, {"SLURM_ARRAY_TASK_MIN", "10"}, {"SLURM_ARRAY_TASK_MAX", "13"}})
+          .text(),
+      "2/4");
   // sbatch --array=0-6:2 (tasks 0, 2, 4, 6).
   EXPECT_EQ(shard_from({{"SLURM_ARRAY_TASK_ID", "4"},
                         {"SLURM_ARRAY_TASK_MIN", "0"},
@@ -163,7 +168,8 @@ TEST(ShardTest, AutoReadsASlurmArrayNumberedFromAnywhere) {
             "2/4");
   EXPECT_EQ(shard_from({{"SLURM_ARRAY_TASK_ID", "2"}}, "auto/3").text(), "2/3");
   EXPECT_EQ(error_from({{"SLURM_ARRAY_TASK_ID", "2"}}),
-            "--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX: give "
+            "--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT nor "
+            "SLURM_ARRAY_TASK_MAX: give "
             "--shard auto/N");
   // --array=1,5,9: not a range, so ID - MIN does not number the tasks.
   EXPECT_NE(error_from({{"SLURM_ARRAY_TASK_ID", "9"},
@@ -175,10 +181,12 @@ TEST(ShardTest, AutoReadsASlurmArrayNumberedFromAnywhere) {
 }
 
 TEST(ShardTest, AutoWithoutABatchSystemIsAUsageError) {
-  EXPECT_EQ(error_from({}),
-            "--shard auto: no batch system names this process's shard: expected JOB_COMPLETION_INDEX (a Kubernetes "
-            "Indexed Job, with FETCHPOOL_SHARD_COUNT or --shard auto/N) or SLURM_ARRAY_TASK_ID (a Slurm array); else "
-            "give --shard K/N");
+  EXPECT_EQ(
+      error_from({}),
+      "--shard auto: no batch system names this process's shard: expected JOB_COMPLETION_INDEX (a Kubernetes "
+      "Indexed Job, with FETCHPOOL_SHARD_COUNT or --shard auto/N) or SLURM_ARRAY_TASK_ID (a Slurm array); "
+      "else "
+      "give --shard K/N");
   EXPECT_NE(error_from({{"JOB_COMPLETION_INDEX", "0"}, {"SLURM_ARRAY_TASK_ID", "0"}}).find("both"),
             std::string::npos);
 }
