@@ -86,7 +86,7 @@ class Engine:
     netrc_file, proxy, no_proxy, connect_timeout (10), stall_timeout (30), min_rate
     (1024 bytes/s), max_rate (bytes/s for the whole run; none), max_time (none), retries (5), retry_wait (1), retry_wait_max (60),
     resume (True), verify_server_digest (True), max_redirects (10), location_trusted,
-    allow_downgrade, user_agent. progress: None; "bar", the command line's live display on
+    allow_downgrade, user_agent, unique_paths (True). progress: None; "bar", the command line's live display on
     stderr (drawn only on a terminal); "tqdm"; or a dict of tqdm options.
     """
 

@@ -4,6 +4,8 @@
 // shard's directory, every failure in exactly one report, the merged report the sum of
 // its parts, and the failed lists of all shards rerun each in its own shard.
 
+#include "cli/shard.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/shard.h"
 #include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/shared_server.h"
@@ -85,9 +86,9 @@ class ShardTest : public test::SharedServerTest<NginxServer> {
   static std::vector<std::string> with_environment(const std::vector<std::string>& assignments,
                                                    const std::vector<std::string>& args) {
     std::vector<std::string> argv{"/usr/bin/env"};
-    for (const char* name : {"JOB_COMPLETION_INDEX", "FETCHPOOL_SHARD_COUNT", "SLURM_ARRAY_TASK_ID",
-                             "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_COUNT",
-                             "SLURM_ARRAY_TASK_STEP"})
+    for (const char* name :
+         {"JOB_COMPLETION_INDEX", "FETCHPOOL_SHARD_COUNT", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN",
+          "SLURM_ARRAY_TASK_MAX", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_STEP"})
       argv.insert(argv.end(), {"-u", name});
     argv.insert(argv.end(), assignments.begin(), assignments.end());
     const std::vector<std::string> fetchpool = test::fetchpool_argv(args);
@@ -132,9 +133,9 @@ class ShardTest : public test::SharedServerTest<NginxServer> {
     for (std::size_t k = 0; k < reports.size(); ++k) {
       const json r = report(reports[k]);
       const json& summary = r["summary"];
-      const std::int64_t in_shard = summary["ok"].get<std::int64_t>() + summary["failed"].get<std::int64_t>() +
-                                    summary["skipped"].get<std::int64_t>() +
-                                    summary["cancelled"].get<std::int64_t>();
+      const std::int64_t in_shard =
+          summary["ok"].get<std::int64_t>() + summary["failed"].get<std::int64_t>() +
+          summary["skipped"].get<std::int64_t>() + summary["cancelled"].get<std::int64_t>();
       EXPECT_EQ(static_cast<std::size_t>(in_shard), r["transfers"].size()) << reports[k];
       if (reports.size() > 1) {
         EXPECT_EQ(summary["shard"], std::to_string(k) + "/" + std::to_string(reports.size())) << reports[k];
@@ -164,8 +165,8 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
     const std::string shard = std::to_string(k) + "/" + std::to_string(kShards);
     dirs.push_back(dir_ / ("out-" + std::to_string(k)));
     reports.push_back(dir_ / ("report-" + std::to_string(k) + ".json"));
-    runs.push_back(test::fetchpool_argv({"get", "--no-config", "--shard", shard, "-i", list, "-d", dirs.back(),
-                                         "--report", reports.back(), "--save-failed",
+    runs.push_back(test::fetchpool_argv({"get", "--no-config", "--shard", shard, "-i", list, "-d",
+                                         dirs.back(), "--report", reports.back(), "--save-failed",
                                          dir_ / ("failed-" + std::to_string(k) + ".txt"), "--retries", "0"}));
   }
   const std::vector<test::ProcessResult> results = run_together(runs);
@@ -175,8 +176,8 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
         << results[static_cast<std::size_t>(k)].err;
     // The summary line says how many entries went to the others.
     EXPECT_NE(results[static_cast<std::size_t>(k)].err.find(
-                  "; shard " + std::to_string(k) + "/3: " + std::to_string(r["summary"]["other_shards"].get<int>()) +
-                  " left to the other shards"),
+                  "; shard " + std::to_string(k) + "/3: " +
+                  std::to_string(r["summary"]["other_shards"].get<int>()) + " left to the other shards"),
               std::string::npos)
         << results[static_cast<std::size_t>(k)].err;
   }
@@ -199,7 +200,8 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
   EXPECT_EQ(merged["summary"]["failed"], kMissing);
   EXPECT_EQ(merged["summary"]["reports"], kShards);
   EXPECT_EQ(failed_urls(merged).size(), static_cast<std::size_t>(kMissing));
-  EXPECT_NE(merged_run.err.find(std::to_string(kMissing) + " failed:\n"), std::string::npos) << merged_run.err;
+  EXPECT_NE(merged_run.err.find(std::to_string(kMissing) + " failed:\n"), std::string::npos)
+      << merged_run.err;
   EXPECT_NE(merged_run.err.find("/missing/gone-0.bin: HTTP 404 Not Found [http]"), std::string::npos)
       << merged_run.err;
 
@@ -211,13 +213,15 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
 
   // The shards' failed lists, concatenated, rerun: each shard takes back exactly its own.
   std::string all_failed;
-  for (int k = 0; k < kShards; ++k) all_failed += test::read_file(dir_ / ("failed-" + std::to_string(k) + ".txt"));
+  for (int k = 0; k < kShards; ++k)
+    all_failed += test::read_file(dir_ / ("failed-" + std::to_string(k) + ".txt"));
   test::write_file(dir_ / "failed.txt", all_failed);
   runs.clear();
   for (int k = 0; k < kShards; ++k)
-    runs.push_back(test::fetchpool_argv({"get", "--no-config", "-q", "--shard", std::to_string(k) + "/3", "-i",
-                                         dir_ / "failed.txt", "-d", dirs[static_cast<std::size_t>(k)], "--report",
-                                         dir_ / ("again-" + std::to_string(k) + ".json"), "--retries", "0"}));
+    runs.push_back(
+        test::fetchpool_argv({"get", "--no-config", "-q", "--shard", std::to_string(k) + "/3", "-i",
+                              dir_ / "failed.txt", "-d", dirs[static_cast<std::size_t>(k)], "--report",
+                              dir_ / ("again-" + std::to_string(k) + ".json"), "--retries", "0"}));
   run_together(runs);
   for (int k = 0; k < kShards; ++k)
     EXPECT_EQ(failed_urls(report(dir_ / ("again-" + std::to_string(k) + ".json"))),
@@ -242,11 +246,11 @@ TEST_F(ShardTest, AutoTakesTheShardFromAKubernetesIndexedJobOrASlurmArray) {
     // sbatch --array=1-3: tasks 1, 2, 3 are shards 0, 1, 2.
     slurm_dirs.push_back(dir_ / ("slurm/out-" + index));
     slurm_reports.push_back(dir_ / ("slurm/report-" + index + ".json"));
-    runs.push_back(with_environment({"SLURM_ARRAY_TASK_ID=" + std::to_string(k + 1), "SLURM_ARRAY_TASK_MIN=1",
-                                     "SLURM_ARRAY_TASK_MAX=3", "SLURM_ARRAY_TASK_COUNT=3",
-                                     "SLURM_ARRAY_TASK_STEP=1"},
-                                    {"get", "--no-config", "-q", "--shard", "auto", "-i", list, "-d",
-                                     slurm_dirs.back(), "--report", slurm_reports.back()}));
+    runs.push_back(
+        with_environment({"SLURM_ARRAY_TASK_ID=" + std::to_string(k + 1), "SLURM_ARRAY_TASK_MIN=1",
+                          "SLURM_ARRAY_TASK_MAX=3", "SLURM_ARRAY_TASK_COUNT=3", "SLURM_ARRAY_TASK_STEP=1"},
+                         {"get", "--no-config", "-q", "--shard", "auto", "-i", list, "-d", slurm_dirs.back(),
+                          "--report", slurm_reports.back()}));
   }
   fs::create_directories(dir_ / "k8s");
   fs::create_directories(dir_ / "slurm");
@@ -254,12 +258,14 @@ TEST_F(ShardTest, AutoTakesTheShardFromAKubernetesIndexedJobOrASlurmArray) {
   expect_disjoint_and_complete(expected, kubernetes_dirs, kubernetes_reports);
   expect_disjoint_and_complete(expected, slurm_dirs, slurm_reports);
   for (int k = 0; k < 3; ++k)
-    EXPECT_EQ(files_in(kubernetes_dirs[static_cast<std::size_t>(k)]), files_in(slurm_dirs[static_cast<std::size_t>(k)]))
+    EXPECT_EQ(files_in(kubernetes_dirs[static_cast<std::size_t>(k)]),
+              files_in(slurm_dirs[static_cast<std::size_t>(k)]))
         << "shard " << k;
 
   // Neither system's variables: a usage error, and nothing is fetched.
-  const auto alone = test::run_process(with_environment(
-      {}, {"get", "--no-config", "--shard", "auto", "-i", list, "-d", dir_ / "alone", "--report", dir_ / "r.json"}));
+  const auto alone =
+      test::run_process(with_environment({}, {"get", "--no-config", "--shard", "auto", "-i", list, "-d",
+                                              dir_ / "alone", "--report", dir_ / "r.json"}));
   EXPECT_EQ(alone.exit_code, 2);
   EXPECT_NE(alone.err.find("--shard auto: no batch system names this process's shard"), std::string::npos)
       << alone.err;
@@ -275,8 +281,8 @@ TEST_F(ShardTest, AutoTakesTheShardFromAKubernetesIndexedJobOrASlurmArray) {
 // has nothing to pull and succeeds without asking any registry.
 TEST_F(ShardTest, PullTakesOnlyItsShardsImages) {
   // Registries on a closed port: an image that is tried fails at once.
-  const std::vector<std::string> images{"127.0.0.1:1/team/a:1", "127.0.0.1:1/team/b:1", "127.0.0.1:1/team/c:1",
-                                        "127.0.0.1:1/team/d:1"};
+  const std::vector<std::string> images{"127.0.0.1:1/team/a:1", "127.0.0.1:1/team/b:1",
+                                        "127.0.0.1:1/team/c:1", "127.0.0.1:1/team/d:1"};
   std::string list;
   std::map<std::int64_t, int> per_shard;
   for (const std::string& image : images) {
@@ -286,15 +292,15 @@ TEST_F(ShardTest, PullTakesOnlyItsShardsImages) {
   test::write_file(dir_ / "images.txt", list);
   std::int64_t empty_shard = 0;
   while (per_shard.contains(empty_shard)) ++empty_shard;
-  const auto none = test::run_fetchpool({"pull", "--no-config", "--shard", std::to_string(empty_shard) + "/8", "-i",
-                                         dir_ / "images.txt", "-o", dir_ / "none.tar"});
+  const auto none = test::run_fetchpool({"pull", "--no-config", "--shard", std::to_string(empty_shard) + "/8",
+                                         "-i", dir_ / "images.txt", "-o", dir_ / "none.tar"});
   EXPECT_EQ(none.exit_code, 0) << none.err;
   EXPECT_NE(none.err.find("0 of the 4 images; 4 left to the other shards"), std::string::npos) << none.err;
   EXPECT_FALSE(fs::exists(dir_ / "none.tar"));
   const std::int64_t busy = per_shard.begin()->first;
-  const auto some = test::run_fetchpool({"pull", "--no-config", "--retries", "0", "--shard",
-                                         std::to_string(busy) + "/8", "-i", dir_ / "images.txt", "-o",
-                                         dir_ / "some.tar"});
+  const auto some =
+      test::run_fetchpool({"pull", "--no-config", "--retries", "0", "--shard", std::to_string(busy) + "/8",
+                           "-i", dir_ / "images.txt", "-o", dir_ / "some.tar"});
   EXPECT_EQ(some.exit_code, 1) << some.err;
   EXPECT_NE(some.err.find(std::to_string(per_shard.begin()->second) + " of the 4 images"), std::string::npos)
       << some.err;
