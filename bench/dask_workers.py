@@ -66,6 +66,31 @@ def time_cli(bench, fetchpool, list_file, digests, jobs, work):
     return elapsed, peak
 
 
+# One process on the Python package alone: what a Dask worker runs, without Dask.
+ENGINE_SCRIPT = """
+import sys, time, fetchpool
+urls = open(sys.argv[1]).read().split()
+start = time.monotonic()
+with fetchpool.Engine(output_dir=sys.argv[2], max_concurrent=int(sys.argv[3])) as engine:
+    bad = [r.message for r in engine.as_completed(urls) if not r.ok]
+elapsed = time.monotonic() - start
+if bad:
+    sys.exit("a download failed: " + bad[0])
+print(elapsed)
+"""
+
+
+def time_engine(bench, list_file, digests, jobs, work):
+    out = os.path.join(work, "out-engine")
+    shutil.rmtree(out, ignore_errors=True)
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", os.path.join(work, "engine.rss"), sys.executable,
+                          "-c", ENGINE_SCRIPT, list_file, out, str(jobs)], check=True, capture_output=True, text=True)
+    checked(bench.check_output(out, digests))
+    with open(os.path.join(work, "engine.rss")) as f:
+        peak = int(f.read().split()[-1])
+    return float(run.stdout.split()[-1]), peak
+
+
 def time_dask(bench, client, urls, digests, jobs, partitions, work, rep):
     import fetchpool.dask
 
@@ -86,7 +111,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fetchpool", default=os.path.join(os.path.dirname(HERE), "build", "fetchpool"))
     parser.add_argument("--jobs", type=int, default=16)
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--work", default=None, help="scratch directory (default: a new one in /tmp)")
     args = parser.parse_args()
 
@@ -94,7 +119,7 @@ def main():
 
     bench = load_bench_run()
     work = args.work or tempfile.mkdtemp(prefix="fetchpool-dask-bench-")
-    workloads = [("10,000 x 16 KiB", 10_000, 16 << 10), ("500 x 1 MiB", 500, 1 << 20)]
+    workloads = [("40,000 x 16 KiB", 40_000, 16 << 10), ("1,000 x 1 MiB", 1_000, 1 << 20)]
     rows = []
     nginx = None
     try:
@@ -115,6 +140,10 @@ def main():
             cli_s = statistics.median(t for t, _ in cli)
             rows.append((label, "fetchpool get (one process)", cli_s, count / cli_s, megabytes / cli_s,
                          "", f"{max(p for _, p in cli) / 1024:.0f}"))
+            engine = [time_engine(bench, list_file, digests, args.jobs, work) for _ in range(args.reps)]
+            engine_s = statistics.median(t for t, _ in engine)
+            rows.append((label, "fetchpool.Engine (one Python process)", engine_s, count / engine_s,
+                         megabytes / engine_s, "", f"{max(p for _, p in engine) / 1024:.0f}"))
             for workers in (1, 2):
                 with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                               host="127.0.0.1", scheduler_port=0,
@@ -136,7 +165,9 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"{now}, {os.cpu_count()} cores, -j {args.jobs} per process, median of {args.reps}")
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"{now}, {os.cpu_count()} cores (load average after: {load}), -j {args.jobs} per process, "
+          f"8 partitions, median of {args.reps}")
     print("| workload | run | time | files/s | MiB/s | worker RSS idle (MiB) | peak RSS (MiB) |")
     print("|---|---|---|---|---|---|---|")
     for label, run, seconds, files, mib, idle, peak in rows:

@@ -175,6 +175,10 @@ def download(urls_or_requests: Any, *, npartitions: Optional[int] = None, partit
         dask_series = ()
     else:
         dask_series = (dask.dataframe.Series,)
+    if dask_series and isinstance(urls_or_requests, dask.dataframe.DataFrame):
+        if "url" not in urls_or_requests.columns:
+            raise TypeError("give a DataFrame column of URLs (frame.url), or a DataFrame with a 'url' column")
+        urls_or_requests = urls_or_requests["url"]
     if dask_series and isinstance(urls_or_requests, dask_series):
         return urls_or_requests.map_partitions(_download_series, engine_options, request_options, digest,
                                                meta=_meta())

@@ -69,6 +69,9 @@ class ShardTest : public test::SharedServerTest<NginxServer> {
       list += server_->url("/missing/" + name) + "\n";
       expected[name] = {server_->url("/missing/" + name), ""};
     }
+    // An entry that cannot run: reported failed (invalid_input) by exactly one shard.
+    list += server_->url("/bad/option.bin") + "\n  max-tries=3\n";
+    expected["(an entry with an unknown option)"] = {server_->url("/bad/option.bin"), ""};
     test::write_file(path, list);
     return expected;
   }
@@ -196,12 +199,13 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
     for (const std::string& path : reports) sum += report(path)["summary"][count].get<std::int64_t>();
     EXPECT_EQ(merged["summary"][count].get<std::int64_t>(), sum) << count;
   }
-  EXPECT_EQ(merged["summary"]["ok"], expected.size() - kMissing);
-  EXPECT_EQ(merged["summary"]["failed"], kMissing);
+  EXPECT_EQ(merged["summary"]["ok"], expected.size() - kMissing - 1);
+  EXPECT_EQ(merged["summary"]["failed"], kMissing + 1);
   EXPECT_EQ(merged["summary"]["reports"], kShards);
-  EXPECT_EQ(failed_urls(merged).size(), static_cast<std::size_t>(kMissing));
-  EXPECT_NE(merged_run.err.find(std::to_string(kMissing) + " failed:\n"), std::string::npos)
+  EXPECT_EQ(failed_urls(merged).size(), static_cast<std::size_t>(kMissing + 1));
+  EXPECT_NE(merged_run.err.find(std::to_string(kMissing + 1) + " failed:\n"), std::string::npos)
       << merged_run.err;
+  EXPECT_NE(merged_run.err.find("unknown option 'max-tries'"), std::string::npos) << merged_run.err;
   EXPECT_NE(merged_run.err.find("/missing/gone-0.bin: HTTP 404 Not Found [http]"), std::string::npos)
       << merged_run.err;
 
@@ -227,6 +231,20 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
     EXPECT_EQ(failed_urls(report(dir_ / ("again-" + std::to_string(k) + ".json"))),
               failed_urls(report(reports[static_cast<std::size_t>(k)])))
         << "shard " << k;
+}
+
+// A file that is no report stops the merge (exit 2), and nothing is left behind.
+TEST_F(ShardTest, ReportMergeRefusesAFileThatIsNoReport) {
+  test::write_file(dir_ / "notes.json", "{\"transfers\": 3}");
+  const auto run =
+      test::run_fetchpool({"report", "merge", "--no-config", dir_ / "notes.json", "-o", dir_ / "all.json"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("'" + dir_ / "notes.json" + "' is not a fetchpool --report file"), std::string::npos)
+      << run.err;
+  EXPECT_FALSE(fs::exists(dir_ / "all.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "all.json.part"));
+  const auto missing = test::run_fetchpool({"report", "merge", "--no-config", dir_ / "none.json"});
+  EXPECT_EQ(missing.exit_code, 2);  // no -o
 }
 
 // The commands of docs/SCALE.md's Kubernetes manifest and Slurm script, run as three local
