@@ -307,3 +307,15 @@ def test_a_path_written_once_is_the_engines_unless_unique_paths_is_off(nginx, ou
         assert engine.submit(url, if_exists="overwrite").result().status == "ok"
         assert engine.submit(url).result().status == "skipped"
     assert file_sha256(out / "a.bin") == sha256(data)
+
+
+def test_as_completed_gets_every_result_of_transfers_submitted_before_it(nginx, out):
+    # The queue gets a Result just before its handle says done, and every submit() drains
+    # the queue: a Result drained in between, before as_completed registered its Transfer,
+    # was dropped, and as_completed waited for it forever (one in tens of thousands, on a
+    # Dask worker). The race is rare (six runs of this test without the fix all passed): this
+    # is its guard under load, not a reproducer; the timeout fails it instead of hanging.
+    with fetchpool.Engine(output_dir=out, max_concurrent=64) as engine:
+        transfers = [engine.submit(nginx.url(f"/tiny/{i}.txt")) for i in range(20_000)]
+        ended = [result.id for result in engine.as_completed(transfers, timeout=120)]
+    assert sorted(ended) == sorted(transfer.id for transfer in transfers)
