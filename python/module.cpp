@@ -253,6 +253,7 @@ PYBIND11_MODULE(_native, m) {
       .def_readwrite("max_redirects", &EngineOptions::max_redirects)
       .def_readwrite("location_trusted", &EngineOptions::location_trusted)
       .def_readwrite("allow_downgrade", &EngineOptions::allow_downgrade)
+      .def_readwrite("unique_paths", &EngineOptions::unique_paths)
       .def_readwrite("user_agent", &EngineOptions::user_agent);
 
   py::class_<Result>(m, "Result")

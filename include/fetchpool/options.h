@@ -102,6 +102,12 @@ struct EngineOptions {
   /// Nothing but the harmless headers is ever sent over it, whatever location_trusted says.
   bool allow_downgrade = false;
   std::string user_agent;  ///< Empty: "fetchpool/VERSION".
+  /// true: once a transfer has written an output path, the path is this Engine's for its
+  /// whole life, and a later request for it fails (invalid_input), as the second of two
+  /// entries of one list does. false: a path is held only while its transfer runs, and a
+  /// later request finds the file there (if_exists decides): for an Engine that serves
+  /// batch after batch, as a Dask worker's does (a recomputed partition is then skipped).
+  bool unique_paths = true;
 
   /// Called on the engine's thread once per transfer as it ends, before its handle is
   /// marked done. Must be quick and must not call back into the Engine's waits; exceptions

@@ -40,6 +40,7 @@ _ENGINE_FIELDS: dict[str, tuple[str, Any]] = {
     "max_redirects": ("max_redirects", int),
     "location_trusted": ("location_trusted", bool),
     "allow_downgrade": ("allow_downgrade", bool),
+    "unique_paths": ("unique_paths", bool),
     "user_agent": ("user_agent", str),
 }
 ENGINE_OPTION_NAMES = frozenset(_ENGINE_FIELDS) | {"if_exists", "credentials", "auth"}

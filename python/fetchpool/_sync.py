@@ -86,7 +86,7 @@ class Engine:
     netrc_file, proxy, no_proxy, connect_timeout (10), stall_timeout (30), min_rate
     (1024 bytes/s), max_rate (bytes/s for the whole run; none), max_time (none), retries (5), retry_wait (1), retry_wait_max (60),
     resume (True), verify_server_digest (True), max_redirects (10), location_trusted,
-    allow_downgrade, user_agent. progress: None; "bar", the command line's live display on
+    allow_downgrade, user_agent, unique_paths (True). progress: None; "bar", the command line's live display on
     stderr (drawn only on a terminal); "tqdm"; or a dict of tqdm options.
     """
 
@@ -184,6 +184,8 @@ class Engine:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise builtins.TimeoutError(f"{len(pending)} transfers still running after {timeout} s")
                 self._wait_for_completions(_STEP_S)
+                if not mine and self._engine().unfinished() < len(pending):
+                    self._take_from_handles(pending, mine)
                 self._tick()
         finally:
             for transfer in pending.values():
@@ -191,6 +193,20 @@ class Engine:
             with self._lock:
                 for transfer_id in pending:
                     self._waiters.pop(transfer_id, None)
+
+    @staticmethod
+    def _take_from_handles(pending: dict, mine: collections.deque) -> None:
+        """The results of pending transfers that have ended but never reached `mine`.
+
+        The engine hands a Result to the completion queue just before it marks the handle
+        done. A _drain() in between (another submit's, another thread's) finds no waiter for
+        a Transfer not registered yet and drops it, and the check at registration still saw
+        the handle running: then only the handle has the Result. Fewer unfinished transfers
+        than pending ones says that some such exist (as_completed waited forever for one in
+        5,000 Transfers submitted before it, on a Dask worker)."""
+        for transfer in list(pending.values()):
+            if transfer.done():
+                mine.append(transfer._handle.wait_for(0))
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Waits until every transfer submitted so far has ended (True), or timeout (False)."""

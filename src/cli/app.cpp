@@ -14,6 +14,7 @@
 #include "cli/get_command.h"
 #include "cli/man_reference.h"
 #include "cli/pull_command.h"
+#include "cli/report_merge.h"
 #include "cli/shell_completions.h"
 #include "fetchpool/engine.h"
 
@@ -52,7 +53,8 @@ Examples:
   fetchpool get -j 32 -d out -i urls.txt --report report.json --save-failed failed.txt
   fetchpool get -i failed.txt -d out        retry exactly the ones that failed)";
 
-constexpr const char* kFooter = "Run 'fetchpool get --help' or 'fetchpool pull --help' for their options.";
+constexpr const char* kFooter =
+    "Run 'fetchpool get --help', 'fetchpool pull --help' or 'fetchpool report --help' for their options.";
 
 /// curl's --proxy and --noproxy; unset, the engine reads the environment.
 void add_proxy_options(CLI::App* command, EngineOptions& engine, const std::string& group) {
@@ -133,6 +135,12 @@ void add_get_command(CLI::App& app, GetOptions& o) {
          "Drop the first N directories of the path from the layout (implies --force-directories)")
       ->type_name("N")
       ->check(CLI::Range(0, 1000).description(""))
+      ->group("Input and output");
+
+  get->add_option("--shard", o.shard,
+                  "Take only shard K of N (0 <= K < N) of the entries, by a hash of each one's output path; "
+                  "auto: K and N from a Kubernetes Indexed Job or a Slurm array (docs/SCALE.md)")
+      ->type_name("K/N|auto")
       ->group("Input and output");
 
   get->add_option("-j,--jobs", o.engine.max_concurrent, "Download N files at once (default: 16)")
@@ -291,6 +299,11 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("IMAGE");
   pull->add_option("-i,--input-file", o.input_file, "Read more images from FILE, one per line ('-': stdin)")
       ->type_name("FILE");
+  pull->add_option(
+          "--shard", o.shard,
+          "Pull only shard K of N (0 <= K < N) of the images, by a hash of each reference; auto: from "
+          "a Kubernetes Indexed Job or a Slurm array (docs/SCALE.md)")
+      ->type_name("K/N|auto");
   pull->add_option("-o,--output", o.output, "Write the image to FILE (docker-archive) or DIR (oci)")
       ->type_name("PATH");
   pull->add_option("--format", o.format, "docker-archive (default) or oci")->type_name("FORMAT");
@@ -356,6 +369,36 @@ void add_pull_command(CLI::App& app, PullCommandOptions& o) {
       ->type_name("MODE");
 }
 
+constexpr const char* kReportFooter = R"(
+Combines the --report files of several runs (the shards of one list, say) into one report
+of the same form: every transfer entry kept, the summary's ok, failed, skipped, cancelled
+and bytes summed, elapsed_s the longest run's. When every report names its shard (--shard),
+a missing or repeated shard is an error (exit 1; the merged report is written all the same).
+The failures are listed with their reasons; to rerun them, concatenate the shards'
+--save-failed lists: input lists concatenate (docs/SCALE.md).
+
+Exit status: 0 nothing failed, 1 failures or shards missing, 2 a report cannot be read.
+
+Example:
+  fetchpool report merge report-*.json -o all.json && cat failed-*.txt > failed.txt)";
+
+void add_report_command(CLI::App& app, ReportMergeOptions& o) {
+  CLI::App* report = app.add_subcommand("report", "Combine the --report files of several runs into one");
+  report->footer(kReportFooter);
+  report->add_option("action", o.action, "merge (the one action)")
+      ->type_name("merge")
+      ->required()
+      ->check(CLI::IsMember({"merge"}).description(""));
+  report->add_option("reports", o.reports, "--report files to merge, in order")
+      ->type_name("REPORT")
+      ->required();
+  report->add_option("-o,--output", o.output, "Write the merged report to FILE")
+      ->type_name("FILE")
+      ->required()
+      ->group("Options");
+  report->add_flag("-q,--quiet", o.quiet, "Print only errors and the failures")->group("Options");
+}
+
 bool looks_like_url(const std::string& arg) {
   return arg.find("://") != std::string::npos;
 }
@@ -368,7 +411,7 @@ std::string version_text() {
 }
 
 /// The fetchpool command with every option, parsing into `get` and `pull`.
-std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull) {
+std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull, ReportMergeOptions& report) {
   auto app = std::make_unique<CLI::App>(kDescription, "fetchpool");
   app->set_version_flag("-V,--version", version_text(),
                         "Print the version, the libraries and features in use");
@@ -376,6 +419,7 @@ std::unique_ptr<CLI::App> make_app(GetOptions& get, PullCommandOptions& pull) {
   app->footer(std::string(kFooter) + "\n\n" + environment_help());
   add_get_command(*app, get);
   add_pull_command(*app, pull);
+  add_report_command(*app, report);
   for (CLI::App* command : app->get_subcommands({}))
     command->add_flag("--no-config")
         ->description("Read no config file (see FETCHPOOL_CONFIG below)")
@@ -467,7 +511,8 @@ int run_app(int argc, char** argv) {
 
   auto get_options = std::make_unique<GetOptions>();
   auto pull_options = std::make_unique<PullCommandOptions>();
-  std::unique_ptr<CLI::App> app = make_app(*get_options, *pull_options);
+  auto report_options = std::make_unique<ReportMergeOptions>();
+  std::unique_ptr<CLI::App> app = make_app(*get_options, *pull_options, *report_options);
 
   // The build writes the man page and the bash completion from this same option table.
   if (args.size() == 2 && args[1] == "--generate") {
@@ -494,7 +539,9 @@ int run_app(int argc, char** argv) {
 
   int status = kExitUsage;
   if (!parse_arguments(*app, args, argc <= 1, &status)) return status;
-  const std::string command = app->got_subcommand("get") ? "get" : "pull";
+  const std::string command = app->got_subcommand("get")    ? "get"
+                              : app->got_subcommand("pull") ? "pull"
+                                                            : "report";
   // The config file (aria2.conf's and .curlrc's way): its settings go before the command
   // line's, which is parsed again with them into fresh options.
   bool required = false;
@@ -517,11 +564,13 @@ int run_app(int argc, char** argv) {
       std::reverse(args.begin(), args.end());
       get_options = std::make_unique<GetOptions>();
       pull_options = std::make_unique<PullCommandOptions>();
-      app = make_app(*get_options, *pull_options);
+      report_options = std::make_unique<ReportMergeOptions>();
+      app = make_app(*get_options, *pull_options, *report_options);
       if (!parse_arguments(*app, args, false, &status)) return status;
     }
   }
   if (command == "get") return run_get(*get_options);
+  if (command == "report") return run_report_merge(*report_options);
   return run_pull(std::move(*pull_options));
 }
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +26,8 @@
 #include "cli/progress_display.h"
 #include "cli/report.h"
 #include "cli/result_queue.h"
+#include "cli/shard.h"
+#include "cli/shard_key.h"
 #include "cli/verbose_trace.h"
 #include "fetchpool/engine.h"
 #include "progress/format.h"
@@ -202,6 +205,13 @@ int run_downloads(const GetOptions& options) {
     print_console(stderr, "Run 'fetchpool get --help' for usage.\n");
     return kExitUsage;
   }
+  Shard shard;
+  if (!options.shard.empty() &&
+      !parse_shard(
+          options.shard, [](const char* name) { return std::getenv(name); }, &shard, &error)) {
+    print_error(error);
+    return kExitUsage;
+  }
   ResultQueue finished;  // before the source, whose reading thread wakes it
   EntrySource source(options, [&finished] { finished.wake(); });
   if (!source.open(&error)) {
@@ -224,6 +234,7 @@ int run_downloads(const GetOptions& options) {
   engine_options.on_finished = [&finished](const Result& result) { finished.push(result); };
 
   RunTotals totals;
+  if (shard.sharded()) totals.shard = shard.text();
   bool interrupted = false;
   std::vector<std::pair<Result, InputEntry>> failures;
   std::vector<InputEntry> cancelled;  ///< Kept apart: not failures, but still to be done.
@@ -231,7 +242,8 @@ int run_downloads(const GetOptions& options) {
 
   const ProgressMode mode = choose_mode(options);
   ProgressDisplay display(mode, options.quiet);
-  display.set_files_total(count_entries(options));
+  // A shard's share of a list is known only once the list is read.
+  display.set_files_total(shard.sharded() ? -1 : count_entries(options));
   if (options.verbose) {
     trace_verbosely(engine_options, display, mode);
   } else if (mode == ProgressMode::json || mode == ProgressMode::plain) {
@@ -284,9 +296,15 @@ int run_downloads(const GetOptions& options) {
           waiting_for_input = true;
           break;
         }
-        ++entries_read;
         Request request;
-        if (!make_request(entry, options, &request, &error)) {
+        const bool runnable = make_request(entry, options, &request, &error);
+        // Each entry is decided on its own, as it is read: the list stays a stream.
+        if (shard.sharded() && !shard.takes(shard_key(entry, runnable ? &request : nullptr))) {
+          ++totals.other_shards;
+          continue;
+        }
+        ++entries_read;
+        if (!runnable) {
           // Built before the entry is moved into settle(): its URL names the entry in the report.
           Result invalid = invalid_entry_result(entry, error);
           settle(invalid, std::move(entry));

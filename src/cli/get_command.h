@@ -44,6 +44,8 @@ struct GetOptions {
   std::string progress;  ///< bar, plain, json, none; empty: bar on a terminal, else plain.
   std::string report_file;
   std::string save_failed_file;
+  /// --shard: "K/N", "auto" or "auto/N"; empty: every entry (see cli/shard.h).
+  std::string shard;
 };
 
 /// Runs the downloads; returns an ExitStatus. Prints progress and the summary on stderr.

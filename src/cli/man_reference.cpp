@@ -37,6 +37,14 @@ constexpr std::array kEnvironment{
     ReferenceEntry{"DOCKER_CONFIG",
                    "The directory of the config.json pull takes registry credentials from "
                    "(default: ~/.docker)."},
+    ReferenceEntry{"JOB_COMPLETION_INDEX",
+                   "--shard auto in a Kubernetes Indexed Job: this pod's shard (from 0)."},
+    ReferenceEntry{"FETCHPOOL_SHARD_COUNT",
+                   "--shard auto with JOB_COMPLETION_INDEX: how many shards there are (the Job's "
+                   "completions; or --shard auto/N)."},
+    ReferenceEntry{"SLURM_ARRAY_TASK_ID",
+                   "--shard auto in a Slurm array: shard (ID - SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP "
+                   "of SLURM_ARRAY_TASK_COUNT (or of (MAX - MIN) / STEP + 1)."},
     ReferenceEntry{"HOME", "Where ~ is: the config file, ~/.netrc, ~/.docker."},
     ReferenceEntry{"LANG, LC_ALL, LC_CTYPE",
                    "Without a UTF-8 locale the live display draws its bars with #."},

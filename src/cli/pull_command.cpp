@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "cli/get_command.h"
 #include "cli/interrupt.h"
 #include "cli/progress_display.h"
+#include "cli/shard.h"
 #include "cli/verbose_trace.h"
 #include "fetchpool/pull.h"
 
@@ -80,6 +83,21 @@ int run_pull(PullCommandOptions options) {
       print_error(options.input_file + ": " + error);
       return kExitUsage;
     }
+  }
+  if (!options.shard.empty() && !options.images.empty()) {
+    Shard shard;
+    if (!parse_shard(
+            options.shard, [](const char* name) { return std::getenv(name); }, &shard, &error)) {
+      print_error(error);
+      return kExitUsage;
+    }
+    // An image's shard is decided by its reference as written, on its own.
+    const std::size_t given = options.images.size();
+    std::erase_if(options.images, [&shard](const std::string& image) { return !shard.takes(image); });
+    if (!options.quiet)
+      print_console(stderr, "shard {}: {} of the {} images; {} left to the other shards\n", shard.text(),
+                    options.images.size(), given, given - options.images.size());
+    if (options.images.empty()) return kExitOk;  // nothing of the list is this shard's
   }
   if (options.images.empty()) {
     print_error("pull needs an IMAGE (or -i FILE with images)");

@@ -20,6 +20,8 @@ struct PullCommandOptions {
   std::string progress;         ///< bar, plain, json, none; empty: bar on a terminal, else plain.
   std::string username;         ///< --username: with the password read from stdin.
   bool password_stdin = false;  ///< --password-stdin.
+  /// --shard: "K/N", "auto" or "auto/N"; empty: every image (see cli/shard.h).
+  std::string shard;
 };
 
 /// Pulls the image; returns an ExitStatus. Shows the blobs' progress (a line per blob, as

@@ -50,6 +50,8 @@ std::string summary_line(const RunTotals& totals) {
   double rate = totals.elapsed_s > 0 ? static_cast<double>(totals.bytes) / totals.elapsed_s : 0;
   line += fmt::format("; {} in {} ({})", progress::format_bytes(totals.bytes),
                       progress::format_duration(totals.elapsed_s), progress::format_rate(rate));
+  if (!totals.shard.empty())
+    line += fmt::format("; shard {}: {} left to the other shards", totals.shard, totals.other_shards);
   return line;
 }
 
@@ -65,7 +67,11 @@ bool ReportWriter::open(const std::string& path, std::string* error) {
 }
 
 void ReportWriter::add(const Result& result) {
-  out_ << (first_ ? "\n  " : ",\n  ") << report_entry_json(result);
+  add_entry(report_entry_json(result));
+}
+
+void ReportWriter::add_entry(const std::string& entry_json) {
+  out_ << (first_ ? "\n  " : ",\n  ") << entry_json;
   first_ = false;
 }
 
@@ -78,11 +84,19 @@ std::string summary_json(const RunTotals& totals, std::string_view event) {
   summary["cancelled"] = totals.cancelled;
   summary["bytes"] = totals.bytes;
   summary["elapsed_s"] = std::round(totals.elapsed_s * 1000) / 1000;
+  if (!totals.shard.empty()) {
+    summary["shard"] = totals.shard;
+    summary["other_shards"] = totals.other_shards;
+  }
   return summary.dump();
 }
 
 bool ReportWriter::finish(const RunTotals& totals, std::string* error) {
-  out_ << "\n],\n\"summary\": " << summary_json(totals) << "}\n";
+  return finish_with(summary_json(totals), error);
+}
+
+bool ReportWriter::finish_with(const std::string& summary, std::string* error) {
+  out_ << "\n],\n\"summary\": " << summary << "}\n";
   out_.close();
   if (!out_) {
     *error = "cannot write report '" + path_ + ".part'";

@@ -17,6 +17,10 @@ struct RunTotals {
   std::int64_t cancelled = 0;
   std::int64_t bytes = 0;  ///< Of every file that ended but the skipped ones, partial ones included.
   double elapsed_s = 0;
+  /// With --shard: "K/N", and how many entries of the input were left to the other shards
+  /// (read, not fetched, not reported). Empty and 0 otherwise.
+  std::string shard;
+  std::int64_t other_shards = 0;
 
   void add(const Result& result);
 };
@@ -25,11 +29,13 @@ struct RunTotals {
 /// bytes, attempts, elapsed_s, error (null unless it failed).
 std::string report_entry_json(const Result& result);
 
-/// The totals as one JSON object: ok, failed, skipped, cancelled, bytes, elapsed_s; with
-/// `"event": EVENT` first when `event` is not empty (the JSON progress stream's last line).
+/// The totals as one JSON object: ok, failed, skipped, cancelled, bytes, elapsed_s (then
+/// shard and other_shards, with --shard); with `"event": EVENT` first when `event` is not
+/// empty (the JSON progress stream's last line).
 std::string summary_json(const RunTotals& totals, std::string_view event = {});
 
-/// "12 ok, 1 failed, 3 skipped; 1.5 GiB in 3.20 s (480.0 MiB/s)".
+/// "12 ok, 1 failed, 3 skipped; 1.5 GiB in 3.20 s (480.0 MiB/s)", then with --shard
+/// "; shard 1/4: 36 left to the other shards".
 std::string summary_line(const RunTotals& totals);
 
 /// The --report file: {"transfers": [...], "summary": {...}}, written as results arrive
@@ -40,8 +46,12 @@ class ReportWriter {
   bool open(const std::string& path, std::string* error);
   bool is_open() const { return out_.is_open(); }
   void add(const Result& result);
+  /// One transfer already in its JSON form (report_entry_json's, one line).
+  void add_entry(const std::string& entry_json);
   /// Writes the summary, closes, renames into place.
   bool finish(const RunTotals& totals, std::string* error);
+  /// The same with a summary already in its JSON form (summary_json's, one line).
+  bool finish_with(const std::string& summary, std::string* error);
 
  private:
   std::string path_;

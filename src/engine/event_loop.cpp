@@ -642,7 +642,9 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);
   result.headers = std::move(transfer->kept_headers);
-  if (!result.ok()) admission_.give_back(*transfer);
+  // A failed transfer's path is free again at once (its rerun may take it); a done one's
+  // stays claimed unless the Engine serves many batches (EngineOptions::unique_paths).
+  if (!result.ok() || !options_.unique_paths) admission_.give_back(*transfer);
   set_phase(*transfer, TransferPhase::ended);
   report(*transfer, std::move(result));
 }
