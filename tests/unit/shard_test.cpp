@@ -206,8 +206,15 @@ TEST(ShardTest, KeyIsTheOutputPathRelativeToTheDirectory) {
   EXPECT_EQ(shard_key(entry, &request), "sub/x/图 x.jpg");
   Request root_url{.url = "http://127.0.0.1/"};
   EXPECT_EQ(shard_key(entry, &root_url), "index.html");
-  // An entry that cannot run is decided by its URL as written.
-  EXPECT_EQ(shard_key(entry, nullptr), entry.url);
+  // An entry that cannot run is keyed as its rerun will be (its dir=, out= or URL name),
+  // by its URL as written only when that does not parse.
+  EXPECT_EQ(shard_key(entry, nullptr), "图 x.jpg");
+  entry.dir = "d";
+  entry.out = "o.jpg";
+  EXPECT_EQ(shard_key(entry, nullptr), "d/o.jpg");
+  InputEntry unparsable;
+  unparsable.url = "not a url";
+  EXPECT_EQ(shard_key(unparsable, nullptr), "not a url");
 }
 
 }  // namespace
