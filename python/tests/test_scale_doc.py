@@ -141,3 +141,4 @@ def test_the_slurm_array_shards_the_list(nginx, cli_path, tmp_path):
                        for k in range(SHARDS)], cli_path, tmp_path)
     assert [task.returncode for task in tasks] == [0] * SHARDS, [task.stderr for task in tasks]
     check_shards(tmp_path / "shared", expected, cli_path)
+
