@@ -165,7 +165,11 @@ def download(urls_or_requests: Any, *, npartitions: Optional[int] = None, partit
     if "progress" in options:
         raise TypeError("progress= draws on one terminal: watch the Dask dashboard instead")
 
-    import dask.bag
+    try:
+        import dask.bag
+    except ImportError as missing:
+        raise ImportError("fetchpool.dask.download needs Dask: apt-get install python3-dask python3-distributed "
+                          "(python3-pandas for DataFrames)") from missing
 
     if isinstance(urls_or_requests, dask.bag.Bag):
         return urls_or_requests.map_partitions(download_partition, engine_options, request_options, digest)

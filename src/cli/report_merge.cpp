@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -13,6 +12,7 @@
 #include "cli/get_command.h"
 #include "cli/progress_display.h"
 #include "cli/report.h"
+#include "cli/report_reader.h"
 #include "cli/shard.h"
 #include "progress/format.h"
 
@@ -24,27 +24,19 @@ using nlohmann::json;
 /// The counts a merged summary adds up, in a report's own order.
 constexpr const char* kSummedCounts[] = {"ok", "failed", "skipped", "cancelled", "bytes"};
 
-bool read_report(const std::string& path, json* report, std::string* error) {
-  std::ifstream in(std::filesystem::path(path), std::ios::binary);
-  if (!in) {
-    *error = "cannot read report '" + path + "'";
-    return false;
-  }
-  *report = json::parse(in, nullptr, false);
-  if (report->is_discarded() || !report->is_object() || !report->contains("transfers") ||
-      !(*report)["transfers"].is_array() || !report->contains("summary") ||
-      !(*report)["summary"].is_object()) {
-    *error = "'" + path + "' is not a fetchpool --report file ({\"transfers\": [...], \"summary\": {...}})";
-    return false;
-  }
+/// Whether `summary` has every count a merge adds up.
+bool check_summary(const json& summary, const std::string& path, std::string* error) {
   for (const char* count : kSummedCounts) {
-    if (!(*report)["summary"].value(count, json()).is_number_integer()) {
+    if (!summary.value(count, json()).is_number_integer()) {
       *error = "'" + path + "': its summary has no whole number '" + count + "'";
       return false;
     }
   }
   return true;
 }
+
+/// The failures listed on stderr at most: the merged report has every one.
+constexpr std::size_t kMaxListed = 10'000;
 
 /// "K/N" of a report's summary; nullopt when it names none (or not in that form).
 std::optional<Shard> shard_of_report(const json& summary) {
@@ -103,24 +95,26 @@ int run_report_merge(const ReportMergeOptions& options) {
   std::int64_t runs = 0;
   std::vector<std::optional<Shard>> shards;
   std::vector<std::string> failures;
-  // One report in memory at a time: the merged one is written as each is read.
+  std::int64_t failed_entries = 0;  ///< Listed on stderr or not.
+  // Entry by entry: the merged report is written as each report is read, and neither is
+  // ever held whole.
   for (const std::string& path : options.reports) {
-    json report;
-    if (!read_report(path, &report, &error)) {
+    json summary;
+    const auto take = [&](const json& entry) {
+      writer.add_entry(entry.dump(-1, ' ', false, json::error_handler_t::replace));
+      if (entry.value("status", "") != "failed") return;
+      ++failed_entries;
+      if (failures.size() >= kMaxListed) return;
+      const json& why = entry.contains("error") ? entry["error"] : json();
+      failures.push_back(
+          fmt::format("  {}: {} [{}]", progress::cut_for_message(entry.value("url", ""), kConsoleUrlBytes),
+                      why.is_string() ? why.get<std::string>() : "", entry.value("category", "")));
+    };
+    if (!read_report(path, take, &summary, &error) || !check_summary(summary, path, &error)) {
       print_error(error);
       std::filesystem::remove(options.output + ".part");
       return kExitUsage;
     }
-    for (const json& entry : report["transfers"]) {
-      writer.add_entry(entry.dump(-1, ' ', false, json::error_handler_t::replace));
-      const std::string status = entry.value("status", "");
-      if (status == "failed")
-        failures.push_back(fmt::format("  {}: {} [{}]",
-                                       progress::cut_for_message(entry.value("url", ""), kConsoleUrlBytes),
-                                       entry["error"].is_string() ? entry["error"].get<std::string>() : "",
-                                       entry.value("category", "")));
-    }
-    const json& summary = report["summary"];
     for (const char* count : kSummedCounts) totals[count] += summary[count].get<std::int64_t>();
     if (summary.contains("elapsed_s") && summary["elapsed_s"].is_number())
       longest_s = std::max(longest_s, summary["elapsed_s"].get<double>());
@@ -145,8 +139,11 @@ int run_report_merge(const ReportMergeOptions& options) {
                   progress::format_bytes(totals["bytes"]));
   }
   if (!failures.empty()) {
-    print_console(stderr, "{} failed:\n", failures.size());
+    print_console(stderr, "{} failed:\n", failed_entries);
     for (const std::string& line : failures) print_console(stderr, "{}\n", line);
+    if (failed_entries > static_cast<std::int64_t>(failures.size()))
+      print_console(stderr, "  ... and {} more (every one is in {})\n",
+                    failed_entries - static_cast<std::int64_t>(failures.size()), options.output);
   }
   if (!coverage.empty()) print_error("report merge: " + coverage);
   return coverage.empty() && totals["failed"] == 0 && totals["cancelled"] == 0 ? kExitOk : kExitFailed;

@@ -16,9 +16,10 @@ struct ReportMergeOptions {
 /// Combines --report files into one of the same form: every transfer entry kept, in the
 /// order given; the summary's ok, failed, skipped, cancelled and bytes summed, elapsed_s
 /// the longest (shards run at once), and "reports" how many runs it covers. When every
-/// report names its shard, says (exit 1) which shard is missing or given twice. Prints the
-/// totals and every failure with its reason on stderr. Returns an ExitStatus: 0, 1 as
-/// above or when a run had failures, 2 when a report cannot be read.
+/// report names its shard, says (exit 1) which shard is missing or given twice. Reads and
+/// writes entry by entry (never a whole report in memory). Prints the totals and the
+/// failures with their reasons on stderr (the first 10,000; the report has every one). Returns an ExitStatus:
+/// 0, 1 as above or when a run had failures, 2 when a report cannot be read.
 int run_report_merge(const ReportMergeOptions& options);
 
 }  // namespace fetchpool::cli

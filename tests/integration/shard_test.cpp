@@ -209,6 +209,14 @@ TEST_F(ShardTest, ShardsOfAListAreDisjointCompleteByteExactAndMergeIntoTheSumOfT
   EXPECT_NE(merged_run.err.find("/missing/gone-0.bin: HTTP 404 Not Found [http]"), std::string::npos)
       << merged_run.err;
 
+  // A report re-indented by another tool merges the same (it is read whole, not by line).
+  test::write_file(dir_ / "report-1-pretty.json", report(reports[1]).dump(2));
+  const auto pretty =
+      test::run_fetchpool({"report", "merge", "--no-config", reports[0], dir_ / "report-1-pretty.json",
+                           reports[2], "-o", dir_ / "again.json"});
+  EXPECT_EQ(pretty.exit_code, 1) << pretty.err;
+  EXPECT_EQ(report(dir_ / "again.json"), merged);
+
   // A shard left out is named.
   const auto partial = test::run_fetchpool(
       {"report", "merge", "--no-config", reports[0], reports[2], "-o", dir_ / "partial.json"});
@@ -243,6 +251,14 @@ TEST_F(ShardTest, ReportMergeRefusesAFileThatIsNoReport) {
       << run.err;
   EXPECT_FALSE(fs::exists(dir_ / "all.json"));
   EXPECT_FALSE(fs::exists(dir_ / "all.json.part"));
+  // A report whose run never finished (killed: no summary) is refused too.
+  test::write_file(dir_ / "cut.json",
+                   "{\"transfers\": [\n  {\"url\":\"http://127.0.0.1/a\",\"status\":\"ok\"},\n");
+  const auto cut =
+      test::run_fetchpool({"report", "merge", "--no-config", dir_ / "cut.json", "-o", dir_ / "all.json"});
+  EXPECT_EQ(cut.exit_code, 2);
+  EXPECT_NE(cut.err.find("ends before its summary"), std::string::npos) << cut.err;
+  EXPECT_FALSE(fs::exists(dir_ / "all.json"));
   const auto missing = test::run_fetchpool({"report", "merge", "--no-config", dir_ / "none.json"});
   EXPECT_EQ(missing.exit_code, 2);  // no -o
 }
