@@ -164,6 +164,7 @@ class Engine:
         mine: collections.deque = collections.deque()
         pending: dict[int, Transfer] = {}
         deadline = None if timeout is None else time.monotonic() + timeout
+        last_look = time.monotonic()  # the last time every pending handle was looked at
         try:
             for item in items:
                 transfer = item if isinstance(item, Transfer) else self.submit(item)
@@ -184,7 +185,12 @@ class Engine:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise builtins.TimeoutError(f"{len(pending)} transfers still running after {timeout} s")
                 self._wait_for_completions(_STEP_S)
-                if not mine and self._engine().unfinished() < len(pending):
+                # Fewer unfinished transfers than pending ones says some ended unseen; with
+                # other transfers running beside these it cannot say, so look at least once
+                # a second while nothing arrives.
+                now = time.monotonic()
+                if not mine and (self._engine().unfinished() < len(pending) or now - last_look >= 1.0):
+                    last_look = now
                     self._take_from_handles(pending, mine)
                 self._tick()
         finally:
