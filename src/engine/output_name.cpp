@@ -2,15 +2,10 @@
 
 #include <cstdint>
 
+#include "text/ascii.h"
+
 namespace fetchpool::engine {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_control(unsigned char c) {
   return c < 0x20 || c == 0x7f;
@@ -47,8 +42,8 @@ std::string percent_decode(std::string_view text) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      int high = hex_value(text[i + 1]);
-      int low = hex_value(text[i + 2]);
+      int high = text::hex_digit_value(text[i + 1]);
+      int low = text::hex_digit_value(text[i + 2]);
       if (high >= 0 && low >= 0) {
         out.push_back(static_cast<char>(high * 16 + low));
         i += 2;

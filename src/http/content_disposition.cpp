@@ -11,13 +11,6 @@ namespace {
 using text::lower;
 using text::trim;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // One parameter's value at the start of `rest` (a token up to ';', or a quoted string with
 // its backslash escapes undone); `rest` moves past it.
 std::string take_value(std::string_view* rest) {
@@ -56,8 +49,8 @@ std::optional<std::string> decode_extended(std::string_view value) {
       continue;
     }
     if (i + 2 >= encoded.size()) return std::nullopt;
-    int high = hex_value(encoded[i + 1]);
-    int low = hex_value(encoded[i + 2]);
+    int high = text::hex_digit_value(encoded[i + 1]);
+    int low = text::hex_digit_value(encoded[i + 2]);
     if (high < 0 || low < 0) return std::nullopt;
     bytes.push_back(static_cast<char>(high * 16 + low));
     i += 2;

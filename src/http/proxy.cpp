@@ -36,13 +36,6 @@ bool parse_ipv4(std::string_view text, std::uint8_t* out) {
   return text.empty();
 }
 
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /// RFC 4291 text: eight groups of up to four hex digits, one "::" for a run of zeros, and
 /// optionally a dotted IPv4 address as the last 32 bits.
 bool parse_ipv6(std::string_view text, Address<16>* out) {
@@ -56,8 +49,8 @@ bool parse_ipv6(std::string_view text, Address<16>* out) {
   while (!text.empty()) {
     std::size_t digits = 0;
     unsigned value = 0;
-    while (digits < text.size() && hex_value(text[digits]) >= 0 && digits < 5)
-      value = value * 16 + static_cast<unsigned>(hex_value(text[digits++]));
+    while (digits < text.size() && text::hex_digit_value(text[digits]) >= 0 && digits < 5)
+      value = value * 16 + static_cast<unsigned>(text::hex_digit_value(text[digits++]));
     if (digits < text.size() && text[digits] == '.') {  // the embedded IPv4 ends it
       if (at + 4 > 16 || !parse_ipv4(text, bytes.data() + at)) return false;
       at += 4;

@@ -22,6 +22,14 @@ inline std::string_view trim(std::string_view text) {
   return text;
 }
 
+/// The value of a hexadecimal digit (either case), -1 for any other character.
+inline int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 /// Whether `a` and `b` are the same, ASCII letters in any case (header names).
 inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
