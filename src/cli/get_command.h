@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/remote_layout.h"
 #include "fetchpool/engine.h"
+#include "fetchpool/naming.h"
 #include "fetchpool/options.h"
 
 namespace fetchpool::cli {

@@ -2,8 +2,7 @@
 
 #include <filesystem>
 
-#include "engine/output_name.h"
-#include "http/url.h"
+#include "fetchpool/naming.h"
 
 namespace fetchpool::cli {
 
@@ -13,12 +12,8 @@ namespace {
 // shows beneath -d; the URL's name when `name` is empty. Empty when the URL does not parse.
 std::string relative_path(const std::filesystem::path& directory, std::string name,
                           const std::string& url_text) {
-  if (name.empty()) {
-    http::ParsedUrl url;
-    std::string error;
-    if (!http::parse_url(url_text, &url, &error)) return {};
-    name = engine::file_name_from_url_path(url.path);
-  }
+  std::string error;
+  if (name.empty() && !file_name_for_url(url_text, &name, &error)) return {};
   return (directory / name).lexically_normal().generic_string();
 }
 

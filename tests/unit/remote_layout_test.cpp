@@ -1,8 +1,8 @@
-#include "cli/remote_layout.h"
-
 #include <gtest/gtest.h>
 
-namespace fetchpool::cli {
+#include "fetchpool/naming.h"
+
+namespace fetchpool {
 namespace {
 
 std::string directory_of(const std::string& url, RemoteLayout layout) {
@@ -28,5 +28,16 @@ TEST(RemoteLayout, IsTheHostAndThePathsDirectoriesAsWgetMakesThem) {
   EXPECT_EQ(directory_of("https://h/one/f", RemoteLayout{}), "") << "off: -d itself";
 }
 
+// The name the engine gives a Request without file_name, for programs that need it first.
+TEST(FileNameForUrl, IsTheLastSegmentDecodedAndMadeSafe) {
+  std::string name, error;
+  ASSERT_TRUE(file_name_for_url("https://h/a/%E5%9B%BE%20x.jpg?sig=1", &name, &error)) << error;
+  EXPECT_EQ(name, "\xE5\x9B\xBE x.jpg");
+  ASSERT_TRUE(file_name_for_url("http://h/", &name, &error));
+  EXPECT_EQ(name, "index.html");
+  EXPECT_FALSE(file_name_for_url("ftp://h/x", &name, &error));
+  EXPECT_FALSE(error.empty());
+}
+
 }  // namespace
-}  // namespace fetchpool::cli
+}  // namespace fetchpool

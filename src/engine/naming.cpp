@@ -1,11 +1,11 @@
-#include "cli/remote_layout.h"
+#include "fetchpool/naming.h"
 
 #include <vector>
 
 #include "engine/output_name.h"
 #include "http/url.h"
 
-namespace fetchpool::cli {
+namespace fetchpool {
 namespace {
 
 /// "host" or "host:port" from a host_key "scheme://host:port", wget's way: the port only
@@ -19,6 +19,13 @@ std::string host_directory(const http::ParsedUrl& parsed) {
 }
 
 }  // namespace
+
+bool file_name_for_url(std::string_view url, std::string* name, std::string* error) {
+  http::ParsedUrl parsed;
+  if (!http::parse_url(url, &parsed, error)) return false;
+  *name = engine::file_name_from_url_path(parsed.path);
+  return true;
+}
 
 bool remote_directory(std::string_view url, const RemoteLayout& layout, std::string* directory,
                       std::string* error) {
@@ -57,4 +64,4 @@ bool remote_directory(std::string_view url, const RemoteLayout& layout, std::str
   return true;
 }
 
-}  // namespace fetchpool::cli
+}  // namespace fetchpool
