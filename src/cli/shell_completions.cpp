@@ -73,34 +73,29 @@ std::string sh_quoted(std::string_view text) {
   return out;
 }
 
-// Text inside _arguments' "[description]": brackets escaped, then quoted.
-std::string zsh_description(std::string_view text) {
+// `text` with a backslash before each of `special` (and before a backslash itself).
+std::string backslashed(std::string_view text, std::string_view special) {
   std::string out;
   for (char c : text) {
-    if (c == '[' || c == ']' || c == '\\') out += '\\';
+    if (c == '\\' || special.find(c) != std::string_view::npos) out += '\\';
     out += c;
   }
-  return sh_quoted(out);
+  return out;
+}
+
+// Text inside _arguments' "[description]": brackets escaped, then quoted.
+std::string zsh_description(std::string_view text) {
+  return sh_quoted(backslashed(text, "[]"));
 }
 
 // A message or value inside an _arguments spec, where ':' separates fields.
 std::string zsh_field(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == ':' || c == '\\') out += '\\';
-    out += c;
-  }
-  return sh_quoted(out);
+  return sh_quoted(backslashed(text, ":"));
 }
 
 // Text inside a fish single-quoted string: \ and ' escaped.
 std::string fish_quoted(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '\'') out += '\\';
-    out += c;
-  }
-  return out;
+  return backslashed(text, "'");
 }
 
 }  // namespace
