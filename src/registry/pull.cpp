@@ -475,11 +475,9 @@ PullResult pull_image(const PullOptions& options) {
     for (const ResolvedImage& image : source.resolved.images) {
       images.push_back(&image);
       for (const Descriptor& blob : distinct_blobs(image.manifest)) {
-        if (std::any_of(blobs.begin(), blobs.end(),
-                        [&](const Descriptor& d) { return d.digest == blob.digest; }))
-          continue;
-        blobs.push_back(blob);
-        clients.push_back(&*source.client);
+        const std::size_t before = blobs.size();
+        add_distinct(blob, &blobs);
+        if (blobs.size() > before) clients.push_back(&*source.client);  // its first image's registry
       }
       for (const Descriptor& layer : image.manifest.layers) layers.push_back(layer.digest);
     }
