@@ -20,6 +20,17 @@ from ._progress import Progress, TqdmBar, make_display, progress_of
 from ._result import Result
 
 _STEP_S = 0.1  # how long one wait blocks before Python looks at signals again
+_END = object()  # what next() returns when an as_completed loop's items are used up
+# While an as_completed loop has a long queue of its own items behind the running ones, it
+# gathers Results every _GATHER_S instead of waking for every few (see _async.py).
+_GATHER_S = 0.003
+_GATHER_BACKLOG = 4  # x max_concurrent items outstanding before results are gathered
+
+
+def submission_window(max_concurrent: int) -> int:
+    """How many of an as_completed loop's items are submitted at once: the command line's
+    window, so that a long iterable costs flat memory (a queued transfer is a few KiB)."""
+    return max(256, 16 * max_concurrent)
 
 # Engines alive in this process, for the fork rule (see _after_fork_in_child).
 _live_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
@@ -159,20 +170,36 @@ class Engine:
     def as_completed(self, items: Iterable[Union[str, Request, Transfer]],
                      timeout: Optional[float] = None) -> Iterator[Result]:
         """Submits the URLs and Requests in `items` (Transfers are taken as they are) and
-        yields each Result as its transfer ends, in the order they end. Leaving the loop
-        early (break, an exception, Ctrl-C) cancels the ones not yet yielded."""
+        yields each Result as its transfer ends, in the order they end. Like the command
+        line, it keeps a bounded window of items submitted (max(256, 16 x max_concurrent))
+        and takes the next from `items` as each ends, so a generator of a million URLs uses
+        flat memory. Leaving the loop early (break, an exception, Ctrl-C) cancels the ones
+        not yet yielded and takes no more."""
         mine: collections.deque = collections.deque()
         pending: dict[int, Transfer] = {}
         deadline = None if timeout is None else time.monotonic() + timeout
         last_look = time.monotonic()  # the last time every pending handle was looked at
-        try:
-            for item in items:
+        remaining = iter(items)
+        window = submission_window(self.max_concurrent)
+        gather_above = _GATHER_BACKLOG * self.max_concurrent
+        exhausted = False
+
+        def refill() -> None:
+            nonlocal exhausted
+            while not exhausted and len(pending) < window:
+                item = next(remaining, _END)
+                if item is _END:
+                    exhausted = True
+                    return
                 transfer = item if isinstance(item, Transfer) else self.submit(item)
                 pending[transfer.id] = transfer
                 with self._lock:
                     self._waiters[transfer.id] = mine
                 if transfer.done():  # ended before it was registered: the handle has it
                     mine.append(transfer._handle.wait_for(0))
+
+        try:
+            refill()
             while pending:
                 while mine:
                     native = mine.popleft()
@@ -180,10 +207,13 @@ class Engine:
                         with self._lock:
                             self._waiters.pop(native.id, None)
                         yield Result(native)
+                refill()
                 if not pending:
                     break
                 if deadline is not None and time.monotonic() >= deadline:
                     raise builtins.TimeoutError(f"{len(pending)} transfers still running after {timeout} s")
+                if len(pending) > gather_above and len(self._waiters) == len(pending):
+                    time.sleep(_GATHER_S)  # nobody else waits on this engine: let Results pile up
                 self._wait_for_completions(_STEP_S)
                 # Fewer unfinished transfers than pending ones says some ended unseen; with
                 # other transfers running beside these it cannot say, so look at least once

@@ -40,6 +40,33 @@ async def test_as_completed_yields_every_result(nginx, out):
         assert file_sha256(out / Path(name).name) == sha256(data)
 
 
+async def test_as_completed_takes_items_as_it_goes(nginx):
+    # A long iterable is taken a window at a time (as `fetchpool get -i` reads its list), so
+    # a generator of a million URLs costs flat memory; a task awaiting a get() of its own on
+    # the same engine meanwhile still gets its Result.
+    taken = 0
+
+    def urls():
+        nonlocal taken
+        for i in range(3000):
+            taken += 1
+            yield fetchpool.Request(nginx.url(f"/tiny/w{i}"), to_memory=True)
+
+    async with fetchpool.AsyncEngine(max_concurrent=16) as engine:
+        seen = 0
+        taken_at_first = None
+        beside = None
+        async for result in engine.as_completed(urls()):
+            assert result.ok and result.content == b"x", result.message
+            seen += 1
+            if taken_at_first is None:
+                taken_at_first = taken
+                beside = asyncio.ensure_future(engine.get(nginx.url("/tiny/beside")))
+        assert (await asyncio.wait_for(beside, 30)).content == b"x"
+    assert seen == 3000
+    assert taken_at_first <= 256 + 1, taken_at_first
+
+
 async def wait_until_running(engine, deadline_s=10.0):
     deadline = time.monotonic() + deadline_s
     while engine.progress().running == 0 and time.monotonic() < deadline:

@@ -97,6 +97,28 @@ def test_engine_as_completed_yields_every_file(nginx, out):
         assert file_sha256(out / Path(name).name) == sha256(data)
 
 
+def test_as_completed_takes_items_as_it_goes(nginx):
+    # A window at a time, as `fetchpool get -i` reads its list: flat memory for any length.
+    taken = 0
+
+    def urls():
+        nonlocal taken
+        for i in range(3000):
+            taken += 1
+            yield fetchpool.Request(nginx.url(f"/tiny/s{i}"), to_memory=True)
+
+    taken_at_first = None
+    seen = 0
+    with fetchpool.Engine(max_concurrent=16) as engine:
+        for result in engine.as_completed(urls(), timeout=120):
+            assert result.ok and result.content == b"x", result.message
+            seen += 1
+            if taken_at_first is None:
+                taken_at_first = taken
+    assert seen == 3000
+    assert taken_at_first <= 256 + 1, taken_at_first
+
+
 def test_requests_carry_their_own_fields(nginx, out):
     url = nginx.add("req/r.bin", b"r" * 100)
     with fetchpool.Engine(output_dir=out) as engine:
