@@ -25,17 +25,16 @@ std::string json_line(const nlohmann::ordered_json& value) {
 }
 
 // Where the whole run stands, for --progress json's periodic "totals" event. The ETA is the
-// files left at the pace so far (as on the bar's total line); null while it is unknown.
-nlohmann::ordered_json totals_json(const ProgressTotals& totals, std::int64_t done, std::int64_t failed,
-                                   std::int64_t files_total) {
-  nlohmann::ordered_json line{{"event", "totals"}, {"files_done", done}};
-  line["files_total"] = files_total >= 0 ? nlohmann::ordered_json(files_total) : nlohmann::ordered_json();
-  line["failed"] = failed;
+// total line's (progress::run_eta_s); null while it is unknown.
+nlohmann::ordered_json totals_json(const ProgressTotals& totals, const progress::ViewContext& run) {
+  nlohmann::ordered_json line{{"event", "totals"}, {"files_done", run.files_done}};
+  line["files_total"] =
+      run.files_total >= 0 ? nlohmann::ordered_json(run.files_total) : nlohmann::ordered_json();
+  line["failed"] = run.files_failed;
   line["bytes"] = totals.bytes;
   line["rate"] = std::round(totals.rate);
-  line["eta_s"] = nlohmann::ordered_json();
-  if (files_total >= done && done > 0 && totals.elapsed_s > 0)
-    line["eta_s"] = std::round(static_cast<double>(files_total - done) * totals.elapsed_s / done * 10) / 10;
+  const double eta = progress::run_eta_s(totals, run);
+  line["eta_s"] = eta >= 0 ? nlohmann::ordered_json(std::round(eta * 10) / 10) : nlohmann::ordered_json();
   line["active"] = totals.running;
   line["queued"] = totals.queued;
   line["retrying"] = totals.waiting;
@@ -122,7 +121,7 @@ void ProgressDisplay::run() {
                                     {"idle_s", std::round(transfer.idle_s * 10) / 10}};
         emit_json_locked(json_line(line));
       }
-      emit_json_locked(json_line(totals_json(snapshot.totals, files_done_, files_failed_, files_total_)));
+      emit_json_locked(json_line(totals_json(snapshot.totals, run_context_locked())));
     }
   }
 }
@@ -135,13 +134,17 @@ void ProgressDisplay::emit_json_locked(const std::string& json) {
   write_locked(json + "\n");
 }
 
-void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
-  progress::ViewContext context = progress::view_for(progress::query_stderr());
+progress::ViewContext ProgressDisplay::run_context_locked(progress::ViewContext context) const {
   context.files_total = files_total_;
   context.bytes_total = bytes_total_;
   context.unit = unit_;
   context.files_done = files_done_;
   context.files_failed = files_failed_;
+  return context;
+}
+
+void ProgressDisplay::draw_locked(const ProgressSnapshot& snapshot) {
+  const progress::ViewContext context = run_context_locked(progress::view_for(progress::query_stderr()));
   write_locked(live_area_.redraw(progress::render_live_area(snapshot, context)));
   furthest_row_ = std::max(furthest_row_, next_row_ + static_cast<std::int64_t>(live_area_.height()));
 }

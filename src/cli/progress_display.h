@@ -12,6 +12,7 @@
 
 #include "fetchpool/engine.h"
 #include "progress/live_area.h"
+#include "progress/live_view.h"
 
 namespace fetchpool::cli {
 
@@ -69,6 +70,8 @@ class ProgressDisplay {
  private:
   void run();
   void draw_locked(const ProgressSnapshot& snapshot);
+  /// `context` with what this display knows of the run: the counts, the bytes to fetch.
+  progress::ViewContext run_context_locked(progress::ViewContext context = {}) const;
   void write_locked(const std::string& text);
   /// print_line, counting the rows `shown` takes (its text without colour codes); a
   /// `failure` notes the row its FAILED line starts on.

@@ -109,6 +109,18 @@ ViewContext view_for(const TerminalInfo& terminal) {
   return context;
 }
 
+double run_eta_s(const ProgressTotals& totals, const ViewContext& context) {
+  if (context.bytes_total >= 0) {
+    const std::int64_t left = std::max<std::int64_t>(0, context.bytes_total - totals.bytes);
+    if (left == 0 || (context.files_total >= 0 && context.files_done >= context.files_total)) return 0;
+    return totals.rate > 0 ? static_cast<double>(left) / totals.rate : -1;
+  }
+  const std::int64_t done = context.files_done;
+  if (context.files_total < 0 || done <= 0 || totals.elapsed_s <= 0) return -1;
+  return static_cast<double>(std::max<std::int64_t>(0, context.files_total - done)) * totals.elapsed_s /
+         static_cast<double>(done);
+}
+
 std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContext& context) {
   const ProgressTotals& totals = snapshot.totals;
   std::int64_t done = context.files_done;
@@ -117,13 +129,7 @@ std::string render_total_line(const ProgressSnapshot& snapshot, const ViewContex
           ? text::printf_string("%lld/%lld %s", static_cast<long long>(done),
                                 static_cast<long long>(context.files_total), context.unit.c_str())
           : text::printf_string("%lld %s", static_cast<long long>(done), context.unit.c_str());
-  double eta = -1;
-  if (context.bytes_total >= 0) {
-    if (totals.rate > 0)
-      eta = static_cast<double>(std::max<std::int64_t>(0, context.bytes_total - totals.bytes)) / totals.rate;
-  } else if (context.files_total > done && done > 0 && totals.elapsed_s > 0) {
-    eta = static_cast<double>(context.files_total - done) * totals.elapsed_s / static_cast<double>(done);
-  }
+  const double eta = run_eta_s(totals, context);
   // Fields in the order they are shown. `drop` is the order they go in when the line does
   // not fit (lowest first; kKept never): a zero count says least, then the counts one can
   // work out (queued, active), then the bytes, then the counts that say something is wrong.

@@ -27,6 +27,13 @@ struct ViewContext {
 /// so that no line wraps.
 ViewContext view_for(const TerminalInfo& terminal);
 
+/// Seconds until the run ends at its pace so far, one rule for every display of it (the
+/// total line, --progress json's totals event): with the run's bytes known up front (a
+/// pull), the bytes left at the current rate; else the files left at the files per second
+/// so far. 0 once everything is done; -1 while it cannot be told (nothing done yet, no
+/// rate, the number of files not known).
+double run_eta_s(const ProgressTotals& totals, const ViewContext& context);
+
 /// The total line, at most `context.width` columns:
 ///   "12/100 files  1.2GiB  36.5MiB/s  [00:12<00:15]  active 16 queued 70 retrying 1 stalled 0 failed 2"
 /// Narrower, whole fields go (zero counts, then queued, active, the bytes, retrying,

@@ -235,6 +235,32 @@ TEST(TotalLine, NarrowDropsFieldsInsteadOfCuttingTheMiddle) {
             "12/100 files  36.5MiB/s  [00:12<01:28]  stalled 4 failed 5");
 }
 
+// One ETA for every display of the run: the total line's clock and the JSON totals event
+// both come from run_eta_s.
+TEST(RunEta, FilesLeftAtThePaceSoFarOrBytesLeftAtTheRate) {
+  ProgressTotals totals = busy_run(0, 0).totals;   // 12 s in, 36.5 MiB/s
+  ViewContext run = files(80, 0);                  // 12 of 100 files
+  EXPECT_DOUBLE_EQ(run_eta_s(totals, run), 88.0);  // 88 files at 1 file/s
+  run.files_total = -1;
+  EXPECT_EQ(run_eta_s(totals, run), -1) << "unknown while the list is still read";
+  run.files_total = 100;
+  run.files_done = 0;
+  EXPECT_EQ(run_eta_s(totals, run), -1) << "no pace before a file ends";
+  run.files_done = 100;
+  EXPECT_EQ(run_eta_s(totals, run), 0) << "done is 0, not unknown";
+  EXPECT_NE(render_total_line(busy_run(0, 0), run).find("[00:12<00:00]"), std::string::npos);
+
+  // A pull knows its bytes up front: what is left at the current rate.
+  run.files_done = 3;
+  run.files_total = 8;
+  run.bytes_total = totals.bytes + 73 * kMiB;
+  EXPECT_DOUBLE_EQ(run_eta_s(totals, run), 2.0);
+  totals.rate = 0;
+  EXPECT_EQ(run_eta_s(totals, run), -1) << "no rate, no estimate";
+  totals.bytes = run.bytes_total;
+  EXPECT_EQ(run_eta_s(totals, run), 0);
+}
+
 TEST(TotalLine, CutOnlyBelowWhatMustStay) {
   std::string line = render_total_line(busy_run(3, 4), files(30, 5));
   EXPECT_LE(display_width(line), 30) << line;
