@@ -28,6 +28,11 @@ void TaskThread::wait_until_idle() {
   idle_cv_.wait(lock, [this] { return queued_.empty() && !running_task_; });
 }
 
+std::size_t TaskThread::backlog() {
+  std::lock_guard lock(mutex_);
+  return queued_.size() + (running_task_ ? 1 : 0);
+}
+
 void TaskThread::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -51,9 +56,17 @@ TaskThreads::TaskThreads(std::size_t count) {
 }
 
 TaskThread* TaskThreads::next() {
-  TaskThread* thread = threads_[next_].get();
-  next_ = (next_ + 1) % threads_.size();
-  return thread;
+  TaskThread* least = nullptr;
+  std::size_t least_backlog = 0;
+  for (auto& thread : threads_) {
+    const std::size_t backlog = thread->backlog();
+    if (backlog < kBehindTasks) return thread.get();
+    if (least == nullptr || backlog < least_backlog) {
+      least = thread.get();
+      least_backlog = backlog;
+    }
+  }
+  return least;
 }
 
 void TaskThreads::wait_until_idle() {
