@@ -15,15 +15,9 @@ from ._options import Headers, Request, engine_options, native_request
 from ._progress import Progress, TqdmBar, make_display, progress_of
 from ._pull import PullResult, pull_options, wait_for_pull_async
 from ._result import Result
-from ._sync import _END, _request_for, submission_window
+from ._sync import _END, _GATHER_BACKLOG, _GATHER_S, _request_for, submission_window
 
 _RESOLVE_BATCH = 500  # Results resolved per loop callback, so a burst never holds the loop
-# While an as_completed loop has a long queue of its own items behind the running ones, its
-# Results are gathered every _GATHER_S instead of one wake-up of the loop per few of them:
-# 10,000 small files woke the loop 3,200 times, 0.09 s of CPU that the engine's threads
-# wanted on two cores. The engine has hundreds of queued items meanwhile, so nothing waits.
-_GATHER_S = 0.003
-_GATHER_BACKLOG = 4  # x max_concurrent items outstanding before results are gathered
 
 
 class _Stream:

@@ -21,8 +21,10 @@ from ._result import Result
 
 _STEP_S = 0.1  # how long one wait blocks before Python looks at signals again
 _END = object()  # what next() returns when an as_completed loop's items are used up
-# While an as_completed loop has a long queue of its own items behind the running ones, it
-# gathers Results every _GATHER_S instead of waking for every few (see _async.py).
+# While an as_completed loop has a long queue of its own items behind the running ones, its
+# Results are gathered every _GATHER_S instead of one wake-up per few of them: 10,000 small
+# files woke an asyncio loop 3,200 times, 0.09 s of CPU that the engine's threads wanted on
+# two cores. The engine has hundreds of queued items meanwhile, so nothing waits.
 _GATHER_S = 0.003
 _GATHER_BACKLOG = 4  # x max_concurrent items outstanding before results are gathered
 
