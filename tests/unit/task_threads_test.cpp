@@ -1,10 +1,10 @@
-#include "engine/task_thread.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <future>
 #include <vector>
+
+#include "engine/task_thread.h"
 
 namespace fetchpool::engine {
 namespace {
