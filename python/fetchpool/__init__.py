@@ -15,8 +15,9 @@ The engine is fetchpool's C++ engine (libcurl underneath); its thread moves the 
 without the GIL. docs/PYTHON.md has the whole guide.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._native import version_string as _version_string
-from ._async import AsyncEngine
 from ._errors import (CancelledError, ChecksumError, Error, FilesystemError, HTTPError, InvalidInputError,
                       NetworkError, ProtocolError, StalledError, TimeoutError, TLSError, TooLargeError)
 from ._options import Request
@@ -24,6 +25,25 @@ from ._progress import Progress, TransferProgress
 from ._pull import PullError, PullResult, pull
 from ._result import Result
 from ._sync import Engine, Transfer, get
+
+if TYPE_CHECKING:
+    from ._async import AsyncEngine
+
+
+def __getattr__(name: str) -> Any:
+    # AsyncEngine on first use: asyncio takes 30 ms to import, half of `import fetchpool`,
+    # which a program using only get(), Engine or pull() need not pay.
+    if name == "AsyncEngine":
+        from ._async import AsyncEngine
+
+        globals()["AsyncEngine"] = AsyncEngine
+        return AsyncEngine
+    raise AttributeError(f"module 'fetchpool' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = "0.1.0"
 version: str = _version_string()

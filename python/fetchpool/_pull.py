@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 from typing import Any, Optional, Sequence, Union
@@ -152,6 +151,8 @@ def pull(image: Union[str, Sequence[str]], output: Union[str, os.PathLike], *, f
 
 
 async def wait_for_pull_async(native: "_native.PullOptions", progress: Any = None) -> PullResult:
+    import asyncio  # here, so that `import fetchpool` does not pay for asyncio (see __init__)
+
     watch = _Watch(progress)
     run = watch.start(native)
     result = None

@@ -97,6 +97,15 @@ def test_engine_as_completed_yields_every_file(nginx, out):
         assert file_sha256(out / Path(name).name) == sha256(data)
 
 
+def test_importing_the_package_leaves_asyncio_to_those_who_use_it():
+    # asyncio is half of `import fetchpool` (30 ms): a script of get() calls starts without it.
+    code = ("import sys, fetchpool; assert 'asyncio' not in sys.modules, 'asyncio imported'; "
+            "assert fetchpool.AsyncEngine.__name__ == 'AsyncEngine'; assert 'AsyncEngine' in dir(fetchpool); "
+            "assert 'asyncio' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_as_completed_takes_items_as_it_goes(nginx):
     # A window at a time, as `fetchpool get -i` reads its list: flat memory for any length.
     taken = 0
