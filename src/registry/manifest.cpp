@@ -5,11 +5,6 @@
 namespace fetchpool::registry {
 namespace {
 
-constexpr const char* kOciIndex = "application/vnd.oci.image.index.v1+json";
-constexpr const char* kDockerList = "application/vnd.docker.distribution.manifest.list.v2+json";
-constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-
 Descriptor descriptor_of(const nlohmann::json& json) {
   Descriptor descriptor;
   descriptor.media_type = json.value("mediaType", "");
@@ -51,10 +46,10 @@ bool parse_manifest(const std::string& body, const std::string& content_type, Ma
   if (parsed.media_type.empty()) parsed.media_type = content_type.substr(0, content_type.find(';'));
   const std::string& type = parsed.media_type;
   try {
-    if (type == kOciIndex || type == kDockerList) {
+    if (type == kOciIndexType || type == kDockerListType) {
       parsed.is_index = true;
       for (const auto& entry : json.at("manifests")) parsed.manifests.push_back(descriptor_of(entry));
-    } else if (type == kOciManifest || type == kDockerManifest) {
+    } else if (type == kOciManifestType || type == kDockerManifestType) {
       parsed.config = descriptor_of(json.at("config"));
       for (const auto& entry : json.at("layers")) parsed.layers.push_back(descriptor_of(entry));
     } else {

@@ -6,6 +6,12 @@
 
 namespace fetchpool::registry {
 
+/// The media types of an image manifest and of an index of them, OCI's and Docker's.
+inline constexpr const char* kOciManifestType = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr const char* kOciIndexType = "application/vnd.oci.image.index.v1+json";
+inline constexpr const char* kDockerManifestType = "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr const char* kDockerListType = "application/vnd.docker.distribution.manifest.list.v2+json";
+
 /// The Accept header for manifests: OCI and Docker v2, images and indexes.
 extern const char* const kManifestAccept;
 

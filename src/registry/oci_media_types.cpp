@@ -1,15 +1,11 @@
 #include "registry/oci_media_types.h"
 
 #include <nlohmann/json.hpp>
-#include <string_view>
 
 namespace fetchpool::registry {
 namespace {
 
 using nlohmann::json;
-
-constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
 
 // Docker's media type of a config or layer, and OCI's name for the same bytes.
 std::string oci_blob_type(const std::string& docker) {
@@ -37,7 +33,7 @@ std::string oci_image_manifest(const std::string& body) {
   if (!manifest.is_object() ||
       manifest.value("mediaType", "") != "application/vnd.docker.distribution.manifest.v2+json")
     return body;
-  manifest["mediaType"] = kOciManifest;
+  manifest["mediaType"] = kOciManifestType;
   if (manifest.contains("config")) rename_blob_type(manifest["config"]);
   if (manifest.contains("layers") && manifest["layers"].is_array()) {
     for (json& layer : manifest["layers"]) rename_blob_type(layer);
@@ -51,7 +47,7 @@ std::string oci_image_index(const std::string& body, const std::map<std::string,
   const bool docker =
       index.value("mediaType", "") == "application/vnd.docker.distribution.manifest.list.v2+json";
   bool changed = docker;
-  if (docker) index["mediaType"] = kOciIndex;
+  if (docker) index["mediaType"] = kOciIndexType;
   if (index.contains("manifests") && index["manifests"].is_array()) {
     for (json& entry : index["manifests"]) {
       if (!entry.is_object() || !entry.contains("digest") || !entry["digest"].is_string()) continue;

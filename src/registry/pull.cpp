@@ -28,11 +28,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using registry::Descriptor;
+using registry::kOciIndexType;
+using registry::kOciManifestType;
 using registry::Manifest;
 
 constexpr const char* kRefAnnotation = "org.opencontainers.image.ref.name";
-constexpr const char* kOciManifestType = "application/vnd.oci.image.manifest.v1+json";
-constexpr const char* kOciIndexType = "application/vnd.oci.image.index.v1+json";
 
 // How a layout's index.json names a manifest of `body`.
 Descriptor stored_manifest(const std::string& body, std::string media_type) {
