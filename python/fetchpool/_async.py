@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import itertools
 import os
 from typing import Any, AsyncIterator, Iterable, Optional, Union
 
@@ -15,7 +16,7 @@ from ._options import Headers, Request, engine_options, native_request
 from ._progress import Progress, TqdmBar, make_display, progress_of
 from ._pull import PullResult, pull_options, wait_for_pull_async
 from ._result import Result
-from ._sync import _END, _GATHER_BACKLOG, _GATHER_S, _request_for, submission_window
+from ._sync import _GATHER_BACKLOG, _GATHER_S, _request_for, submission_window
 
 _RESOLVE_BATCH = 500  # Results resolved per loop callback, so a burst never holds the loop
 
@@ -120,15 +121,9 @@ class AsyncEngine:
         remaining = iter(items)
         window = submission_window(native.max_concurrent())
         gather_above = _GATHER_BACKLOG * native.max_concurrent()
-        exhausted = False
 
         def refill() -> None:
-            nonlocal exhausted
-            while not exhausted and len(handles) < window:
-                item = next(remaining, _END)
-                if item is _END:
-                    exhausted = True
-                    return
+            for item in itertools.islice(remaining, window - len(handles)):
                 handle = native.submit(native_request(item, {}))
                 handles[handle.id] = handle
                 self._streams[handle.id] = stream

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import itertools
 import os
 import select
 import threading
@@ -20,7 +21,6 @@ from ._progress import Progress, TqdmBar, make_display, progress_of
 from ._result import Result
 
 _STEP_S = 0.1  # how long one wait blocks before Python looks at signals again
-_END = object()  # what next() returns when an as_completed loop's items are used up
 # While an as_completed loop has a long queue of its own items behind the running ones, its
 # Results are gathered every _GATHER_S instead of one wake-up per few of them: 10,000 small
 # files woke an asyncio loop 3,200 times, 0.09 s of CPU that the engine's threads wanted on
@@ -184,15 +184,9 @@ class Engine:
         remaining = iter(items)
         window = submission_window(self.max_concurrent)
         gather_above = _GATHER_BACKLOG * self.max_concurrent
-        exhausted = False
 
         def refill() -> None:
-            nonlocal exhausted
-            while not exhausted and len(pending) < window:
-                item = next(remaining, _END)
-                if item is _END:
-                    exhausted = True
-                    return
+            for item in itertools.islice(remaining, window - len(pending)):
                 transfer = item if isinstance(item, Transfer) else self.submit(item)
                 pending[transfer.id] = transfer
                 with self._lock:
