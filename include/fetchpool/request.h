@@ -51,6 +51,12 @@ struct Request {
 
   /// Extra request headers, each "Name: value".
   std::vector<std::string> headers;
+  /// A body to send with POST instead of a GET (as application/x-www-form-urlencoded
+  /// unless `headers` give a Content-Type): for small API calls such as an OAuth2 token
+  /// request. Only with to_memory, since such an answer is never resumed or split. Sent
+  /// on every attempt and again after a 307 or 308 redirect; a 301, 302 or 303 goes on
+  /// as a GET, as curl and browsers do.
+  std::optional<std::string> post_body;
 
   /// Expected digest of the whole file, "sha256:HEX" (also sha512, sha1, md5). Empty: none.
   /// Checked as bytes arrive; a mismatch fails with ErrorCategory::checksum and nothing

@@ -54,6 +54,8 @@ bool valid_limits(const Request& request, std::string* error) {
     *error = "Request::max_bytes_per_s must be at least 1 (leave it unset for no cap)";
   } else if (request.connections && *request.connections < 1) {
     *error = "Request::connections must be at least 1";
+  } else if (request.post_body && !request.to_memory) {
+    *error = "Request::post_body needs to_memory (the answer to a POST is kept in memory)";
   } else if (request.to_memory && request.memory_limit < 0) {
     *error = "Request::memory_limit must be 0 or more";
   } else {

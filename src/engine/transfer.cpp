@@ -238,6 +238,14 @@ void set_request_target(CURL* easy, Transfer& transfer, const std::string& range
                            : transfer.source_urls.empty() ? transfer.request.url
                                                           : transfer.source_urls[transfer.source];
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  // A pooled handle keeps the method it last used: set it every time.
+  if (transfer.request.post_body && transfer.hop_posts) {
+    const std::string& body = *transfer.request.post_body;
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
+  } else {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  }
   // The engine picks the proxy (see restart_at_url, follow_to), not libcurl from the
   // environment, so that a message names the proxy that was used: "" (direct) or the
   // proxy, and no NO_PROXY of libcurl's own.
@@ -281,6 +289,8 @@ void follow_to(Transfer& transfer, const std::string& target) {
   transfer.hop_url = target;
   ++transfer.hops;
   transfer.hop_trusted = !downgraded && (same_origin || transfer.options->location_trusted);
+  // Called before the next attempt clears it: the status of the redirect being followed.
+  if (transfer.http_status != 307 && transfer.http_status != 308) transfer.hop_posts = false;
   transfer.proxy = transfer.proxy_rules->choose(parsed ? where : transfer.url);
 }
 
@@ -288,6 +298,7 @@ void restart_at_url(Transfer& transfer) {
   transfer.hop_url.clear();
   transfer.hops = 0;
   transfer.hop_trusted = true;
+  transfer.hop_posts = true;
   transfer.proxy = transfer.proxy_rules->choose(transfer.url);
 }
 

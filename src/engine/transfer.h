@@ -101,6 +101,8 @@ struct Transfer {
   std::string hop_url;
   int hops = 0;
   bool hop_trusted = true;
+  /// Whether this hop sends Request::post_body: a 301, 302 or 303 turns the POST into a GET.
+  bool hop_posts = true;
   http::ProxyChoice proxy;  ///< Where the current request goes through (set_request_target).
   /// Where the loop learns what the callbacks cannot announce themselves (a split, a name).
   std::vector<TransferNotice>* notices = nullptr;

@@ -50,8 +50,9 @@ std::vector<std::string> keys_for(const std::string& registry) {
   return {registry, "https://" + registry, "http://" + registry, "https://" + registry + "/v2/"};
 }
 
-std::string from_auths_entry(const json& entry) {
-  if (!entry.is_object()) return {};
+/// An auths entry's user:password: `auth` (the base64 of user:password), else `username`
+/// and `password`. Empty when it has neither.
+std::string user_password(const json& entry) {
   if (entry.contains("auth") && entry["auth"].is_string()) {
     std::string pair = text::base64_decode(entry["auth"].get<std::string>()).value_or("");
     if (pair.find(':') != std::string::npos) return pair;
@@ -62,6 +63,21 @@ std::string from_auths_entry(const json& entry) {
   return {};
 }
 
+/// An auths entry's secret into `search`: its identity token (docker login keeps one there
+/// beside an `auth` without a password), else its user:password. False when it has neither.
+bool from_auths_entry(const json& entry, CredentialSearch* search) {
+  if (!entry.is_object()) return false;
+  if (entry.contains("identitytoken") && entry["identitytoken"].is_string() &&
+      !entry["identitytoken"].get<std::string>().empty()) {
+    search->identity_token = entry["identitytoken"].get<std::string>();
+    return true;
+  }
+  std::string pair = user_password(entry);
+  if (pair.empty()) return false;
+  search->credentials = std::move(pair);
+  return true;
+}
+
 /// A helper's name from a config: a bare name, no path (it is looked up on PATH).
 bool usable_helper_name(const json& value) {
   if (!value.is_string()) return false;
@@ -69,7 +85,7 @@ bool usable_helper_name(const json& value) {
   return !name.empty() && name.find('/') == std::string::npos;
 }
 
-/// One auth file: true with `search->credentials` when it had them.
+/// One auth file: true with `search->credentials` or `search->identity_token` when it had them.
 bool search_file(const fs::path& path, const std::string& registry, CredentialSearch* search) {
   const std::string shown = path.string();
   std::ifstream in(path);
@@ -87,7 +103,8 @@ bool search_file(const fs::path& path, const std::string& registry, CredentialSe
   auto ask = [&](const std::string& helper, const std::string& why) {
     std::string problem;
     const std::string program = "docker-credential-" + helper;
-    if (run_credential_helper(helper, keys.front(), &search->credentials, &problem)) {
+    if (run_credential_helper(helper, keys.front(), &search->credentials, &search->identity_token,
+                              &problem)) {
       search->source = "credential helper " + program + " (" + why + " in " + shown + ")";
       return true;
     }
@@ -109,10 +126,8 @@ bool search_file(const fs::path& path, const std::string& registry, CredentialSe
   if (config.contains("auths") && config["auths"].is_object()) {
     for (const std::string& key : keys) {
       if (!config["auths"].contains(key)) continue;
-      std::string pair = from_auths_entry(config["auths"][key]);
-      if (pair.empty()) continue;
-      search->credentials = std::move(pair);
-      search->source = shown;
+      if (!from_auths_entry(config["auths"][key], search)) continue;
+      search->source = search->identity_token.empty() ? shown : "the identity token in " + shown;
       return true;
     }
   }
@@ -123,7 +138,7 @@ bool search_file(const fs::path& path, const std::string& registry, CredentialSe
 }  // namespace
 
 bool run_credential_helper(const std::string& name, const std::string& server, std::string* credentials,
-                           std::string* problem) {
+                           std::string* identity_token, std::string* problem) {
   const std::string program = "docker-credential-" + name;
   platform::ProgramRun run = platform::run_program({program, "get"}, server + "\n", kHelperTimeout);
   std::string err = run.err.substr(0, 300);
@@ -150,13 +165,12 @@ bool run_credential_helper(const std::string& name, const std::string& server, s
   }
   const std::string user = answer.value("Username", "");
   const std::string secret = answer["Secret"].get<std::string>();
+  if (secret.empty()) return false;
   if (user == "<token>") {
-    *problem =
-        "gave an identity token, which needs OAuth2 (POST) token requests fetchpool does not make: "
-        "log in with a password or an access token instead";
-    return false;
+    *identity_token = secret;
+    return true;
   }
-  if (user.empty() || secret.empty()) return false;
+  if (user.empty()) return false;
   *credentials = user + ":" + secret;
   return true;
 }

@@ -389,6 +389,7 @@ bool resolve_source(Engine& engine, const PullOptions& options, const registry::
     const registry::CredentialSearch search =
         endpoint.empty() ? origin_search : registry::find_credentials(host, options.auth_file);
     client_options.credentials = search.credentials;
+    client_options.identity_token = search.identity_token;
     client_options.credentials_source = search.source;
     client_options.missing_advice = registry::missing_credentials_advice(host, search);
     // A mirror that cannot answer is skipped at once (as Docker does); the origin gets the

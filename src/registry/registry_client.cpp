@@ -55,9 +55,11 @@ std::string RegistryClient::blob_url(const std::string& digest) const {
 }
 
 Result RegistryClient::get(const std::string& url, const std::string& accept,
-                           const std::string& authorization, const std::string& label) {
+                           const std::string& authorization, const std::string& label,
+                           std::optional<std::string> form) {
   Request request;
   request.url = url;
+  request.post_body = std::move(form);
   request.to_memory = true;
   request.memory_limit = kMaxReplyBytes;
   request.label = label;
@@ -86,6 +88,13 @@ bool RegistryClient::authorize(const std::string& challenge, std::string* error)
   const std::string& scheme = parsed.scheme;
   std::map<std::string, std::string>& parameters = parsed.parameters;
   if (scheme == "basic") {
+    if (options_.credentials.empty() && !options_.identity_token.empty()) {
+      *error =
+          "the registry asks for a user and password (Basic), and the only credential found is an "
+          "identity token (from " +
+          options_.credentials_source + "), which Basic cannot carry; " + options_.missing_advice;
+      return false;
+    }
     if (options_.credentials.empty()) {
       *error = "the registry asks for credentials; " + options_.missing_advice;
       return false;
@@ -97,35 +106,60 @@ bool RegistryClient::authorize(const std::string& challenge, std::string* error)
     *error = "the registry asks for an authentication fetchpool does not speak: " + challenge;
     return false;
   }
+  std::string token = request_token(parameters, error);
+  if (token.empty()) return false;
+  authorization_ = "Bearer " + token;
+  return true;
+}
+
+std::string RegistryClient::request_token(std::map<std::string, std::string>& parameters,
+                                          std::string* error) {
+  const std::string& realm = parameters["realm"];
   std::string scope =
       parameters.count("scope") ? parameters["scope"] : "repository:" + reference_.repository + ":pull";
-  std::string url = parameters["realm"] + (parameters["realm"].find('?') == std::string::npos ? "?" : "&") +
-                    "service=" + url_encode(parameters["service"]) + "&scope=" + url_encode(scope);
-  const std::string basic =
-      options_.credentials.empty() ? std::string() : "Basic " + text::base64_encode(options_.credentials);
-  Result reply = get(url, "", basic, "token");
-  if (std::string failure = failure_without_status(reply); !failure.empty()) {
-    *error = "token request to " + redact_url(parameters["realm"]) + " failed: " + failure;
-    return false;
+  std::string query = "service=" + url_encode(parameters["service"]) + "&scope=" + url_encode(scope);
+  Result reply;
+  if (!options_.identity_token.empty()) {
+    // Docker's way with an identity token: the OAuth2 refresh-token grant, POSTed.
+    reply = get(realm, "", "", "token",
+                query + "&grant_type=refresh_token&client_id=fetchpool&refresh_token=" +
+                    url_encode(options_.identity_token));
+  } else {
+    const std::string basic =
+        options_.credentials.empty() ? std::string() : "Basic " + text::base64_encode(options_.credentials);
+    reply = get(realm + (realm.find('?') == std::string::npos ? "?" : "&") + query, "", basic, "token");
   }
-  if (reply.http_status == 401 || reply.http_status == 403) {
-    *error = options_.credentials.empty()
-                 ? "the registry's token service refuses anonymous access; " + options_.missing_advice
+  if (std::string failure = failure_without_status(reply); !failure.empty()) {
+    *error = "token request to " + redact_url(realm) + " failed: " + failure;
+    return {};
+  }
+  const bool anonymous = options_.credentials.empty() && options_.identity_token.empty();
+  if (reply.http_status == 401 || reply.http_status == 403 ||
+      (!options_.identity_token.empty() && reply.http_status == 400)) {
+    // OAuth2 answers a refresh token it does not take with 400 invalid_grant.
+    *error = anonymous ? "the registry's token service refuses anonymous access; " + options_.missing_advice
+             : !options_.identity_token.empty()
+                 ? "the registry's token service refuses the identity token (HTTP " +
+                       std::to_string(reply.http_status) + "), which may have expired or been revoked; " +
+                       options_.missing_advice
                  : "the registry's token service refuses these credentials (HTTP " +
                        std::to_string(reply.http_status) + ", from " + options_.credentials_source + ")";
-    return false;
+    return {};
   }
   auto json = reply.body ? nlohmann::json::parse(*reply.body, nullptr, false) : nlohmann::json();
   std::string token;
-  if (reply.status == Status::ok && json.is_object())
-    token = json.value("token", json.value("access_token", ""));
-  if (token.empty()) {
-    *error = "the token service at " + redact_url(parameters["realm"]) + " answered HTTP " +
-             std::to_string(reply.http_status) + " without a token";
-    return false;
+  if (reply.status == Status::ok && json.is_object()) {
+    auto text = [&](const char* key) {
+      return json.contains(key) && json[key].is_string() ? json[key].get<std::string>() : std::string();
+    };
+    token = text("token");
+    if (token.empty()) token = text("access_token");
   }
-  authorization_ = "Bearer " + token;
-  return true;
+  if (token.empty()) {
+    *error = "the token service at " + redact_url(realm) + " answered HTTP " +
+             std::to_string(reply.http_status) + " without a token";
+  }
+  return token;
 }
 
 bool RegistryClient::renew_authorization(std::string* error) {
@@ -157,8 +191,9 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
   }
   if (reply.http_status == 401) {
     *error = where + ": HTTP 401 even with " +
-             (options_.credentials.empty() ? "an anonymous token; " + options_.missing_advice
-                                           : "the credentials from " + options_.credentials_source);
+             (options_.credentials.empty() && options_.identity_token.empty()
+                  ? "an anonymous token; " + options_.missing_advice
+                  : "the credentials from " + options_.credentials_source);
     return false;
   }
   if (reply.http_status == 404) {

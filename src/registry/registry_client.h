@@ -1,5 +1,7 @@
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 
 #include "fetchpool/engine.h"
@@ -16,7 +18,10 @@ struct RegistryClientOptions {
   std::optional<int> retries;
   /// "user:password" for Basic auth and for token requests; empty: anonymous.
   std::string credentials;
-  /// Where `credentials` came from, for a refusal's message ("--username", "credential
+  /// An identity token (an OAuth2 refresh token, see CredentialSearch) instead of
+  /// `credentials`: token requests POST it to the realm, as Docker does.
+  std::string identity_token;
+  /// Where `credentials` or `identity_token` came from, for a refusal's message ("--username", "credential
   /// helper docker-credential-pass (...)").
   std::string credentials_source;
   /// What to do when the registry wants credentials it was not given (see
@@ -32,8 +37,9 @@ struct RegistryClientOptions {
 /// requests kept in memory (so retries, timeouts, proxies, TLS settings and cancellation
 /// are the engine's), blobs are the caller's requests at blob_url() with authorization().
 /// Auth as Docker does it: a 401 with `WWW-Authenticate: Bearer realm=..,service=..,scope=..`
-/// fetches a token from the realm (with the credentials, when given, as Basic) and retries;
-/// a 401 with `Basic` retries with the credentials.
+/// fetches a token from the realm (a GET with the credentials, when given, as Basic; a POST
+/// of the OAuth2 refresh-token grant with an identity token) and retries; a 401 with
+/// `Basic` retries with the credentials.
 class RegistryClient {
  public:
   /// `engine` must outlive the client.
@@ -55,9 +61,12 @@ class RegistryClient {
   bool renew_authorization(std::string* error);
 
  private:
-  /// One GET into memory, through the engine, sending `authorization` when not empty.
+  /// One GET into memory, through the engine, sending `authorization` when not empty; a
+  /// POST of `form` (application/x-www-form-urlencoded) when given.
   Result get(const std::string& url, const std::string& accept, const std::string& authorization,
-             const std::string& label);
+             const std::string& label, std::optional<std::string> form = std::nullopt);
+  /// Asks the realm of a Bearer challenge for a token: "" with `error` when it cannot.
+  std::string request_token(std::map<std::string, std::string>& parameters, std::string* error);
   /// Answers a 401's challenge; false with `error` when it cannot.
   bool authorize(const std::string& challenge, std::string* error);
 

@@ -26,6 +26,7 @@ using test::TempDir;
 class RegistryCredentialsTest : public test::SharedServerTest<RegistryServer> {
  protected:
   static void SetUpTestSuite() {
+    pushed_ = false;
     start([] { return std::make_unique<RegistryServer>(RegistryServer::Auth::basic); });
   }
   void SetUp() override {
@@ -166,6 +167,59 @@ TEST_F(RegistryCredentialsTest, AuthFilesAreReadInTheDocumentedOrder) {
   auto missing = pull({}, {"--authfile", dir_ / "no-such.json"});
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("--authfile"), std::string::npos) << missing.err;
+}
+
+// An identity token (`docker login` to a registry with OAuth2 keeps one; a helper answers
+// "<token>" as the user for it) is traded at the token service with the refresh-token
+// grant, POSTed, as Docker does; one it refuses is a clear error, never printed.
+class IdentityTokenTest : public RegistryCredentialsTest {
+ protected:
+  static void SetUpTestSuite() {
+    pushed_ = false;
+    start([] { return std::make_unique<RegistryServer>(RegistryServer::Auth::token); });
+  }
+  /// The token requests logged since `before` (a size of token_log()).
+  std::string token_requests_since(std::size_t before) const { return server_->token_log().substr(before); }
+};
+
+TEST_F(IdentityTokenTest, AHelpersIdentityTokenIsTradedForAnAccessToken) {
+  write_answering_helper("oauth", "<token>", RegistryServer::kIdentityToken);
+  fs::create_directories(dir_ / "docker");
+  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"oauth"})");
+  const std::size_t before = server_->token_log().size();
+  auto pulled = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  const std::string asked = token_requests_since(before);
+  EXPECT_NE(asked.find(R"("user": "alice", "grant": "refresh_token")"), std::string::npos)
+      << "the pull must use the identity token, not an anonymous token:\n"
+      << asked;
+  EXPECT_EQ(asked.find(R"("refused")"), std::string::npos) << asked;
+  EXPECT_EQ((pulled.out + pulled.err).find(RegistryServer::kIdentityToken), std::string::npos);
+}
+
+TEST_F(IdentityTokenTest, AnIdentityTokenInConfigJsonIsUsed) {
+  // As docker login writes it: `auth` holds "user:" without a password beside the token.
+  fs::create_directories(dir_ / "docker");
+  test::write_file(dir_ / "docker/config.json", R"({"auths":{")" + server_->host() +
+                                                    R"(":{"auth":"YWxpY2U6","identitytoken":")" +
+                                                    RegistryServer::kIdentityToken + R"("}}})");
+  const std::size_t before = server_->token_log().size();
+  auto pulled = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_NE(token_requests_since(before).find(R"("grant": "refresh_token")"), std::string::npos)
+      << token_requests_since(before);
+}
+
+TEST_F(IdentityTokenTest, ARefusedIdentityTokenSaysSoAndIsNotPrinted) {
+  write_answering_helper("stale", "<token>", "idt-revoked-secret-42");
+  fs::create_directories(dir_ / "docker");
+  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"stale"})");
+  auto refused = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("refuses the identity token (HTTP 401)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("docker-credential-stale"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("docker login " + server_->host()), std::string::npos) << refused.err;
+  EXPECT_EQ((refused.out + refused.err).find("idt-revoked-secret-42"), std::string::npos) << refused.err;
 }
 
 }  // namespace

@@ -430,6 +430,46 @@ TEST_F(ReliabilityTest, RedirectToAnotherPortDropsCredentials) {
   EXPECT_EQ(second[0].headers.count("Cookie"), 0u);
 }
 
+// Request::post_body (token services' OAuth2 form): sent on every attempt, kept across a
+// 307 (the method and body must not change), turned into a GET by a 303, as curl does.
+TEST_F(ReliabilityTest, APostBodyIsSentAndFollowsRedirectsAsHttpSays) {
+  EngineOptions options;
+  options.retry_wait_s = 0.01;
+  Engine engine(options);
+  auto post = [&](const std::string& name, const std::string& code) {
+    Request request;
+    request.url =
+        server_->url("/redirect?code=" + code + "&to=/data/" + name + "%3Fsize=1000%26fail_first=1");
+    request.to_memory = true;
+    request.post_body = "grant_type=refresh_token&scope=repository%3Aa%3Apull";
+    request.retries = 2;
+    Result result = engine.submit(std::move(request)).wait();
+    EXPECT_TRUE(result.ok()) << result.message;
+    EXPECT_EQ(result.body ? *result.body : std::string(), test::fault_body(name, 1000));
+    return server_->requests_for("/data/" + name);
+  };
+  auto kept = post("posted-307", "307");
+  ASSERT_EQ(kept.size(), 2u) << "a 503, then the retry";
+  for (const test::LoggedRequest& request : kept) {
+    EXPECT_EQ(request.method, "POST");
+    ASSERT_TRUE(request.headers.count("Content-Type"));
+    EXPECT_EQ(request.body, "grant_type=refresh_token&scope=repository%3Aa%3Apull");
+    EXPECT_EQ(request.headers.at("Content-Type"), "application/x-www-form-urlencoded");
+  }
+  auto turned = post("posted-303", "303");
+  ASSERT_FALSE(turned.empty());
+  EXPECT_EQ(turned.back().method, "GET");
+  EXPECT_EQ(turned.back().body, "");
+  EXPECT_EQ(server_->requests_for("/redirect?code=303").back().method, "POST");
+
+  Request to_file;
+  to_file.url = server_->url("/data/x?size=10");
+  to_file.post_body = "a=b";
+  Result refused = engine.submit(std::move(to_file)).wait();
+  EXPECT_EQ(refused.category, ErrorCategory::invalid_input) << refused.message;
+  EXPECT_NE(refused.message.find("post_body needs to_memory"), std::string::npos) << refused.message;
+}
+
 // Every header a user adds may be a credential (Private-Token, X-Api-Key,
 // X-JFrog-Art-Api): on a redirect to another origin only the harmless ones go, and a netrc
 // entry for the new origin is not used either, unless --location-trusted.

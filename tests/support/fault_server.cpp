@@ -54,6 +54,7 @@ std::vector<LoggedRequest> FaultServer::requests() const {
     LoggedRequest request{entry["method"], entry["path"], {}};
     for (auto& [name, value] : entry["headers"].items()) request.headers[name] = value;
     request.active = entry.value("active", 0);
+    request.body = entry.value("body", "");
     all.push_back(std::move(request));
   }
   return all;

@@ -15,7 +15,8 @@ struct LoggedRequest {
   std::string method;
   std::string path;  ///< With the query string.
   std::map<std::string, std::string> headers;
-  int active = 0;  ///< Requests being served when it arrived, itself included.
+  int active = 0;    ///< Requests being served when it arrived, itself included.
+  std::string body;  ///< A POST's body.
 };
 
 /// tests/support/fault_server.py on 127.0.0.1: serves generated data and misbehaves as the

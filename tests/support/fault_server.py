@@ -36,7 +36,7 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
                                   whose realm is this server's /data/token?stall_after=0 (a
                                   token service that sends its headers, then nothing)
   /redirect-loop                  a 302 to itself
-  /redirect?to=URL                a 302 to URL
+  /redirect?to=URL                a 302 to URL (&code=S: status S instead, a 303 or 307)
   /status?code=S                  an empty response with status S
   CONNECT HOST:PORT               a forward proxy's tunnel, chosen by HOST's first label:
                                   garbage.* is answered with bytes that are no HTTP, auth.*
@@ -45,7 +45,8 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
 
 Prints "PORT <n>" on stdout once listening. Every request's method, path and headers go
 to the log file given as the second argument, one JSON object per line, with "active": how
-many requests (this one included) were being served at that moment.
+many requests (this one included) were being served at that moment. A POST is served as the
+GET of its path would be, its body logged as "body".
 """
 
 import base64
@@ -107,22 +108,28 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def record(self, in_progress):
+    def record(self, in_progress, body=None):
         entry = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
                  "active": in_progress}
+        if body is not None:
+            entry["body"] = body
         with log_lock, open(LOG_PATH, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
     def do_HEAD(self):
         self.do_GET()
 
-    def do_GET(self):
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        self.do_GET(self.rfile.read(min(length, 1 << 20)).decode(errors="replace"))
+
+    def do_GET(self, body=None):
         global active
         with counts_lock:
             active += 1
             in_progress = active
         try:
-            self.record(in_progress)
+            self.record(in_progress, body)
             self.serve()
         finally:
             with counts_lock:
@@ -176,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
             if url.path == "/redirect-loop":
                 return self.redirect("/redirect-loop")
             if url.path == "/redirect":
-                return self.redirect(query["to"])
+                return self.redirect(query["to"], int(query.get("code", "302")))
             if url.path == "/status":
                 return self.empty(int(query.get("code", "200")))
             if url.path.startswith("/v2/"):
@@ -194,8 +201,8 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def redirect(self, location):
-        self.send_response(302)
+    def redirect(self, location, code=302):
+        self.send_response(code)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
         self.end_headers()

@@ -44,7 +44,7 @@ void RegistryServer::start_token_server() {
       std::vector<std::string>{"/usr/bin/python3", FETCHPOOL_TOKEN_SERVER, dir_ / "token-port",
                                dir_ / "token-key.pem", dir_ / "token-cert.pem", dir_ / "token-log.jsonl",
                                dir_ / "token-lifetime"},
-      std::string(kUser) + ":" + kPassword + "\n");
+      std::string(kUser) + ":" + kPassword + "\n" + kIdentityToken + "\n");
   for (int i = 0; i < 200 && token_port_ == 0 && !token_server_->exited(); ++i) {
     std::string text = read_file(dir_ / "token-port");
     if (text.rfind("PORT ", 0) == 0 && text.back() == '\n') {

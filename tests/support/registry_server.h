@@ -28,6 +28,9 @@ class RegistryServer {
  public:
   static constexpr const char* kUser = "alice";
   static constexpr const char* kPassword = "s3cret-registry-pass";
+  /// With Auth::token, the identity token (OAuth2 refresh token) the token service trades
+  /// for kUser's access, as Docker's `docker login` keeps one.
+  static constexpr const char* kIdentityToken = "idt-7f3c9a-refresh-secret";
   enum class Auth { none, token, basic };
 
   explicit RegistryServer(Auth auth = Auth::none);
@@ -43,7 +46,8 @@ class RegistryServer {
   /// The registry's filesystem storage (rootdirectory).
   std::string storage_dir() const { return dir_ / "storage"; }
 
-  /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."}.
+  /// Token requests so far, one JSON object per line: {"scope": [...], "user": "..."},
+  /// with "grant": "refresh_token" for an identity token's POST ("refused": true if wrong).
   std::string token_log() const;
   /// Tokens issued from now on expire `seconds` after they are issued (300 until set).
   void set_token_lifetime(int seconds);

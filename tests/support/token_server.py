@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A Registry v2 token server for fetchpool's tests (standard library + the openssl CLI).
 
-  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE LIFETIME_FILE < USER:PASSWORD
+  token_server.py PORT_FILE KEY_PEM CERT_PEM LOG_FILE LIFETIME_FILE < USER:PASSWORD \n IDENTITY_TOKEN
 
 Serves GET /token?service=S&scope=repository:NAME:ACTIONS as the registry's `token` auth
 expects: a JWT signed RS256 by KEY with CERT in its x5c header. Anonymous requests get pull
 access; requests with Basic USER:PASSWORD (read from stdin: credentials go on no command
 line) get what they ask for; wrong credentials get 401.
-Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user) to LOG_FILE.
+Also serves POST /token as Docker's OAuth2 endpoint does: a form with
+grant_type=refresh_token and refresh_token=IDENTITY_TOKEN (stdin's second line) gets USER's
+access as {"access_token": ...}; another refresh token gets 401 {"error": "invalid_grant"}.
+Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user, grant) to LOG_FILE.
 Tokens expire after 300 s, or after the seconds LIFETIME_FILE holds when it exists (read
 at every request, so a test can make tokens short-lived after pushing its images).
 """
@@ -23,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 KEY, CERT, LOG, LIFETIME_FILE = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 CREDENTIALS = sys.stdin.readline().strip()
+IDENTITY_TOKEN = sys.stdin.readline().strip()
 ISSUER, SERVICE = "fetchpool-test-issuer", "fetchpool-test-registry"
 log_lock = threading.Lock()
 
@@ -54,39 +58,58 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def reply(self, status, body=b"", content_type="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_GET(self):
-        url = urllib.parse.urlsplit(self.path)
-        query = urllib.parse.parse_qs(url.query)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         user = ""
         auth = self.headers.get("Authorization", "")
         if auth.startswith("Basic "):
             given = base64.b64decode(auth[6:]).decode(errors="replace")
             if given != CREDENTIALS:
-                self.send_response(401)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.reply(401)
                 return
             user = given.split(":", 1)[0]
+        self.issue(query.get("scope", []), user, "", "token")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(min(length, 65536)).decode(errors="replace"))
+        grant = form.get("grant_type", [""])[0]
+        if grant != "refresh_token" or not IDENTITY_TOKEN or form.get("refresh_token", [""])[0] != IDENTITY_TOKEN:
+            with log_lock, open(LOG, "a") as f:
+                f.write(json.dumps({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True}) +
+                        "\n")
+            self.reply(401, json.dumps({"error": "invalid_grant"}).encode())
+            return
+        # The OAuth2 form may carry several scopes in one field, space separated.
+        scopes = [part for field in form.get("scope", []) for part in field.split(" ") if part]
+        self.issue(scopes, CREDENTIALS.split(":", 1)[0], grant, "access_token")
+
+    def issue(self, scopes, user, grant, field):
         access = []
-        for scope in query.get("scope", []):
+        for scope in scopes:
             kind, name, actions = scope.split(":", 2) if scope.count(":") >= 2 else ("", "", "")
             wanted = actions.split(",")
             allowed = wanted if user else [a for a in wanted if a == "pull"]
             access.append({"type": kind, "name": name, "actions": allowed})
+        entry = {"scope": scopes, "user": user}
+        if grant:
+            entry["grant"] = grant
         with log_lock, open(LOG, "a") as f:
-            f.write(json.dumps({"scope": query.get("scope", []), "user": user}) + "\n")
+            f.write(json.dumps(entry) + "\n")
         now, expires_in = int(time.time()), lifetime()
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(certificate_der()).decode()]}
         claims = {"iss": ISSUER, "sub": user, "aud": SERVICE, "exp": now + expires_in, "nbf": now - 10, "iat": now,
                   "jti": str(time.monotonic_ns()), "access": access}
         signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
         token = signing_input.decode() + "." + b64url(sign(signing_input))
-        body = json.dumps({"token": token, "expires_in": expires_in}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(200, json.dumps({field: token, "expires_in": expires_in}).encode())
 
 
 def main():
