@@ -26,9 +26,8 @@ bool is_sha256_digest(const std::string& digest) {
 
 }  // namespace
 
-const char* const kManifestAccept =
-    "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, "
-    "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+const std::string kManifestAccept = std::string(kOciIndexType) + ", " + kDockerListType + ", " +
+                                    kOciManifestType + ", " + kDockerManifestType;
 
 std::string Platform::text() const {
   return os + "/" + architecture + (variant.empty() ? "" : "/" + variant);

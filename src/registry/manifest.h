@@ -12,8 +12,8 @@ inline constexpr const char* kOciIndexType = "application/vnd.oci.image.index.v1
 inline constexpr const char* kDockerManifestType = "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr const char* kDockerListType = "application/vnd.docker.distribution.manifest.list.v2+json";
 
-/// The Accept header for manifests: OCI and Docker v2, images and indexes.
-extern const char* const kManifestAccept;
+/// The Accept header for manifests: the four types above, indexes first.
+extern const std::string kManifestAccept;
 
 struct Platform {
   std::string os;
