@@ -279,7 +279,7 @@ podman and docker look: $REGISTRY_AUTH_FILE, or ${XDG_RUNTIME_DIR}/containers/au
 and ~/.config/containers/auth.json, then $DOCKER_CONFIG/config.json or
 ~/.docker/config.json. In each, credHelpers and credsStore (docker-credential-NAME) are
 run as docker runs them, then auths. Else anonymous. Token auth (WWW-Authenticate:
-Bearer) and Basic are handled as docker does.
+Bearer) and Basic are handled as docker does, identity tokens (OAuth2) included.
 
 Mirrors (-r, repeatable) are tried in order for Docker Hub images (every image with
 --mirror-all-registries); one that cannot serve the manifest is skipped, and the image's
