@@ -177,37 +177,40 @@ PYBIND11_MODULE(_native, m) {
       .def(py::init<>())
       // Every field in one call: a Python program submitting 10,000 requests pays one
       // crossing per request instead of one per field.
-      .def(py::init([](std::string url, std::string directory, std::string file_name,
-                       std::vector<std::string> headers, std::string expected_digest,
-                       std::int64_t expected_size, std::string label, bool to_memory,
-                       std::int64_t memory_limit, std::optional<double> max_time_s,
-                       std::optional<int> retries, std::optional<int> connections,
-                       std::optional<IfExists> if_exists, std::optional<std::int64_t> max_bytes_per_s,
-                       std::vector<std::string> mirrors, bool name_from_server) {
-             Request request;
-             request.url = std::move(url);
-             request.directory = std::move(directory);
-             request.file_name = std::move(file_name);
-             request.headers = std::move(headers);
-             request.expected_digest = std::move(expected_digest);
-             request.expected_size = expected_size;
-             request.label = std::move(label);
-             request.to_memory = to_memory;
-             request.memory_limit = memory_limit;
-             request.max_time_s = max_time_s;
-             request.retries = retries;
-             request.connections = connections;
-             request.if_exists = if_exists;
-             request.max_bytes_per_s = max_bytes_per_s;
-             request.mirrors = std::move(mirrors);
-             request.name_from_server = name_from_server;
-             return request;
-           }),
-           py::arg("url"), py::arg("directory"), py::arg("file_name"), py::arg("headers"),
-           py::arg("expected_digest"), py::arg("expected_size"), py::arg("label"), py::arg("to_memory"),
-           py::arg("memory_limit"), py::arg("max_time_s"), py::arg("retries"), py::arg("connections"),
-           py::arg("if_exists"), py::arg("max_bytes_per_s") = py::none(),
-           py::arg("mirrors") = std::vector<std::string>{}, py::arg("name_from_server") = false)
+      .def(
+          py::init([](std::string url, std::string directory, std::string file_name,
+                      std::vector<std::string> headers, std::string expected_digest,
+                      std::int64_t expected_size, std::string label, bool to_memory,
+                      std::int64_t memory_limit, std::optional<double> max_time_s, std::optional<int> retries,
+                      std::optional<int> connections, std::optional<IfExists> if_exists,
+                      std::optional<std::int64_t> max_bytes_per_s, std::vector<std::string> mirrors,
+                      bool name_from_server, std::optional<py::bytes> post_body) {
+            Request request;
+            request.url = std::move(url);
+            request.directory = std::move(directory);
+            request.file_name = std::move(file_name);
+            request.headers = std::move(headers);
+            request.expected_digest = std::move(expected_digest);
+            request.expected_size = expected_size;
+            request.label = std::move(label);
+            request.to_memory = to_memory;
+            request.memory_limit = memory_limit;
+            request.max_time_s = max_time_s;
+            request.retries = retries;
+            request.connections = connections;
+            request.if_exists = if_exists;
+            request.max_bytes_per_s = max_bytes_per_s;
+            request.mirrors = std::move(mirrors);
+            request.name_from_server = name_from_server;
+            if (post_body) request.post_body = static_cast<std::string>(*post_body);
+            return request;
+          }),
+          py::arg("url"), py::arg("directory"), py::arg("file_name"), py::arg("headers"),
+          py::arg("expected_digest"), py::arg("expected_size"), py::arg("label"), py::arg("to_memory"),
+          py::arg("memory_limit"), py::arg("max_time_s"), py::arg("retries"), py::arg("connections"),
+          py::arg("if_exists"), py::arg("max_bytes_per_s") = py::none(),
+          py::arg("mirrors") = std::vector<std::string>{}, py::arg("name_from_server") = false,
+          py::arg("post_body") = py::none())
       .def_readwrite("url", &Request::url)
       .def_readwrite("directory", &Request::directory)
       .def_readwrite("file_name", &Request::file_name)

@@ -105,7 +105,11 @@ class Request:
     request's own limits instead of the engine's; max_rate: this file's cap in bytes/s
     (the engine's max_rate caps the whole run); mirrors: other URLs of the same file, tried
     in turn when an attempt fails (as aria2's tab-separated URIs); name_from_server: name
-    the file as the server's Content-Disposition says (made safe; Result.path tells).
+    the file as the server's Content-Disposition says (made safe; Result.path tells);
+    post_body: send a POST of these bytes (a str is sent as UTF-8; form-encoded unless
+    `headers` give a Content-Type) instead of a GET, for small API calls such as a token
+    request; needs to_memory=True. A 307 or 308 redirect keeps the POST, a 301, 302 or 303
+    goes on as a GET, as curl does.
     """
 
     url: str
@@ -124,13 +128,15 @@ class Request:
     max_rate: Optional[int] = None
     mirrors: Sequence[str] = ()
     name_from_server: bool = False
+    post_body: Union[bytes, str, None] = None
 
     def to_native(self) -> "_native.Request":
         return _native.Request(self.url, "" if self.directory is None else os.fspath(self.directory), self.file_name,
                                header_lines(self.headers), self.checksum, self.expected_size, self.label,
                                self.to_memory, self.memory_limit, self.max_time, self.retries, self.connections,
                                None if self.if_exists is None else if_exists_value(self.if_exists),
-                               self.max_rate, list(self.mirrors), self.name_from_server)
+                               self.max_rate, list(self.mirrors), self.name_from_server,
+                               self.post_body.encode() if isinstance(self.post_body, str) else self.post_body)
 
 
 REQUEST_FIELDS = frozenset(field.name for field in dataclasses.fields(Request)) - {"url"}

@@ -350,3 +350,20 @@ def test_as_completed_gets_every_result_of_transfers_submitted_before_it(nginx, 
         transfers = [engine.submit(nginx.url(f"/tiny/{i}.txt")) for i in range(20_000)]
         ended = [result.id for result in engine.as_completed(transfers, timeout=120)]
     assert sorted(ended) == sorted(transfer.id for transfer in transfers)
+
+
+def test_a_post_body_is_sent_and_its_answer_kept(faults, out):
+    import json
+    url = faults.data("posted", 1000)
+    result = fetchpool.get(url, post_body="grant_type=refresh_token&client_id=tests",
+                           headers={"X-Test": "post"})
+    assert result.ok, result.message
+    assert result.content == body_of("posted", 1000)
+    seen = [json.loads(line) for line in faults.log.read_text().splitlines() if "/data/posted" in line]
+    assert [entry["method"] for entry in seen] == ["POST"]
+    assert seen[0]["body"] == "grant_type=refresh_token&client_id=tests"
+    assert seen[0]["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    # A POST's answer stays in memory: into a file it is refused with the reason.
+    with pytest.raises(fetchpool.InvalidInputError, match="to_memory"):
+        fetchpool.get(url, out / "posted.bin", post_body=b"a=b").raise_for_status()
+    assert not (out / "posted.bin").exists()
