@@ -417,6 +417,7 @@ AttemptContext EventLoop::context_for(const Transfer& transfer, int attempt) {
   context.host_key = transfer.url.host_key;
   context.proxy = transfer.proxy.direct() ? std::string() : transfer.proxy.shown();
   context.hops = transfer.hops;
+  context.sends_body = transfer.request.post_body && transfer.hop_posts;
   context.options = &options_;
   return context;
 }

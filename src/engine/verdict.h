@@ -115,6 +115,10 @@ struct AttemptContext {
   /// The proxy the attempt went through, as messages name it; empty when direct.
   std::string proxy;
   int hops = 0;  ///< Redirects this attempt followed so far.
+  /// This hop sends Request::post_body, which a 307 or 308 would send on: only to where
+  /// credentials may go (the same origin, or anywhere with location_trusted; never over a
+  /// downgrade), since such a body is often one (an OAuth2 refresh token).
+  bool sends_body = false;
   const EngineOptions* options = nullptr;
 };
 

@@ -154,6 +154,10 @@ std::string RegistryClient::request_token(std::map<std::string, std::string>& pa
     };
     token = text("token");
     if (token.empty()) token = text("access_token");
+    // A token service may hand out a new refresh token with each answer (and take each
+    // only once): the next request (a renewal mid-pull) sends that one, as Docker does.
+    if (std::string renewed = text("refresh_token"); !options_.identity_token.empty() && !renewed.empty())
+      options_.identity_token = std::move(renewed);
   }
   if (token.empty()) {
     *error = "the token service at " + redact_url(realm) + " answered HTTP " +

@@ -458,9 +458,23 @@ TEST_F(ReliabilityTest, APostBodyIsSentAndFollowsRedirectsAsHttpSays) {
   }
   auto turned = post("posted-303", "303");
   ASSERT_FALSE(turned.empty());
-  EXPECT_EQ(turned.back().method, "GET");
-  EXPECT_EQ(turned.back().body, "");
+  for (const test::LoggedRequest& request : turned) {
+    EXPECT_EQ(request.method, "GET");
+    EXPECT_EQ(request.body, "");
+  }
   EXPECT_EQ(server_->requests_for("/redirect?code=303").back().method, "POST");
+
+  // A 307 to another origin would carry the body (often a secret) there: refused.
+  FaultServer other;
+  Request elsewhere;
+  elsewhere.url = server_->url("/redirect?code=307&to=" + other.url("/data/stolen%3Fsize=10"));
+  elsewhere.to_memory = true;
+  elsewhere.post_body = "refresh_token=secret";
+  Result kept_home = engine.submit(std::move(elsewhere)).wait();
+  EXPECT_EQ(kept_home.status, Status::failed);
+  EXPECT_NE(kept_home.message.find("redirected a POST (307) to another origin"), std::string::npos)
+      << kept_home.message;
+  EXPECT_TRUE(other.requests().empty());
 
   Request to_file;
   to_file.url = server_->url("/data/x?size=10");

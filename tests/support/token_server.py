@@ -8,7 +8,8 @@ expects: a JWT signed RS256 by KEY with CERT in its x5c header. Anonymous reques
 access; requests with Basic USER:PASSWORD (read from stdin: credentials go on no command
 line) get what they ask for; wrong credentials get 401.
 Also serves POST /token as Docker's OAuth2 endpoint does: a form with
-grant_type=refresh_token and refresh_token=IDENTITY_TOKEN (stdin's second line) gets USER's
+grant_type=refresh_token, refresh_token=IDENTITY_TOKEN (stdin's second line), this service
+and a client_id gets USER's
 access as {"access_token": ...}; another refresh token gets 401 {"error": "invalid_grant"}.
 Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user, grant) to LOG_FILE.
 Tokens expire after 300 s, or after the seconds LIFETIME_FILE holds when it exists (read
@@ -81,7 +82,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(min(length, 65536)).decode(errors="replace"))
         grant = form.get("grant_type", [""])[0]
-        if grant != "refresh_token" or not IDENTITY_TOKEN or form.get("refresh_token", [""])[0] != IDENTITY_TOKEN:
+        refused = (grant != "refresh_token" or not IDENTITY_TOKEN or form.get("refresh_token", [""])[0] != IDENTITY_TOKEN
+                   or form.get("service", [""])[0] != SERVICE or not form.get("client_id", [""])[0])
+        if refused:
             with log_lock, open(LOG, "a") as f:
                 f.write(json.dumps({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True}) +
                         "\n")
