@@ -103,10 +103,11 @@ Described describe_redirect(const AttemptOutcome& outcome, const AttemptContext&
   const bool downgraded = context.host_key.rfind("https://", 0) == 0 && target.scheme != "https";
   const bool trusted = !downgraded && (target.host_key == context.host_key || options.location_trusted);
   if (context.sends_body && keeps_body && !trusted) {
-    return {ErrorCategory::http, "the server redirected a POST (" + std::to_string(outcome.http_status) +
-                                     ") to another origin, " + shown +
-                                     ", which would send its body there: refused (use --location-trusted "
-                                     "to send it anyway)"};
+    return {ErrorCategory::http,
+            "the server redirected a POST (" + std::to_string(outcome.http_status) + ") to another origin, " +
+                shown +
+                ", which would send its body there: refused (trust redirects, location_trusted or "
+                "--location-trusted, to send it anyway)"};
   }
   return {};
 }
