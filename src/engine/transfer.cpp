@@ -284,11 +284,10 @@ void follow_to(Transfer& transfer, const std::string& target) {
   http::ParsedUrl where;
   std::string ignored;
   const bool parsed = http::parse_url(target, &where, &ignored);
-  const bool downgraded = transfer.url.scheme == "https" && (!parsed || where.scheme != "https");
-  const bool same_origin = parsed && where.host_key == transfer.url.host_key;
   transfer.hop_url = target;
   ++transfer.hops;
-  transfer.hop_trusted = !downgraded && (same_origin || transfer.options->location_trusted);
+  transfer.hop_trusted = http::redirect_keeps_trust(transfer.url.host_key, parsed ? &where : nullptr,
+                                                    transfer.options->location_trusted);
   // Called before the next attempt clears it: the status of the redirect being followed.
   if (transfer.http_status != 307 && transfer.http_status != 308) transfer.hop_posts = false;
   transfer.proxy = transfer.proxy_rules->choose(parsed ? where : transfer.url);

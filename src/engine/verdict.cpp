@@ -100,9 +100,8 @@ Described describe_redirect(const AttemptOutcome& outcome, const AttemptContext&
                                     "(no credential is ever sent over it)"};
   }
   const bool keeps_body = outcome.http_status == 307 || outcome.http_status == 308;
-  const bool downgraded = context.host_key.rfind("https://", 0) == 0 && target.scheme != "https";
-  const bool trusted = !downgraded && (target.host_key == context.host_key || options.location_trusted);
-  if (context.sends_body && keeps_body && !trusted) {
+  if (context.sends_body && keeps_body &&
+      !http::redirect_keeps_trust(context.host_key, &target, options.location_trusted)) {
     return {ErrorCategory::http,
             "the server redirected a POST (" + std::to_string(outcome.http_status) + ") to another origin, " +
                 shown +

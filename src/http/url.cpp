@@ -62,6 +62,13 @@ bool parse_url(std::string_view url, ParsedUrl* out, std::string* error) {
   return true;
 }
 
+bool redirect_keeps_trust(std::string_view from_host_key, const ParsedUrl* target, bool trust_any_origin) {
+  const bool downgraded =
+      from_host_key.rfind("https://", 0) == 0 && (target == nullptr || target->scheme != "https");
+  const bool same_origin = target != nullptr && target->host_key == from_host_key;
+  return !downgraded && (same_origin || trust_any_origin);
+}
+
 std::string redact_url(std::string_view url) {
   // Cut the userinfo out of the text before any parser sees it: a password holding an
   // unescaped '@', '/', '?' or '#' either fails to parse or parses into another host, and a

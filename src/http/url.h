@@ -21,6 +21,12 @@ struct ParsedUrl {
 /// Only http and https are accepted.
 bool parse_url(std::string_view url, ParsedUrl* out, std::string* error);
 
+/// Whether a redirect from the origin `from_host_key` ("scheme://host:port") to `target`
+/// (nullptr: one that does not parse) may take what is the origin's alone (credentials,
+/// the headers a user added, a POST's body): to the same origin, or to any with
+/// `trust_any_origin` (--location-trusted), and never from https to something else.
+bool redirect_keeps_trust(std::string_view from_host_key, const ParsedUrl* target, bool trust_any_origin);
+
 /// `url` with any user:password removed, cut from the text before parsing: the RFC 3986
 /// userinfo (up to the authority's last '@'); when what is left does not parse, everything
 /// from "://" to the last '@' (a password with an unescaped '/', '?' or '#'). A URL that

@@ -133,11 +133,10 @@ std::string RegistryClient::request_token(std::map<std::string, std::string>& pa
     *error = "token request to " + redact_url(realm) + " failed: " + failure;
     return {};
   }
-  const bool anonymous = options_.credentials.empty() && options_.identity_token.empty();
   if (reply.http_status == 401 || reply.http_status == 403 ||
       (!options_.identity_token.empty() && reply.http_status == 400)) {
     // OAuth2 answers a refresh token it does not take with 400 invalid_grant.
-    *error = anonymous ? "the registry's token service refuses anonymous access; " + options_.missing_advice
+    *error = anonymous() ? "the registry's token service refuses anonymous access; " + options_.missing_advice
              : !options_.identity_token.empty()
                  ? "the registry's token service refuses the identity token (HTTP " +
                        std::to_string(reply.http_status) + "), which may have expired or been revoked; " +
@@ -195,9 +194,8 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
   }
   if (reply.http_status == 401) {
     *error = where + ": HTTP 401 even with " +
-             (options_.credentials.empty() && options_.identity_token.empty()
-                  ? "an anonymous token; " + options_.missing_advice
-                  : "the credentials from " + options_.credentials_source);
+             (anonymous() ? "an anonymous token; " + options_.missing_advice
+                          : "the credentials from " + options_.credentials_source);
     return false;
   }
   if (reply.http_status == 404) {

@@ -67,6 +67,8 @@ class RegistryClient {
              const std::string& label, std::optional<std::string> form = std::nullopt);
   /// Asks the realm of a Bearer challenge for a token: "" with `error` when it cannot.
   std::string request_token(std::map<std::string, std::string>& parameters, std::string* error);
+  /// Whether there is nothing to log in with: no credentials, no identity token.
+  bool anonymous() const { return options_.credentials.empty() && options_.identity_token.empty(); }
   /// Answers a 401's challenge; false with `error` when it cannot.
   bool authorize(const std::string& challenge, std::string* error);
 

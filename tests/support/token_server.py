@@ -55,6 +55,11 @@ def sign(message):
                           check=True).stdout
 
 
+def log(entry):
+    with log_lock, open(LOG, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -85,9 +90,7 @@ class Handler(BaseHTTPRequestHandler):
         refused = (grant != "refresh_token" or not IDENTITY_TOKEN or form.get("refresh_token", [""])[0] != IDENTITY_TOKEN
                    or form.get("service", [""])[0] != SERVICE or not form.get("client_id", [""])[0])
         if refused:
-            with log_lock, open(LOG, "a") as f:
-                f.write(json.dumps({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True}) +
-                        "\n")
+            log({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True})
             self.reply(401, json.dumps({"error": "invalid_grant"}).encode())
             return
         # The OAuth2 form may carry several scopes in one field, space separated.
@@ -104,8 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"scope": scopes, "user": user}
         if grant:
             entry["grant"] = grant
-        with log_lock, open(LOG, "a") as f:
-            f.write(json.dumps(entry) + "\n")
+        log(entry)
         now, expires_in = int(time.time()), lifetime()
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(certificate_der()).decode()]}
         claims = {"iss": ISSUER, "sub": user, "aud": SERVICE, "exp": now + expires_in, "nbf": now - 10, "iat": now,
