@@ -15,6 +15,13 @@ enum class IfExists {
   overwrite,  ///< Download, then atomically replace the file once the new one is complete.
 };
 
+/// Bytes [offset, offset + size) of an existing file: where Request::into_region puts a body.
+struct FileRegion {
+  std::filesystem::path file;  ///< Absolute, or relative to the working directory.
+  std::int64_t offset = 0;
+  std::int64_t size = 0;
+};
+
 /// One download: where from, where to, and what it must be.
 struct Request {
   /// http:// or https:// URL. user:password@ in it is used for auth and never reported.
@@ -69,6 +76,20 @@ struct Request {
   std::int64_t expected_size = -1;
   /// What progress displays call it (TransferProgress::label); empty: the file name.
   std::string label;
+
+  /// Write the body into a region of an existing file instead of a file of its own (a
+  /// tarball laid out before its members arrive, say), so that it is written once, in place.
+  /// The file must exist and reach the region's end; it is never created, truncated,
+  /// resized or renamed, and nothing outside the region is written. The body must be
+  /// exactly the region's size (expected_size, when set, must agree; a longer or shorter
+  /// body fails as a size mismatch). directory/file_name still name the transfer (progress,
+  /// Result::path) and where its resume state is kept (NAME.part.state): an interrupted
+  /// body continues from it in a later run, which is right only if the region's bytes were
+  /// left as they were, so a caller that lays the file out again removes those states. No
+  /// file appears at NAME, and if_exists does not apply. A body that fails (a digest
+  /// mismatch too) may leave bytes in the region: the file is the caller's to name final
+  /// once every region is ok. Not with to_memory or name_from_server.
+  std::optional<FileRegion> into_region;
 
   /// Keep the body in memory (Result::body) instead of writing a file: nothing touches
   /// the disk, and directory/file_name are only used to name it in progress. The body

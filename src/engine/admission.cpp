@@ -58,6 +58,15 @@ bool valid_limits(const Request& request, std::string* error) {
     *error = "Request::post_body needs to_memory (the answer to a POST is kept in memory)";
   } else if (request.to_memory && request.memory_limit < 0) {
     *error = "Request::memory_limit must be 0 or more";
+  } else if (request.into_region && (request.to_memory || request.name_from_server)) {
+    *error = "Request::into_region is a file's region: not with to_memory or name_from_server";
+  } else if (request.into_region && (request.into_region->offset < 0 || request.into_region->size < 0 ||
+                                     request.into_region->file.empty())) {
+    *error = "Request::into_region needs a file, and an offset and a size of 0 or more";
+  } else if (request.into_region && request.expected_size >= 0 &&
+             request.expected_size != request.into_region->size) {
+    *error = "Request::expected_size (" + std::to_string(request.expected_size) +
+             ") is not the size of Request::into_region (" + std::to_string(request.into_region->size) + ")";
   } else {
     return true;
   }
@@ -92,6 +101,8 @@ bool Admission::admit(Transfer& transfer, std::string* error) {
   transfer.source_failed.assign(transfer.sources.size(), false);
   transfer.source_tried.assign(transfer.sources.size(), false);
   if (!valid_limits(request, error)) return false;
+  // A region holds exactly its size: the size checks of expected_size apply to it.
+  if (request.into_region) transfer.request.expected_size = request.into_region->size;
   std::string name = request.file_name;
   if (name.empty()) {
     name = file_name_from_url_path(transfer.url.path);

@@ -166,9 +166,16 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
       buffer = std::move(spare_buffers_.back());
       spare_buffers_.pop_back();
     }
+    // A region is where every byte of its body goes: none is held in memory first.
+    const std::int64_t memory_limit = request.to_memory     ? request.memory_limit
+                                      : request.into_region ? 0
+                                                            : kMemoryBodyLimit;
     transfer->sink.emplace(transfer->display_path, transfer->output_root, transfer->output_relative,
-                           request.to_memory ? request.memory_limit : kMemoryBodyLimit, std::move(buffer),
-                           request.to_memory, disk_threads_.next(), &blocks_);
+                           memory_limit, std::move(buffer), request.to_memory, disk_threads_.next(),
+                           &blocks_);
+    if (request.into_region)
+      transfer->sink->write_into_region(request.into_region->file.string(), request.into_region->offset,
+                                        request.into_region->size);
   }
   auto fail_here = [&](std::string message) {
     scheduler_.finished(transfer->url.host_key);

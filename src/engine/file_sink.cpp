@@ -80,6 +80,12 @@ std::string already_exists_message(const std::string& path) {
   return "'" + path + "' already exists: remove it, or choose to skip or overwrite existing files";
 }
 
+void FileSink::write_into_region(std::string file, std::int64_t offset, std::int64_t size) {
+  region_file_ = std::move(file);
+  region_offset_ = offset;
+  region_size_ = size;
+}
+
 void FileSink::rename_final(std::string name, std::string final_path) {
   name_ = std::move(name);
   final_path_ = std::move(final_path);
@@ -124,6 +130,7 @@ void FileSink::drop_ours(const platform::Directory* dir) {
 
 bool FileSink::check_final(IfExists if_exists, bool* exists, std::string* error) {
   *exists = false;
+  if (in_region()) return true;  // the body never gets a name of its own
   platform::Directory dir;
   bool missing = false;
   if (!open_dir(false, &dir, error, &missing)) return missing;
@@ -154,6 +161,7 @@ bool FileSink::check_final(IfExists if_exists, bool* exists, std::string* error)
 
 std::int64_t FileSink::find_resumable(const std::string& url, const std::string& digest, bool resume,
                                       ResumeState* state, std::string* error) {
+  if (in_region()) return find_resumable_in_region(url, digest, resume, state, error);
   platform::Directory dir;
   bool missing = false;
   if (!open_dir(false, &dir, error, &missing)) return missing ? 0 : -1;
@@ -196,6 +204,38 @@ std::int64_t FileSink::find_resumable(const std::string& url, const std::string&
   return std::max<std::int64_t>(0, platform::written_prefix(dir, part_name_));
 }
 
+std::int64_t FileSink::find_resumable_in_region(const std::string& url, const std::string& digest,
+                                                bool resume, ResumeState* state, std::string* error) {
+  platform::Directory dir;
+  bool missing = false;
+  if (!open_dir(false, &dir, error, &missing)) return missing ? 0 : -1;
+  const EntryType entry = platform::entry_type(dir, state_name_);
+  if (entry == EntryType::missing) return 0;
+  ResumeState saved;
+  if (entry != EntryType::file || !load_resume_state(dir, state_name_, &saved) ||
+      !(saved.url == url || (!digest.empty() && saved.digest == digest))) {
+    *error = not_ours_message(state_path(), entry);
+    return -1;
+  }
+  state_saved_ = true;
+  // The state names only bytes that were written (save_state() waits for them), and the
+  // region is where they were written: no file size to compare, no gap to look for.
+  const bool usable = resume && !saved.validator().empty() && saved.done >= 0 && saved.done <= region_size_ &&
+                      (saved.ranges.empty() || saved.total == region_size_);
+  if (!usable) {
+    drop_ours(&dir);
+    return 0;
+  }
+  *state = saved;
+  if (!saved.ranges.empty()) return saved.ranges.front().begin == 0 ? saved.ranges.front().end : 0;
+  return saved.done;
+}
+
+bool FileSink::open_region(std::string* error) {
+  platform::Directory dir;  // where NAME.part.state goes
+  return open_dir(true, &dir, error) && file_.open_region(region_file_, region_offset_, region_size_, error);
+}
+
 bool FileSink::create_named_part(const platform::Directory& dir, std::string* error) {
   // The state first: a NAME.part a crash leaves behind is then always found beside the
   // state that says it is ours, never mistaken for someone's file. Nothing is written to
@@ -220,6 +260,11 @@ bool FileSink::begin(std::int64_t offset, const ResumeState& state, std::string*
   stored_ = offset;
   // The rest of the body's space is reserved here when the file is already open, and by
   // spill() when it is not (state_.total is -1 when the response gave no size).
+  if (offset > 0 && in_region()) {
+    if (!file_.is_open() && !open_region(error)) return false;
+    save_state();
+    return true;
+  }
   if (offset > 0) {
     platform::Directory dir;
     if (!open_dir(false, &dir, error) || !file_.open_at(dir, part_name_, offset, error) ||
@@ -245,15 +290,21 @@ bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::s
   stored_ = 0;
   if (keep_existing) {
     for (const ByteRange& range : state_.ranges) stored_ += range.size();
-    if (!file_.is_open()) {
+    if (!file_.is_open() && in_region()) {
+      if (!open_region(error)) return false;
+    } else if (!file_.is_open()) {
       platform::Directory dir;
       if (!open_dir(false, &dir, error) || !file_.open_existing(dir, part_name_, error)) return false;
     }
-    part_ours_ = true;
+    part_ours_ = !in_region();  // a region has no NAME.part
   } else {
     state_.ranges.clear();
     if (file_.is_open()) {
       if (!file_.truncate_all(error)) return false;
+    } else if (in_region()) {
+      drop_ours(nullptr);
+      if (!open_region(error)) return false;
+      spilled_at_ = std::chrono::steady_clock::now();
     } else {
       platform::Directory dir;
       if (!open_dir(true, &dir, error)) return false;
@@ -311,6 +362,7 @@ std::string FileSink::take_buffer() {
 }
 
 bool FileSink::open_spill_file(std::string* error) {
+  if (in_region()) return open_region(error);
   platform::Directory dir;
   if (!open_dir(true, &dir, error)) return false;
   bool unsupported = false;
@@ -324,7 +376,8 @@ bool FileSink::spill(std::string* error) {
   spilled_at_ = std::chrono::steady_clock::now();
   spilled_bytes_ = stored_;
   if (!writes_behind()) {
-    bool ok = open_spill_file(error) && file_.write_all(memory_.data(), memory_.size(), error);
+    bool ok =
+        open_spill_file(error) && (memory_.empty() || file_.write_all(memory_.data(), memory_.size(), error));
     memory_.clear();
     return ok;
   }
@@ -609,6 +662,14 @@ bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {
   if (memory_only_) {
     body_ = std::make_shared<const std::string>(std::move(memory_));
     memory_ = std::string();
+    return true;
+  }
+  if (in_region()) {  // every byte is in its place: only a deferred write error is left to hear
+    if (!file_.close(error)) {
+      abandon();
+      return false;
+    }
+    drop_ours(nullptr);  // the state: nothing is left to continue
     return true;
   }
   platform::Directory dir;

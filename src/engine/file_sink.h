@@ -34,6 +34,9 @@ namespace fetchpool::engine {
 ///   (OutputFile::reserve): no room fails it before its bytes are fetched.
 /// With `memory_only` (Request::to_memory) the body never leaves memory: more than
 /// `memory_limit` bytes is an error (too_large()), and commit() hands it to take_body().
+/// With write_into_region() (Request::into_region) the body goes straight into its region
+/// of an existing file: no NAME, no NAME.part; NAME.part.state says how much of the region
+/// holds the body, so a retry or a later run continues; commit() only checks and closes.
 ///
 /// Every name is made beneath `root` (opened as given: the user's choice), through the
 /// directories of `relative` without following a symbolic link, so nothing a list, a
@@ -63,6 +66,12 @@ class FileSink {
   TaskThread* disk_thread() const { return disk_; }
   const std::string& part_path() const { return part_path_; }
   std::string state_path() const { return part_path_ + ".state"; }
+
+  /// Request::into_region: the body goes into bytes [offset, offset + size) of `file`
+  /// (existing), not a file of its own. Only before the body's first byte; construct the
+  /// sink with a `memory_limit` of 0, since the region is where every byte goes.
+  void write_into_region(std::string file, std::int64_t offset, std::int64_t size);
+  bool in_region() const { return region_size_ >= 0; }
 
   /// Request::name_from_server: commit() puts the body under `name` (one component, in the
   /// same directory), which messages call `final_path`; NAME.part and its state keep the
@@ -152,8 +161,14 @@ class FileSink {
   /// Moves the body from memory to a file: on the disk thread when there is one
   /// (open_spill_file() as its first task), else here.
   bool spill(std::string* error);
-  /// Creates the file a spilled body goes to (unnamed where possible) and reserves its size.
+  /// Creates the file a spilled body goes to (unnamed where possible) and reserves its size;
+  /// for a region, opens the region.
   bool open_spill_file(std::string* error);
+  /// Opens the body's region (making the directory its state goes in).
+  bool open_region(std::string* error);
+  /// find_resumable() for a region: its state says how much of it holds the body.
+  std::int64_t find_resumable_in_region(const std::string& url, const std::string& digest, bool resume,
+                                        ResumeState* state, std::string* error);
   /// Whether the body is in a file, or will be once the disk thread has created it.
   bool on_disk() const { return opening_ || file_.is_open(); }
   /// Whether nothing of this file is at the disk thread now (never waits).
@@ -203,9 +218,12 @@ class FileSink {
   std::string part_name_;   ///< NAME.part
   std::string state_name_;  ///< NAME.part.state
   std::int64_t memory_limit_;
-  std::string memory_;         ///< The body while it is small.
-  platform::OutputFile file_;  ///< NAME.part once it is not.
-  std::string pending_;        ///< Bytes for file_ not yet written (at most kWriteBlock).
+  std::string region_file_;         ///< write_into_region(): the file holding the region.
+  std::int64_t region_offset_ = 0;  ///< Where the region starts in it.
+  std::int64_t region_size_ = -1;   ///< Its size; -1: the body has a file of its own.
+  std::string memory_;              ///< The body while it is small.
+  platform::OutputFile file_;       ///< NAME.part once it is not.
+  std::string pending_;             ///< Bytes for file_ not yet written (at most kWriteBlock).
   TaskThread* disk_ = nullptr;
   BlockPool* blocks_ = nullptr;
   std::unique_ptr<WriteBehind> behind_;  ///< Blocks at the disk thread; made by the first.

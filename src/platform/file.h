@@ -92,6 +92,15 @@ class OutputFile {
   /// Opens the regular file `name` in `dir` (never through a link) for reading and
   /// writing as it is (created empty when missing), for writes at offsets.
   bool open_existing(const Directory& dir, const std::string& name, std::string* error);
+  /// Opens bytes [offset, offset + size) of the existing regular file `path` (UTF-8) for
+  /// reading and writing as a file of their own: write_at() and read_at() offsets count from
+  /// `offset`, and neither reaches past `size` bytes (an error naming the region). The file
+  /// is never created, truncated, resized or reserved; the bytes around the region are
+  /// never touched. False (with `error`) when it is missing, not a regular file, or shorter
+  /// than the region's end.
+  bool open_region(const std::string& path, std::int64_t offset, std::int64_t size, std::string* error);
+  /// Whether this is a region of a larger file (open_region()).
+  bool is_region() const { return limit_ >= 0; }
   /// Cuts the file to zero bytes and writes from the start again.
   bool truncate_all(std::string* error);
   /// Creates a file with no name in the directory of `intended_path` (created when missing);
@@ -109,7 +118,8 @@ class OutputFile {
   /// The same, as `name` in `dir` (a link already at `name` counts as existing).
   bool link_as(const Directory& dir, const std::string& name, std::string* error, bool* existed);
   bool is_open() const { return fd_ >= 0; }
-  /// Writes all of `data` at the current end; false with `error` set on failure.
+  /// Writes all of `data` at the current end; false with `error` set on failure. Not for a
+  /// region (there is no current end to write at): use write_at().
   bool write_all(const char* data, std::size_t size, std::string* error);
   /// Sets the file's size: longer reads as zeros (a sparse hole where the filesystem can).
   bool resize(std::int64_t size, std::string* error);
@@ -131,9 +141,14 @@ class OutputFile {
   bool link_at(int dir_fd, const std::string& name, const std::string& display, std::string* error,
                bool* existed);
 
+  /// A region's bounds, checked before every write_at() and read_at().
+  bool within_region(std::int64_t offset, std::size_t size, std::string* error) const;
+
   int fd_ = -1;
   std::string path_;
   bool unnamed_ = false;
+  std::int64_t base_ = 0;    ///< open_region(): where the region starts in the file.
+  std::int64_t limit_ = -1;  ///< open_region(): its size; -1 for a whole file.
 };
 
 /// Renames `from` to `to`. With `replace` false it fails, leaving `to` as it was, when `to`

@@ -273,7 +273,11 @@ OutputFile::~OutputFile() {
 }
 
 OutputFile::OutputFile(OutputFile&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), unnamed_(other.unnamed_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      unnamed_(other.unnamed_),
+      base_(other.base_),
+      limit_(other.limit_) {}
 
 OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   if (this != &other) {
@@ -281,6 +285,8 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
     unnamed_ = other.unnamed_;
+    base_ = other.base_;
+    limit_ = other.limit_;
   }
   return *this;
 }
@@ -290,6 +296,8 @@ void OutputFile::take(int fd, std::string path, bool unnamed) {
   fd_ = fd;
   path_ = std::move(path);
   unnamed_ = unnamed;
+  base_ = 0;
+  limit_ = -1;
 }
 
 bool OutputFile::open_truncate(const std::string& path, std::string* error) {
@@ -367,7 +375,36 @@ bool OutputFile::open_existing(const Directory& dir, const std::string& name, st
   return true;
 }
 
+bool OutputFile::open_region(const std::string& path, std::int64_t offset, std::int64_t size,
+                             std::string* error) {
+  int fd = faulted(FileOp::open) ? -1 : ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    *error = describe_file_error(errno, "cannot open", path);
+    return false;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || offset < 0 || size < 0 || st.st_size < offset + size) {
+    ::close(fd);
+    *error = "'" + path + "' is not a regular file of at least " + std::to_string(offset + size) +
+             " bytes, which the region [" + std::to_string(offset) + ", " + std::to_string(offset + size) +
+             ") needs";
+    return false;
+  }
+  take(fd, path, false);
+  base_ = offset;
+  limit_ = size;
+  return true;
+}
+
+bool OutputFile::within_region(std::int64_t offset, std::size_t size, std::string* error) const {
+  if (limit_ < 0 || (offset >= 0 && offset + static_cast<std::int64_t>(size) <= limit_)) return true;
+  *error = "the body goes past its region of '" + path_ + "' (" + std::to_string(limit_) +
+           " bytes from offset " + std::to_string(base_) + ")";
+  return false;
+}
+
 bool OutputFile::resize(std::int64_t size, std::string* error) {
+  if (is_region()) return size == limit_ || within_region(0, static_cast<std::size_t>(size), error);
   if (faulted(FileOp::resize) || ::ftruncate(fd_, size) != 0) {
     *error = describe_file_error(errno, "cannot size", path_);
     return false;
@@ -376,6 +413,7 @@ bool OutputFile::resize(std::int64_t size, std::string* error) {
 }
 
 bool OutputFile::reserve(std::int64_t offset, std::int64_t length, std::string* error) {
+  if (is_region()) return true;  // the region is the file's already
 #ifdef __linux__
   // fallocate(2) itself, not posix_fallocate(3): where the filesystem cannot reserve,
   // glibc's fallback writes zeros over the whole range, which costs what it saves.
@@ -394,6 +432,8 @@ bool OutputFile::reserve(std::int64_t offset, std::int64_t length, std::string* 
 }
 
 bool OutputFile::write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error) {
+  if (!within_region(offset, size, error)) return false;
+  offset += base_;
   if (faulted(FileOp::write)) {
     *error = describe_file_error(errno, "cannot write", path_);
     return false;
@@ -413,6 +453,8 @@ bool OutputFile::write_at(std::int64_t offset, const char* data, std::size_t siz
 }
 
 bool OutputFile::read_at(std::int64_t offset, char* data, std::size_t size, std::string* error) {
+  if (!within_region(offset, size, error)) return false;
+  offset += base_;
   if (faulted(FileOp::read)) {
     *error = describe_file_error(errno, "cannot read", path_);
     return false;
@@ -433,6 +475,7 @@ bool OutputFile::read_at(std::int64_t offset, char* data, std::size_t size, std:
 }
 
 bool OutputFile::truncate_all(std::string* error) {
+  if (is_region()) return true;  // the next body's bytes are written over the last one's
   if (faulted(FileOp::resize) || ::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) {
     *error = describe_file_error(errno, "cannot truncate", path_);
     return false;
@@ -441,6 +484,10 @@ bool OutputFile::truncate_all(std::string* error) {
 }
 
 bool OutputFile::write_all(const char* data, std::size_t size, std::string* error) {
+  if (is_region() && size > 0) {
+    *error = "internal error: write_all on a region of '" + path_ + "'";
+    return false;
+  }
   if (faulted(FileOp::write)) {
     *error = describe_file_error(errno, "cannot write", path_);
     return false;
