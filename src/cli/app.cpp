@@ -270,8 +270,8 @@ constexpr const char* kPullFooter = R"(
 Pulls an image from a Registry v2 registry into a tarball that `docker load` and
 `skopeo copy docker-archive:FILE` take (the default), or into an OCI image layout
 directory (--format oci). Every blob is checked against its digest before it is used;
-blobs already downloaded are not fetched again (FILE.blobs/ until the tarball is complete,
-or --cache-dir), and a partial one continues where it stopped. Registries on localhost,
+blobs already downloaded are not fetched again (those in FILE.part, recorded in FILE.blobs/,
+until the tarball is complete; or --cache-dir), and a partial one continues where it stopped. Registries on localhost,
 127.0.0.0/8 and ::1 are spoken to over plain HTTP, others over HTTPS.
 
 Credentials: --username with --password-stdin; else --authfile FILE alone; else, as

@@ -25,8 +25,9 @@ ImageAssembler::~ImageAssembler() {
 }
 
 void ImageAssembler::expect(const std::string& digest, std::filesystem::path path, std::int64_t size,
-                            std::int64_t archive_offset, bool is_layer) {
-  blobs_[digest] = Blob{std::move(path), size, archive_offset, is_layer, false};
+                            std::int64_t archive_offset, bool is_layer, bool in_archive) {
+  blobs_[digest] =
+      Blob{std::move(path), size, archive_offset, is_layer, in_archive && archive_ != nullptr, false};
 }
 
 void ImageAssembler::start() {
@@ -80,13 +81,16 @@ void ImageAssembler::run() {
 
 bool ImageAssembler::process(const std::string& digest, const Blob& blob, bool downloaded,
                              std::string* diff_id, std::string* error) {
-  const bool copy = archive_ != nullptr;
+  const bool copy = archive_ != nullptr && !blob.in_archive;
   const bool hash = blob.is_layer && downloaded;
   if (!copy && !hash) return true;
-  std::ifstream in(blob.path, std::ios::binary);
-  if (!in) {
-    *error = "cannot read " + blob.path.string();
-    return false;
+  std::ifstream in;
+  if (!blob.in_archive) {
+    in.open(blob.path, std::ios::binary);
+    if (!in) {
+      *error = "cannot read " + blob.path.string();
+      return false;
+    }
   }
   DiffIdHasher hasher;
   std::vector<char> buffer(kChunk);
@@ -97,8 +101,14 @@ bool ImageAssembler::process(const std::string& digest, const Blob& blob, bool d
       std::lock_guard lock(mutex_);
       if (stopping_) return true;
     }
-    in.read(buffer.data(), static_cast<std::streamsize>(std::min<std::int64_t>(blob.size - done, kChunk)));
-    auto got = static_cast<std::size_t>(in.gcount());
+    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(blob.size - done, kChunk));
+    std::size_t got = want;
+    if (blob.in_archive) {
+      if (!archive_->read_at(blob.archive_offset + done, buffer.data(), want, error)) return false;
+    } else {
+      in.read(buffer.data(), static_cast<std::streamsize>(want));
+      got = static_cast<std::size_t>(in.gcount());
+    }
     if (got == 0) break;
     if (copy && !archive_->write_at(blob.archive_offset + done, buffer.data(), got, error)) return false;
     if (hash && !hasher.update(buffer.data(), got)) {

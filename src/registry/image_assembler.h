@@ -18,7 +18,9 @@ namespace fetchpool::registry {
 /// per core: layers often finish together, and decompressing is the slow part) so that
 /// the work overlaps the downloads still running: computes the diff_id of every layer
 /// downloaded now (layers already in the store were checked when they arrived) and, for a
-/// tarball, copies each blob to its place in the archive.
+/// tarball filled from a store, copies each blob to its place in the archive. A blob the
+/// engine wrote into its place already (Request::into_region) is only read back there, for
+/// its diff_id.
 class ImageAssembler {
  public:
   /// `archive`: the tarball being written, laid out already (nullptr for an OCI layout).
@@ -28,10 +30,11 @@ class ImageAssembler {
   ImageAssembler(const ImageAssembler&) = delete;
   ImageAssembler& operator=(const ImageAssembler&) = delete;
 
-  /// Before start(): a blob of the image, stored at `path`; `archive_offset` is where its
-  /// bytes go in the archive (ignored without one).
+  /// Before start(): a blob of the image, stored at `path`, or with `in_archive` at its
+  /// place in the archive already; `archive_offset` is where its bytes go in the archive
+  /// (ignored without one).
   void expect(const std::string& digest, std::filesystem::path path, std::int64_t size,
-              std::int64_t archive_offset, bool is_layer);
+              std::int64_t archive_offset, bool is_layer, bool in_archive);
   void start();
   /// Thread-safe: the blob is complete at its path. `downloaded`: it arrived now, rather
   /// than being in the store already. Blobs not expected are ignored.
@@ -48,6 +51,7 @@ class ImageAssembler {
     std::int64_t size = 0;
     std::int64_t archive_offset = 0;
     bool is_layer = false;
+    bool in_archive = false;
     bool handed_over = false;
   };
   void run();

@@ -254,19 +254,19 @@ TEST(PullDisplayTest, LayersShowLiveThenCtrlCKeepsThemForTheNextPull) {
   EXPECT_TRUE(contains(planned, "/3 blobs")) << planned;
   EXPECT_FALSE(contains(line_with(planned, "/3 blobs"), "<--:--]")) << "no ETA: " << planned;
 
-  // Interrupted once a partial layer is kept (NAME.part, named after its first second).
+  // Interrupted once a partial layer is resumable (its bytes in TARBALL.part, its state
+  // saved after its first second).
   const std::filesystem::path blobs = tarball + ".blobs/blobs/sha256";
   EXPECT_TRUE(test::wait_until(
       [&] {
         std::error_code ec;
         for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
-          const std::string name = entry.path().filename().string();
-          if (name.size() > 5 && name.compare(name.size() - 5, 5, ".part") == 0) return true;
+          if (entry.path().filename().string().ends_with(".part.state")) return true;
         }
         return false;
       },
       20s))
-      << "no partial layer appeared in " << blobs;
+      << "no partial layer's state appeared in " << blobs;
   terminal.send_keys("C-c");
   std::string ended = terminal.screen_with("EXITED", 5s);
   EXPECT_TRUE(contains(ended, "EXITED 130")) << ended;

@@ -15,12 +15,15 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "engine/resume_state.h"
 #include "fetchpool/engine.h"
 #include "fetchpool/pull.h"
 #include "support/fault_server.h"
@@ -304,7 +307,18 @@ TEST_F(RegistryTest, ADescriptorWhoseSizeIsNotTheBlobsFailsThePull) {
         << run.err;
     EXPECT_NE(run.err.find(digest.substr(7)), std::string::npos) << run.err;
     EXPECT_FALSE(std::filesystem::exists(tarball)) << which;
-    EXPECT_FALSE(std::filesystem::exists(tarball + ".part")) << which;
+    // TARBALL.part stays (not under the final name), for a rerun to continue, as any
+    // partial download does; nothing of the refused blob is recorded complete in it.
+    std::ifstream record(tarball + ".blobs/archive");
+    const std::string recorded{std::istreambuf_iterator<char>(record), std::istreambuf_iterator<char>()};
+    EXPECT_EQ(recorded.find(digest), std::string::npos) << which << ": " << recorded;
+    // Another image into the same name is laid out anew (the blobs sit at other offsets):
+    // nothing of the kept TARBALL.part is taken for its bytes.
+    auto good = test::run_fetchpool({"pull", "-q", "-o", tarball, server_->host() + "/pull/sizes:good"});
+    ASSERT_EQ(good.exit_code, 0) << which << ": " << good.err;
+    auto copied = test::run_process(
+        {"/usr/bin/skopeo", "copy", "docker-archive:" + tarball, "oci:" + dir_ / (tag + "-check") + ":good"});
+    EXPECT_EQ(copied.exit_code, 0) << which << ": " << copied.err;
 
     std::string layout = dir_ / (tag + "-oci");
     auto oci = test::run_fetchpool(
@@ -428,40 +442,75 @@ TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
   std::string image = "127.0.0.1:" + std::to_string(proxy.port()) + "/pull/slow:v1";
   std::string tarball = dir_ / "slow.tar";
   std::vector<std::string> args{"pull", "-q", "-j", "1", "-x", "1", "-o", tarball, image};
-  const std::filesystem::path blobs = tarball + ".blobs/blobs/sha256";
-  std::filesystem::path part, finished;
+  // Each blob is written straight into TARBALL.part; beside it, the record of the blobs
+  // complete there, and the resume state of the one under way.
+  const std::filesystem::path record = tarball + ".blobs/archive";
+  const std::filesystem::path states = tarball + ".blobs/blobs/sha256";
+  std::filesystem::path state;
+  std::vector<std::string> recorded;  // the digests the record names complete
+  auto read_record = [&] {
+    recorded.clear();
+    std::ifstream in(record);
+    std::string line;
+    for (std::getline(in, line); std::getline(in, line);) recorded.push_back(line);
+  };
   {
     test::ChildProcess first(test::fetchpool_argv(args));
-    // One layer at a time: until the first is complete and the second is kept as
-    // NAME.part with its state (after a second of downloading).
+    // One blob at a time: until one layer is complete and the next has a state naming
+    // some of its bytes (after a second of downloading).
     test::wait_until(
         [&] {
           std::error_code ec;
-          for (const auto& entry : std::filesystem::directory_iterator(blobs, ec)) {
-            std::string name = entry.path().filename().string();
-            if (name.size() > 11 && name.compare(name.size() - 11, 11, ".part.state") == 0)
-              part = entry.path().string().substr(0, entry.path().string().size() - 6);
-            if (name.size() == 64 && entry.file_size(ec) > 1'000'000) finished = entry.path();
+          read_record();
+          for (const auto& entry : std::filesystem::directory_iterator(states, ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.ends_with(".part.state")) state = entry.path();
           }
-          return !part.empty() && !finished.empty() && std::filesystem::exists(part);
+          engine::ResumeState saved;
+          return recorded.size() >= 2 && !state.empty() &&
+                 engine::load_resume_state(state.string(), &saved) && saved.done > 0;
         },
         std::chrono::seconds(30), std::chrono::milliseconds(50));
     first.signal(SIGKILL);
     first.wait(std::chrono::seconds(5));
   }
-  ASSERT_FALSE(part.empty()) << "no partial layer appeared: " << proxy.proxy_log();
-  ASSERT_FALSE(finished.empty()) << "no layer was complete: " << proxy.proxy_log();
+  ASSERT_FALSE(state.empty()) << "no partial layer's state appeared: " << proxy.proxy_log();
+  read_record();
+  ASSERT_GE(recorded.size(), 2u) << "no layer was complete (the config comes first): " << proxy.proxy_log();
   ASSERT_FALSE(std::filesystem::exists(tarball));
-  const auto kept = static_cast<std::int64_t>(std::filesystem::file_size(part));
+  ASSERT_TRUE(std::filesystem::exists(tarball + ".part"));
+  EXPECT_FALSE(std::filesystem::exists(states / recorded.back().substr(7)))
+      << "a blob was stored beside the tarball, not in it";
+  engine::ResumeState saved;
+  ASSERT_TRUE(engine::load_resume_state(state.string(), &saved));
+  const std::int64_t kept = saved.done;
   ASSERT_GT(kept, 0);
-  const std::string layer = part.filename().string().substr(0, 64);
+  const std::string layer = state.filename().string().substr(0, 64);
+  // The complete layer's bytes are read back before a rerun trusts them (nothing is
+  // fsync'd: a power loss can lose what the record names): one changed byte, and it is
+  // fetched again.
+  const std::string damaged = recorded.back().substr(7);
+  {
+    std::fstream part(tarball + ".part", std::ios::in | std::ios::out | std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(part), std::istreambuf_iterator<char>()};
+    const std::size_t header = bytes.find("blobs/sha256/" + damaged);  // its tar header; the data follows
+    ASSERT_NE(header, std::string::npos);
+    part.seekp(static_cast<std::streamoff>(header + 512 + 1000));
+    part.put(static_cast<char>(bytes[header + 512 + 1000] ^ 0x55));
+  }
+  recorded.pop_back();
   const std::size_t log_before = proxy.proxy_log().size();
 
   auto second = test::run_fetchpool(args);
   ASSERT_EQ(second.exit_code, 0) << second.err;
   auto inspect = test::run_process({"/usr/bin/skopeo", "inspect", "docker-archive:" + tarball});
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
-  // The rerun asked for the layer from where the first run stopped, and got only the rest.
+  auto loaded = test::run_process(
+      {"/usr/bin/skopeo", "copy", "docker-archive:" + tarball, "oci:" + dir_ / "slow-check:v1"});
+  EXPECT_EQ(loaded.exit_code, 0) << loaded.err;  // skopeo reads every blob and checks its digest
+  EXPECT_FALSE(std::filesystem::exists(tarball + ".part"));
+  EXPECT_FALSE(std::filesystem::exists(tarball + ".blobs"));
+  // The rerun asked for the layer from where the first run's state said, and got only the rest.
   std::istringstream log(proxy.proxy_log().substr(log_before));
   bool resumed = false;
   for (std::string line; std::getline(log, line);) {
@@ -470,8 +519,12 @@ TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
     resumed = true;
   }
   EXPECT_TRUE(resumed) << proxy.proxy_log();
-  EXPECT_EQ(proxy.proxy_log().substr(log_before).find(finished.filename().string()), std::string::npos)
-      << "the complete layer was fetched again: " << proxy.proxy_log();
+  EXPECT_NE(proxy.proxy_log().substr(log_before).find(damaged), std::string::npos)
+      << "the damaged layer was not fetched again: " << proxy.proxy_log();
+  for (const std::string& complete : recorded) {
+    EXPECT_EQ(proxy.proxy_log().substr(log_before).find(complete.substr(7)), std::string::npos)
+        << "the complete blob " << complete << " was fetched again: " << proxy.proxy_log();
+  }
 }
 
 TEST_F(RegistryTest, MirrorsAreTriedInOrderThenTheOrigin) {
