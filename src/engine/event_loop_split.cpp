@@ -216,8 +216,10 @@ void EventLoop::end_split(Transfer* transfer, AttemptOutcome outcome) {
     std::string error;
     if (!hash_in_order(*transfer, transfer->segmented->planner.size(), &error)) {
       outcome = AttemptOutcome::of(Kind::write_error, std::move(error));
-    } else {
-      check_digest(*transfer, &outcome);
+    } else if (transfer->digest) {
+      // The digest takes its last bytes on the disk thread: the verdict is the commit's,
+      // after them, as for a body over one connection (digest_differed()).
+      transfer->sink->verify_as_stored(&*transfer->digest, transfer->checking_digest);
     }
   }
   AttemptContext context = context_for(*transfer, transfer->attempts);

@@ -321,9 +321,11 @@ bool FileSink::begin_ranges(const ResumeState& state, bool keep_existing, std::s
   return true;
 }
 
-bool FileSink::write_block_at(std::int64_t offset, std::string& block, std::string* error) {
+bool FileSink::write_block_at(std::int64_t offset, std::string& block, std::string* error,
+                              hash::Digest* digest) {
   stored_ += static_cast<std::int64_t>(block.size());
-  if (writes_behind()) return write_behind(offset, block, error);
+  if (writes_behind()) return write_behind(offset, block, error, digest, 0);
+  if (digest) digest->update(block.data(), block.size());
   bool ok = file_.write_at(offset, block.data(), block.size(), error);
   block.clear();
   return ok;
@@ -335,7 +337,31 @@ void FileSink::note_ranges(std::vector<ByteRange> ranges) {
 }
 
 bool FileSink::hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error) {
-  if (!wait_for_writes(error)) return false;  // the bytes to read back may be among them
+  if (from >= to) return true;
+  if (!writes_behind()) return read_into_digest(from, to, digest, error);
+  // After the blocks handed over before it, on the same thread: the bytes it reads back
+  // are written by then, and the digest takes them in order with the blocks it hashes.
+  // (On the loop thread, waiting for those writes first, this was most of a split pull's
+  // loop time.)
+  if (!behind_) behind_ = std::make_unique<WriteBehind>();
+  {
+    std::lock_guard lock(behind_->mutex);
+    if (behind_->failed) {
+      behind_->report(error);
+      return false;
+    }
+    ++behind_->in_flight;
+  }
+  disk_->post([this, from, to, digest] {
+    std::string read_error;
+    bool ok = read_into_digest(from, to, digest, &read_error);
+    behind_->finish(ok, std::move(read_error), false);
+  });
+  return true;
+}
+
+bool FileSink::read_into_digest(std::int64_t from, std::int64_t to, hash::Digest* digest,
+                                std::string* error) {
   std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(to - from, 1 << 20)));
   while (from < to) {
     auto step = static_cast<std::size_t>(std::min<std::int64_t>(to - from, buffer.size()));
@@ -487,7 +513,9 @@ bool FileSink::write(const char* data, std::size_t size, std::string* error) {
   if (opening_ && stored_ - spilled_bytes_ >= kFetchedWhileOpening && !wait_for_writes(error)) return false;
   if (pending_.size() < kWriteBlockBytes) return true;
   if (!writes_behind()) return flush(error);
-  return write_behind(stored_ - static_cast<std::int64_t>(pending_.size()), pending_, error);
+  const std::int64_t offset = stored_ - static_cast<std::int64_t>(pending_.size());
+  return write_behind(offset, pending_, error, digest_,
+                      digest_ ? unhashed_start(offset, pending_.size()) : 0);
 }
 
 bool FileSink::flush(std::string* error) {
@@ -525,7 +553,8 @@ std::string FileSink::take_block() {
   return block;
 }
 
-bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string* error) {
+bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string* error, hash::Digest* digest,
+                            std::size_t unhashed) {
   if (!behind_) behind_ = std::make_unique<WriteBehind>();
   bool started = false;
   while (!(started = blocks_->try_start_write())) {  // the disk thread has enough
@@ -533,10 +562,7 @@ bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string
     if (behind_->in_flight == 0) {  // none of them is this file's: this thread writes too
       if (behind_->failed) break;   // reported below (the file may not even be open)
       lock.unlock();
-      if (digest_) {
-        std::size_t from = unhashed_start(offset, block.size());
-        digest_->update(block.data() + from, block.size() - from);
-      }
+      if (digest) digest->update(block.data() + unhashed, block.size() - unhashed);
       bool ok = file_.write_at(offset, block.data(), block.size(), error);
       block.clear();
       return ok;
@@ -561,8 +587,6 @@ bool FileSink::write_behind(std::int64_t offset, std::string& block, std::string
   }
   // The sink outlives the task: every path that closes, names or drops the file, and the
   // destructor, wait_for_writes() first.
-  hash::Digest* digest = digest_;
-  std::size_t unhashed = digest ? unhashed_start(offset, block.size()) : 0;
   disk_->post([this, offset, data = std::move(block), digest, unhashed]() mutable {
     // In order: this file's blocks run on this thread, one after another.
     if (digest) digest->update(data.data() + unhashed, data.size() - unhashed);

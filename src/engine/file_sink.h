@@ -108,11 +108,17 @@ class FileSink {
   /// Writes a gathered block of a body begun with begin_ranges() at `offset`. Takes
   /// `block`'s bytes and leaves it empty (maybe with another block's storage, for reuse).
   /// With a disk thread, written behind: the error of a failed block comes with a later call.
-  bool write_block_at(std::int64_t offset, std::string& block, std::string* error);
+  /// With `digest` (the block is next in its order), its bytes are fed to it first, there.
+  bool write_block_at(std::int64_t offset, std::string& block, std::string* error,
+                      hash::Digest* digest = nullptr);
   /// The ranges on disk now, for the state file (saved at most once a second, and by
   /// suspend()).
   void note_ranges(std::vector<ByteRange> ranges);
-  /// Feeds bytes [from, to) of a body begun with begin_ranges() to `digest`.
+  /// Feeds bytes [from, to) of a body begun with begin_ranges() to `digest`, read back once
+  /// every block handed over before is written: with a disk thread, there, after them and
+  /// in order with the blocks write_block_at() hashes (the error of a failed read comes with
+  /// a later call, and the digest is final only once wait_for_writes() or commit() has
+  /// waited for it); without one, here.
   bool hash_range(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error);
   /// The body's size, when the response says: lets a small body be stored without regrowth.
   /// False (with `error`) when it cannot be held: memory_only and over the limit.
@@ -183,8 +189,12 @@ class FileSink {
   /// Drops the gathered bytes; their buffer goes back to the pool.
   void release_pending();
   /// Hands `block` (taken; left empty, maybe with a spare's storage) to the disk thread, to
-  /// be written at `offset`; false with the error of an earlier block when one failed.
-  bool write_behind(std::int64_t offset, std::string& block, std::string* error);
+  /// be written at `offset` (its bytes from `unhashed` on fed to `digest` first, when
+  /// given); false with the error of an earlier block when one failed.
+  bool write_behind(std::int64_t offset, std::string& block, std::string* error, hash::Digest* digest,
+                    std::size_t unhashed);
+  /// Reads bytes [from, to) back from the file into `digest`.
+  bool read_into_digest(std::int64_t from, std::int64_t to, hash::Digest* digest, std::string* error);
   /// Waits until no block is being written; false with the first write error, which stays
   /// until start_clean().
   bool wait_for_writes(std::string* error);

@@ -277,13 +277,16 @@ bool flush_segment(SegmentConnection& connection, std::string* error) {
   auto size = static_cast<std::size_t>(std::clamp<std::int64_t>(
       end - connection.pending_at, 0, static_cast<std::int64_t>(connection.pending.size())));
   connection.pending.resize(size);  // bytes past the segment's end are another connection's
-  // Digested before the block is handed over. A failed write ends the whole download (a
-  // disk error is not retried), so the digest never goes on with bytes that are not there.
+  // A block at the digest's frontier is digested where it is written (the disk thread),
+  // in order with the ranges read back there (EventLoop::hash_in_order). A failed write
+  // ends the whole download (a disk error is not retried), so the digest never goes on
+  // with bytes that are not there.
+  hash::Digest* digest = nullptr;
   if (transfer.digest && connection.pending_at == split.hashed) {
-    transfer.digest->update(connection.pending.data(), size);
+    digest = &*transfer.digest;
     split.hashed += static_cast<std::int64_t>(size);
   }
-  bool ok = transfer.sink->write_block_at(connection.pending_at, connection.pending, error);
+  bool ok = transfer.sink->write_block_at(connection.pending_at, connection.pending, error, digest);
   if (ok) split.planner.advance(connection.segment, connection.pending_at + static_cast<std::int64_t>(size));
   connection.pending.clear();
   return ok;
