@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "fetchpool/completion_queue.h"
@@ -184,7 +185,8 @@ PYBIND11_MODULE(_native, m) {
                       std::int64_t memory_limit, std::optional<double> max_time_s, std::optional<int> retries,
                       std::optional<int> connections, std::optional<IfExists> if_exists,
                       std::optional<std::int64_t> max_bytes_per_s, std::vector<std::string> mirrors,
-                      bool name_from_server, std::optional<py::bytes> post_body) {
+                      bool name_from_server, std::optional<py::bytes> post_body,
+                      std::optional<std::tuple<std::string, std::int64_t, std::int64_t>> into_region) {
             Request request;
             request.url = std::move(url);
             request.directory = std::move(directory);
@@ -203,6 +205,10 @@ PYBIND11_MODULE(_native, m) {
             request.mirrors = std::move(mirrors);
             request.name_from_server = name_from_server;
             if (post_body) request.post_body = static_cast<std::string>(*post_body);
+            if (into_region) {
+              auto& [file, offset, size] = *into_region;
+              request.into_region = FileRegion{file, offset, size};
+            }
             return request;
           }),
           py::arg("url"), py::arg("directory"), py::arg("file_name"), py::arg("headers"),
@@ -210,7 +216,7 @@ PYBIND11_MODULE(_native, m) {
           py::arg("memory_limit"), py::arg("max_time_s"), py::arg("retries"), py::arg("connections"),
           py::arg("if_exists"), py::arg("max_bytes_per_s") = py::none(),
           py::arg("mirrors") = std::vector<std::string>{}, py::arg("name_from_server") = false,
-          py::arg("post_body") = py::none())
+          py::arg("post_body") = py::none(), py::arg("into_region") = py::none())
       .def_readwrite("url", &Request::url)
       .def_readwrite("directory", &Request::directory)
       .def_readwrite("file_name", &Request::file_name)

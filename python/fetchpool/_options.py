@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _native
 
@@ -109,7 +109,10 @@ class Request:
     post_body: send a POST of these bytes (a str is sent as UTF-8; form-encoded unless
     `headers` give a Content-Type) instead of a GET, for small API calls such as a token
     request; needs to_memory=True. A 307 or 308 redirect keeps the POST, a 301, 302 or 303
-    goes on as a GET, as curl does.
+    goes on as a GET, as curl does. into_region: (file, offset, size): write the body into
+    bytes [offset, offset + size) of that existing file (a tarball laid out ahead, say)
+    instead of a file of its own; it must be exactly `size` bytes, nothing outside the
+    region is written, and file_name/directory only name it and keep its resume state.
     """
 
     url: str
@@ -129,6 +132,7 @@ class Request:
     mirrors: Sequence[str] = ()
     name_from_server: bool = False
     post_body: Union[bytes, str, None] = None
+    into_region: Optional[Tuple[Union[str, os.PathLike], int, int]] = None
 
     def to_native(self) -> "_native.Request":
         return _native.Request(self.url, "" if self.directory is None else os.fspath(self.directory), self.file_name,
@@ -136,7 +140,9 @@ class Request:
                                self.to_memory, self.memory_limit, self.max_time, self.retries, self.connections,
                                None if self.if_exists is None else if_exists_value(self.if_exists),
                                self.max_rate, list(self.mirrors), self.name_from_server,
-                               self.post_body.encode() if isinstance(self.post_body, str) else self.post_body)
+                               self.post_body.encode() if isinstance(self.post_body, str) else self.post_body,
+                               None if self.into_region is None else
+                               (os.fspath(self.into_region[0]), int(self.into_region[1]), int(self.into_region[2])))
 
 
 REQUEST_FIELDS = frozenset(field.name for field in dataclasses.fields(Request)) - {"url"}

@@ -367,3 +367,19 @@ def test_a_post_body_is_sent_and_its_answer_kept(faults, out):
     with pytest.raises(fetchpool.InvalidInputError, match="to_memory"):
         fetchpool.get(url, out / "posted.bin", post_body=b"a=b").raise_for_status()
     assert not (out / "posted.bin").exists()
+
+
+def test_a_body_goes_into_its_region_of_a_file(faults, out):
+    archive = out / "archive.bin"
+    out.mkdir()
+    archive.write_bytes(b"." * 5000)
+    result = fetchpool.get(faults.data("member", 1000), out / "member.bin",
+                           checksum="sha256:" + sha256(body_of("member", 1000)), into_region=(archive, 1234, 1000))
+    assert result.ok, result.message
+    data = archive.read_bytes()
+    assert data == b"." * 1234 + body_of("member", 1000) + b"." * (5000 - 2234)
+    assert not (out / "member.bin").exists() and not (out / "member.bin.part").exists()
+    # A body of another size than its region fails, and the bytes after it stay.
+    longer = fetchpool.get(faults.data("longer", 1001), out / "longer.bin", into_region=(archive, 0, 1000))
+    assert not longer.ok and longer.category == "checksum", longer.message
+    assert archive.read_bytes()[1000:] == data[1000:]
