@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "support/nginx_server.h"
 #include "support/process.h"
 #include "support/registry_server.h"
 #include "support/shared_server.h"
+#include "support/test_data.h"
 
 namespace fetchpool {
 namespace {
@@ -61,7 +63,8 @@ class RegistryCredentialsTest : public test::SharedServerTest<RegistryServer> {
   }
   /// fetchpool pull in an environment of the test's own: HOME and PATH (dir_/bin first)
   /// set, the auth variables unset unless `env` gives them.
-  test::ProcessResult pull(const std::map<std::string, std::string>& env, std::vector<std::string> flags) {
+  test::ProcessResult pull(const std::map<std::string, std::string>& env, std::vector<std::string> flags,
+                           const std::string& image_ref = "") {
     std::vector<std::string> argv{"/usr/bin/env",
                                   "-u",
                                   "DOCKER_CONFIG",
@@ -74,7 +77,7 @@ class RegistryCredentialsTest : public test::SharedServerTest<RegistryServer> {
     for (const auto& [name, value] : env) argv.push_back(name + "=" + value);
     std::vector<std::string> args{"pull", "-q", "-o", dir_ / ("out-" + std::to_string(++pulls_) + ".tar")};
     args.insert(args.end(), flags.begin(), flags.end());
-    args.push_back(image());
+    args.push_back(image_ref.empty() ? image() : image_ref);
     for (const std::string& arg : test::fetchpool_argv(args)) argv.push_back(arg);
     return test::run_process(argv, "", std::chrono::seconds(60));
   }
@@ -208,6 +211,36 @@ TEST_F(IdentityTokenTest, AnIdentityTokenInConfigJsonIsUsed) {
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
   EXPECT_NE(token_requests_since(before).find(R"("grant": "refresh_token")"), std::string::npos)
       << token_requests_since(before);
+}
+
+TEST_F(IdentityTokenTest, ARefreshTokenTheServiceRenewsIsTheOneSentNext) {
+  server_->push_image("creds/long", "v1", {.layers = 3, .layer_size = 1'500'000});
+  // The registry behind nginx at 1 MiB/s, one layer at a time: the pull takes about 4 s,
+  // and its tokens are good for one to two seconds (the registry allows 60 s past expiry),
+  // so it needs at least one more grant after the first.
+  test::NginxServer proxy(test::TestData::get().root(), test::NginxServer::Scheme::http, server_->host());
+  const std::string host = "127.0.0.1:" + std::to_string(proxy.port());
+  write_helper("rotating",
+               "read server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"<token>\",\"Secret\":\"" +
+                   std::string(RegistryServer::kIdentityToken) + "\"}' \"$server\"\n");
+  fs::create_directories(dir_ / "docker");
+  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"rotating"})");
+  const std::size_t before = server_->token_log().size();
+  server_->rotate_refresh_tokens(true);
+  server_->set_token_lifetime(-58);
+  auto pulled = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {"-j", "1", "-x", "1"}, host + "/creds/long:v1");
+  server_->set_token_lifetime(300);
+  server_->rotate_refresh_tokens(false);
+  const std::string asked = token_requests_since(before);
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err << asked << proxy.proxy_log();
+  // Each grant after the first sent the refresh token the one before it answered: the
+  // one the helper gave was good only once.
+  std::size_t grants = 0;
+  for (std::size_t at = asked.find(R"("rotated": true)"); at != std::string::npos;
+       at = asked.find(R"("rotated": true)", at + 1))
+    ++grants;
+  EXPECT_GE(grants, 2u) << "the pull did not need a second grant:\n" << asked;
+  EXPECT_EQ(asked.find(R"("refused")"), std::string::npos) << asked;
 }
 
 TEST_F(IdentityTokenTest, ARefusedIdentityTokenSaysSoAndIsNotPrinted) {

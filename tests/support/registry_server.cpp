@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -59,6 +60,14 @@ void RegistryServer::start_token_server() {
 
 void RegistryServer::set_token_lifetime(int seconds) {
   write_file(dir_ / "token-lifetime", std::to_string(seconds));
+}
+
+void RegistryServer::rotate_refresh_tokens(bool on) {
+  std::error_code ignored;
+  if (on)
+    write_file(dir_ / "token-rotate", "on");
+  else
+    std::filesystem::remove(dir_ / "token-rotate", ignored);
 }
 
 std::string RegistryServer::token_log() const {

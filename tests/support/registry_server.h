@@ -51,6 +51,9 @@ class RegistryServer {
   std::string token_log() const;
   /// Tokens issued from now on expire `seconds` after they are issued (300 until set).
   void set_token_lifetime(int seconds);
+  /// While on, each identity-token grant answers a new refresh token, and only the newest
+  /// is good from then on, as an OAuth2 service that rotates them does (off until set).
+  void rotate_refresh_tokens(bool on);
   /// base64 of kUser:kPassword, as Docker's config.json holds it.
   std::string base64_credentials() const;
 

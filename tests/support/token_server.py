@@ -14,10 +14,13 @@ access as {"access_token": ...}; another refresh token gets 401 {"error": "inval
 Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user, grant) to LOG_FILE.
 Tokens expire after 300 s, or after the seconds LIFETIME_FILE holds when it exists (read
 at every request, so a test can make tokens short-lived after pushing its images).
+While a file token-rotate exists beside LIFETIME_FILE, each refresh grant answers a new
+refresh_token too, and from then on only the newest one is good (logged "rotated": true).
 """
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -30,6 +33,9 @@ CREDENTIALS = sys.stdin.readline().strip()
 IDENTITY_TOKEN = sys.stdin.readline().strip()
 ISSUER, SERVICE = "fetchpool-test-issuer", "fetchpool-test-registry"
 log_lock = threading.Lock()
+ROTATE_FILE = os.path.join(os.path.dirname(LIFETIME_FILE), "token-rotate")
+refresh_token = IDENTITY_TOKEN  # the one good now; rotated while ROTATE_FILE exists
+rotations = 0
 
 
 def b64url(data):
@@ -84,20 +90,28 @@ class Handler(BaseHTTPRequestHandler):
         self.issue(query.get("scope", []), user, "", "token")
 
     def do_POST(self):
+        global refresh_token, rotations
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(min(length, 65536)).decode(errors="replace"))
         grant = form.get("grant_type", [""])[0]
-        refused = (grant != "refresh_token" or not IDENTITY_TOKEN or form.get("refresh_token", [""])[0] != IDENTITY_TOKEN
+        with log_lock:
+            good = refresh_token
+        refused = (grant != "refresh_token" or not good or form.get("refresh_token", [""])[0] != good
                    or form.get("service", [""])[0] != SERVICE or not form.get("client_id", [""])[0])
         if refused:
             log({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True})
             self.reply(401, json.dumps({"error": "invalid_grant"}).encode())
             return
+        renewed = None
+        if os.path.exists(ROTATE_FILE):
+            with log_lock:
+                rotations += 1
+                refresh_token = renewed = f"{IDENTITY_TOKEN}-rotated-{rotations}"
         # The OAuth2 form may carry several scopes in one field, space separated.
         scopes = [part for field in form.get("scope", []) for part in field.split(" ") if part]
-        self.issue(scopes, CREDENTIALS.split(":", 1)[0], grant, "access_token")
+        self.issue(scopes, CREDENTIALS.split(":", 1)[0], grant, "access_token", renewed)
 
-    def issue(self, scopes, user, grant, field):
+    def issue(self, scopes, user, grant, field, renewed=None):
         access = []
         for scope in scopes:
             kind, name, actions = scope.split(":", 2) if scope.count(":") >= 2 else ("", "", "")
@@ -107,6 +121,8 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"scope": scopes, "user": user}
         if grant:
             entry["grant"] = grant
+        if renewed:
+            entry["rotated"] = True
         log(entry)
         now, expires_in = int(time.time()), lifetime()
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(certificate_der()).decode()]}
@@ -114,7 +130,10 @@ class Handler(BaseHTTPRequestHandler):
                   "jti": str(time.monotonic_ns()), "access": access}
         signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
         token = signing_input.decode() + "." + b64url(sign(signing_input))
-        self.reply(200, json.dumps({field: token, "expires_in": expires_in}).encode())
+        answer = {field: token, "expires_in": expires_in}
+        if renewed:
+            answer["refresh_token"] = renewed
+        self.reply(200, json.dumps(answer).encode())
 
 
 def main():
