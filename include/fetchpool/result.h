@@ -56,8 +56,10 @@ struct Result {
   double elapsed_s = 0.0;  ///< From the first attempt's start to the end.
   /// Why each failed attempt failed, in order ("attempt 1: HTTP 503 Service Unavailable").
   std::vector<std::string> attempt_errors;
-  /// For a Request with to_memory that ended ok: the body. Shared and immutable, so
-  /// copying a Result stays cheap.
+  /// For a Request with to_memory that ended ok: the body. One that failed with an HTTP
+  /// error status: the start of that response's body (at most 64 KiB), what the server
+  /// says of it (a registry's JSON errors, OAuth2's error), or null when it sent none.
+  /// Shared and immutable, so copying a Result stays cheap.
   std::shared_ptr<const std::string> body;
   /// For a Request with to_memory: the headers of the last response (after redirects), as
   /// sent and in order, whether it ended ok or failed with an HTTP status (a 401's

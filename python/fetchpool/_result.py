@@ -75,7 +75,9 @@ class Result:
 
     @property
     def content(self) -> Optional[bytes]:
-        """The body, for a request kept in memory (the same bytes object each time)."""
+        """The body, for a request kept in memory (the same bytes object each time); when it
+        failed with an HTTP error, the start of that answer's body (at most 64 KiB: what
+        the server says, such as a registry's JSON errors), or None when it sent none."""
         if self._content is None:
             self._content = self._native.body
         return self._content

@@ -650,6 +650,8 @@ void EventLoop::finish(std::unique_ptr<Transfer> transfer, Result result) {
   result.bytes = transfer->sink ? transfer->sink->stored() : 0;
   result.attempt_errors = std::move(transfer->attempt_errors);
   result.headers = std::move(transfer->kept_headers);
+  if (!result.ok() && !transfer->error_body.empty())
+    result.body = std::make_shared<const std::string>(std::move(transfer->error_body));
   // A failed transfer's path is free again at once (its rerun may take it); a done one's
   // stays claimed unless the Engine serves many batches (EngineOptions::unique_paths).
   if (!result.ok() || !options_.unique_paths) admission_.give_back(*transfer);

@@ -20,6 +20,9 @@ namespace {
 
 using Kind = AttemptOutcome::Kind;
 
+/// How much of an HTTP error's body a to_memory request keeps (Result::body).
+constexpr std::size_t kErrorBodyLimit = 64 * 1024;
+
 /// Records why the attempt stops; false, for the callback to return.
 bool stop(Transfer& transfer, Kind kind, std::string detail) {
   transfer.outcome = AttemptOutcome::of(kind, std::move(detail));
@@ -97,7 +100,18 @@ size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
       }
     }
   }
-  if (transfer.discard_body) return length;
+  if (transfer.discard_body) {
+    // What the server says of the error (a registry's JSON errors, OAuth2's error) is for
+    // the caller of an API request to read; a file's error page is no file of its own.
+    if (transfer.request.to_memory && transfer.error_body.size() < kErrorBodyLimit) {
+      try {
+        transfer.error_body.append(data, std::min(length, kErrorBodyLimit - transfer.error_body.size()));
+      } catch (...) {
+        // Out of memory: the error is reported without the server's words.
+      }
+    }
+    return length;
+  }
   if (transfer.segmented && transfer.segmented->adopted)
     return write_segment(*transfer.segmented->adopted, data, length);
   if (!within_stated_size(transfer, static_cast<std::int64_t>(length))) return 0;
@@ -204,6 +218,7 @@ void configure_attempt(CURL* easy, Transfer& transfer) {
   transfer.response.clear();
   transfer.http_status = 0;
   transfer.discard_body = false;
+  transfer.error_body.clear();
   transfer.outcome = {};
   transfer.body_plan = BodyPlan{};
   transfer.digest.reset();

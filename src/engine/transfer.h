@@ -122,6 +122,8 @@ struct Transfer {
   http::ResponseHeaders response;
   std::optional<std::uint64_t> claimed_path;  ///< Its output path's claim (PathClaims).
   http::HeaderList kept_headers;  ///< Every header of the response, for to_memory (Result::headers).
+  /// to_memory: the start of an HTTP error's body (Result::body of a failed transfer).
+  std::string error_body;
   int http_status = 0;
   std::int64_t expected_total = -1;  ///< Whole body size once the response says, else -1.
   bool discard_body = false;         ///< An error page: read it (to keep the connection) but drop it.

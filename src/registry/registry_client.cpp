@@ -9,6 +9,7 @@
 #include "hash/digest.h"
 #include "registry/auth_challenge.h"
 #include "registry/manifest.h"
+#include "registry/stated_error.h"
 #include "text/base64.h"
 
 namespace fetchpool::registry {
@@ -28,6 +29,19 @@ std::string url_encode(const std::string& text) {
     }
   }
   return out;
+}
+
+// What the registry (or its token service) said of a failed request: its words, for
+// the message; empty when it gave none.
+StatedError said_by(const Result& reply) {
+  return reply.ok() || !reply.body ? StatedError{} : stated_error(*reply.body);
+}
+
+// "; the registry says: CODE: message", to close a parenthesis with, or "" when it said
+// nothing.
+std::string in_its_words(const Result& reply, const char* who = "the registry") {
+  const std::string text = said_by(reply).text;
+  return text.empty() ? std::string() : std::string("; ") + who + " says: " + text;
 }
 
 }  // namespace
@@ -133,16 +147,27 @@ std::string RegistryClient::request_token(std::map<std::string, std::string>& pa
     *error = "token request to " + redact_url(realm) + " failed: " + failure;
     return {};
   }
+  const StatedError said = said_by(reply);
+  const std::string words = in_its_words(reply, "it");  // the token service
+  if (!options_.identity_token.empty() && reply.http_status == 400 && !said.code.empty() &&
+      said.code != "invalid_grant") {
+    // Not a verdict on the token (OAuth2 says invalid_grant for that): the request itself.
+    *error = "the registry's token service rejects fetchpool's token request (HTTP 400" + words +
+             "): report it, with the registry's name";
+    return {};
+  }
   if (reply.http_status == 401 || reply.http_status == 403 ||
       (!options_.identity_token.empty() && reply.http_status == 400)) {
     // OAuth2 answers a refresh token it does not take with 400 invalid_grant.
-    *error = anonymous() ? "the registry's token service refuses anonymous access; " + options_.missing_advice
+    *error = anonymous() ? "the registry's token service refuses anonymous access (HTTP " +
+                               std::to_string(reply.http_status) + words + "); " + options_.missing_advice
              : !options_.identity_token.empty()
                  ? "the registry's token service refuses the identity token (HTTP " +
-                       std::to_string(reply.http_status) + "), which may have expired or been revoked; " +
-                       options_.missing_advice
+                       std::to_string(reply.http_status) + words +
+                       "), which may have expired or been revoked; " + options_.missing_advice
                  : "the registry's token service refuses these credentials (HTTP " +
-                       std::to_string(reply.http_status) + ", from " + options_.credentials_source + ")";
+                       std::to_string(reply.http_status) + ", from " + options_.credentials_source + words +
+                       ")";
     return {};
   }
   auto json = reply.body ? nlohmann::json::parse(*reply.body, nullptr, false) : nlohmann::json();
@@ -192,18 +217,20 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
       return false;
     }
   }
+  const std::string words = in_its_words(reply);
   if (reply.http_status == 401) {
-    *error = where + ": HTTP 401 even with " +
+    *error = where + ": HTTP 401" + (words.empty() ? "" : " (" + words.substr(2) + ")") + " even with " +
              (anonymous() ? "an anonymous token; " + options_.missing_advice
                           : "the credentials from " + options_.credentials_source);
     return false;
   }
   if (reply.http_status == 404) {
-    *error = where + ": not found (HTTP 404): check the repository name and the tag";
+    // NAME_UNKNOWN (no such repository) or MANIFEST_UNKNOWN (no such tag), where it says.
+    *error = where + ": not found (HTTP 404" + words + "): check the repository name and the tag";
     return false;
   }
   if (reply.status != Status::ok || !reply.body) {
-    *error = where + ": " + reply.message;
+    *error = where + ": " + reply.message + (words.empty() ? "" : " (" + words.substr(2) + ")");
     return false;
   }
   // The engine has checked the bytes against the Docker-Content-Digest the registry sent.

@@ -249,10 +249,28 @@ TEST_F(IdentityTokenTest, ARefusedIdentityTokenSaysSoAndIsNotPrinted) {
   test::write_file(dir_ / "docker/config.json", R"({"credsStore":"stale"})");
   auto refused = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
-  EXPECT_NE(refused.err.find("refuses the identity token (HTTP 401)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("refuses the identity token (HTTP 401; it says: invalid_grant)"),
+            std::string::npos)
+      << refused.err;
   EXPECT_NE(refused.err.find("docker-credential-stale"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("docker login " + server_->host()), std::string::npos) << refused.err;
   EXPECT_EQ((refused.out + refused.err).find("idt-revoked-secret-42"), std::string::npos) << refused.err;
+}
+
+// OAuth2's 400 is not always about the token: invalid_request says the request was wrong,
+// and the message says so instead of blaming the token.
+TEST_F(IdentityTokenTest, ATokenRequestTheServiceCannotReadIsNotCalledARefusedToken) {
+  write_answering_helper("malformed", "<token>", "invalid-request-please");
+  fs::create_directories(dir_ / "docker");
+  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"malformed"})");
+  auto rejected = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
+  EXPECT_EQ(rejected.exit_code, 1) << rejected.err;
+  EXPECT_NE(rejected.err.find("rejects fetchpool's token request (HTTP 400; it says: invalid_request: "
+                              "client_id is not known here)"),
+            std::string::npos)
+      << rejected.err;
+  EXPECT_EQ(rejected.err.find("refuses the identity token"), std::string::npos) << rejected.err;
+  EXPECT_EQ((rejected.out + rejected.err).find("invalid-request-please"), std::string::npos) << rejected.err;
 }
 
 }  // namespace

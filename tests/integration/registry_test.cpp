@@ -431,7 +431,10 @@ TEST_F(RegistryTest, BadPullArgumentsAreUsageErrors) {
   EXPECT_NE(no_output.err.find("needs -o"), std::string::npos) << no_output.err;
   auto missing = test::run_fetchpool({"pull", "-o", dir_ / "x.tar", server_->host() + "/no/such:tag"});
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.err.find("not found (HTTP 404)"), std::string::npos) << missing.err;
+  // With the registry's own words, which say whether the repository or the tag is unknown.
+  EXPECT_NE(missing.err.find("not found (HTTP 404; the registry says: MANIFEST_UNKNOWN: manifest unknown)"),
+            std::string::npos)
+      << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "x.tar"));
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -482,6 +483,42 @@ TEST_F(ReliabilityTest, APostBodyIsSentAndFollowsRedirectsAsHttpSays) {
   Result refused = engine.submit(std::move(to_file)).wait();
   EXPECT_EQ(refused.category, ErrorCategory::invalid_input) << refused.message;
   EXPECT_NE(refused.message.find("post_body needs to_memory"), std::string::npos) << refused.message;
+}
+
+// What a server says of an error (Docker Hub's rate limit, a registry's MANIFEST_UNKNOWN,
+// OAuth2's invalid_grant) is in the Result of an API request kept in memory; a file's
+// error page is kept nowhere.
+TEST_F(ReliabilityTest, AnErrorsBodyIsKeptForARequestInMemoryOnly) {
+  EngineOptions options;
+  options.output_dir = dir_ / "out";
+  Engine engine(options);
+  const std::string said =
+      R"({"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]})";
+  std::string encoded;
+  for (unsigned char c : said) {
+    static const char* const kHex = "0123456789ABCDEF";
+    encoded +=
+        std::isalnum(c) ? std::string(1, static_cast<char>(c)) : std::string{'%', kHex[c >> 4], kHex[c & 15]};
+  }
+  const std::string query = "fail_first=9&status=429&error_body=" + encoded;
+  Request api;
+  api.url = server_->data_url("limited", 1000, query);
+  api.to_memory = true;
+  api.retries = 0;
+  Result refused = engine.submit(api).wait();
+  EXPECT_EQ(refused.status, Status::failed);
+  EXPECT_EQ(refused.http_status, 429);
+  ASSERT_TRUE(refused.body) << "the server's words were dropped";
+  EXPECT_EQ(*refused.body, said);
+  EXPECT_EQ(refused.header("content-type"), "application/json");
+
+  Request file;
+  file.url = server_->data_url("limited-file", 1000, query);
+  file.retries = 0;
+  Result failed = engine.submit(file).wait();
+  EXPECT_EQ(failed.http_status, 429);
+  EXPECT_FALSE(failed.body);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out/limited-file"));
 }
 
 // Every header a user adds may be a credential (Private-Token, X-Api-Key,

@@ -10,6 +10,8 @@ Serves deterministic data and misbehaves on demand; the query string picks how:
     &short_by=B                   close the connection B bytes short of Content-Length
     &fail_first=K&status=S        answer S (default 503) to the first K requests for NAME
     &retry_after=T                with such a failure, a Retry-After: T header
+    &error_body=TEXT              with such a failure, TEXT (percent-decoded) as its body,
+                                  as application/json (a registry's or OAuth2's error)
     &ignore_range=1               always 200 with the whole body, no Accept-Ranges
     &changing_etag=1              a new ETag on every request (the content changes too)
     &ignore_if_range=1            honour Range even when If-Range names another version
@@ -323,12 +325,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(page)
 
-    def empty(self, code, headers=()):
+    def empty(self, code, headers=(), body=b""):
         self.send_response(code)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", "0")
+        if body:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     def data(self, name, q):
         size = int(q.get("size", "1024"))
@@ -336,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
         fail_first = int(q.get("fail_first", "0"))
         if n <= fail_first:
             headers = [("Retry-After", q["retry_after"])] if "retry_after" in q else []
-            return self.empty(int(q.get("status", "503")), headers)
+            return self.empty(int(q.get("status", "503")), headers, q.get("error_body", "").encode())
 
         if "answer" in q:
             return self.page(int(q["answer"]))

@@ -10,7 +10,8 @@ line) get what they ask for; wrong credentials get 401.
 Also serves POST /token as Docker's OAuth2 endpoint does: a form with
 grant_type=refresh_token, refresh_token=IDENTITY_TOKEN (stdin's second line), this service
 and a client_id gets USER's
-access as {"access_token": ...}; another refresh token gets 401 {"error": "invalid_grant"}.
+access as {"access_token": ...}; another refresh token gets 401 {"error": "invalid_grant"},
+one starting "invalid-request" 400 {"error": "invalid_request", ...}.
 Writes "PORT <n>" to PORT_FILE once listening; logs each request (scope, user, grant) to LOG_FILE.
 Tokens expire after 300 s, or after the seconds LIFETIME_FILE holds when it exists (read
 at every request, so a test can make tokens short-lived after pushing its images).
@@ -98,6 +99,11 @@ class Handler(BaseHTTPRequestHandler):
             good = refresh_token
         refused = (grant != "refresh_token" or not good or form.get("refresh_token", [""])[0] != good
                    or form.get("service", [""])[0] != SERVICE or not form.get("client_id", [""])[0])
+        if form.get("refresh_token", [""])[0].startswith("invalid-request"):  # what a test asks for
+            log({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True})
+            self.reply(400, json.dumps({"error": "invalid_request",
+                                        "error_description": "client_id is not known here"}).encode())
+            return
         if refused:
             log({"scope": form.get("scope", []), "user": "", "grant": grant, "refused": True})
             self.reply(401, json.dumps({"error": "invalid_grant"}).encode())
