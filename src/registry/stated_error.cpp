@@ -9,8 +9,9 @@ constexpr std::size_t kMaxText = 300;
 constexpr std::size_t kMaxErrors = 3;
 
 std::string string_field(const nlohmann::json& object, const char* key) {
-  return object.is_object() && object.contains(key) && object[key].is_string() ? object[key].get<std::string>()
-                                                                              : std::string();
+  return object.is_object() && object.contains(key) && object[key].is_string()
+             ? object[key].get<std::string>()
+             : std::string();
 }
 
 // Printable on one line and short: a server's words go into an error message on a terminal.

@@ -73,6 +73,14 @@ class RegionTest : public test::SharedServerTest<FaultServer> {
     EXPECT_FALSE(fs::exists(own.string() + ".part"));
     EXPECT_FALSE(fs::exists(own.string() + ".part.state"));
   }
+  // `name` was asked for twice, the second time from where the first stopped.
+  void expect_second_request_continued(const std::string& name) const {
+    auto seen = server_->requests_for("/data/" + name + "?");
+    ASSERT_EQ(seen.size(), 2u);
+    auto range = seen[1].headers.find("Range");
+    ASSERT_NE(range, seen[1].headers.end()) << "the second request started over";
+    EXPECT_NE(range->second, "bytes=0-") << range->second;
+  }
   static constexpr std::int64_t kArchiveSize = 4 * kMiB;
   TempDir dir_;
   fs::path archive_;
@@ -102,11 +110,7 @@ TEST_F(RegionTest, AFailedAttemptIsContinuedInTheRegion) {
   ASSERT_EQ(result.status, Status::ok) << result.message;
   EXPECT_EQ(result.attempts, 2);
   expect_in_region("reset", kMiB);
-  auto seen = server_->requests_for("/data/reset?");
-  ASSERT_EQ(seen.size(), 2u);
-  auto range = seen[1].headers.find("Range");
-  ASSERT_NE(range, seen[1].headers.end()) << "the retry started over";
-  EXPECT_NE(range->second, "bytes=0-") << range->second;
+  expect_second_request_continued("reset");
 }
 
 TEST_F(RegionTest, AnInterruptedBodyContinuesInALaterRun) {
@@ -130,11 +134,7 @@ TEST_F(RegionTest, AnInterruptedBodyContinuesInALaterRun) {
   Result result = engine.submit(again).wait();
   ASSERT_EQ(result.status, Status::ok) << result.message;
   expect_in_region("later", kMiB);
-  auto seen = server_->requests_for("/data/later?");
-  ASSERT_EQ(seen.size(), 2u);
-  auto range = seen[1].headers.find("Range");
-  ASSERT_NE(range, seen[1].headers.end()) << "the later run started over";
-  EXPECT_NE(range->second, "bytes=0-") << range->second;
+  expect_second_request_continued("later");
 }
 
 TEST_F(RegionTest, ABodyOfAnotherSizeFailsAndLeavesTheRestAlone) {
