@@ -467,8 +467,11 @@ PullResult pull_image(const PullOptions& options) {
     std::error_code no_cwd_for_output;
     fs::path output = fs::absolute(options.output, no_cwd_for_output);
     if (no_cwd_for_output) output = options.output;
-    const bool in_place = options.cache_dir.empty();
-    archive.emplace(output, in_place ? fs::path(blobs_dir).parent_path().parent_path() : fs::path());
+    // In place, OUTPUT.blobs keeps the record and the blobs' resume states (blobs_dir is
+    // its blobs/sha256).
+    const fs::path record_dir =
+        options.cache_dir.empty() ? blobs_dir.parent_path().parent_path() : fs::path();
+    archive.emplace(output, record_dir);
     if (!archive->lay_out(blobs, docker_manifest_json(images), repositories_json(images), &result.error))
       return result;
   }
