@@ -71,27 +71,35 @@ bool PartialArchive::lay_out(const std::vector<Descriptor>& blobs, const std::st
       !layout.add("repositories", static_cast<std::int64_t>(repositories.size()), &repositories_at, error))
     return false;
   const std::string fingerprint = fingerprint_of(blobs, offsets_, layout.size(), manifest_json, repositories);
-  // The same tarball, partly filled by an earlier run: its headers are these already, and
-  // the regions its record does not name are written again.
-  if (in_place() && load_record(fingerprint, layout.size())) {
+  // The same tarball, partly filled by an earlier run: the regions its record names (and
+  // whose bytes are still their digests') are kept, the rest written again.
+  const bool reused = in_place() && load_record(fingerprint, layout.size());
+  if (reused) {
     if (!file_.open_region(part_, 0, layout.size(), error)) return false;
     drop_unverified(blobs);
-    return true;
-  }
-  if (in_place()) {
-    // Another layout's record and blob states say nothing about this one.
-    std::error_code ignored;
-    fs::remove_all(record_dir_, ignored);
-    fs::create_directories(record_dir_, ignored);
-    std::ofstream record(record_path(), std::ios::trunc);
-    if (!(record << fingerprint << "\n").flush()) {
-      *error = "cannot write '" + record_path().string() + "'";
-      return false;
+  } else {
+    if (in_place()) {
+      // Another layout's record and blob states say nothing about this one.
+      std::error_code ignored;
+      fs::remove_all(record_dir_, ignored);
+      fs::create_directories(record_dir_, ignored);
     }
+    if (!file_.open_truncate(part_, error)) return false;
   }
-  return file_.open_truncate(part_, error) && layout.write_headers(file_, error) &&
-         file_.write_at(manifest_at, manifest_json.data(), manifest_json.size(), error) &&
-         file_.write_at(repositories_at, repositories.data(), repositories.size(), error);
+  // The headers, manifest.json and repositories, over a reused tarball too: they are
+  // small, and nothing is fsync'd, so they are not taken on trust.
+  if (!layout.write_headers(file_, error) ||
+      !file_.write_at(manifest_at, manifest_json.data(), manifest_json.size(), error) ||
+      !file_.write_at(repositories_at, repositories.data(), repositories.size(), error))
+    return false;
+  if (!in_place() || reused) return true;
+  // Only now: a run killed before this point leaves no record, and the next lays out anew.
+  std::ofstream record(record_path(), std::ios::trunc);
+  if (!(record << fingerprint << "\n").flush()) {
+    *error = "cannot write '" + record_path().string() + "'";
+    return false;
+  }
+  return true;
 }
 
 void PartialArchive::drop_unverified(const std::vector<Descriptor>& blobs) {

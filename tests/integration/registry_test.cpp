@@ -500,6 +500,9 @@ TEST_F(RegistryTest, KillNineMidPullThenRerunFetchesOnlyTheRest) {
     ASSERT_NE(header, std::string::npos);
     part.seekp(static_cast<std::streamoff>(header + 512 + 1000));
     part.put(static_cast<char>(bytes[header + 512 + 1000] ^ 0x55));
+    // And the first tar header, which the rerun writes again rather than trusting it.
+    part.seekp(0);
+    part.write("garbage", 7);
   }
   recorded.pop_back();
   const std::size_t log_before = proxy.proxy_log().size();
