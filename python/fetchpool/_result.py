@@ -16,7 +16,8 @@ class Result:
     failed ("network", "tls", "timeout", "stalled", "http", "checksum", "filesystem",
     "cancelled", "invalid_input", "too_large", "protocol"; "none" when ok). message: for a
     person, with what to do next. path: the output file (None when kept in memory).
-    content: the body as bytes for a request kept in memory, else None.
+    content: the body as bytes for a request kept in memory (when it failed with an HTTP
+    error: the start of that answer's body, what the server says), else None.
     """
 
     # Every field is read from the C++ Result when asked for: a Result costs one object,
