@@ -362,14 +362,8 @@ bool FileSink::hash_range(std::int64_t from, std::int64_t to, hash::Digest* dige
 
 bool FileSink::read_into_digest(std::int64_t from, std::int64_t to, hash::Digest* digest,
                                 std::string* error) {
-  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(to - from, 1 << 20)));
-  while (from < to) {
-    auto step = static_cast<std::size_t>(std::min<std::int64_t>(to - from, buffer.size()));
-    if (!file_.read_at(from, buffer.data(), step, error)) return false;
-    digest->update(buffer.data(), step);
-    from += static_cast<std::int64_t>(step);
-  }
-  return true;
+  return file_.read_range(
+      from, to, [digest](const char* data, std::size_t size) { digest->update(data, size); }, error);
 }
 
 bool FileSink::expect_size(std::int64_t size, std::string* error) {
@@ -663,17 +657,9 @@ void FileSink::stop_digest() {
 bool FileSink::hash_prefix(std::int64_t length, hash::Digest* digest, std::string* error) {
   if (!flush(error)) return false;
   // From the open file: the name may since lead somewhere else.
-  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(length, 1 << 20)));
-  for (std::int64_t at = 0; at < length;) {
-    auto step = static_cast<std::size_t>(std::min<std::int64_t>(length - at, buffer.size()));
-    if (!file_.read_at(at, buffer.data(), step, error)) {
-      *error = "cannot read back '" + part_path_ + "' to continue its checksum: " + *error;
-      return false;
-    }
-    digest->update(buffer.data(), step);
-    at += static_cast<std::int64_t>(step);
-  }
-  return true;
+  if (read_into_digest(0, length, digest, error)) return true;
+  *error = "cannot read back '" + part_path_ + "' to continue its checksum: " + *error;
+  return false;
 }
 
 bool FileSink::commit(IfExists if_exists, std::string* error, bool* existed) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace fetchpool::platform {
@@ -133,6 +134,11 @@ class OutputFile {
   bool write_at(std::int64_t offset, const char* data, std::size_t size, std::string* error);
   /// Reads exactly `size` bytes at `offset`; false (with `error`) on failure or a short file.
   bool read_at(std::int64_t offset, char* data, std::size_t size, std::string* error);
+  /// Reads bytes [from, to) with read_at(), a piece of at most 1 MiB at a time, handing
+  /// each to `take` in order (to a digest, say); false (with `error`) at the first that
+  /// cannot be read.
+  bool read_range(std::int64_t from, std::int64_t to,
+                  const std::function<void(const char*, std::size_t)>& take, std::string* error);
   /// Closes, reporting any deferred write error.
   bool close(std::string* error);
 

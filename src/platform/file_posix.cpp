@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "platform/fault_injection.h"
 #include "platform/file.h"
@@ -404,7 +406,7 @@ bool OutputFile::within_region(std::int64_t offset, std::size_t size, std::strin
 }
 
 bool OutputFile::resize(std::int64_t size, std::string* error) {
-  if (is_region()) return size == limit_ || within_region(0, static_cast<std::size_t>(size), error);
+  if (is_region()) return within_region(0, static_cast<std::size_t>(size), error);  // it has its size
   if (faulted(FileOp::resize) || ::ftruncate(fd_, size) != 0) {
     *error = describe_file_error(errno, "cannot size", path_);
     return false;
@@ -470,6 +472,19 @@ bool OutputFile::read_at(std::int64_t offset, char* data, std::size_t size, std:
     data += n;
     offset += n;
     size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool OutputFile::read_range(std::int64_t from, std::int64_t to,
+                            const std::function<void(const char*, std::size_t)>& take, std::string* error) {
+  if (from >= to) return true;
+  std::vector<char> buffer(static_cast<std::size_t>(std::min<std::int64_t>(to - from, 1 << 20)));
+  while (from < to) {
+    const auto step = static_cast<std::size_t>(std::min<std::int64_t>(to - from, buffer.size()));
+    if (!read_at(from, buffer.data(), step, error)) return false;
+    take(buffer.data(), step);
+    from += static_cast<std::int64_t>(step);
   }
   return true;
 }

@@ -27,11 +27,11 @@ std::string fingerprint_of(const std::vector<Descriptor>& blobs,
   return "sha256:" + sha256.finish();
 }
 
-std::string blob_name(const std::string& digest) {
+}  // namespace
+
+std::string archive_member_name(const std::string& digest) {
   return "blobs/sha256/" + digest.substr(digest.find(':') + 1);
 }
-
-}  // namespace
 
 PartialArchive::PartialArchive(fs::path output, fs::path record_dir)
     : output_(std::move(output)), record_dir_(std::move(record_dir)), part_(output_.string() + ".part") {}
@@ -64,7 +64,7 @@ bool PartialArchive::lay_out(const std::vector<Descriptor>& blobs, const std::st
                              const std::string& repositories, std::string* error) {
   TarLayout layout;
   for (const Descriptor& blob : blobs) {
-    if (!layout.add(blob_name(blob.digest), blob.size, &offsets_[blob.digest], error)) return false;
+    if (!layout.add(archive_member_name(blob.digest), blob.size, &offsets_[blob.digest], error)) return false;
   }
   std::int64_t manifest_at = 0, repositories_at = 0;
   if (!layout.add("manifest.json", static_cast<std::int64_t>(manifest_json.size()), &manifest_at, error) ||
@@ -103,20 +103,16 @@ bool PartialArchive::lay_out(const std::vector<Descriptor>& blobs, const std::st
 }
 
 void PartialArchive::drop_unverified(const std::vector<Descriptor>& blobs) {
-  std::vector<char> buffer(1 << 20);
   for (const Descriptor& blob : blobs) {
     if (complete_.count(blob.digest) == 0) continue;
     const std::size_t colon = blob.digest.find(':');
+    const std::int64_t at = offsets_.at(blob.digest);
     std::string ignored;
     try {
       hash::Digest digest(blob.digest.substr(0, colon));
-      bool read = true;
-      for (std::int64_t at = 0; read && at < blob.size;) {
-        const auto step = static_cast<std::size_t>(std::min<std::int64_t>(blob.size - at, buffer.size()));
-        read = file_.read_at(offsets_.at(blob.digest) + at, buffer.data(), step, &ignored);
-        digest.update(buffer.data(), step);
-        at += static_cast<std::int64_t>(step);
-      }
+      const bool read = file_.read_range(
+          at, at + blob.size, [&digest](const char* data, std::size_t size) { digest.update(data, size); },
+          &ignored);
       if (read && digest.finish() == blob.digest.substr(colon + 1)) continue;
     } catch (const std::invalid_argument&) {
       // An algorithm fetchpool does not know: fetched again, where the engine says so.

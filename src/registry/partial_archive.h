@@ -12,6 +12,10 @@
 
 namespace fetchpool::registry {
 
+/// "blobs/sha256/HEX": the name of the blob `digest` in a docker-archive tarball, which its
+/// manifest.json names it by.
+std::string archive_member_name(const std::string& digest);
+
 /// A docker-archive tarball being filled: OUTPUT.part laid out whole before the first blob
 /// arrives (every header, manifest.json, repositories), each blob's bytes then written at
 /// its offset, and renamed to OUTPUT by commit().

@@ -108,10 +108,10 @@ std::string docker_manifest_json(const std::vector<const ResolvedImage*>& images
   for (const ResolvedImage* image : images) {
     nlohmann::json layers = nlohmann::json::array();
     for (const Descriptor& layer : image->manifest.layers)
-      layers.push_back("blobs/sha256/" + blob_path_name(layer.digest));
+      layers.push_back(registry::archive_member_name(layer.digest));
     nlohmann::json tags = nlohmann::json::array();
     if (!image->reference.tag.empty()) tags.push_back(image->reference.familiar_name());
-    entries.push_back({{"Config", "blobs/sha256/" + blob_path_name(image->manifest.config.digest)},
+    entries.push_back({{"Config", registry::archive_member_name(image->manifest.config.digest)},
                        {"RepoTags", tags},
                        {"Layers", layers}});
   }
