@@ -37,11 +37,9 @@ StatedError said_by(const Result& reply) {
   return reply.ok() || !reply.body ? StatedError{} : stated_error(*reply.body);
 }
 
-// "; the registry says: CODE: message", to close a parenthesis with, or "" when it said
-// nothing.
-std::string in_its_words(const Result& reply, const char* who = "the registry") {
-  const std::string text = said_by(reply).text;
-  return text.empty() ? std::string() : std::string("; ") + who + " says: " + text;
+// `before` + "WHO says: CODE: message" + `after`, or "" when it said nothing.
+std::string quoted(const StatedError& said, const char* who, const char* before, const char* after = "") {
+  return said.text.empty() ? std::string() : before + std::string(who) + " says: " + said.text + after;
 }
 
 }  // namespace
@@ -148,7 +146,7 @@ std::string RegistryClient::request_token(std::map<std::string, std::string>& pa
     return {};
   }
   const StatedError said = said_by(reply);
-  const std::string words = in_its_words(reply, "it");  // the token service
+  const std::string words = quoted(said, "it", "; ");  // it: the token service
   if (!options_.identity_token.empty() && reply.http_status == 400 && !said.code.empty() &&
       said.code != "invalid_grant") {
     // Not a verdict on the token (OAuth2 says invalid_grant for that): the request itself.
@@ -217,20 +215,21 @@ bool RegistryClient::get_manifest(const std::string& reference, std::string* bod
       return false;
     }
   }
-  const std::string words = in_its_words(reply);
+  const StatedError said = said_by(reply);
   if (reply.http_status == 401) {
-    *error = where + ": HTTP 401" + (words.empty() ? "" : " (" + words.substr(2) + ")") + " even with " +
+    *error = where + ": HTTP 401" + quoted(said, "the registry", " (", ")") + " even with " +
              (anonymous() ? "an anonymous token; " + options_.missing_advice
                           : "the credentials from " + options_.credentials_source);
     return false;
   }
   if (reply.http_status == 404) {
     // NAME_UNKNOWN (no such repository) or MANIFEST_UNKNOWN (no such tag), where it says.
-    *error = where + ": not found (HTTP 404" + words + "): check the repository name and the tag";
+    *error = where + ": not found (HTTP 404" + quoted(said, "the registry", "; ") +
+             "): check the repository name and the tag";
     return false;
   }
   if (reply.status != Status::ok || !reply.body) {
-    *error = where + ": " + reply.message + (words.empty() ? "" : " (" + words.substr(2) + ")");
+    *error = where + ": " + reply.message + quoted(said, "the registry", " (", ")");
     return false;
   }
   // The engine has checked the bytes against the Docker-Content-Digest the registry sent.
