@@ -61,6 +61,11 @@ class RegistryCredentialsTest : public test::SharedServerTest<RegistryServer> {
                   "  printf '{\"ServerURL\":\"%s\",\"Username\":\"" + user + "\",\"Secret\":\"" + secret +
                   "\"}' \"$server\"\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n");
   }
+  /// dir_/docker/config.json holding `config_json`: give DOCKER_CONFIG=dir_/docker to pull().
+  void write_docker_config(const std::string& config_json) {
+    fs::create_directories(dir_ / "docker");
+    test::write_file(dir_ / "docker/config.json", config_json);
+  }
   /// fetchpool pull in an environment of the test's own: HOME and PATH (dir_/bin first)
   /// set, the auth variables unset unless `env` gives them.
   test::ProcessResult pull(const std::map<std::string, std::string>& env, std::vector<std::string> flags,
@@ -88,9 +93,7 @@ class RegistryCredentialsTest : public test::SharedServerTest<RegistryServer> {
 
 TEST_F(RegistryCredentialsTest, CredsStoreAndCredHelpersAreRunAsDockerRunsThem) {
   write_answering_helper("store", RegistryServer::kUser, RegistryServer::kPassword);
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json",
-                   R"({"credsStore":"store","auths":{")" + server_->host() + R"(":{}}})");
+  write_docker_config(R"({"credsStore":"store","auths":{")" + server_->host() + R"(":{}}})");
   auto stored = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   ASSERT_EQ(stored.exit_code, 0) << stored.err;
   EXPECT_EQ(test::read_file(dir_ / "calls-store"), "get " + server_->host() + "\n");
@@ -108,8 +111,7 @@ TEST_F(RegistryCredentialsTest, CredsStoreAndCredHelpersAreRunAsDockerRunsThem) 
 
 TEST_F(RegistryCredentialsTest, AFailingHelperIsNamedWithItsErrorAndWhatWasTried) {
   write_helper("pass", "cat >/dev/null; echo 'pass: gpg-agent is not running' >&2; exit 1\n");
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"pass"})");
+  write_docker_config(R"({"credsStore":"pass"})");
   auto failed = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   EXPECT_EQ(failed.exit_code, 1) << failed.err;
   EXPECT_NE(failed.err.find("docker-credential-pass: exited with status 1: pass: gpg-agent is not running"),
@@ -132,8 +134,7 @@ TEST_F(RegistryCredentialsTest, AFailingHelperIsNamedWithItsErrorAndWhatWasTried
 // A helper that never answers is stopped (10 s), and the pull says so.
 TEST_F(RegistryCredentialsTest, AHelperThatHangsIsStopped) {
   write_helper("hang", "exec sleep 300\n");
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"hang"})");
+  write_docker_config(R"({"credsStore":"hang"})");
   auto hung = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   EXPECT_EQ(hung.exit_code, 1) << hung.err;
   EXPECT_NE(hung.err.find("docker-credential-hang: gave no answer in 10 s (stopped)"), std::string::npos)
@@ -187,8 +188,7 @@ class IdentityTokenTest : public RegistryCredentialsTest {
 
 TEST_F(IdentityTokenTest, AHelpersIdentityTokenIsTradedForAnAccessToken) {
   write_answering_helper("oauth", "<token>", RegistryServer::kIdentityToken);
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"oauth"})");
+  write_docker_config(R"({"credsStore":"oauth"})");
   const std::size_t before = server_->token_log().size();
   auto pulled = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
@@ -202,10 +202,8 @@ TEST_F(IdentityTokenTest, AHelpersIdentityTokenIsTradedForAnAccessToken) {
 
 TEST_F(IdentityTokenTest, AnIdentityTokenInConfigJsonIsUsed) {
   // As docker login writes it: `auth` holds "user:" without a password beside the token.
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"auths":{")" + server_->host() +
-                                                    R"(":{"auth":"YWxpY2U6","identitytoken":")" +
-                                                    RegistryServer::kIdentityToken + R"("}}})");
+  write_docker_config(R"({"auths":{")" + server_->host() + R"(":{"auth":"YWxpY2U6","identitytoken":")" +
+                      RegistryServer::kIdentityToken + R"("}}})");
   const std::size_t before = server_->token_log().size();
   auto pulled = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
@@ -223,8 +221,7 @@ TEST_F(IdentityTokenTest, ARefreshTokenTheServiceRenewsIsTheOneSentNext) {
   write_helper("rotating",
                "read server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"<token>\",\"Secret\":\"" +
                    std::string(RegistryServer::kIdentityToken) + "\"}' \"$server\"\n");
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"rotating"})");
+  write_docker_config(R"({"credsStore":"rotating"})");
   const std::size_t before = server_->token_log().size();
   server_->rotate_refresh_tokens(true);
   server_->set_token_lifetime(-58);
@@ -245,8 +242,7 @@ TEST_F(IdentityTokenTest, ARefreshTokenTheServiceRenewsIsTheOneSentNext) {
 
 TEST_F(IdentityTokenTest, ARefusedIdentityTokenSaysSoAndIsNotPrinted) {
   write_answering_helper("stale", "<token>", "idt-revoked-secret-42");
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"stale"})");
+  write_docker_config(R"({"credsStore":"stale"})");
   auto refused = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_NE(refused.err.find("refuses the identity token (HTTP 401; it says: invalid_grant)"),
@@ -261,8 +257,7 @@ TEST_F(IdentityTokenTest, ARefusedIdentityTokenSaysSoAndIsNotPrinted) {
 // and the message says so instead of blaming the token.
 TEST_F(IdentityTokenTest, ATokenRequestTheServiceCannotReadIsNotCalledARefusedToken) {
   write_answering_helper("malformed", "<token>", "invalid-request-please");
-  fs::create_directories(dir_ / "docker");
-  test::write_file(dir_ / "docker/config.json", R"({"credsStore":"malformed"})");
+  write_docker_config(R"({"credsStore":"malformed"})");
   auto rejected = pull({{"DOCKER_CONFIG", dir_ / "docker"}}, {});
   EXPECT_EQ(rejected.exit_code, 1) << rejected.err;
   EXPECT_NE(rejected.err.find("rejects fetchpool's token request (HTTP 400; it says: invalid_request: "
