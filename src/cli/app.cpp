@@ -152,8 +152,9 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->type_name("N")
       ->check(CLI::Range(0, 100000).description(""))
       ->group("Connections");
-  get->add_option("-x,--connections", o.engine.connections_per_file,
-                  "Fetch one file over up to N connections when the server takes ranges (default: 4)")
+  get->add_option(
+         "-x,--connections", o.engine.connections_per_file,
+         "Fetch one file over up to N connections when the server takes ranges and has room (default: 4)")
       ->type_name("N")
       ->check(CLI::Range(1, 64).description(""))
       ->group("Connections");

@@ -205,6 +205,7 @@ void EventLoop::start(std::unique_ptr<Transfer> transfer) {
     }
   }
   transfer->notices = &notices_;
+  transfer->scheduler = &scheduler_;
   // --no-continue: whatever an earlier run left for this URL is dropped (and only that).
   // After ranges were answered wrongly, nothing on disk is continued either.
   std::string why;

@@ -30,11 +30,20 @@ void EventLoop::note_split(Transfer& transfer) {
         std::count(transfer.source_failed.begin(), transfer.source_failed.end(), false));
     urls = std::clamp<std::size_t>(urls, 1, connections);
   }
+  // Fewer parts than the size allows: the host already carries other connections.
+  const std::int64_t by_size = split.planner.size() / std::max<std::int64_t>(1, options_.min_split_size);
+  const bool host_busy =
+      static_cast<std::int64_t>(parts) < std::min<std::int64_t>(by_size, split.max_connections);
+  const int others = scheduler_.running_to(transfer.url.host_key) - 1;
   emit(transfer, TransferEvent::Kind::split, 0,
-       std::to_string(connections) + " connections for " + progress::format_bytes(split.planner.size()) +
-           " (" + std::to_string(parts) + " parts of at least " +
+       std::to_string(connections) + (connections == 1 ? " connection for " : " connections for ") +
+           progress::format_bytes(split.planner.size()) + " (" + std::to_string(parts) +
+           (parts == 1 ? " part" : " parts") + " of at least " +
            progress::format_bytes(options_.min_split_size) + ", -x " +
            std::to_string(transfer.connections()) + ")" +
+           (host_busy ? " to start: the server carries " + std::to_string(std::max(others, 0)) +
+                            " other connections; more join as they end"
+                      : "") +
            (urls > 1 ? ", spread over " + std::to_string(urls) + " URLs" : ""));
 }
 
@@ -63,8 +72,11 @@ void EventLoop::tend_splits(Clock::time_point now) {
       // The transfer's own slot carries its first connection; every other one needs a
       // slot of its own, so -j and the per-host cap count connections.
       bool own_slot = split.connections.empty();
+      // A planned part starts whenever a slot is free; a new part is split off only while
+      // the host carries fewer connections than the file may use (opening_connections()).
+      const bool may_split = scheduler_.running_to(host) < split.max_connections;
       if (!own_slot && !scheduler_.try_take_slot(host)) break;
-      std::optional<int> work = split.take_work(now);
+      std::optional<int> work = split.take_work(now, may_split);
       bool started = work && start_connection(transfer, *work);
       if (!started) {
         if (work) split.tries[static_cast<std::size_t>(*work)].busy = false;

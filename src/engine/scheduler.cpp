@@ -117,6 +117,11 @@ double Scheduler::host_limit(const std::string& host_key) const {
   return it == hosts_.end() ? host_cap_ : it->second.limit;
 }
 
+int Scheduler::running_to(const std::string& host_key) const {
+  auto it = hosts_.find(host_key);
+  return it == hosts_.end() ? 0 : it->second.running;
+}
+
 std::unique_ptr<Transfer> Scheduler::take(TransferId id) {
   for (auto& [key, entry] : hosts_) {
     auto it = std::find_if(entry.queue.begin(), entry.queue.end(),

@@ -5,6 +5,7 @@
 
 #include "engine/block_pool.h"
 #include "engine/body_rule.h"
+#include "engine/scheduler.h"
 #include "engine/transfer.h"
 #include "platform/file.h"
 
@@ -110,14 +111,15 @@ size_t on_segment_body(char* data, size_t size, size_t count, void* user) noexce
 
 }  // namespace
 
-SegmentedDownload::SegmentedDownload(std::int64_t total, int connection_limit, std::int64_t min_split,
-                                     const std::vector<ByteRange>& done, std::string version)
-    : planner(total, connection_limit, min_split, done),
+SegmentedDownload::SegmentedDownload(std::int64_t total, int opening_parts, int connection_limit,
+                                     std::int64_t min_split, const std::vector<ByteRange>& done,
+                                     std::string version)
+    : planner(total, std::min(opening_parts, connection_limit), min_split, done),
       validator(std::move(version)),
       max_connections(std::max(1, connection_limit)),
       tries(planner.segments().size()) {}
 
-std::optional<int> SegmentedDownload::take_work(Clock::time_point now) {
+std::optional<int> SegmentedDownload::take_work(Clock::time_point now, bool may_split) {
   for (int id : planner.unfinished()) {
     Tries& segment = tries[static_cast<std::size_t>(id)];
     if (!segment.busy && segment.retry_at <= now) {
@@ -125,6 +127,7 @@ std::optional<int> SegmentedDownload::take_work(Clock::time_point now) {
       return id;
     }
   }
+  if (!may_split) return std::nullopt;
   std::optional<int> largest;
   for (int id = 0; id < static_cast<int>(tries.size()); ++id) {
     if (tries[static_cast<std::size_t>(id)].busy &&
@@ -185,6 +188,13 @@ bool should_split(const Transfer& transfer, long status, std::int64_t offset, st
   return transfer.connections() > 1 && total - offset >= 2 * options.min_split_size;
 }
 
+int opening_connections(const Transfer& transfer) {
+  const int limit = transfer.connections();
+  if (!transfer.scheduler) return limit;
+  const int others = transfer.scheduler->running_to(transfer.url.host_key) - 1;  // less its own slot
+  return std::clamp(limit - others, 1, limit);
+}
+
 bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total) {
   const EngineOptions& options = *transfer.options;
   ResumeState state;
@@ -202,8 +212,9 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   }
   // Set on the transfer only once everything worked: a transfer with `segmented` is
   // settled as a split download.
-  auto split = std::make_unique<SegmentedDownload>(total, transfer.connections(), options.min_split_size,
-                                                   state.ranges, state.validator());
+  auto split =
+      std::make_unique<SegmentedDownload>(total, opening_connections(transfer), transfer.connections(),
+                                          options.min_split_size, state.ranges, state.validator());
   std::optional<int> first = split->take_segment_at(offset);
   if (!first) {
     transfer.outcome = AttemptOutcome::of(

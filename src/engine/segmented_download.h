@@ -49,13 +49,15 @@ struct SegmentConnection {
 
 /// The state of a transfer whose body comes over several connections at once.
 struct SegmentedDownload {
-  SegmentedDownload(std::int64_t total, int connection_limit, std::int64_t min_split,
+  /// `total` bytes, of which `done` are on disk, planned in `opening_parts` equal parts (or
+  /// one per gap of `done`); up to `connection_limit` connections fetch them.
+  SegmentedDownload(std::int64_t total, int opening_parts, int connection_limit, std::int64_t min_split,
                     const std::vector<ByteRange>& done, std::string version);
 
   /// The segment a free connection should fetch now: a waiting one whose retry time has
-  /// come (in file order), else the back half of the largest segment being fetched, split
-  /// off. Marked busy. nullopt when there is none.
-  std::optional<int> take_work(Clock::time_point now);
+  /// come (in file order), else, when `may_split`, the back half of the largest segment
+  /// being fetched, split off. Marked busy. nullopt when there is none.
+  std::optional<int> take_work(Clock::time_point now, bool may_split = true);
   /// The unfinished, idle segment that starts at `offset` (for the first connection), busy.
   std::optional<int> take_segment_at(std::int64_t offset);
 
@@ -93,6 +95,13 @@ std::size_t next_connection_source(Transfer& transfer);
 /// names the version, the options allow it, and there is enough left to split, or a
 /// resume of several ranges asked for the first gap only).
 bool should_split(const Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
+/// How many parts a file being split starts with: its connections(), less the other
+/// connections its host carries now, and at least one. Several files from one host are
+/// already several connections: splitting each of them too would add connections the host
+/// does not need, each costing the server a range request and the digest a read-back of
+/// what arrived out of order. The loop adds connections as the host has room again
+/// (EventLoop::tend_splits), so the last large file of a batch still ends split.
+int opening_connections(const Transfer& transfer);
 /// Splits the transfer: sets up the SegmentedDownload and NAME.part, and adopts the first
 /// connection for the segment at `offset`. False (with `transfer.outcome`) on failure.
 bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total);

@@ -49,6 +49,8 @@ bool phase_move_allowed(TransferPhase from, TransferPhase to);
 /// What a transfer's curl callbacks learnt for the loop to announce (as a TransferEvent of
 /// `kind`) after curl_multi_perform: the body split over several connections, or the
 /// server named the file.
+class Scheduler;
+
 struct TransferNotice {
   TransferId id = 0;
   TransferEvent::Kind kind = TransferEvent::Kind::split;
@@ -106,6 +108,8 @@ struct Transfer {
   http::ProxyChoice proxy;  ///< Where the current request goes through (set_request_target).
   /// Where the loop learns what the callbacks cannot announce themselves (a split, a name).
   std::vector<TransferNotice>* notices = nullptr;
+  /// The loop's: how many connections the transfer's host carries (opening_connections()).
+  const Scheduler* scheduler = nullptr;
   /// While the body comes over several connections; null otherwise.
   std::unique_ptr<SegmentedDownload> segmented;
 

@@ -123,6 +123,25 @@ TEST_F(HabitsTest, VerboseSaysHowManyConnectionsAFileGets) {
   EXPECT_EQ(test::sha256_of(dir_ / "out/traced-split"), body_sha("traced-split", 8 << 20));
 }
 
+// Files that already fill their host's connections are not split as well: the extra
+// connections would cost the server a range request each and buy nothing. The one still
+// running when the others are done splits then.
+TEST_F(HabitsTest, AFileIsSplitOnlyWhenItsServerHasRoomForMoreConnections) {
+  FaultServer own_server;  // alone, so that every request it logs is this run's
+  std::vector<std::string> args{"get", "-v", "-x", "4", "--min-split-size", "256K", "-d", dir_ / "out"};
+  for (int i = 0; i < 3; ++i)  // half a second each: running while the big one starts
+    args.push_back(own_server.url("/data/busy-" + std::to_string(i) + "?size=524288&trickle=1048576"));
+  args.push_back(own_server.url("/data/late-split?size=2097152&trickle=1048576"));
+  auto run = test::run_fetchpool(args);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("[4] * 1 connection for 2.0 MiB (1 part of at least 256.0 KiB, -x 4) to start: the "
+                         "server carries 3 other connections"),
+            std::string::npos)
+      << run.err;
+  EXPECT_GE(own_server.requests_for("/data/late-split?").size(), 2u) << "split once the others were done";
+  EXPECT_EQ(test::sha256_of(dir_ / "out/late-split"), body_sha("late-split", 2097152));
+}
+
 // aria2's mirrors: several URLs of one file on one line, tab-separated. A URL that fails
 // for good (a 404) hands over to the next at once; one cut mid-body hands over too, and the
 // bytes on disk are continued from the mirror when it shows the same version; a file whose
