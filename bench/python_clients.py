@@ -3,7 +3,8 @@
 
   python_clients.py TOOL MODE LIST OUT JOBS DIGESTS
 
-TOOL: fetchpool (its AsyncEngine), aiohttp, httpx (async), requests (a ThreadPoolExecutor
+TOOL: fetchpool (its AsyncEngine), fetchpool-sync (its Engine, as a batch script without
+asyncio would use it), aiohttp, httpx (async), requests (a ThreadPoolExecutor
 of JOBS threads, a Session per thread). MODE: files (each body written to OUT/NAME, the
 plain open/write a script does; fetchpool writes its own way, atomically) or memory (the
 bodies kept as bytes). DIGESTS: a JSON file name -> sha256 every body is checked against
@@ -39,7 +40,16 @@ def main():
             with open(os.path.join(out, url.rsplit("/", 1)[1]), "wb") as f:
                 f.write(body)
 
-    if tool == "fetchpool":
+    if tool == "fetchpool-sync":
+        import fetchpool
+
+        with fetchpool.Engine(max_concurrent=jobs, output_dir=out) as engine:
+            for result in engine.as_completed(
+                    fetchpool.Request(url, to_memory=not to_files,
+                                      checksum="sha256:" + digests[url.rsplit("/", 1)[1]]) for url in urls):
+                if not result.ok:
+                    wrong.append(result.message)
+    elif tool == "fetchpool":
         import fetchpool
 
         async def run():

@@ -178,7 +178,7 @@ class Engine:
         flat memory. Leaving the loop early (break, an exception, Ctrl-C) cancels the ones
         not yet yielded and takes no more."""
         mine: collections.deque = collections.deque()
-        pending: dict[int, Transfer] = {}
+        pending: dict[int, Any] = {}  # id -> native handle
         deadline = None if timeout is None else time.monotonic() + timeout
         last_look = time.monotonic()  # the last time every pending handle was looked at
         remaining = iter(items)
@@ -186,13 +186,23 @@ class Engine:
         gather_above = _GATHER_BACKLOG * self.max_concurrent
 
         def refill() -> None:
+            # Straight to the native engine, registered in one go: 10,000 small files spent
+            # a tenth of the Python side's time on a Transfer and a drain per item.
+            native_engine = self._engine()
+            added = []
             for item in itertools.islice(remaining, window - len(pending)):
-                transfer = item if isinstance(item, Transfer) else self.submit(item)
-                pending[transfer.id] = transfer
-                with self._lock:
-                    self._waiters[transfer.id] = mine
-                if transfer.done():  # ended before it was registered: the handle has it
-                    mine.append(transfer._handle.wait_for(0))
+                handle = item._handle if isinstance(item, Transfer) else native_engine.submit(
+                    native_request(item, {}))
+                pending[handle.id] = handle
+                added.append(handle)
+            if not added:
+                return
+            with self._lock:
+                for handle in added:
+                    self._waiters[handle.id] = mine
+            for handle in added:
+                if handle.done():  # ended before it was registered: the handle has it
+                    mine.append(handle.wait_for(0))
 
         try:
             refill()
@@ -220,8 +230,8 @@ class Engine:
                     self._take_from_handles(pending, mine)
                 self._tick()
         finally:
-            for transfer in pending.values():
-                transfer.cancel()
+            for handle in pending.values():
+                handle.cancel()
             with self._lock:
                 for transfer_id in pending:
                     self._waiters.pop(transfer_id, None)
@@ -236,9 +246,9 @@ class Engine:
         the handle running: then only the handle has the Result. Fewer unfinished transfers
         than pending ones says that some such exist (as_completed waited forever for one in
         5,000 Transfers submitted before it, on a Dask worker)."""
-        for transfer in list(pending.values()):
-            if transfer.done():
-                mine.append(transfer._handle.wait_for(0))
+        for handle in list(pending.values()):
+            if handle.done():
+                mine.append(handle.wait_for(0))
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Waits until every transfer submitted so far has ended (True), or timeout (False)."""
