@@ -82,6 +82,13 @@ def test_basic_auth_and_unknown_options(nginx):
         fetchpool.get(url, conect_timeout=3)
 
 
+def test_options_out_of_range_are_refused_before_anything_runs():
+    with pytest.raises(ValueError, match="connections_per_file must be at least 1"):
+        fetchpool.Engine(connections_per_file=0)
+    with pytest.raises(ValueError, match="max_concurrent must be at least 1"):
+        fetchpool.Engine(max_concurrent=0)
+
+
 def test_engine_as_completed_yields_every_file(nginx, out):
     files = {f"many/{i:03d}.bin": os.urandom(1000 + i) for i in range(200)}
     urls = [nginx.add(name, data) for name, data in files.items()]

@@ -158,6 +158,8 @@ class Engine::Impl {
   static void validate(const EngineOptions& options) {
     if (options.max_concurrent < 1) throw std::invalid_argument("max_concurrent must be at least 1");
     if (options.max_per_host < 0) throw std::invalid_argument("max_per_host must be 0 (no cap) or more");
+    if (options.connections_per_file < 1)
+      throw std::invalid_argument("connections_per_file must be at least 1");
     if (options.connect_timeout_s <= 0) throw std::invalid_argument("connect_timeout_s must be positive");
     if (options.stall_timeout_s < 0) throw std::invalid_argument("stall_timeout_s must be 0 (off) or more");
     if (options.max_redirects < 0) throw std::invalid_argument("max_redirects must be 0 or more");

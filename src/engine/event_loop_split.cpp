@@ -22,7 +22,7 @@ void EventLoop::note_split(Transfer& transfer) {
   splits_.push_back(transfer.id);
   const SegmentedDownload& split = *transfer.segmented;
   // What -v shows of the choice: how many connections, and why not more.
-  const std::size_t parts = split.planner.segments().size();
+  const std::size_t parts = split.planner.unfinished().size();
   const std::size_t connections = std::min(parts, static_cast<std::size_t>(split.max_connections));
   std::size_t urls = 1;  // as next_connection_source() will spread them
   if (!transfer.checksum_retried && connections > 1) {
@@ -30,11 +30,13 @@ void EventLoop::note_split(Transfer& transfer) {
         std::count(transfer.source_failed.begin(), transfer.source_failed.end(), false));
     urls = std::clamp<std::size_t>(urls, 1, connections);
   }
-  // Fewer parts than the size allows: the host already carries other connections.
-  const std::int64_t by_size = split.planner.size() / std::max<std::int64_t>(1, options_.min_split_size);
+  // Fewer parts than what is left and -x allow, because the host carries other connections.
+  const std::int64_t left = split.planner.size() - split.planner.done_bytes();
+  const std::int64_t by_size = left / std::max<std::int64_t>(1, options_.min_split_size);
   const bool host_busy =
-      static_cast<std::int64_t>(parts) < std::min<std::int64_t>(by_size, split.max_connections);
-  const int others = scheduler_.running_to(transfer.url.host_key) - 1;
+      static_cast<std::int64_t>(parts) < std::min<std::int64_t>(by_size, split.max_connections) &&
+      opening_connections(transfer) < transfer.connections();
+  const int others = scheduler_.receiving_from(transfer.url.host_key) - 1;
   emit(transfer, TransferEvent::Kind::split, 0,
        std::to_string(connections) + (connections == 1 ? " connection for " : " connections for ") +
            progress::format_bytes(split.planner.size()) + " (" + std::to_string(parts) +
@@ -42,7 +44,7 @@ void EventLoop::note_split(Transfer& transfer) {
            progress::format_bytes(options_.min_split_size) + ", -x " +
            std::to_string(transfer.connections()) + ")" +
            (host_busy ? " to start: the server carries " + std::to_string(std::max(others, 0)) +
-                            " other connections; more join as they end"
+                            " other connections; more may join as they end"
                       : "") +
            (urls > 1 ? ", spread over " + std::to_string(urls) + " URLs" : ""));
 }
@@ -73,8 +75,8 @@ void EventLoop::tend_splits(Clock::time_point now) {
       // slot of its own, so -j and the per-host cap count connections.
       bool own_slot = split.connections.empty();
       // A planned part starts whenever a slot is free; a new part is split off only while
-      // the host carries fewer connections than the file may use (opening_connections()).
-      const bool may_split = scheduler_.running_to(host) < split.max_connections;
+      // the host has room for another connection (room_on_host()).
+      const bool may_split = room_on_host(transfer) > 0;
       if (!own_slot && !scheduler_.try_take_slot(host)) break;
       std::optional<int> work = split.take_work(now, may_split);
       bool started = work && start_connection(transfer, *work);
@@ -177,7 +179,9 @@ void EventLoop::end_connection(Transfer* transfer, SegmentConnection* connection
   // paused on a rate cap and was ended holds bytes of its old request: it goes).
   const bool refused =
       split.refused_sources.size() > connection->source && split.refused_sources[connection->source];
-  if (std::optional<int> work = connection->paused_by_cap ? std::nullopt : split.take_work(now)) {
+  // This connection keeps its slot for the next piece, so the host may be at its room.
+  if (std::optional<int> work =
+          connection->paused_by_cap ? std::nullopt : split.take_work(now, room_on_host(*transfer) >= 0)) {
     connection->segment = *work;
     if (refused) connection->source = next_connection_source(*transfer);
     configure_segment_request(connection->easy, *connection);

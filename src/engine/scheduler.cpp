@@ -117,9 +117,9 @@ double Scheduler::host_limit(const std::string& host_key) const {
   return it == hosts_.end() ? host_cap_ : it->second.limit;
 }
 
-int Scheduler::running_to(const std::string& host_key) const {
+int Scheduler::receiving_from(const std::string& host_key) const {
   auto it = hosts_.find(host_key);
-  return it == hosts_.end() ? 0 : it->second.running;
+  return it == hosts_.end() ? 0 : it->second.running - it->second.silent;
 }
 
 std::unique_ptr<Transfer> Scheduler::take(TransferId id) {

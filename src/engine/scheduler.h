@@ -47,8 +47,9 @@ class Scheduler {
   void host_succeeded(const std::string& host_key);
   /// The current limit for a host (for tests and the display).
   double host_limit(const std::string& host_key) const;
-  /// Slots in use to `host_key`: its running transfers and their extra connections.
-  int running_to(const std::string& host_key) const;
+  /// Slots in use to `host_key` by connections that receive: its running transfers and
+  /// their extra connections, less the silent ones (which use no bandwidth).
+  int receiving_from(const std::string& host_key) const;
 
   /// Removes a queued transfer; nullptr when it is not queued.
   std::unique_ptr<Transfer> take(TransferId id);

@@ -188,11 +188,15 @@ bool should_split(const Transfer& transfer, long status, std::int64_t offset, st
   return transfer.connections() > 1 && total - offset >= 2 * options.min_split_size;
 }
 
-int opening_connections(const Transfer& transfer) {
+int room_on_host(const Transfer& transfer) {
   const int limit = transfer.connections();
-  if (!transfer.scheduler) return limit;
-  const int others = transfer.scheduler->running_to(transfer.url.host_key) - 1;  // less its own slot
-  return std::clamp(limit - others, 1, limit);
+  const bool over_mirrors = transfer.sources.size() > 1 && !transfer.checksum_retried;
+  if (!transfer.scheduler || over_mirrors) return limit;
+  return limit - transfer.scheduler->receiving_from(transfer.url.host_key);
+}
+
+int opening_connections(const Transfer& transfer) {
+  return std::clamp(1 + room_on_host(transfer), 1, transfer.connections());
 }
 
 bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int64_t total) {

@@ -95,11 +95,16 @@ std::size_t next_connection_source(Transfer& transfer);
 /// names the version, the options allow it, and there is enough left to split, or a
 /// resume of several ranges asked for the first gap only).
 bool should_split(const Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
-/// How many parts a file being split starts with: its connections(), less the other
-/// connections its host carries now, and at least one. Several files from one host are
-/// already several connections: splitting each of them too would add connections the host
-/// does not need, each costing the server a range request and the digest a read-back of
-/// what arrived out of order. The loop adds connections as the host has room again
+/// How many more connections a split of `transfer` may have its host carry: the file's
+/// connections() less the connections receiving from that host now (its own included), so
+/// negative when the host carries more. Several files from one host are already several
+/// connections: splitting each of them too would add connections the host does not need,
+/// each costing the server a range request and the digest a read-back of what arrived out
+/// of order. When the parts spread over mirrors the extra connections go to other servers:
+/// then the file's connections() whatever the host carries.
+int room_on_host(const Transfer& transfer);
+/// How many parts a file being split starts with: one, plus the room its host has, up to
+/// its connections(). The loop splits running parts as the host has room again
 /// (EventLoop::tend_splits), so the last large file of a batch still ends split.
 int opening_connections(const Transfer& transfer);
 /// Splits the transfer: sets up the SegmentedDownload and NAME.part, and adopts the first

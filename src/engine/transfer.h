@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -150,7 +151,7 @@ struct Transfer {
   double max_time_s() const { return request.max_time_s.value_or(options->max_time_s); }
   IfExists if_exists() const { return request.if_exists.value_or(options->if_exists); }
   int connections() const {
-    return request.to_memory ? 1 : request.connections.value_or(options->connections_per_file);
+    return request.to_memory ? 1 : std::max(1, request.connections.value_or(options->connections_per_file));
   }
 };
 
