@@ -17,11 +17,17 @@ struct EngineOptions {
   /// Transfers running at once; the rest wait in a queue holding no connection. >= 1.
   int max_concurrent = 16;
   /// Transfers running at once to one scheme://host:port; 0 means no cap beyond max_concurrent.
+  /// Set, it is also how many connections splits may fill on that host (see below).
   int max_per_host = 0;
 
   /// Connections one file may use at once (also counted against max_concurrent and
   /// max_per_host). A body is split over several only when the server takes ranges and
-  /// names the version (ETag or Last-Modified) and its size is known.
+  /// names the version (ETag or Last-Modified) and its size is known, and only into the
+  /// room its host has: a file starts with this many connections less those receiving
+  /// from its host already (at least one), and running parts are split further as that
+  /// room grows. The room is counted below max_per_host instead when that is set and
+  /// larger (a server that caps each connection, where every connection is worth having),
+  /// and not at all when the parts spread over mirrors.
   int connections_per_file = 4;
   /// No segment of a split body is smaller than this many bytes, so a body is split only
   /// from twice this size on.

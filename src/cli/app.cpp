@@ -148,7 +148,8 @@ void add_get_command(CLI::App& app, GetOptions& o) {
       ->check(CLI::Range(1, 100000).description(""))
       ->group("Connections");
   get->add_option("--per-host", o.engine.max_per_host,
-                  "At most N transfers at once to one host (default: no cap)")
+                  "At most N connections at once to one host; big files split until it carries N "
+                  "(default: no cap, and files split only below -x per host)")
       ->type_name("N")
       ->check(CLI::Range(0, 100000).description(""))
       ->group("Connections");

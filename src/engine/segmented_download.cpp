@@ -192,7 +192,11 @@ int room_on_host(const Transfer& transfer) {
   const int limit = transfer.connections();
   const bool over_mirrors = transfer.sources.size() > 1 && !transfer.checksum_retried;
   if (!transfer.scheduler || over_mirrors) return limit;
-  return limit - transfer.scheduler->receiving_from(transfer.url.host_key);
+  // A cap per host the user gave says how many connections the server may carry (a CDN
+  // that limits each connection): splits fill it.
+  const int budget =
+      transfer.options->max_per_host > 0 ? std::max(limit, transfer.options->max_per_host) : limit;
+  return budget - transfer.scheduler->receiving_from(transfer.url.host_key);
 }
 
 int opening_connections(const Transfer& transfer) {

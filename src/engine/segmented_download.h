@@ -96,8 +96,9 @@ std::size_t next_connection_source(Transfer& transfer);
 /// resume of several ranges asked for the first gap only).
 bool should_split(const Transfer& transfer, long status, std::int64_t offset, std::int64_t total);
 /// How many more connections a split of `transfer` may have its host carry: the file's
-/// connections() less the connections receiving from that host now (its own included), so
-/// negative when the host carries more. Several files from one host are already several
+/// connections() (or EngineOptions::max_per_host, when that is set and larger) less the
+/// connections receiving from that host now (its own included), so negative when the host
+/// carries more. Several files from one host are already several
 /// connections: splitting each of them too would add connections the host does not need,
 /// each costing the server a range request and the digest a read-back of what arrived out
 /// of order. When the parts spread over mirrors the extra connections go to other servers:

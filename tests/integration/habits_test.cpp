@@ -140,6 +140,18 @@ TEST_F(HabitsTest, AFileIsSplitOnlyWhenItsServerHasRoomForMoreConnections) {
       << run.err;
   EXPECT_GE(own_server.requests_for("/data/late-split?").size(), 2u) << "split once the others were done";
   EXPECT_EQ(test::sha256_of(dir_ / "out/late-split"), body_sha("late-split", 2097152));
+
+  // A cap per host says how many connections the server may carry: splits fill it.
+  args = {"get", "-v", "-x", "4", "--per-host", "16", "--min-split-size", "256K", "-d", dir_ / "capped"};
+  for (int i = 0; i < 3; ++i)
+    args.push_back(own_server.url("/data/capped-" + std::to_string(i) + "?size=524288&trickle=1048576"));
+  args.push_back(own_server.url("/data/capped-big?size=2097152&trickle=1048576"));
+  auto capped = test::run_fetchpool(args);
+  ASSERT_EQ(capped.exit_code, 0) << capped.err;
+  EXPECT_NE(capped.err.find("[4] * 4 connections for 2.0 MiB (4 parts of at least 256.0 KiB, -x 4)\n"),
+            std::string::npos)
+      << capped.err;
+  EXPECT_EQ(test::sha256_of(dir_ / "capped/capped-big"), body_sha("capped-big", 2097152));
 }
 
 // aria2's mirrors: several URLs of one file on one line, tab-separated. A URL that fails
