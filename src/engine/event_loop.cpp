@@ -87,6 +87,7 @@ void EventLoop::run() {
     check_timers(now);
     start_allowed();
     tend_splits(now);
+    scheduler_.end_turn();  // the splits planned in this turn's perform have their connections now
     release_capped(now);
     progress_.publish(now, view());
     curl_multi_poll(multi_.get(), nullptr, 0, poll_timeout_ms(now), nullptr);

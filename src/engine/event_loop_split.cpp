@@ -35,8 +35,8 @@ void EventLoop::note_split(Transfer& transfer) {
   const std::int64_t by_size = left / std::max<std::int64_t>(1, options_.min_split_size);
   const bool host_busy =
       static_cast<std::int64_t>(parts) < std::min<std::int64_t>(by_size, split.max_connections) &&
-      opening_connections(transfer) < transfer.connections();
-  const int others = scheduler_.receiving_from(transfer.url.host_key) - 1;
+      split.limited_by_host;
+  const int others = split.others_on_host;
   emit(transfer, TransferEvent::Kind::split, 0,
        std::to_string(connections) + (connections == 1 ? " connection for " : " connections for ") +
            progress::format_bytes(split.planner.size()) + " (" + std::to_string(parts) +
@@ -44,7 +44,8 @@ void EventLoop::note_split(Transfer& transfer) {
            progress::format_bytes(options_.min_split_size) + ", -x " +
            std::to_string(transfer.connections()) + ")" +
            (host_busy ? " to start: the server carries " + std::to_string(std::max(others, 0)) +
-                            " other connections; more may join as they end"
+                            (others == 1 ? " other connection" : " other connections") +
+                            "; more may join as they end"
                       : "") +
            (urls > 1 ? ", spread over " + std::to_string(urls) + " URLs" : ""));
 }

@@ -119,7 +119,19 @@ double Scheduler::host_limit(const std::string& host_key) const {
 
 int Scheduler::receiving_from(const std::string& host_key) const {
   auto it = hosts_.find(host_key);
-  return it == hosts_.end() ? 0 : it->second.running - it->second.silent;
+  return it == hosts_.end() ? 0 : it->second.running - it->second.silent + it->second.planned;
+}
+
+void Scheduler::plan_connections(const std::string& host_key, int count) {
+  if (count <= 0) return;
+  host(host_key).planned += count;
+  planned_any_ = true;
+}
+
+void Scheduler::end_turn() {
+  if (!planned_any_) return;
+  for (auto& [key, entry] : hosts_) entry.planned = 0;
+  planned_any_ = false;
 }
 
 std::unique_ptr<Transfer> Scheduler::take(TransferId id) {

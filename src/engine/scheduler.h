@@ -48,8 +48,15 @@ class Scheduler {
   /// The current limit for a host (for tests and the display).
   double host_limit(const std::string& host_key) const;
   /// Slots in use to `host_key` by connections that receive: its running transfers and
-  /// their extra connections, less the silent ones (which use no bandwidth).
+  /// their extra connections, less the silent ones (which use no bandwidth), plus the
+  /// connections splits planned this turn that have not started yet.
   int receiving_from(const std::string& host_key) const;
+  /// A split just planned `count` connections to `host_key` beyond its first: they take
+  /// their slots later in the turn, so until end_turn() they count as receiving, and a
+  /// second file whose first response came in the same turn does not plan the same room.
+  void plan_connections(const std::string& host_key, int count);
+  /// The turn's planned connections have started (holding slots) or wait: forgets them.
+  void end_turn();
 
   /// Removes a queued transfer; nullptr when it is not queued.
   std::unique_ptr<Transfer> take(TransferId id);
@@ -63,7 +70,8 @@ class Scheduler {
   struct Host {
     std::deque<std::unique_ptr<Transfer>> queue;
     int running = 0;
-    int silent = 0;  ///< Of `running`: received nothing for a while.
+    int silent = 0;   ///< Of `running`: received nothing for a while.
+    int planned = 0;  ///< Connections splits planned this turn (plan_connections()).
     double limit = 0;
     Clock::time_point last_decrease{};
   };
@@ -75,6 +83,7 @@ class Scheduler {
   bool explicit_host_cap_;
   int running_ = 0;
   int silent_ = 0;
+  bool planned_any_ = false;  ///< Some host has planned connections (end_turn() has work).
   std::size_t queued_ = 0;
   std::unordered_map<std::string, Host> hosts_;
   std::deque<std::string> turns_;  ///< Hosts with queued work, in the order they get a turn.

@@ -220,9 +220,12 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   }
   // Set on the transfer only once everything worked: a transfer with `segmented` is
   // settled as a split download.
-  auto split =
-      std::make_unique<SegmentedDownload>(total, opening_connections(transfer), transfer.connections(),
-                                          options.min_split_size, state.ranges, state.validator());
+  const int opening = opening_connections(transfer);
+  auto split = std::make_unique<SegmentedDownload>(total, opening, transfer.connections(),
+                                                   options.min_split_size, state.ranges, state.validator());
+  if (transfer.scheduler)
+    split->others_on_host = transfer.scheduler->receiving_from(transfer.url.host_key) - 1;
+  split->limited_by_host = opening < transfer.connections();
   std::optional<int> first = split->take_segment_at(offset);
   if (!first) {
     transfer.outcome = AttemptOutcome::of(
@@ -247,7 +250,10 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   connection->activity.restart(Clock::now());
   split->adopted = connection.get();
   split->connections.push_back(std::move(connection));
+  const int planned = static_cast<int>(split->planner.unfinished().size()) - 1;
   transfer.segmented = std::move(split);
+  if (transfer.scheduler)
+    transfer.scheduler->plan_connections(transfer.url.host_key, std::min(planned, opening - 1));
   if (transfer.notices) transfer.notices->push_back({transfer.id, TransferEvent::Kind::split});
   return true;
 }

@@ -64,6 +64,10 @@ struct SegmentedDownload {
   SegmentPlanner planner;
   std::string validator;  ///< If-Range of every range request: the version being fetched.
   int max_connections;
+  /// When it was planned: the connections receiving from its host besides its own, and
+  /// whether that room, not -x or the size, set how many parts it has (for -v).
+  int others_on_host = 0;
+  bool limited_by_host = false;
   std::vector<std::unique_ptr<SegmentConnection>> connections;  ///< Those with a request.
   SegmentConnection* adopted = nullptr;
   struct Tries {

@@ -110,7 +110,7 @@ struct Transfer {
   /// Where the loop learns what the callbacks cannot announce themselves (a split, a name).
   std::vector<TransferNotice>* notices = nullptr;
   /// The loop's: how many connections the transfer's host carries (opening_connections()).
-  const Scheduler* scheduler = nullptr;
+  Scheduler* scheduler = nullptr;
   /// While the body comes over several connections; null otherwise.
   std::unique_ptr<SegmentedDownload> segmented;
 

@@ -152,6 +152,31 @@ TEST_F(HabitsTest, AFileIsSplitOnlyWhenItsServerHasRoomForMoreConnections) {
             std::string::npos)
       << capped.err;
   EXPECT_EQ(test::sha256_of(dir_ / "capped/capped-big"), body_sha("capped-big", 2097152));
+
+  // Two files whose first responses come together share the room: the second does not
+  // plan the connections the first took.
+  args = {"get", "-v", "-x", "4", "--min-split-size", "256K", "-d", dir_ / "pair"};
+  for (int i = 0; i < 2; ++i)
+    args.push_back(own_server.url("/data/pair-" + std::to_string(i) + "?size=2097152&trickle=2097152"));
+  auto pair = test::run_fetchpool(args);
+  ASSERT_EQ(pair.exit_code, 0) << pair.err;
+  auto count = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (std::size_t at = pair.err.find(text); at != std::string::npos; at = pair.err.find(text, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("* 3 connections for 2.0 MiB (3 parts of at least 256.0 KiB, -x 4) to start: the server "
+                  "carries 1 other connection;"),
+            1u)
+      << pair.err;
+  EXPECT_EQ(count("* 1 connection for 2.0 MiB (1 part of at least 256.0 KiB, -x 4) to start: the server "
+                  "carries 3 other connections"),
+            1u)
+      << pair.err;
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = "pair-" + std::to_string(i);
+    EXPECT_EQ(test::sha256_of(dir_ / ("pair/" + name)), body_sha(name, 2097152));
+  }
 }
 
 // aria2's mirrors: several URLs of one file on one line, tab-separated. A URL that fails
