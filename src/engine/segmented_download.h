@@ -102,11 +102,11 @@ bool should_split(const Transfer& transfer, long status, std::int64_t offset, st
 /// How many more connections a split of `transfer` may have its host carry: the file's
 /// connections() (or EngineOptions::max_per_host, when that is set and larger) less the
 /// connections receiving from that host now (its own included), so negative when the host
-/// carries more. Several files from one host are already several
-/// connections: splitting each of them too would add connections the host does not need,
-/// each costing the server a range request and the digest a read-back of what arrived out
-/// of order. When the parts spread over mirrors the extra connections go to other servers:
-/// then the file's connections() whatever the host carries.
+/// carries more. Several files from one host are already several connections: splitting
+/// each of them too would add connections the host does not need, each costing the server
+/// a range request and the digest a read-back of what arrived out of order. When the parts spread over
+/// mirrors the extra connections go to other servers: then the file's connections() whatever the host
+/// carries.
 int room_on_host(const Transfer& transfer);
 /// How many parts a file being split starts with: one, plus the room its host has, up to
 /// its connections(). The loop splits running parts as the host has room again
