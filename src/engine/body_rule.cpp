@@ -1,25 +1,14 @@
 #include "engine/body_rule.h"
 
 #include "http/url.h"
+#include "text/server_text.h"
 
 namespace fetchpool::engine {
 namespace {
 
-// A header value as a message may quote it: control bytes shown as '?', at most 120
-// bytes (cut at a character boundary, "..." after), since a server chooses what it sends.
+// A header value as a message may quote it: at most 120 bytes of it.
 std::string quote_server(std::string_view value) {
-  constexpr std::size_t kMaxBytes = 120;
-  std::string out;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (out.size() >= kMaxBytes) {
-      while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-      if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-      return out + "...";
-    }
-    const auto c = static_cast<unsigned char>(value[i]);
-    out += c < 0x20 || c == 0x7F ? '?' : static_cast<char>(c);
-  }
-  return out;
+  return text::quote_server_text(value, 120);
 }
 
 std::string status_text(long status, const http::ResponseHeaders& headers) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text/server_text.h"
+
 namespace fetchpool::registry {
 namespace {
 
@@ -15,14 +17,8 @@ std::string string_field(const nlohmann::json& object, const char* key) {
 }
 
 // Printable on one line and short: a server's words go into an error message on a terminal.
-std::string printable(std::string text) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  if (text.size() <= kMaxText) return text;
-  std::size_t cut = kMaxText;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-  return text.substr(0, cut) + "...";
+std::string printable(const std::string& text) {
+  return text::quote_server_text(text, kMaxText, ' ');
 }
 
 }  // namespace
@@ -41,7 +37,7 @@ StatedError stated_error(std::string_view body) {
       if (listed++ == kMaxErrors) break;
       text += (text.empty() ? "" : "; ") + code + (code.empty() || message.empty() ? "" : ": ") + message;
     }
-    stated.text = printable(std::move(text));
+    stated.text = printable(text);
     return stated;
   }
   stated.code = string_field(json, "error");
