@@ -47,11 +47,11 @@ const char* phase_name(TransferPhase phase);
 /// Whether set_phase() may move a transfer from `from` to `to`.
 bool phase_move_allowed(TransferPhase from, TransferPhase to);
 
+class Scheduler;
+
 /// What a transfer's curl callbacks learnt for the loop to announce (as a TransferEvent of
 /// `kind`) after curl_multi_perform: the body split over several connections, or the
 /// server named the file.
-class Scheduler;
-
 struct TransferNotice {
   TransferId id = 0;
   TransferEvent::Kind kind = TransferEvent::Kind::split;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <stdexcept>
 
 #include "hash/digest.h"
 #include "registry/tar_layout.h"
@@ -105,17 +104,16 @@ bool PartialArchive::lay_out(const std::vector<Descriptor>& blobs, const std::st
 void PartialArchive::drop_unverified(const std::vector<Descriptor>& blobs) {
   for (const Descriptor& blob : blobs) {
     if (complete_.count(blob.digest) == 0) continue;
-    const std::size_t colon = blob.digest.find(':');
     const std::int64_t at = offsets_.at(blob.digest);
     std::string ignored;
-    try {
-      hash::Digest digest(blob.digest.substr(0, colon));
+    hash::DigestSpec spec;
+    // A digest fetchpool cannot check is fetched again, where the engine says so.
+    if (hash::parse_digest_spec(blob.digest, &spec, &ignored)) {
+      hash::Digest digest(spec.algorithm);
       const bool read = file_.read_range(
           at, at + blob.size, [&digest](const char* data, std::size_t size) { digest.update(data, size); },
           &ignored);
-      if (read && digest.finish() == blob.digest.substr(colon + 1)) continue;
-    } catch (const std::invalid_argument&) {
-      // An algorithm fetchpool does not know: fetched again, where the engine says so.
+      if (read && digest.finish() == spec.hex) continue;
     }
     complete_.erase(blob.digest);
   }
