@@ -250,10 +250,13 @@ bool start_split(Transfer& transfer, long status, std::int64_t offset, std::int6
   connection->activity.restart(Clock::now());
   split->adopted = connection.get();
   split->connections.push_back(std::move(connection));
+  // Every part but the first is a connection to come: a resume's gaps too, which start
+  // whatever the room (as many as the file may use).
   const int planned = static_cast<int>(split->planner.unfinished().size()) - 1;
   transfer.segmented = std::move(split);
   if (transfer.scheduler)
-    transfer.scheduler->plan_connections(transfer.url.host_key, std::min(planned, opening - 1));
+    transfer.scheduler->plan_connections(transfer.url.host_key,
+                                         std::min(planned, transfer.connections() - 1));
   if (transfer.notices) transfer.notices->push_back({transfer.id, TransferEvent::Kind::split});
   return true;
 }
